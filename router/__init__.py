@@ -1,0 +1,1 @@
+"""shopgraph's Apollo Federation v2 router: composition, planning, execution."""

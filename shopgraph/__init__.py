@@ -1,0 +1,1 @@
+"""The shopgraph command line and the launchers that run subgraphs and workers."""

@@ -1,0 +1,1 @@
+"""The five shopgraph subgraphs and the platform they share."""

@@ -1,0 +1,91 @@
+"""Each subgraph's own database: engine, sessions and the table registry.
+
+A subgraph owns its tables outright. Embedded, that is one SQLite file per
+subgraph under the data directory; on PostgreSQL it is one schema per subgraph,
+selected through the connection's search_path, so table definitions carry no
+schema name and never reference another subgraph's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from subgraphs.platform.settings import Settings
+
+
+def database_url(settings: Settings, subgraph: str) -> URL:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return URL.create("sqlite+aiosqlite", database=str(settings.data_dir / f"{subgraph}.db"))
+    return make_url(settings.database_url)
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def create_engine(settings: Settings, subgraph: str) -> AsyncEngine:
+    """An engine whose every connection sees only `subgraph`'s tables."""
+    url = database_url(settings, subgraph)
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        # pysqlite's own transaction handling defers BEGIN until the first write;
+        # we emit BEGIN IMMEDIATE ourselves so a read-then-write cannot deadlock.
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"search_path": subgraph}},
+    )
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The aiosqlite adapter exposes the sqlite3 connection's isolation level.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One subgraph's engine plus a session factory."""
+
+    def __init__(self, settings: Settings, subgraph: str) -> None:
+        self.subgraph = subgraph
+        self.engine = create_engine(settings, subgraph)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine.url)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def close(self) -> None:
+        await self.engine.dispose()

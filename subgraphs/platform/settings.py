@@ -1,0 +1,57 @@
+"""Configuration of every shopgraph process, read from `SHOPGRAPH_*` variables.
+
+The defaults are the embedded backends (SQLite files under the data directory,
+in-process bus, cache and pub/sub), so nothing needs configuring to start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
+
+    data_dir: Path = Field(default=Path(".shopgraph"), description="Where embedded backends keep files.")
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy async URL, e.g. postgresql+asyncpg://postgres@127.0.0.1/shopgraph. "
+            "Each subgraph uses its own schema in it. Unset: one SQLite file per subgraph."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db for cache, rate limits and pub/sub."
+    )
+
+    jwt_private_key: SecretStr | None = Field(
+        default=None, description="PEM of the Ed25519 key that signs access tokens (users)."
+    )
+    jwt_private_key_file: Path | None = Field(
+        default=None, description="File holding that PEM; in dev one is generated in data_dir."
+    )
+    jwt_public_key: str | None = Field(
+        default=None, description="PEM of the public key, for processes that only verify tokens."
+    )
+    jwt_issuer: str = "shopgraph"
+    jwt_audience: str = "shopgraph"
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+
+    login_max_failures: int = Field(default=10, gt=0)
+    login_window_seconds: int = Field(default=600, gt=0)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    max_request_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
+    service_token: SecretStr | None = Field(
+        default=None, description="Shared secret for internal service-to-service calls."
+    )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+

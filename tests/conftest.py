@@ -1,0 +1,127 @@
+"""Fixtures every test may use: settings per storage backend, real servers, counts.
+
+`backend` runs a test once on SQLite and once on PostgreSQL (a throwaway
+database per test session); `redis_url` gives a flushed Redis database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from subgraphs.platform.database import Database
+from subgraphs.platform.settings import Settings
+from tests.backends import POSTGRES, REDIS
+
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    POSTGRES.require()
+    import asyncpg
+
+    admin = make_url(POSTGRES.url)
+    name = f"shopgraph_test_{secrets.token_hex(4)}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings on `backend`, with cheap password hashing and an isolated data dir."""
+    database_url = None
+    if backend == "postgres":
+        database_url = request.getfixturevalue("postgres_database")
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+    )
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """A Redis database emptied before the test."""
+    REDIS.require()
+    import redis.asyncio as redis
+
+    client = redis.from_url(REDIS.url)
+    await client.flushdb()
+    await client.aclose()
+    yield REDIS.url
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """An empty database of a made-up subgraph (its own PostgreSQL schema or SQLite file)."""
+    db = Database(settings, f"test_{secrets.token_hex(4)}")
+    if not db.is_sqlite:
+        async with db.engine.begin() as connection:
+            await connection.exec_driver_sql(f'CREATE SCHEMA "{db.subgraph}"')
+    yield db
+    await db.close()
+
+
+# --- per-backend counts for the CI log -------------------------------------------------
+
+_ran: Counter[str] = Counter()
+
+
+def _backends_of(item: pytest.Item) -> set[str]:
+    used: set[str] = set()
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "backend" in callspec.params:
+        used.add(str(callspec.params["backend"]))
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "redis_url" in fixtures:
+        used.add("redis")
+    if "rabbitmq_url" in fixtures:
+        used.add("rabbitmq")
+    return used
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in sorted(_backends_of(item)):
+            item.user_properties.append(("backend", name))
+            if name != "sqlite":
+                item.add_marker(getattr(pytest.mark, name))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        _ran["all"] += 1
+        for key, value in report.user_properties:
+            if key == "backend":
+                _ran[str(value)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.section("tests passed per backend")
+    for name in ("all", "sqlite", "postgres", "redis", "rabbitmq"):
+        terminalreporter.write_line(f"{name:>9}: {_ran[name]}")
+
