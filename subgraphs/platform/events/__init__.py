@@ -1,0 +1,29 @@
+"""Domain events between subgraphs: envelope, bus port, transactional outbox and inbox.
+
+A mutation writes its change and its events (`add_to_outbox`) in one
+transaction; an `OutboxRelay` publishes committed events to an `EventBus`;
+a consumer records each handled event (`record_handled`) in the transaction of
+its effect and skips repeats. Together: at-least-once delivery, exactly-once
+effects, and nothing lost while a broker is down.
+"""
+
+from subgraphs.platform.events.bus import BusClosedError, Delivery, EventBus, InProcessBus
+from subgraphs.platform.events.envelope import Event, JSONObject, JSONValue, MalformedEventError
+from subgraphs.platform.events.inbox import inbox_table, record_handled
+from subgraphs.platform.events.outbox import OutboxRelay, add_to_outbox, outbox_table
+
+__all__ = [
+    "BusClosedError",
+    "Delivery",
+    "Event",
+    "EventBus",
+    "InProcessBus",
+    "JSONObject",
+    "JSONValue",
+    "MalformedEventError",
+    "OutboxRelay",
+    "add_to_outbox",
+    "inbox_table",
+    "outbox_table",
+    "record_handled",
+]

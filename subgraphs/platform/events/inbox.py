@@ -1,0 +1,50 @@
+"""The inbox: which events each consumer has already handled, for exactly-once effects.
+
+The bus delivers at least once. A consumer calls `record_handled` in the same
+transaction as its effect; if the event was handled before, it gets False and
+skips the effect, and if the transaction rolls back the record goes with it, so
+the redelivery is handled again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Column, CursorResult, Insert, MetaData, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.platform.columns import UTCDateTime
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """Define the `inbox` table on a subgraph's own metadata."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("handled_at", UTCDateTime(), nullable=False),
+    )
+
+
+async def record_handled(
+    session: AsyncSession, table: Table, consumer: str, event_id: uuid.UUID
+) -> bool:
+    """Record that `consumer` handled `event_id`; False if it already had."""
+    values = {"consumer": consumer, "event_id": str(event_id), "handled_at": datetime.now(UTC)}
+    keys = [table.c.consumer, table.c.event_id]
+    # ON CONFLICT DO NOTHING rather than check-then-insert: two deliveries of one
+    # event racing in two transactions cannot both see "not handled yet" — the
+    # second insert waits on the first's key and then inserts nothing.
+    statement: Insert
+    if session.get_bind().dialect.name == "sqlite":
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+    else:
+        statement = (
+            postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+        )
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount == 1

@@ -1,0 +1,216 @@
+"""The transactional outbox: events written with the change, published after commit.
+
+A writer calls `add_to_outbox` inside the transaction that makes its change, so
+the event exists exactly when the change does. `OutboxRelay` later moves
+committed rows to the bus and marks them sent. Delivery is at least once: a
+crash between publishing and marking republishes a batch, which consumers
+absorb through the inbox. A bus that is down only delays events; rows stay in
+the outbox with their attempts and last error until a publish succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.platform.columns import UTCDateTime
+from subgraphs.platform.database import Database
+from subgraphs.platform.events.bus import EventBus
+from subgraphs.platform.events.envelope import Event
+
+logger = logging.getLogger(__name__)
+
+_MAX_ERROR_CHARS = 2000
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Define the `outbox` table on a subgraph's own metadata."""
+    table = Table(
+        "outbox",
+        metadata,
+        Column("id", Uuid(as_uuid=True), primary_key=True),
+        Column("type", String(200), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("occurred_at", UTCDateTime(), nullable=False),
+        Column("subject_id", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("sent_at", UTCDateTime(), nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text, nullable=True),
+    )
+    # The relay only ever scans unsent rows; keep that index small as sent rows pile up.
+    Index(
+        "ix_outbox_unsent",
+        table.c.created_at,
+        postgresql_where=table.c.sent_at.is_(None),
+        sqlite_where=table.c.sent_at.is_(None),
+    )
+    return table
+
+
+async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Event]) -> None:
+    """Insert `events` in the caller's transaction; they are published only if it commits."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": event.id,
+            "type": event.type,
+            "version": event.version,
+            "occurred_at": event.occurred_at,
+            "subject_id": event.subject_id,
+            "payload": orjson.dumps(event.payload).decode(),
+            # created_at is the publish order; a microsecond apart per event keeps
+            # the events of one transaction in the order they were added.
+            "created_at": now + timedelta(microseconds=position),
+            "attempts": 0,
+        }
+        for position, event in enumerate(events)
+    ]
+    await session.execute(insert(table), rows)
+
+
+class OutboxRelay:
+    """Moves committed outbox rows of one subgraph to the bus.
+
+    `relay_once` raises when the bus fails (after recording the failure on the
+    rows), so a caller sees the error; `run` logs it and retries on the next poll.
+    """
+
+    def __init__(self, database: Database, table: Table, bus: EventBus) -> None:
+        self._database = database
+        self._table = table
+        self._bus = bus
+        self._wakeup = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake `run` now, e.g. right after a transaction that added events committed."""
+        self._wakeup.set()
+
+    async def relay_once(self, limit: int = 100) -> int:
+        """Publish up to `limit` unsent events, oldest first; return how many were sent."""
+        table = self._table
+        query = (
+            select(table)
+            .where(table.c.sent_at.is_(None))
+            .order_by(table.c.created_at, table.c.id)
+            .limit(limit)
+        )
+        if not self._database.is_sqlite:
+            # Concurrent relays each take a different batch instead of waiting on,
+            # or both publishing, the same rows. SQLite needs no row locks: every
+            # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
+            query = query.with_for_update(skip_locked=True)
+        ids: list[uuid.UUID] = []
+        try:
+            # Lock, publish and mark in one transaction. That is not publishing from
+            # inside a transaction that may roll back: the writer committed these rows
+            # long before. The transaction only holds the rows so no other relay takes
+            # them; if it rolls back after publishing, the rows are published again,
+            # which is the at-least-once promise consumers already handle.
+            async with self._database.session() as session:
+                rows = (await session.execute(query)).all()
+                if not rows:
+                    return 0
+                ids = [row.id for row in rows]
+                await self._bus.publish([_event_of(row) for row in rows])
+                await session.execute(
+                    update(table)
+                    .where(table.c.id.in_(ids))
+                    .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
+                )
+        except Exception as error:
+            if ids:
+                await self._record_failure(ids, error)
+            raise
+        return len(ids)
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0, limit: int = 100) -> None:
+        """Relay until `stop` is set: whenever notified, else every `poll_interval` seconds."""
+        while not stop.is_set():
+            try:
+                sent = await self.relay_once(limit)
+            except Exception:
+                logger.warning(
+                    "outbox relay of %s failed; the events stay in the outbox and are retried",
+                    self._database.subgraph,
+                    exc_info=True,
+                )
+                # Back off for a full interval: a notify per commit must not hammer
+                # a broker that is down.
+                await _wait_any([stop], poll_interval)
+                continue
+            if sent == limit:
+                continue  # probably more waiting; do not sleep on a backlog
+            await _wait_any([stop, self._wakeup], poll_interval)
+            # Cleared after waking and before relaying, so a notify that arrives
+            # during the next relay_once is not lost: it wakes the following wait.
+            self._wakeup.clear()
+
+    @asynccontextmanager
+    async def running(self, poll_interval: float = 1.0) -> AsyncIterator[None]:
+        """Relay in the background for as long as the block runs (a subgraph's lifespan)."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.run(stop, poll_interval), name="outbox-relay")
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    async def _record_failure(self, ids: list[uuid.UUID], error: Exception) -> None:
+        table = self._table
+        async with self._database.session() as session:
+            await session.execute(
+                update(table)
+                .where(table.c.id.in_(ids), table.c.sent_at.is_(None))
+                .values(
+                    attempts=table.c.attempts + 1,
+                    last_error=f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
+                )
+            )
+
+
+def _event_of(row: Row[Any]) -> Event:
+    return Event(
+        id=row.id,
+        type=row.type,
+        version=row.version,
+        occurred_at=row.occurred_at,
+        subject_id=row.subject_id,
+        payload=orjson.loads(row.payload),
+    )
+
+
+async def _wait_any(events: list[asyncio.Event], seconds: float) -> None:
+    """Return when any of `events` is set or `seconds` have passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,150 @@
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from subgraphs.platform.events import BusClosedError, Delivery, Event, InProcessBus
+
+# Generous upper bound for things that should happen at once; never slept through.
+WAIT = 2.0
+
+
+async def take(stream: AsyncIterator[Delivery]) -> Delivery:
+    return await asyncio.wait_for(anext(stream), WAIT)
+
+
+async def collect(stream: AsyncIterator[Delivery]) -> list[Event]:
+    """Ack and keep every delivery until the bus closes."""
+    events = []
+    async for delivery in stream:
+        events.append(delivery.event)
+        await delivery.ack()
+    return events
+
+
+def order_events() -> list[Event]:
+    return [
+        Event.new("order.placed", "order-1", {"n": 1}),
+        Event.new("payment.succeeded", "order-1", {"n": 2}),
+        Event.new("order.placed", "order-2", {"n": 3}),
+        Event.new("product.viewed", "product-9", {"n": 4}),
+    ]
+
+
+async def test_every_group_gets_every_event_it_asked_for() -> None:
+    bus = InProcessBus()
+    orders = asyncio.create_task(collect(bus.consume("orders", ["order.placed"])))
+    audit = asyncio.create_task(
+        collect(bus.consume("audit", ["order.placed", "payment.succeeded"]))
+    )
+    events = order_events()
+
+    await bus.publish(events)
+    await asyncio.sleep(0)  # let both consumers drain what is queued
+    await bus.close()
+
+    assert await asyncio.wait_for(orders, WAIT) == [events[0], events[2]]
+    assert await asyncio.wait_for(audit, WAIT) == events[:3]
+
+
+async def test_consumers_of_one_group_share_its_events() -> None:
+    bus = InProcessBus()
+    events = [Event.new("order.placed", f"order-{n}", {}) for n in range(6)]
+    shares: list[list[Event]] = [[], []]
+    all_handled = asyncio.Event()
+
+    async def work(stream: AsyncIterator[Delivery], share: list[Event]) -> None:
+        async for delivery in stream:
+            share.append(delivery.event)
+            await asyncio.sleep(0)  # handling takes I/O; the other consumer runs meanwhile
+            await delivery.ack()
+            if sum(map(len, shares)) == len(events):
+                all_handled.set()
+
+    workers = [
+        asyncio.create_task(work(bus.consume("payments", ["order.placed"]), share))
+        for share in shares
+    ]
+    await bus.publish(events)
+    await asyncio.wait_for(all_handled.wait(), WAIT)
+    await bus.close()
+    await asyncio.wait_for(asyncio.gather(*workers), WAIT)
+
+    assert sorted(shares[0] + shares[1], key=events.index) == events
+    assert shares[0], shares
+    assert shares[1], shares
+
+
+async def test_a_requeued_delivery_comes_back_marked_redelivered() -> None:
+    bus = InProcessBus()
+    stream = bus.consume("payments", ["order.placed"])
+    first, second = Event.new("order.placed", "o-1", {}), Event.new("order.placed", "o-2", {})
+    await bus.publish([first, second])
+
+    delivery = await take(stream)
+    assert (delivery.event, delivery.redelivered) == (first, False)
+    await delivery.nack(requeue=True)
+
+    again = await take(stream)
+    assert (again.event, again.redelivered) == (first, True)
+    await again.ack()
+    following = await take(stream)
+    assert (following.event, following.redelivered) == (second, False)
+    await following.ack()
+
+    await bus.close()
+    assert [d async for d in stream] == []
+
+
+async def test_a_rejected_delivery_is_dropped() -> None:
+    bus = InProcessBus()
+    stream = bus.consume("payments", ["order.placed"])
+    first, second = Event.new("order.placed", "o-1", {}), Event.new("order.placed", "o-2", {})
+    await bus.publish([first, second])
+
+    await (await take(stream)).nack(requeue=False)
+
+    delivery = await take(stream)
+    assert (delivery.event, delivery.redelivered) == (second, False)
+
+
+async def test_a_consumer_that_stops_gives_its_unsettled_deliveries_back() -> None:
+    bus = InProcessBus()
+    stream = bus.consume("payments", ["order.placed"])
+    event = Event.new("order.placed", "o-1", {})
+    await bus.publish([event])
+    await take(stream)
+    # The port promises an AsyncIterator; the in-process one is an async generator.
+    await stream.aclose()  # type: ignore[attr-defined]
+
+    delivery = await take(bus.consume("payments", ["order.placed"]))
+
+    assert (delivery.event, delivery.redelivered) == (event, True)
+
+
+async def test_a_delivery_is_settled_once() -> None:
+    bus = InProcessBus()
+    stream = bus.consume("payments", ["order.placed"])
+    await bus.publish([Event.new("order.placed", "o-1", {})])
+    delivery = await take(stream)
+    await delivery.ack()
+
+    with pytest.raises(RuntimeError, match="already settled"):
+        await delivery.nack(requeue=True)
+
+
+async def test_close_ends_waiting_consumers_and_refuses_publishing() -> None:
+    bus = InProcessBus()
+    waiting = asyncio.create_task(collect(bus.consume("payments", ["order.placed"])))
+    await asyncio.sleep(0)  # the consumer is now waiting for an event
+
+    await bus.close()
+
+    assert await asyncio.wait_for(waiting, WAIT) == []
+    with pytest.raises(BusClosedError):
+        await bus.publish([Event.new("order.placed", "o-1", {})])
+
+
+def test_consuming_nothing_is_a_mistake() -> None:
+    with pytest.raises(ValueError, match="at least one event type"):
+        InProcessBus().consume("payments", [])
