@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
 from subgraphs.platform.database import Database
@@ -44,23 +46,58 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def signing_key_pem() -> str:
+    """One Ed25519 key for the whole run, configured as production would configure it."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem.decode()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """Settings on `backend`, with cheap password hashing and an isolated data dir."""
+def settings(
+    backend: str, tmp_path: Path, signing_key_pem: str, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """Settings on `backend`, with cheap password hashing and an isolated data dir.
+
+    On PostgreSQL every schema a test created is dropped after it, so each test
+    starts from an empty database as it does on SQLite.
+    """
     database_url = None
     if backend == "postgres":
         database_url = request.getfixturevalue("postgres_database")
-    return Settings(
+    yield Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
+        jwt_private_key=signing_key_pem,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
     )
+    if database_url is not None:
+        asyncio.run(_drop_schemas(database_url))
+
+
+async def _drop_schemas(database_url: str) -> None:
+    import asyncpg
+
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        schemas = await connection.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+            "AND nspname NOT IN ('public', 'information_schema')"
+        )
+        for row in schemas:
+            await connection.execute(f'DROP SCHEMA "{row["nspname"]}" CASCADE')
+    finally:
+        await connection.close()
 
 
 @pytest.fixture
@@ -72,7 +109,7 @@ async def redis_url() -> AsyncIterator[str]:
     client = redis.from_url(REDIS.url)
     await client.flushdb()
     await client.aclose()
-    yield REDIS.url
+    return REDIS.url
 
 
 @pytest.fixture
@@ -101,6 +138,7 @@ def _backends_of(item: pytest.Item) -> set[str]:
         used.add("redis")
     if "rabbitmq_url" in fixtures:
         used.add("rabbitmq")
+    used.update(m.name for m in item.iter_markers() if m.name in {"postgres", "redis", "rabbitmq"})
     return used
 
 
@@ -124,4 +162,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("tests passed per backend")
     for name in ("all", "sqlite", "postgres", "redis", "rabbitmq"):
         terminalreporter.write_line(f"{name:>9}: {_ran[name]}")
-

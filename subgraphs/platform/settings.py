@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
 
-    data_dir: Path = Field(default=Path(".shopgraph"), description="Where embedded backends keep files.")
+    data_dir: Path = Field(
+        default=Path(".shopgraph"), description="Where embedded backends keep files."
+    )
     database_url: str | None = Field(
         default=None,
         description=(
@@ -54,4 +56,3 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None
-

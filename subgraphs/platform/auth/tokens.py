@@ -1,0 +1,57 @@
+"""Short-lived access tokens: EdDSA-signed JWTs naming the user and role."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from subgraphs.platform.auth.keys import KeyPair
+from subgraphs.platform.auth.principal import Principal, Role
+from subgraphs.platform.settings import Settings
+
+ALGORITHM = "EdDSA"
+
+
+class InvalidToken(Exception):
+    """The access token is malformed, tampered with, expired or not ours."""
+
+
+class AccessTokens:
+    def __init__(self, keys: KeyPair, settings: Settings) -> None:
+        self.keys = keys
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._ttl = timedelta(seconds=settings.access_token_ttl_seconds)
+
+    def issue(self, principal: Principal, now: datetime | None = None) -> str:
+        if self.keys.private_key is None:
+            raise RuntimeError("this process only verifies tokens; it holds no private key")
+        issued = now or datetime.now(UTC)
+        claims = {
+            "sub": principal.user_id,
+            "role": principal.role.value,
+            "iss": self._issuer,
+            "aud": self._audience,
+            "iat": issued,
+            "exp": issued + self._ttl,
+            "jti": str(uuid.uuid4()),
+        }
+        return jwt.encode(
+            claims, self.keys.private_key, algorithm=ALGORITHM, headers={"kid": self.keys.kid}
+        )
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self.keys.public_key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
+            )
+            return Principal(user_id=str(claims["sub"]), role=Role(claims["role"]))
+        except (jwt.PyJWTError, ValueError) as error:
+            raise InvalidToken(str(error)) from error

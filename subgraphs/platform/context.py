@@ -1,0 +1,30 @@
+"""What a resolver gets as `info.context`: the caller, the request id, the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from subgraphs.platform.auth.principal import Principal
+from subgraphs.platform.errors import unauthenticated
+
+ServicesT = TypeVar("ServicesT")
+LoadersT = TypeVar("LoadersT")
+
+
+@dataclass
+class RequestContext(Generic[ServicesT, LoadersT]):
+    request: Request | WebSocket
+    request_id: str
+    principal: Principal | None
+    services: ServicesT
+    # DataLoaders live for one request only, so batches never mix callers.
+    loaders: LoadersT
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise unauthenticated()
+        return self.principal

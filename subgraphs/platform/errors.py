@@ -1,0 +1,107 @@
+"""How failures reach clients.
+
+Expected failures a client can act on (bad input, not allowed, out of stock)
+are raised by the domain as `DomainError` with a stable code and returned as
+`UserError` data. Access failures on a field are GraphQL errors with a code in
+`extensions`. Anything unexpected is logged with the request id and reaches
+the client as a bare internal error, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("shopgraph.errors")
+
+
+@strawberry.type(
+    description="Errors a client can act on come back as data, never as a server error."
+)
+class UserError:
+    field: list[str] | None
+    message: str
+    code: str
+
+
+class DomainError(Exception):
+    """An expected failure with a stable code; the API layer returns it as a UserError."""
+
+    def __init__(self, code: str, message: str, field: Sequence[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = list(field) if field is not None else None
+
+    def to_user_error(self) -> UserError:
+        return UserError(field=self.field, message=self.message, code=self.code)
+
+
+class InvalidInput(Exception):
+    """Several `DomainError`s at once, so a form can show every bad field in one go."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = list(errors)
+
+    def to_user_errors(self) -> list[UserError]:
+        return [error.to_user_error() for error in self.errors]
+
+
+def user_errors(error: DomainError | InvalidInput) -> list[UserError]:
+    if isinstance(error, InvalidInput):
+        return error.to_user_errors()
+    return [error.to_user_error()]
+
+
+class AccessError(GraphQLError):
+    """A GraphQL error for a field the caller may not see (or not without signing in)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def unauthenticated() -> AccessError:
+    return AccessError("sign in to see this", "UNAUTHENTICATED")
+
+
+def forbidden() -> AccessError:
+    return AccessError("you are not allowed to see this", "FORBIDDEN")
+
+
+class MaskInternalErrors(SchemaExtension):
+    """Logs unexpected exceptions with the request id and hides them from the client."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_id = _request_id(self.execution_context.context)
+        result.errors = [self._masked(error, request_id) for error in result.errors]
+
+    @staticmethod
+    def _masked(error: GraphQLError, request_id: str) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return error
+        log.error(
+            "unexpected error at %s (request %s)",
+            error.path,
+            request_id,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return GraphQLError(
+            "internal server error",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def _request_id(context: object) -> str:
+    return str(getattr(context, "request_id", "-"))

@@ -1,0 +1,36 @@
+"""How every subgraph builds its Strawberry federation v2 schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.federation import Schema
+
+from subgraphs.platform.errors import MaskInternalErrors
+
+FEDERATION_VERSION: Literal["2.11"] = "2.11"
+
+
+def federation_schema(
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Iterable[type] = (),
+) -> Schema:
+    # Documents repeat (routers send the same few); parsing and validation are
+    # cached per document so each is done once.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        MaskInternalErrors,
+        lambda: ParserCache(maxsize=1000),
+        lambda: ValidationCache(maxsize=1000),
+    ]
+    return Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=extensions,
+        federation_version=FEDERATION_VERSION,
+    )
