@@ -1,0 +1,1 @@
+"""The catalog subgraph: products, categories, stock reservations and search."""

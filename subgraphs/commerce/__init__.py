@@ -1,0 +1,1 @@
+"""The commerce subgraph: carts, orders, checkout and payments."""

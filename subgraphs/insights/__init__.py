@@ -1,0 +1,1 @@
+"""The insights subgraph: recommendations and analytics."""

@@ -1,0 +1,1 @@
+"""The social subgraph: reviews and rating aggregates."""

@@ -1,0 +1,1 @@
+"""The users subgraph: accounts, credentials, refresh tokens and the `User` entity."""

@@ -1,0 +1,146 @@
+"""Accounts: registering, signing in, and reading users in batches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from subgraphs.platform.auth.principal import Principal, Role
+from subgraphs.platform.columns import utc_now
+from subgraphs.platform.errors import DomainError, InvalidInput
+from subgraphs.platform.events import Event, add_to_outbox
+from subgraphs.users import refresh_tokens
+from subgraphs.users.models import UserRow, outbox
+from subgraphs.users.rules import account_key, registration_errors
+from subgraphs.users.services import UserServices
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    email: str
+    role: Role
+    created_at: datetime
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.id, self.role)
+
+    @classmethod
+    def of(cls, row: UserRow) -> Account:
+        return cls(row.id, row.username, row.email, Role(row.role), row.created_at)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    access_token: str
+    refresh_token: str
+
+
+async def create_account(
+    services: UserServices, username: str, email: str, password: str, role: Role = Role.CUSTOMER
+) -> Account:
+    """Creates the account or raises InvalidInput; nothing is written on failure."""
+    errors = registration_errors(username, email, password)
+    if errors:
+        raise InvalidInput(errors)
+    row = UserRow(
+        id=str(uuid.uuid4()),
+        username=username,
+        username_key=account_key(username),
+        email=email.strip(),
+        email_key=account_key(email),
+        password_hash=await services.hasher.hash(password),
+        role=role.value,
+        created_at=utc_now(),
+    )
+    try:
+        async with services.database.session() as session:
+            session.add(row)
+            await add_to_outbox(session, outbox, [_registered(row)])
+        services.relay.notify()
+    except IntegrityError as error:
+        # The unique constraints decide between racing registrations; find out
+        # which one this request lost on.
+        raise InvalidInput(await _taken(services, row)) from error
+    return Account.of(row)
+
+
+def _registered(row: UserRow) -> Event:
+    return Event.new("user.registered", row.id, {"username": row.username, "role": row.role})
+
+
+async def _taken(services: UserServices, row: UserRow) -> list[DomainError]:
+    async with services.database.session() as session:
+        username_taken = await session.scalar(
+            select(UserRow.id).where(UserRow.username_key == row.username_key)
+        )
+        email_taken = await session.scalar(
+            select(UserRow.id).where(UserRow.email_key == row.email_key)
+        )
+    errors = []
+    if username_taken:
+        errors.append(
+            DomainError("USERNAME_TAKEN", "this username is taken", ["input", "username"])
+        )
+    if email_taken:
+        errors.append(
+            DomainError("EMAIL_TAKEN", "an account with this email exists", ["input", "email"])
+        )
+    return errors or [DomainError("CONFLICT", "the account could not be created; try again")]
+
+
+async def register(services: UserServices, username: str, email: str, password: str) -> SignedIn:
+    account = await create_account(services, username, email, password)
+    return await _sign_in(services, account)
+
+
+async def log_in(services: UserServices, email: str, password: str) -> SignedIn:
+    key = account_key(email)
+    if await services.failed_logins.is_limited(key):
+        wait = await services.failed_logins.retry_after(key)
+        raise DomainError("RATE_LIMITED", f"too many failed sign-ins; try again in {wait:.0f} s")
+    async with services.database.session() as session:
+        row = await session.scalar(select(UserRow).where(UserRow.email_key == key))
+    ok, upgraded_hash = await services.hasher.verify(password, row.password_hash if row else None)
+    if row is None or not ok:
+        await services.failed_logins.hit(key)
+        raise DomainError("INVALID_CREDENTIALS", "the email or the password is wrong")
+    if upgraded_hash is not None:
+        async with services.database.session() as session:
+            await session.execute(
+                update(UserRow).where(UserRow.id == row.id).values(password_hash=upgraded_hash)
+            )
+    await services.failed_logins.reset(key)
+    return await _sign_in(services, Account.of(row))
+
+
+async def _sign_in(services: UserServices, account: Account) -> SignedIn:
+    async with services.database.session() as session:
+        refresh = await refresh_tokens.issue(session, services.settings, account.id)
+    return SignedIn(account, services.tokens.issue(account.principal), refresh)
+
+
+async def refresh(services: UserServices, token: str) -> SignedIn:
+    user_id, new_token = await refresh_tokens.rotate(services.database, services.settings, token)
+    accounts = await accounts_by_id(services, [user_id])
+    account = accounts.get(user_id)
+    if account is None:
+        raise DomainError("INVALID_REFRESH_TOKEN", "this refresh token is not valid")
+    return SignedIn(account, services.tokens.issue(account.principal), new_token)
+
+
+async def accounts_by_id(services: UserServices, ids: Sequence[str]) -> dict[str, Account]:
+    """The accounts among `ids`, in one SQL statement whatever their number."""
+    if not ids:
+        return {}
+    async with services.database.session() as session:
+        rows = await session.scalars(select(UserRow).where(UserRow.id.in_(set(ids))))
+        return {row.id: Account.of(row) for row in rows}

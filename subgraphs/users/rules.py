@@ -1,0 +1,44 @@
+"""What a valid account looks like. Plain functions; the database enforces uniqueness."""
+
+from __future__ import annotations
+
+import re
+
+from subgraphs.platform.errors import DomainError
+
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+# Deliberately loose: one @, a dot in the domain, no spaces. Whether the address
+# really exists is for a confirmation mail to find out, not for a regex.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_MAX = 254
+PASSWORD_MIN, PASSWORD_MAX = 8, 1024
+
+
+def account_key(text: str) -> str:
+    """The case-insensitive form under which usernames and emails are unique."""
+    return text.strip().casefold()
+
+
+def registration_errors(username: str, email: str, password: str) -> list[DomainError]:
+    errors = []
+    if not USERNAME.fullmatch(username):
+        errors.append(
+            DomainError(
+                "USERNAME_INVALID",
+                "a username has 3 to 32 characters among letters, digits, '_', '.' and '-'",
+                ["input", "username"],
+            )
+        )
+    if len(email) > EMAIL_MAX or not EMAIL.fullmatch(email.strip()):
+        errors.append(
+            DomainError("EMAIL_INVALID", "this is not an email address", ["input", "email"])
+        )
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors.append(
+            DomainError(
+                "PASSWORD_INVALID",
+                f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+                ["input", "password"],
+            )
+        )
+    return errors

@@ -1,0 +1,153 @@
+"""The users subgraph's GraphQL API. Resolvers parse, call one service, shape the payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from subgraphs.platform.auth.principal import Role
+from subgraphs.platform.context import RequestContext
+from subgraphs.platform.errors import DomainError, InvalidInput, UserError, forbidden, user_errors
+from subgraphs.platform.schema import federation_schema
+from subgraphs.users import accounts, refresh_tokens
+from subgraphs.users.accounts import Account, SignedIn
+from subgraphs.users.services import UserServices
+
+
+@dataclass(frozen=True)
+class UserLoaders:
+    accounts: DataLoader[str, Account | None]
+
+
+def make_loaders(services: UserServices) -> UserLoaders:
+    async def load_accounts(ids: list[str]) -> list[Account | None]:
+        found = await accounts.accounts_by_id(services, ids)
+        return [found.get(user_id) for user_id in ids]
+
+    return UserLoaders(accounts=DataLoader(load_fn=load_accounts))
+
+
+Context: TypeAlias = RequestContext[UserServices, UserLoaders]
+strawberry.enum(Role, name="Role")
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    username: str
+    role: Role
+    created_at: datetime
+    private_email: strawberry.Private[str]
+
+    @strawberry.field(description="Visible to the user and to staff only.")
+    def email(self, info: Info[Context, None]) -> str:
+        principal = info.context.require_principal()
+        if not principal.may_see(self.id):
+            raise forbidden()
+        return self.private_email
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> User | None:
+        account = await info.context.loaders.accounts.load(str(id))
+        return None if account is None else cls.of(account)
+
+    @classmethod
+    def of(cls, account: Account) -> User:
+        return cls(
+            id=strawberry.ID(account.id),
+            username=account.username,
+            role=account.role,
+            created_at=account.created_at,
+            private_email=account.email,
+        )
+
+
+@strawberry.input
+class RegisterInput:
+    username: str
+    email: str
+    password: str
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class AuthPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def signed_in(cls, info: Info[Context, None], result: SignedIn) -> AuthPayload:
+        # From here on this operation acts for the account that just signed in,
+        # so the payload may show it its own email.
+        info.context.principal = result.account.principal
+        return cls(
+            user=User.of(result.account),
+            access_token=result.access_token,
+            refresh_token=result.refresh_token,
+        )
+
+    @classmethod
+    def failed(cls, error: DomainError | InvalidInput) -> AuthPayload:
+        return cls(errors=user_errors(error))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user.")
+    async def me(self, info: Info[Context, None]) -> User | None:
+        principal = info.context.require_principal()
+        return await User.resolve_reference(info, strawberry.ID(principal.user_id))
+
+    @strawberry.field(
+        description="Anyone sees a user's public profile; email is for self and staff."
+    )
+    async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:
+        return await User.resolve_reference(info, id)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
+        try:
+            result = await accounts.register(
+                info.context.services, input.username, input.email, input.password
+            )
+        except (DomainError, InvalidInput) as error:
+            return AuthPayload.failed(error)
+        return AuthPayload.signed_in(info, result)
+
+    @strawberry.mutation
+    async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
+        try:
+            result = await accounts.log_in(info.context.services, input.email, input.password)
+        except DomainError as error:
+            return AuthPayload.failed(error)
+        return AuthPayload.signed_in(info, result)
+
+    @strawberry.mutation(description="Spends a refresh token and returns new tokens.")
+    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
+        try:
+            result = await accounts.refresh(info.context.services, refresh_token)
+        except DomainError as error:
+            return AuthPayload.failed(error)
+        return AuthPayload.signed_in(info, result)
+
+    @strawberry.mutation(description="Ends the session of this refresh token; false if unknown.")
+    async def logout(self, info: Info[Context, None], refresh_token: str) -> bool:
+        return await refresh_tokens.revoke(info.context.services.database, refresh_token)
+
+
+schema = federation_schema(query=Query, mutation=Mutation, types=[User])

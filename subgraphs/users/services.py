@@ -1,0 +1,68 @@
+"""The users subgraph's services, opened once per process in the app lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from subgraphs.platform.auth.passwords import PasswordHasher
+from subgraphs.platform.auth.tokens import AccessTokens
+from subgraphs.platform.database import Database
+from subgraphs.platform.events import OutboxRelay
+from subgraphs.platform.migrations import upgrade
+from subgraphs.platform.ratelimit import FixedWindowLimiter
+from subgraphs.platform.resources import Platform
+from subgraphs.platform.settings import Settings
+from subgraphs.users.models import outbox
+
+NAME = "users"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class UserServices:
+    settings: Settings
+    database: Database
+    hasher: PasswordHasher
+    tokens: AccessTokens
+    failed_logins: FixedWindowLimiter
+    relay: OutboxRelay
+
+
+async def migrate(settings: Settings) -> None:
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def open_services(platform: Platform) -> AsyncIterator[UserServices]:
+    settings = platform.settings
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+        relay = OutboxRelay(database, outbox, platform.bus)
+        async with relay.running():
+            yield UserServices(
+                settings=settings,
+                database=database,
+                hasher=PasswordHasher(settings),
+                tokens=platform.tokens,
+                failed_logins=FixedWindowLimiter(
+                    platform.cache,
+                    settings.login_max_failures,
+                    settings.login_window_seconds,
+                    namespace="failed-logins",
+                ),
+                relay=relay,
+            )
+    finally:
+        await database.close()
+
+
+async def check_ready(services: UserServices) -> None:
+    await services.database.ping()
