@@ -1,0 +1,41 @@
+# shopgraph: `make run` starts the whole platform, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint lock clean
+
+install: $(INSTALLED)
+
+# Installs exactly the versions in constraints.txt, so two installs a month
+# apart get the same packages.
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "shopgraph needs Python 3.11 or newer"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/shopgraph dev
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Resolves the newest versions allowed by pyproject.toml into constraints.txt.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ echo "# Every package shopgraph installs, pinned. Regenerate with 'make lock' and commit the result."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e'; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .shopgraph .pytest_cache .mypy_cache .ruff_cache

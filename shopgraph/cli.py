@@ -1,0 +1,122 @@
+"""The `shopgraph` command: run the platform, migrate it, administer it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from shopgraph.registry import SUBGRAPHS
+from subgraphs.platform.settings import Settings
+
+app = typer.Typer(help="shopgraph: an e-commerce platform served as one federated GraphQL API.")
+users_app = typer.Typer(help="Administer user accounts.")
+app.add_typer(users_app, name="users")
+keys_app = typer.Typer(help="Manage the key that signs access tokens.")
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Where embedded backends keep files [env: SHOPGRAPH_DATA_DIR]."
+    ),
+]
+
+
+def load_settings(data_dir: Path | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the whole platform.")] = 4000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Run every subgraph in one process on embedded backends."""
+    from shopgraph.dev import create_dev_app
+
+    settings = load_settings(data_dir)
+    console.print(f"[bold]shopgraph dev[/] - data in [cyan]{settings.data_dir.resolve()}[/]")
+    for name in SUBGRAPHS:
+        console.print(f"  {name:<10} GraphiQL: http://localhost:{port}/subgraphs/{name}/graphql")
+    uvicorn.run(create_dev_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SUBGRAPHS)}.")],
+    port: Annotated[int | None, typer.Option(help="Defaults to the subgraph's own port.")] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Serve one subgraph (migrating its database first)."""
+    entry = SUBGRAPHS.get(name)
+    if entry is None:
+        raise typer.BadParameter(f"unknown subgraph {name!r}; choose from {', '.join(SUBGRAPHS)}")
+    settings = load_settings(data_dir)
+    console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
+    uvicorn.run(entry.create_app(settings), host=host, port=port or entry.port, log_level="info")
+
+
+@app.command()
+def migrate(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Subgraphs to migrate (default: all).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Apply every subgraph's database migrations."""
+    settings = load_settings(data_dir)
+    for name in names or list(SUBGRAPHS):
+        entry = SUBGRAPHS.get(name)
+        if entry is None:
+            raise typer.BadParameter(f"unknown subgraph {name!r}")
+        asyncio.run(entry.migrate(settings))
+        console.print(f"[green]migrated[/] {name}")
+
+
+@users_app.command("create-staff")
+def create_staff(
+    username: Annotated[str, typer.Option(help="3-32 of letters, digits, _ . -")],
+    email: Annotated[str, typer.Option()],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, envvar="SHOPGRAPH_STAFF_PASSWORD")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Create a staff account."""
+    from shopgraph.admin import create_staff_account
+
+    settings = load_settings(data_dir)
+    problems = asyncio.run(create_staff_account(settings, username, email, password))
+    if problems:
+        for problem in problems:
+            console.print(f"[red]{problem}[/]")
+        raise typer.Exit(code=1)
+    console.print(f"[green]created staff account[/] {username}")
+
+
+@keys_app.command("generate")
+def generate_key(
+    path: Annotated[Path, typer.Argument(help="PEM file to create; an existing key is kept.")],
+) -> None:
+    """Create the signing key (SHOPGRAPH_JWT_PRIVATE_KEY_FILE); print its public half."""
+    from cryptography.hazmat.primitives import serialization
+
+    from subgraphs.platform.auth.keys import ensure_private_key_file
+
+    public = ensure_private_key_file(path).public_key()
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    console.print(f"signing key in {path}; public key (for SHOPGRAPH_JWT_PUBLIC_KEY):")
+    console.print(pem.decode(), end="", highlight=False)

@@ -1,0 +1,42 @@
+"""The subgraphs this installation runs, and where each listens when served alone.
+
+Subgraph modules are imported only when a command needs them, so `shopgraph
+--help` stays fast and a broken subgraph cannot stop the others' commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+
+from subgraphs.platform.app import PlatformOpener
+from subgraphs.platform.resources import open_platform
+from subgraphs.platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class SubgraphEntry:
+    name: str
+    port: int
+    module: str
+
+    def create_app(
+        self, settings: Settings, platform_opener: PlatformOpener | None = None
+    ) -> Starlette:
+        app_module = importlib.import_module(f"{self.module}.app")
+        create: Callable[[Settings, PlatformOpener], Starlette] = app_module.create_app
+        return create(settings, platform_opener or open_platform)
+
+    def migrate(self, settings: Settings) -> Coroutine[Any, Any, None]:
+        services_module = importlib.import_module(f"{self.module}.services")
+        migrate: Callable[[Settings], Coroutine[Any, Any, None]] = services_module.migrate
+        return migrate(settings)
+
+
+SUBGRAPHS: dict[str, SubgraphEntry] = {
+    entry.name: entry for entry in [SubgraphEntry("users", 4001, "subgraphs.users")]
+}
