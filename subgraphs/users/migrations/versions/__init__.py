@@ -1,0 +1,1 @@
+"""Revisions of the users schema, oldest first."""
