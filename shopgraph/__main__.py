@@ -1,0 +1,5 @@
+"""`python -m shopgraph` runs the CLI."""
+
+from shopgraph.cli import app
+
+app()
