@@ -1,0 +1,1 @@
+"""Query planning: a client operation over the supergraph becomes a plan of subgraph fetches."""
