@@ -80,5 +80,10 @@ def _block(text: str, pad: str) -> list[str]:
 
 
 def _compact(operation: str) -> str:
-    """The operation reformatted, so plans print the same whatever built the text."""
-    return print_ast(parse(operation, no_location=True))
+    """What the fetch selects: the selection set, inside `_entities` for entity fetches."""
+    definition = parse(operation, no_location=True).definitions[0]
+    selection_set = definition.selection_set  # type: ignore[attr-defined]
+    first = selection_set.selections[0]
+    if getattr(first, "name", None) is not None and first.name.value == "_entities":
+        selection_set = first.selection_set
+    return print_ast(selection_set)

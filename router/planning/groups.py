@@ -1,0 +1,148 @@
+"""Fetch groups: what the planner gathers per subgraph fetch, and how they become a plan.
+
+A group is one request to one subgraph: either a root fetch (fields of Query
+or Mutation) or an entity fetch at a path of the response (`_entities` with
+the representations of the objects found there). Groups depend on the groups
+that fetch what their representations need; the dependency graph becomes
+Sequence and Parallel nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import VariableDefinitionNode, parse, print_ast
+
+from router.planning.plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    OperationKind,
+    Parallel,
+    PathElement,
+    PlanNode,
+    Sequence,
+)
+from router.planning.tree import SelectionTree
+
+# (variable, value that keeps the selection): @include(if: $v) -> (v, True)
+Conditions = frozenset[tuple[str, bool]]
+
+
+@dataclass(eq=False)
+class FetchGroup:
+    id: int
+    graph: str
+    service: str
+    path: tuple[PathElement, ...] = ()
+    is_entity: bool = False
+    tree: SelectionTree = field(default_factory=SelectionTree)
+    requires: SelectionTree = field(default_factory=SelectionTree)
+    depends_on: list[FetchGroup] = field(default_factory=list)
+    conditions: Conditions | None = None  # None until a selection lands in the group
+    rename_typename_to: str | None = None
+
+    def depend_on(self, other: FetchGroup) -> None:
+        if other is not self and other not in self.depends_on:
+            self.depends_on.append(other)
+
+    def narrow_conditions(self, conditions: Conditions) -> None:
+        """The group runs only when every selection in it would be skipped otherwise."""
+        self.conditions = conditions if self.conditions is None else self.conditions & conditions
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    kind: OperationKind
+    name: str | None
+    variables: dict[str, VariableDefinitionNode]
+
+
+def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
+    used = sorted(set(group.tree.variables()))
+    definitions = [print_ast(context.variables[name]) for name in used if name in context.variables]
+    name = f"{context.name}__{group.service}__{index}" if context.name else ""
+    if group.is_entity:
+        arguments = ", ".join(["$representations: [_Any!]!", *definitions])
+        operation = (
+            f"query {name}({arguments}) "
+            f"{{ _entities(representations: $representations) {group.tree.render()} }}"
+        )
+        requires = parse(f"query {group.requires.render()}", no_location=True).definitions[0]
+        return Fetch(
+            service=group.service,
+            operation=operation.replace("query (", "query("),
+            operation_kind="query",
+            variable_usages=tuple(used),
+            requires=requires.selection_set,  # type: ignore[attr-defined]
+            rename_typename_to=group.rename_typename_to,
+        )
+    arguments = f"({', '.join(definitions)})" if definitions else ""
+    header = f"{context.kind} {name}{arguments}".strip()
+    return Fetch(
+        service=group.service,
+        operation=f"{header} {group.tree.render()}",
+        operation_kind=context.kind,
+        variable_usages=tuple(used),
+    )
+
+
+def assemble(groups: list[FetchGroup], context: OperationContext) -> PlanNode | None:
+    """The plan node running every group after the groups it depends on."""
+    live = [g for g in groups if not g.tree.is_empty()]
+    if not live:
+        return None
+    fetches = {g.id: to_fetch(g, i, context) for i, g in enumerate(live)}
+    nodes = {g.id: _node(g, fetches[g.id]) for g in live}
+    roots = [g for g in live if not g.depends_on]
+    if all(len(g.depends_on) <= 1 for g in live):
+        children: dict[int, list[FetchGroup]] = {g.id: [] for g in live}
+        for g in live:
+            if g.depends_on:
+                children[g.depends_on[0].id].append(g)
+
+        def subtree(group: FetchGroup) -> PlanNode:
+            below = [subtree(child) for child in children[group.id]]
+            if not below:
+                return nodes[group.id]
+            return Sequence((nodes[group.id], _together(below)))
+
+        tops = [subtree(root) for root in roots]
+        return Sequence(tuple(tops)) if context.kind == "mutation" else _together(tops)
+    return _by_levels(live, nodes, context)
+
+
+def _by_levels(
+    live: list[FetchGroup], nodes: dict[int, PlanNode], context: OperationContext
+) -> PlanNode:
+    """A group with several prerequisites waits for a whole level to finish."""
+    level: dict[int, int] = {}
+
+    def depth(group: FetchGroup) -> int:
+        if group.id not in level:
+            level[group.id] = 1 + max((depth(d) for d in group.depends_on), default=-1)
+        return level[group.id]
+
+    for group in live:
+        depth(group)
+    steps: list[PlanNode] = []
+    for n in range(max(level.values()) + 1):
+        at_level = [nodes[g.id] for g in live if level[g.id] == n]
+        if n == 0 and context.kind == "mutation":
+            steps.extend(at_level)
+        else:
+            steps.append(_together(at_level))
+    return steps[0] if len(steps) == 1 else Sequence(tuple(steps))
+
+
+def _together(nodes: list[PlanNode]) -> PlanNode:
+    return nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes))
+
+
+def _node(group: FetchGroup, fetch: Fetch) -> PlanNode:
+    if not group.is_entity:
+        return fetch
+    node: PlanNode = Flatten(group.path, fetch)
+    for variable, keep in sorted(group.conditions or ()):
+        node = Condition(variable, node, None) if keep else Condition(variable, None, node)
+    return node

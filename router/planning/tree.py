@@ -1,0 +1,120 @@
+"""Selections being gathered for one subgraph fetch, printed as GraphQL at the end.
+
+graphql-core's AST is immutable, so the planner collects a mutable tree:
+fields by response key (in first-seen order, so fetches keep the client's
+order) and inline fragments by type condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from graphql import (
+    ArgumentNode,
+    DirectiveNode,
+    SelectionSetNode,
+    VariableNode,
+    print_ast,
+)
+from graphql.language import Visitor, visit
+
+
+@dataclass(slots=True)
+class FieldSelection:
+    name: str
+    alias: str | None = None
+    arguments: tuple[ArgumentNode, ...] = ()
+    directives: tuple[DirectiveNode, ...] = ()
+    children: SelectionTree | None = None
+
+    @property
+    def response_key(self) -> str:
+        return self.alias or self.name
+
+
+@dataclass(slots=True)
+class SelectionTree:
+    fields: dict[str, FieldSelection] = field(default_factory=dict)
+    fragments: dict[str, SelectionTree] = field(default_factory=dict)
+
+    def add_field(
+        self,
+        name: str,
+        alias: str | None = None,
+        arguments: tuple[ArgumentNode, ...] = (),
+        directives: tuple[DirectiveNode, ...] = (),
+        composite: bool = False,
+    ) -> FieldSelection:
+        key = alias or name
+        existing = self.fields.get(key)
+        if existing is None:
+            existing = self.fields[key] = FieldSelection(name, alias, arguments, directives)
+        elif existing.directives != directives:
+            # The same field reached with and without a condition must be fetched
+            # whenever either asks for it.
+            existing.directives = ()
+        if composite and existing.children is None:
+            existing.children = SelectionTree()
+        return existing
+
+    def fragment(self, type_name: str) -> SelectionTree:
+        tree = self.fragments.get(type_name)
+        if tree is None:
+            tree = self.fragments[type_name] = SelectionTree()
+        return tree
+
+    def add_selection_set(self, selection_set: SelectionSetNode) -> None:
+        """Merge a field set (a key, @requires fields) into the tree."""
+        for selection in selection_set.selections:
+            if selection.kind == "field":
+                name = selection.name.value  # type: ignore[attr-defined]
+                sub = selection.selection_set  # type: ignore[attr-defined]
+                child = self.add_field(name, composite=sub is not None)
+                if sub is not None and child.children is not None:
+                    child.children.add_selection_set(sub)
+            elif selection.kind == "inline_fragment":
+                condition = selection.type_condition  # type: ignore[attr-defined]
+                target = self.fragment(condition.name.value) if condition else self
+                target.add_selection_set(selection.selection_set)  # type: ignore[attr-defined]
+
+    def is_empty(self) -> bool:
+        return not self.fields and not any(not f.is_empty() for f in self.fragments.values())
+
+    def variables(self) -> Iterator[str]:
+        for selection in self.fields.values():
+            for argument in selection.arguments:
+                yield from _variables_in(argument)
+            for directive in selection.directives:
+                yield from _variables_in(directive)
+            if selection.children is not None:
+                yield from selection.children.variables()
+        for fragment in self.fragments.values():
+            yield from fragment.variables()
+
+    def render(self) -> str:
+        parts: list[str] = []
+        for selection in self.fields.values():
+            text = f"{selection.alias}: {selection.name}" if selection.alias else selection.name
+            if selection.arguments:
+                text += "(" + ", ".join(print_ast(a) for a in selection.arguments) + ")"
+            for directive in selection.directives:
+                text += " " + print_ast(directive)
+            if selection.children is not None:
+                text += " " + selection.children.render()
+            parts.append(text)
+        for type_name, fragment in self.fragments.items():
+            if not fragment.is_empty():
+                parts.append(f"... on {type_name} {fragment.render()}")
+        return "{ " + " ".join(parts) + " }"
+
+
+def _variables_in(node: ArgumentNode | DirectiveNode) -> list[str]:
+    found: list[str] = []
+
+    class Collect(Visitor):
+        def enter_variable(self, variable: VariableNode, *_: object) -> None:
+            found.append(variable.name.value)
+
+    visit(node, Collect())
+    return found
