@@ -108,7 +108,7 @@ def assemble(groups: list[FetchGroup], context: OperationContext) -> PlanNode | 
             return Sequence((nodes[group.id], _together(below)))
 
         tops = [subtree(root) for root in roots]
-        return Sequence(tuple(tops)) if context.kind == "mutation" else _together(tops)
+        return _in_order(tops) if context.kind == "mutation" else _together(tops)
     return _by_levels(live, nodes, context)
 
 
@@ -133,6 +133,13 @@ def _by_levels(
         else:
             steps.append(_together(at_level))
     return steps[0] if len(steps) == 1 else Sequence(tuple(steps))
+
+
+def _in_order(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for node in nodes:
+        flat.extend(node.nodes if isinstance(node, Sequence) else (node,))
+    return flat[0] if len(flat) == 1 else Sequence(tuple(flat))
 
 
 def _together(nodes: list[PlanNode]) -> PlanNode:

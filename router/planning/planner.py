@@ -32,6 +32,7 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -152,22 +153,22 @@ class _Planner:
         self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
     ) -> None:
         graph = position.group.graph
+        meta = self.supergraph.types.get(parent.name)
+        if meta is not None and graph in meta.interface_object_in:
+            self._plan_interface_object(position, parent, selection_set)
+            return
+        # Which object each result is decides which fragments apply to it: always ask.
+        position.tree.add_field("__typename")
         possible = self._possible_in_graph(parent, graph)
         direct = list(self._fields(parent, selection_set, position.directives))
         if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
             for field_node, directives in direct:
-                conditions = _conditions(field_node.directives, directives)
-                if conditions is not None:
-                    here = replace(
-                        position, directives=directives, conditions=position.conditions | conditions
-                    )
-                    self._add_local(here, parent, field_node, None)
+                self._plan_direct(position, parent, field_node, directives)
             narrowed = self._narrowing(parent, selection_set, position.directives)
         else:
-            # Some field needs a jump, which works per object type: select every
-            # possible type separately.
+            # Some field needs a jump, and jumps work per object type: select
+            # for every possible type separately.
             narrowed = [(p, selection_set, position.directives) for p in possible]
-            narrowed += self._narrowing(parent, selection_set, position.directives)
         for object_type, selections, directives in narrowed:
             if object_type not in possible:
                 continue  # this subgraph never returns such objects here
@@ -178,6 +179,53 @@ class _Planner:
                 directives=directives,
             )
             self._plan_selection_set(typed, object_type, selections)
+
+    def _plan_direct(
+        self,
+        position: _Position,
+        parent: GraphQLCompositeType,
+        field_node: FieldNode,
+        directives: Directives,
+    ) -> None:
+        """A field kept on the abstract type itself, in the current fetch."""
+        conditions = _conditions(field_node.directives, directives)
+        if conditions is None:
+            return
+        here = replace(position, directives=directives, conditions=position.conditions | conditions)
+        if field_node.name.value == "__typename":
+            self._plan_field(here, parent, field_node)
+            return
+        provided = _provided(position.provided, field_node.name.value)
+        self._add_local(here, parent, field_node, None, provided)
+
+    def _plan_interface_object(
+        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+    ) -> None:
+        """This subgraph knows the interface as one object type (@interfaceObject).
+
+        Its objects come back with the interface's name as __typename. Fields it
+        resolves stay here; the real type, type conditions and other fields come
+        from a subgraph where the interface is a keyed interface.
+        """
+        graph = position.group.graph
+        rest: list[SelectionNode] = []
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.name.value != "__typename":
+                source = self.supergraph.field_sources(parent.name, selection.name.value).get(graph)
+                if source is not None and source.requires is None:
+                    self._plan_direct(position, parent, selection, position.directives)
+                    continue
+            rest.append(selection)
+        if not rest:
+            return
+        meta = self.supergraph.type(parent.name)
+        targets = [
+            g for g in meta.graphs if g not in meta.interface_object_in and meta.resolvable_keys(g)
+        ]
+        if not targets:
+            raise PlanningError(f"no subgraph resolves the object types behind {parent.name}")
+        entity = self._jump(position, parent, targets[0], None, None)
+        self._plan_abstract(entity, parent, SelectionSetNode(selections=tuple(rest)))
 
     def _keeps_on_abstract(
         self,
@@ -280,7 +328,9 @@ class _Planner:
         current = position.group.graph
         candidates = sorted(sources, key=lambda g: (g != current, g))
         for graph in candidates:
-            if (graph, position.path, position.group.id) in {k[:3] for k in self._entity_groups}:
+            if (graph, _base(position.path), position.group.id) in {
+                k[:3] for k in self._entity_groups
+            }:
                 return graph, None
         for graph in candidates:
             if self._direct_key(parent.name, graph, current, position) is not None:
@@ -393,11 +443,13 @@ class _Planner:
 
     def _entity_group(self, graph: str, position: _Position, rename: str | None) -> FetchGroup:
         # One fetch per subgraph and path below one parent fetch: sibling fields,
-        # @requires'd or not, share it (it waits for whatever any of them needs).
-        key = (graph, position.path, position.group.id, rename)
+        # @requires'd or not, and every object type at the path share it (the
+        # representations say which type each object is).
+        path = _base(position.path)
+        key = (graph, path, position.group.id, rename)
         group = self._entity_groups.get(key)
         if group is None:
-            group = self._new_group(graph, position.path, entity=True)
+            group = self._new_group(graph, path, entity=True)
             group.rename_typename_to = rename
             group.depend_on(position.group)
             self._entity_groups[key] = group
@@ -509,6 +561,11 @@ class _Planner:
             and isinstance(abstract, (GraphQLInterfaceType, GraphQLUnionType))
             and self.schema.is_sub_type(abstract, parent)
         )
+
+
+def _base(path: tuple[PathElement, ...]) -> tuple[PathElement, ...]:
+    """The path without its final type condition."""
+    return path[:-1] if path and path[-1].startswith("|") else path
 
 
 def _alias(field_node: FieldNode) -> str | None:
