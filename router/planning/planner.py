@@ -54,10 +54,18 @@ class PlanningError(Exception):
 
 
 def plan_operation(
-    supergraph: Supergraph, document: DocumentNode, operation_name: str | None
+    supergraph: Supergraph,
+    document: DocumentNode,
+    operation_name: str | None,
+    override_labels: frozenset[str] = frozenset(),
 ) -> QueryPlan:
-    """A plan for an operation already validated against the API schema."""
-    return _Planner(supergraph, document, select_operation(document, operation_name)).plan()
+    """A plan for an operation already validated against the API schema.
+
+    `override_labels` are the progressive-override labels active for this
+    request; plans differ by them, so cache plans by them too.
+    """
+    operation = select_operation(document, operation_name)
+    return _Planner(supergraph, document, operation, override_labels).plan()
 
 
 def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -85,9 +93,14 @@ class _Position:
 
 class _Planner:
     def __init__(
-        self, supergraph: Supergraph, document: DocumentNode, operation: OperationDefinitionNode
+        self,
+        supergraph: Supergraph,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        labels: frozenset[str],
     ) -> None:
         self.supergraph = supergraph
+        self.labels = labels
         self.schema = supergraph.schema
         self.operation = operation
         self.fragments = {
@@ -117,7 +130,7 @@ class _Planner:
         return QueryPlan(assemble(self.groups, context), kind)
 
     def _root_group(self, root: GraphQLObjectType, field_node: FieldNode, kind: str) -> FetchGroup:
-        sources = self.supergraph.field_sources(root.name, field_node.name.value)
+        sources = self._sources(root.name, field_node.name.value)
         if not sources:
             raise PlanningError(f"no subgraph resolves {root.name}.{field_node.name.value}")
         roots = [g for g in self.groups if not g.is_entity]
@@ -211,7 +224,7 @@ class _Planner:
         rest: list[SelectionNode] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode) and selection.name.value != "__typename":
-                source = self.supergraph.field_sources(parent.name, selection.name.value).get(graph)
+                source = self._sources(parent.name, selection.name.value).get(graph)
                 if source is not None and source.requires is None:
                     self._plan_direct(position, parent, selection, position.directives)
                     continue
@@ -242,11 +255,11 @@ class _Planner:
             return False
         if _provided(position.provided, name) is not None:
             return True
-        own = self.supergraph.field_sources(parent.name, name).get(graph)
+        own = self._sources(parent.name, name).get(graph)
         if own is None or own.requires is not None:
             return False
         for object_type in possible:
-            source = self.supergraph.field_sources(object_type.name, name).get(graph)
+            source = self._sources(object_type.name, name).get(graph)
             if source is None or source.requires is not None:
                 return False
         return True
@@ -262,7 +275,7 @@ class _Planner:
             self._touch(position.group, position.conditions)
             return
         graph = position.group.graph
-        sources = self.supergraph.field_sources(parent.name, name)
+        sources = self._sources(parent.name, name)
         here = sources.get(graph)
         provided = _provided(position.provided, name)
         if provided is not None or (here is not None and here.requires is None):
@@ -322,7 +335,7 @@ class _Planner:
                 if meta is None:
                     continue
                 for graph in sorted(meta.interface_object_in):
-                    if graph in self.supergraph.field_sources(interface.name, name):
+                    if graph in self._sources(interface.name, name):
                         return graph, interface.name
             raise PlanningError(f"no subgraph resolves {parent.name}.{name}")
         current = position.group.graph
@@ -346,7 +359,7 @@ class _Planner:
         self, parent: GraphQLCompositeType, name: str, graph: str
     ) -> FieldSource | None:
         for interface in getattr(parent, "interfaces", ()):
-            source = self.supergraph.field_sources(interface.name, name).get(graph)
+            source = self._sources(interface.name, name).get(graph)
             if source is not None:
                 return source
         return None
@@ -416,7 +429,7 @@ class _Planner:
             if not isinstance(selection, FieldNode):
                 return False
             name = selection.name.value
-            own = self.supergraph.field_sources(type_name, name).get(graph)
+            own = self._sources(type_name, name).get(graph)
             inner = _provided(provided, name)
             if (own is None or own.requires is not None) and inner is None:
                 return False
@@ -438,6 +451,9 @@ class _Planner:
         finally:
             touched = self._touched.pop()
         return touched
+
+    def _sources(self, type_name: str, field_name: str) -> dict[str, FieldSource]:
+        return self.supergraph.field_sources(type_name, field_name, self.labels)
 
     # -- groups ------------------------------------------------------------------------
 
@@ -484,7 +500,7 @@ class _Planner:
         def local(graph: str) -> int:
             count = 0
             for sub, _ in self._fields(field_type, field_node.selection_set, ()):  # type: ignore[arg-type]
-                if graph in self.supergraph.field_sources(field_type.name, sub.name.value):
+                if graph in self._sources(field_type.name, sub.name.value):
                     count += 1
             return count
 

@@ -39,9 +39,18 @@ class FieldSource:
     override_label: str | None = None
     used_overridden: bool = False
 
-    @property
-    def resolvable(self) -> bool:
-        return not self.external and not self.used_overridden
+    def resolvable(self, labels: frozenset[str] = frozenset()) -> bool:
+        """Whether this graph serves the field, given the active progressive-override labels.
+
+        With a label, the overriding graph serves the field while the label is
+        active and the overridden graph serves it otherwise.
+        """
+        if self.external or self.used_overridden:
+            return False
+        if self.override_label is None:
+            return True
+        active = self.override_label in labels
+        return active if self.override_from is not None else not active
 
 
 @dataclass(slots=True)
@@ -84,7 +93,9 @@ class Supergraph:
     def type(self, name: str) -> TypeMeta:
         return self.types[name]
 
-    def field_sources(self, type_name: str, field_name: str) -> dict[str, FieldSource]:
+    def field_sources(
+        self, type_name: str, field_name: str, labels: frozenset[str] = frozenset()
+    ) -> dict[str, FieldSource]:
         """Every graph that can resolve `type_name.field_name`, with how."""
         meta = self.types.get(type_name)
         if meta is None:
@@ -94,7 +105,18 @@ class Supergraph:
             return {}
         if field_meta is None or not field_meta.sources:
             return {graph: FieldSource(graph) for graph in meta.graphs}
-        return {g: s for g, s in field_meta.sources.items() if s.resolvable}
+        return {g: s for g, s in field_meta.sources.items() if s.resolvable(labels)}
+
+    @property
+    def override_labels(self) -> frozenset[str]:
+        """Every progressive-override label the supergraph uses."""
+        return frozenset(
+            source.override_label
+            for meta in self.types.values()
+            for field_meta in meta.fields.values()
+            for source in field_meta.sources.values()
+            if source.override_label is not None
+        )
 
     def graphs_of(self, type_name: str) -> tuple[str, ...]:
         meta = self.types.get(type_name)

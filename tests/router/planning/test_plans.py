@@ -675,3 +675,17 @@ def test_plan(supergraph: str, query: str, expected: str) -> None:
     document = parse(query)
     assert validate(schema.api_schema, document) == []
     assert print_plan(plan_operation(schema, document, None)) + "\n" == expected
+
+
+@pytest.mark.parametrize(
+    ("labels", "service"), [(frozenset(), "old"), (frozenset({"percent(20)"}), "billing")]
+)
+def test_progressive_override_follows_the_active_labels(
+    labels: frozenset[str], service: str
+) -> None:
+    schema = _supergraph("labels")
+    assert schema.override_labels == {"percent(20)"}
+    plan = plan_operation(schema, parse('{ bill(id: "1") { amount } }'), None, labels)
+    assert [fetch.service for fetch in plan.fetches()] == (
+        ["old"] if service == "old" else ["old", "billing"]
+    )
