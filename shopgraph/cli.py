@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 
 from shopgraph.registry import SUBGRAPHS
+from shopgraph.router_cli import router_app, schema_app
 from subgraphs.platform.settings import Settings
 
 app = typer.Typer(help="shopgraph: an e-commerce platform served as one federated GraphQL API.")
@@ -18,6 +19,8 @@ users_app = typer.Typer(help="Administer user accounts.")
 app.add_typer(users_app, name="users")
 keys_app = typer.Typer(help="Manage the key that signs access tokens.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(router_app, name="router")
+app.add_typer(schema_app, name="schema")
 console = Console()
 
 DataDir = Annotated[

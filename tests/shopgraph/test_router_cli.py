@@ -1,0 +1,47 @@
+"""`shopgraph router plan` and friends, run in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shopgraph.cli import app
+
+runner = CliRunner()
+SHOP = Path(__file__).parents[1] / "router" / "planning" / "supergraphs" / "shop.graphql"
+
+
+def test_router_plan_prints_the_plan(tmp_path: Path) -> None:
+    query = tmp_path / "q.graphql"
+    query.write_text("query Top { topProducts { name inStock } }")
+    result = runner.invoke(
+        app, ["router", "plan", "--supergraph", str(SHOP), "--query", str(query)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("QueryPlan {\n  Sequence {\n")
+    assert 'Fetch(service: "products")' in result.output
+    assert 'Flatten(path: "topProducts.@")' in result.output
+    assert 'Fetch(service: "inventory")' in result.output
+
+
+def test_router_plan_reports_invalid_operations(tmp_path: Path) -> None:
+    query = tmp_path / "q.graphql"
+    query.write_text("{ topProducts { colour } }")
+    result = runner.invoke(
+        app, ["router", "plan", "--supergraph", str(SHOP), "--query", str(query)]
+    )
+    assert result.exit_code == 1
+    assert "Cannot query field 'colour' on type 'Product'." in result.output
+
+
+def test_router_plan_reports_a_broken_supergraph(tmp_path: Path) -> None:
+    supergraph = tmp_path / "s.graphql"
+    supergraph.write_text("type Query { a: Int }")
+    query = tmp_path / "q.graphql"
+    query.write_text("{ a }")
+    result = runner.invoke(
+        app, ["router", "plan", "--supergraph", str(supergraph), "--query", str(query)]
+    )
+    assert result.exit_code == 1
+    assert "not a Federation v2 supergraph" in result.output
