@@ -19,8 +19,10 @@ from strawberry.extensions import SchemaExtension
 log = logging.getLogger("shopgraph.errors")
 
 
-@strawberry.type(
-    description="Errors a client can act on come back as data, never as a server error."
+# Every subgraph returns UserError: a value type, shareable across subgraphs.
+@strawberry.federation.type(
+    shareable=True,
+    description="Errors a client can act on come back as data, never as a server error.",
 )
 class UserError:
     field: list[str] | None
