@@ -10,7 +10,9 @@ from strawberry.federation import Schema
 
 from subgraphs.platform.errors import MaskInternalErrors
 
-FEDERATION_VERSION: Literal["2.11"] = "2.11"
+# The newest version other federation tools here accept too (The Guild's
+# composition stops at 2.9); it has every directive shopgraph uses.
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 
 def federation_schema(
