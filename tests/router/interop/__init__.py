@@ -1,0 +1,1 @@
+"""Cross-checks of our composition against The Guild's federation-composition."""

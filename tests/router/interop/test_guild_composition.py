@@ -1,0 +1,90 @@
+"""Our composition against The Guild's `@theguild/federation-composition` on the same corpus.
+
+Every corpus case is composed by both (all of them in one `node` run). For a
+valid case both must succeed, and loading either supergraph with
+`load_supergraph` must give the same API schema and the same ownership; for an
+invalid case both must fail. Cases marked `# interop: skip` differ on purpose
+(the reason is in the case file) and are listed as skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from router.composition import compose
+from router.supergraph import load_supergraph
+from tests.router.composition.corpus import Case, load_cases
+from tests.router.interop.ownership import api_schema_text, ownership
+
+HERE = Path(__file__).parent
+CASES = load_cases()
+INSTALL_FILES = ("package.json", "package-lock.json", "compose.mjs")
+
+
+def _tools_or_skip() -> tuple[str, str]:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node and npm:
+        return node, npm
+    reason = "node and npm are needed to run The Guild's federation-composition"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}, and CI=true does not allow skipping")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def guild(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    node, npm = _tools_or_skip()
+    workdir = tmp_path_factory.mktemp("guild-composition")
+    for name in INSTALL_FILES:
+        shutil.copy(HERE / name, workdir / name)
+    subprocess.run(  # noqa: S603 - fixed arguments, npm found on PATH
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=workdir,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    payload = [
+        {
+            "name": case.name,
+            "subgraphs": [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in case.subgraphs],
+        }
+        for case in CASES
+    ]
+    completed = subprocess.run(  # noqa: S603 - fixed arguments, node found on PATH
+        [node, "compose.mjs"],
+        cwd=workdir,
+        input=json.dumps(payload),
+        text=True,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    return {entry["name"]: entry for entry in json.loads(completed.stdout)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_same_outcome_as_guild(case: Case, guild: dict[str, dict[str, Any]]) -> None:
+    if case.interop_skip:
+        pytest.skip(f"differs from The Guild on purpose: {case.interop_skip}")
+    theirs = guild[case.name]
+    ours = compose(case.subgraphs)
+    if not case.valid:
+        assert ours.supergraph_sdl is None
+        assert theirs["supergraph"] is None, "The Guild composed a case we reject"
+        return
+    assert ours.supergraph_sdl is not None, [e.message for e in ours.errors]
+    assert theirs["supergraph"] is not None, theirs["errors"]
+    our_supergraph = load_supergraph(ours.supergraph_sdl)
+    their_supergraph = load_supergraph(theirs["supergraph"])
+    assert api_schema_text(our_supergraph.api_schema) == api_schema_text(
+        their_supergraph.api_schema
+    )
+    assert ownership(our_supergraph) == ownership(their_supergraph)
