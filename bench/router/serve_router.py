@@ -1,0 +1,31 @@
+"""The router process of the benchmark: the bench supergraph against the bench subgraphs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import uvicorn
+
+from router.config import RouterConfig
+from router.http import create_router_app
+
+HERE = Path(__file__).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--subgraphs", required=True, help="base URL of the bench subgraphs")
+    args = parser.parse_args()
+    urls = {name: f"{args.subgraphs}/{name}" for name in ("products", "reviews", "users")}
+    app = create_router_app(
+        (HERE / "supergraph.graphql").read_text(), RouterConfig(subgraph_urls=urls)
+    )
+    uvicorn.run(
+        app, host="127.0.0.1", port=args.port, log_level="warning", loop="uvloop", http="httptools"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Configuration of the router process, read from `SHOPGRAPH_ROUTER_*` variables.
+
+Dict settings take JSON, e.g.
+`SHOPGRAPH_ROUTER_SUBGRAPH_URLS='{"users": "http://users:4001/graphql"}'`.
+Subgraphs are named as in the supergraph's `join__graph(name:)`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RouterConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_ROUTER_", env_file=None, frozen=True)
+
+    subgraph_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Subgraph name -> URL, replacing the URL written in the supergraph.",
+    )
+    subgraph_timeouts: dict[str, PositiveFloat] = Field(
+        default_factory=dict, description="Subgraph name -> seconds a fetch to it may take."
+    )
+    default_timeout: PositiveFloat = Field(
+        default=30.0, description="Seconds a subgraph fetch may take unless set per subgraph."
+    )
+    subgraph_pool_size: PositiveInt = Field(
+        default=100, description="Open connections kept per subgraph."
+    )
+    forward_headers: tuple[str, ...] = Field(
+        default=("authorization",),
+        description="Client request headers passed on to every subgraph fetch.",
+    )
+
+    document_cache_size: PositiveInt = Field(
+        default=1000, description="Parsed and validated documents kept (LRU)."
+    )
+    plan_cache_size: PositiveInt = Field(default=1000, description="Query plans kept (LRU).")
+
+    max_tokens: PositiveInt = Field(
+        default=15_000, description="Most lexical tokens a document may have."
+    )
+    max_depth: PositiveInt = Field(
+        default=50, description="Deepest nesting of fields an operation may select."
+    )
+    max_aliases: PositiveInt = Field(
+        default=200, description="Most aliased fields an operation may select (fragments counted)."
+    )
+    max_body_bytes: PositiveInt = Field(
+        default=1_048_576, description="Largest accepted request body."
+    )
+
+    override_labels: frozenset[str] = Field(
+        default_factory=frozenset,
+        description="Progressive @override labels to treat as on (besides percent(N) ones).",
+    )
+
+    graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
+    introspection: bool = Field(default=True, description="Answer __schema and __type.")
+
+    def subgraph_timeout(self, name: str) -> float:
+        return self.subgraph_timeouts.get(name, self.default_timeout)

@@ -1,0 +1,172 @@
+"""Entity batches: the objects at a Flatten path and the representations sent for them.
+
+A path walks the data merged so far: a response key steps into objects, "@"
+into every item of a list, "|T1,T2" keeps objects whose __typename is one of
+those. Each object found becomes a representation by applying the fetch's
+`requires` (inline fragments by type) to it; equal representations are sent
+once and their result goes back to every object that produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import (
+    FieldNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    is_abstract_type,
+)
+
+from router.execution.coverage import ResponsePath
+from router.planning.plan import LIST, PathElement
+
+Located = tuple[dict[str, Any], ResponsePath]
+
+
+class _Missing:
+    """A required field absent from an object: it cannot be represented."""
+
+
+MISSING = _Missing()
+
+
+@dataclass(slots=True)
+class EntityBatch:
+    representations: list[dict[str, Any]] = field(default_factory=list)
+    # For representation i, the objects (and their paths) it stands for.
+    targets: list[list[Located]] = field(default_factory=list)
+    # Objects left out because a field their representation needs is absent.
+    unrepresentable: list[ResponsePath] = field(default_factory=list)
+
+
+def objects_at(data: dict[str, Any], path: Iterable[PathElement]) -> list[Located]:
+    current: list[tuple[Any, ResponsePath]] = [(data, ())]
+    for element in path:
+        found: list[tuple[Any, ResponsePath]] = []
+        if element == LIST:
+            for value, at in current:
+                if isinstance(value, list):
+                    found.extend((item, (*at, i)) for i, item in enumerate(value))
+        elif element.startswith("|"):
+            names = set(element[1:].split(","))
+            found = [(v, at) for v, at in _items(current) if v.get("__typename") in names]
+        else:
+            for value, at in _items(current):
+                if element in value:
+                    found.append((value[element], (*at, element)))
+        current = found
+    return list(_items(current))
+
+
+def _items(located: list[tuple[Any, ResponsePath]]) -> Iterable[Located]:
+    """The objects among `located`, stepping into lists a path left implicit."""
+    for value, at in located:
+        if isinstance(value, dict):
+            yield value, at
+        elif isinstance(value, list):
+            yield from _items([(item, (*at, i)) for i, item in enumerate(value)])
+
+
+def entity_batch(
+    objects: list[Located],
+    requires: SelectionSetNode,
+    schema: GraphQLSchema,
+    rename_typename_to: str | None = None,
+) -> EntityBatch:
+    batch = EntityBatch()
+    index_of: dict[bytes, int] = {}
+    for obj, at in objects:
+        typename = obj.get("__typename")
+        representation: dict[str, Any] | None = None
+        for selection in requires.selections:
+            if isinstance(selection, InlineFragmentNode) and not _applies(
+                selection, typename, schema
+            ):
+                continue
+            part = _project(obj, _selections_of(selection), schema, rename_typename_to)
+            if part is MISSING:
+                representation = None
+                batch.unrepresentable.append(at)
+                break
+            representation = {**(representation or {}), **part}
+        if representation is None:
+            continue
+        key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+        index = index_of.get(key)
+        if index is None:
+            index_of[key] = index = len(batch.representations)
+            batch.representations.append(representation)
+            batch.targets.append([])
+        batch.targets[index].append((obj, at))
+    return batch
+
+
+def _selections_of(selection: Any) -> SelectionSetNode:
+    if isinstance(selection, InlineFragmentNode):
+        return selection.selection_set
+    return SelectionSetNode(selections=(selection,))
+
+
+def _applies(fragment: InlineFragmentNode, typename: Any, schema: GraphQLSchema) -> bool:
+    if fragment.type_condition is None:
+        return True
+    condition = fragment.type_condition.name.value
+    if condition == typename:
+        return True
+    abstract = schema.get_type(condition)
+    runtime = schema.get_type(typename) if isinstance(typename, str) else None
+    return (
+        runtime is not None and is_abstract_type(abstract) and schema.is_sub_type(abstract, runtime)
+    )
+
+
+def _project(
+    value: dict[str, Any],
+    selection_set: SelectionSetNode,
+    schema: GraphQLSchema,
+    rename_typename_to: str | None = None,
+) -> Any:
+    """What `selection_set` picks from `value`, or MISSING if a field is absent."""
+    projected: dict[str, Any] = {}
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            if _applies(selection, value.get("__typename"), schema):
+                inner = _project(value, selection.selection_set, schema)
+                if inner is MISSING:
+                    return MISSING
+                projected.update(inner)
+            continue
+        if not isinstance(selection, FieldNode):
+            continue
+        # `id: __sg_id` reads the data at `__sg_id` into the representation's
+        # `id`: the planner's private alias for a key a client alias took.
+        name = selection.name.value
+        key = selection.alias.value if selection.alias else name
+        if name == "__typename" and rename_typename_to is not None:
+            projected[key] = rename_typename_to
+            continue
+        if name not in value:
+            return MISSING
+        inner = value[name]
+        if selection.selection_set is not None and inner is not None:
+            inner = _project_nested(inner, selection.selection_set, schema)
+            if inner is MISSING:
+                return MISSING
+        projected[key] = inner
+    return projected
+
+
+def _project_nested(value: Any, selection_set: SelectionSetNode, schema: GraphQLSchema) -> Any:
+    if isinstance(value, list):
+        items = [
+            None if item is None else _project_nested(item, selection_set, schema) for item in value
+        ]
+        return MISSING if any(item is MISSING for item in items) else items
+    if isinstance(value, dict):
+        return _project(value, selection_set, schema)
+    return MISSING

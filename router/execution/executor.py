@@ -1,0 +1,175 @@
+"""Running a query plan: fetches against the subgraphs, merged into one data tree.
+
+Sequence nodes run in order, Parallel nodes together, Condition nodes by a
+variable, Flatten nodes as one `_entities` fetch for every object found at
+their path so far. The result is the merged data (keyed by the client's
+response keys, with whatever extra keys the planner asked for), the errors
+re-pathed to the client's paths, and which paths those errors explain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLSchema
+
+from router.execution.clients import SubgraphClient, SubgraphFailure, SubgraphResponse
+from router.execution.coverage import ErrorCoverage
+from router.execution.entities import EntityBatch, entity_batch, objects_at
+from router.execution.merge import merge_into
+from router.execution.subgraph_errors import (
+    client_error,
+    common_prefix,
+    error_path,
+    failure_error,
+    fetch_scope,
+)
+from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan
+
+
+@dataclass(slots=True)
+class ExecutionState:
+    variables: Mapping[str, Any]
+    headers: Mapping[str, str]
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    coverage: ErrorCoverage = field(default_factory=ErrorCoverage)
+
+
+class PlanExecutor:
+    def __init__(self, clients: Mapping[str, SubgraphClient], schema: GraphQLSchema) -> None:
+        self.clients = clients
+        self.schema = schema  # the supergraph's: objects may be of types clients cannot see
+
+    async def execute(
+        self, plan: QueryPlan, variables: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> ExecutionState:
+        state = ExecutionState(variables, headers)
+        if plan.node is not None:
+            await self._run(plan.node, state)
+        return state
+
+    async def _run(self, node: PlanNode, state: ExecutionState) -> None:
+        if isinstance(node, Fetch):
+            await self._root_fetch(node, state)
+        elif isinstance(node, Flatten):
+            await self._entity_fetch(node, state)
+        elif isinstance(node, Parallel):
+            # A TaskGroup, not gather: should one branch fail unexpectedly, the
+            # others are cancelled instead of running on unobserved.
+            async with asyncio.TaskGroup() as group:
+                for child in node.nodes:
+                    group.create_task(self._run(child, state))
+        elif isinstance(node, Condition):
+            branch = node.if_clause if state.variables.get(node.variable) else node.else_clause
+            if branch is not None:
+                await self._run(branch, state)
+        else:
+            for child in node.nodes:
+                await self._run(child, state)
+
+    async def _fetch(
+        self, fetch: Fetch, variables: dict[str, Any], state: ExecutionState
+    ) -> SubgraphResponse:
+        for name in fetch.variable_usages:
+            if name in state.variables:
+                variables[name] = state.variables[name]
+        client = self.clients.get(fetch.service)
+        if client is None:
+            raise SubgraphFailure("the router has no client for it")
+        return await client.fetch(fetch.operation, variables, state.headers)
+
+    async def _root_fetch(self, fetch: Fetch, state: ExecutionState) -> None:
+        try:
+            response = await self._fetch(fetch, {}, state)
+        except SubgraphFailure as failure:
+            keys = fetch_scope(fetch.operation, entity=False)
+            for key in keys:
+                state.errors.append(failure_error(fetch.service, failure.reason, (key,)))
+                state.coverage.add((key,))
+            if not keys:  # an operation we cannot read still fails visibly
+                state.errors.append(failure_error(fetch.service, failure.reason, None))
+            return
+        if response.data is not None:
+            merge_into(state.data, response.data)
+        unplaced = False
+        for error in response.errors:
+            path = error_path(error)
+            state.errors.append(client_error(error, fetch.service, path))
+            if path:
+                state.coverage.add(path)
+            else:
+                unplaced = True
+        if unplaced or response.data is None:
+            for key in fetch_scope(fetch.operation, entity=False):
+                state.coverage.add((key,))
+
+    async def _entity_fetch(self, flatten: Flatten, state: ExecutionState) -> None:
+        fetch = flatten.node
+        if fetch.requires is None:
+            await self._root_fetch(fetch, state)
+            return
+        batch = entity_batch(
+            objects_at(state.data, flatten.path),
+            fetch.requires,
+            self.schema,
+            fetch.rename_typename_to,
+        )
+        if batch.unrepresentable and state.errors:
+            # Their key fields are missing because an earlier fetch failed; that
+            # error explains these objects' missing fields as well.
+            self._cover(fetch, batch.unrepresentable, state)
+        if not batch.representations:
+            return
+        try:
+            response = await self._fetch(fetch, {"representations": batch.representations}, state)
+        except SubgraphFailure as failure:
+            paths = [at for targets in batch.targets for _, at in targets]
+            state.errors.append(failure_error(fetch.service, failure.reason, common_prefix(paths)))
+            self._cover(fetch, paths, state)
+            return
+        entities = (response.data or {}).get("_entities")
+        if isinstance(entities, list):
+            for index, entity in enumerate(entities[: len(batch.targets)]):
+                if not isinstance(entity, dict):
+                    continue
+                if fetch.rename_typename_to is not None:
+                    # The subgraph names the interface; the object keeps its own type.
+                    entity = {k: v for k, v in entity.items() if k != "__typename"}
+                for obj, _ in batch.targets[index]:
+                    merge_into(obj, entity)
+        self._entity_errors(fetch, batch, response, isinstance(entities, list), state)
+
+    def _entity_errors(
+        self,
+        fetch: Fetch,
+        batch: EntityBatch,
+        response: SubgraphResponse,
+        answered: bool,
+        state: ExecutionState,
+    ) -> None:
+        unplaced = not answered
+        for error in response.errors:
+            path = error_path(error)
+            index = path[1] if path and len(path) > 1 and path[0] == "_entities" else None
+            if not isinstance(index, int) or not 0 <= index < len(batch.targets):
+                state.errors.append(client_error(error, fetch.service, None))
+                unplaced = True
+                continue
+            for _, at in batch.targets[index]:
+                client_path = [*at, *path[2:]]  # type: ignore[index]
+                state.errors.append(client_error(error, fetch.service, client_path))
+                state.coverage.add(client_path)
+        if unplaced:
+            self._cover(fetch, [at for targets in batch.targets for _, at in targets], state)
+
+    def _cover(
+        self, fetch: Fetch, paths: list[tuple[str | int, ...]], state: ExecutionState
+    ) -> None:
+        keys = fetch_scope(fetch.operation, entity=True)
+        for at in paths:
+            for key in keys:
+                state.coverage.add((*at, key))

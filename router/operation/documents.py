@@ -1,0 +1,108 @@
+"""The document stage: parse, limit and validate a client document, once per document.
+
+Outcomes are cached by the SHA-256 of the document text in a bounded LRU,
+failures included, so a client repeating a bad document costs a hash and a
+lookup, and no stream of distinct documents grows the cache past its size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
+
+from router.operation.errors import RequestError, RequestFailure, graphql_errors
+from router.operation.limits import measure_operations
+from router.operation.lru import LruCache
+from router.operation.prepared import PreparedDocument
+
+MAX_VALIDATION_ERRORS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLimits:
+    max_tokens: int
+    max_depth: int
+    max_aliases: int
+
+
+class DocumentCache:
+    def __init__(self, schema: GraphQLSchema, limits: DocumentLimits, max_size: int) -> None:
+        self.schema = schema
+        self.limits = limits
+        self._cache: LruCache[str, PreparedDocument | RequestError] = LruCache(max_size)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def prepare(self, query: str) -> PreparedDocument:
+        """The document ready to execute, or a RequestError saying why it is not."""
+        key = hashlib.sha256(query.encode()).hexdigest()
+        found = self._cache.get(key)
+        if found is None:
+            found = self._prepare(query, key)
+            self._cache.put(key, found)
+        if isinstance(found, RequestError):
+            raise found
+        return found
+
+    def _prepare(self, query: str, key: str) -> PreparedDocument | RequestError:
+        try:
+            document = parse(query, no_location=False, max_tokens=self.limits.max_tokens)
+        except GraphQLError as error:
+            return graphql_errors(RequestFailure.PARSE, [error])
+        except RecursionError:
+            return RequestError.single(
+                RequestFailure.PARSE, "The document is nested too deeply to parse."
+            )
+        try:
+            limit_error = self._check_limits(document)
+            if limit_error is not None:
+                return limit_error
+            errors = validate(self.schema, document, max_errors=MAX_VALIDATION_ERRORS)
+        except RecursionError:
+            return RequestError.single(
+                RequestFailure.VALIDATION, "The document is nested too deeply to validate."
+            )
+        if errors:
+            return graphql_errors(RequestFailure.VALIDATION, errors)
+        return PreparedDocument(
+            document=document,
+            hash=key,
+            operations=tuple(
+                d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+            ),
+            fragments={
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            },
+        )
+
+    def _check_limits(self, document: DocumentNode) -> RequestError | None:
+        for operation, measure in measure_operations(document):
+            label = f"Operation '{operation.name.value}'" if operation.name else "The operation"
+            if measure.depth > self.limits.max_depth:
+                return RequestError.single(
+                    RequestFailure.VALIDATION,
+                    f"{label} is {measure.depth} fields deep; the limit is "
+                    f"{self.limits.max_depth}.",
+                    "MAX_DEPTH_EXCEEDED",
+                )
+            if measure.aliases > self.limits.max_aliases:
+                return RequestError.single(
+                    RequestFailure.VALIDATION,
+                    f"{label} uses {measure.aliases} aliases; the limit is "
+                    f"{self.limits.max_aliases}.",
+                    "MAX_ALIASES_EXCEEDED",
+                )
+        return None

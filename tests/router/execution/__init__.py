@@ -1,0 +1,1 @@
+"""Tests of the router's execution stage: plans run against fake subgraphs over HTTP."""
