@@ -1,0 +1,1 @@
+"""The router's specification corpus: one module per feature, each a list of `RouterCase`s."""
