@@ -147,9 +147,7 @@ def _together(nodes: list[PlanNode]) -> PlanNode:
 
 
 def _node(group: FetchGroup, fetch: Fetch) -> PlanNode:
-    if not group.is_entity:
-        return fetch
-    node: PlanNode = Flatten(group.path, fetch)
+    node: PlanNode = Flatten(group.path, fetch) if group.is_entity else fetch
     for variable, keep in sorted(group.conditions or ()):
         node = Condition(variable, node, None) if keep else Condition(variable, None, node)
     return node

@@ -279,8 +279,13 @@ class _Planner:
         here = sources.get(graph)
         provided = _provided(position.provided, name)
         if provided is not None or (here is not None and here.requires is None):
-            self._add_local(position, parent, field_node, here.provides if here else None, provided)
-            return
+            below = here.provides if here and here.provides else provided
+            elsewhere = set(sources) - {graph}
+            if not elsewhere or self._servable(graph, parent, field_node, below):
+                self._add_local(
+                    position, parent, field_node, here.provides if here else None, provided
+                )
+                return
         target, rename = self._jump_target(position, parent, name, sources)
         source = sources.get(target) or self._interface_source(parent, name, target)
         entity = self._jump(position, parent, target, rename, source.requires if source else None)
@@ -386,8 +391,9 @@ class _Planner:
             producers |= self._ensure(
                 replace(position, hops=position.hops + 1), parent, key.selection_set
             )
+            key_read = key.selection_set
         else:
-            position.tree.add_selection_set(key.selection_set)
+            key_read = position.tree.add_hidden(key.selection_set)
         if requires is not None:
             producers |= self._ensure(position, parent, requires)
         entity = self._entity_group(target, position, rename)
@@ -395,7 +401,7 @@ class _Planner:
             entity.depend_on(producer)
         representation = entity.requires.fragment(parent.name)
         representation.add_field("__typename")
-        representation.add_selection_set(key.selection_set)
+        representation.add_selection_set(key_read)
         if requires is not None:
             representation.add_selection_set(requires)
         return _Position(
@@ -407,6 +413,43 @@ class _Planner:
             position.directives,
             position.hops,
         )
+
+    def _servable(
+        self,
+        graph: str,
+        parent: GraphQLCompositeType,
+        field_node: FieldNode,
+        provided: SelectionSetNode | None,
+    ) -> bool:
+        """Whether `graph` can give the field's whole selection, jumping only from entities.
+
+        A value type has no key to jump from: when the current graph lacks some
+        of its fields (a @provides naming only part of them, say), the field
+        must come from a graph that has them all.
+        """
+        if field_node.selection_set is None:
+            return True
+        named = get_named_type(parent.fields[field_node.name.value].type)  # type: ignore[union-attr]
+        if isinstance(named, GraphQLObjectType):
+            objects = [named]
+        elif isinstance(named, (GraphQLInterfaceType, GraphQLUnionType)):
+            objects = self._possible_in_graph(named, graph)
+        else:
+            return True
+        for object_type in objects:
+            for child, _ in self._fields(object_type, field_node.selection_set, ()):
+                name = child.name.value
+                if name == "__typename":
+                    continue
+                own = self._sources(object_type.name, name).get(graph)
+                inner = _provided(provided, name)
+                if (own is not None and own.requires is None) or inner is not None:
+                    below = own.provides if own and own.provides else inner
+                    if not self._servable(graph, object_type, child, below):
+                        return False
+                elif not self.supergraph.type(object_type.name).is_entity:
+                    return False
+        return True
 
     def _direct_key(
         self, type_name: str, target: str, current: str, position: _Position

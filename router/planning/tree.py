@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from graphql import (
     ArgumentNode,
     DirectiveNode,
+    FieldNode,
+    InlineFragmentNode,
+    NameNode,
     SelectionSetNode,
     VariableNode,
     print_ast,
 )
 from graphql.language import Visitor, visit
+
+# Response keys clients cannot choose: names starting with "__" are reserved.
+HIDDEN_ALIAS_PREFIX = "__sg_"
 
 
 @dataclass(slots=True)
@@ -65,18 +71,55 @@ class SelectionTree:
         return tree
 
     def add_selection_set(self, selection_set: SelectionSetNode) -> None:
-        """Merge a field set (a key, @requires fields) into the tree."""
+        """Merge a field set (a key, @requires fields) into the tree, aliases included."""
         for selection in selection_set.selections:
-            if selection.kind == "field":
-                name = selection.name.value  # type: ignore[attr-defined]
-                sub = selection.selection_set  # type: ignore[attr-defined]
-                child = self.add_field(name, composite=sub is not None)
+            if isinstance(selection, FieldNode):
+                sub = selection.selection_set
+                alias = selection.alias.value if selection.alias else None
+                child = self.add_field(selection.name.value, alias, composite=sub is not None)
                 if sub is not None and child.children is not None:
                     child.children.add_selection_set(sub)
-            elif selection.kind == "inline_fragment":
-                condition = selection.type_condition  # type: ignore[attr-defined]
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
                 target = self.fragment(condition.name.value) if condition else self
-                target.add_selection_set(selection.selection_set)  # type: ignore[attr-defined]
+                target.add_selection_set(selection.selection_set)
+
+    def add_hidden(self, selection_set: SelectionSetNode) -> SelectionSetNode:
+        """Adds fields the router needs (keys, @requires fields); how to read them back.
+
+        When the client already uses a field's name as the alias of another field,
+        the needed field is fetched under a private alias instead, and the
+        returned selection names that alias (`id: __sg_id` reads `__sg_id` into
+        the representation's `id`).
+        """
+        read: list[FieldNode | InlineFragmentNode] = []
+        for selection in selection_set.selections:
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.fragment(condition.name.value) if condition else self
+                inner = target.add_hidden(selection.selection_set)
+                read.append(InlineFragmentNode(type_condition=condition, selection_set=inner))
+                continue
+            if not isinstance(selection, FieldNode):
+                continue
+            name = selection.name.value
+            taken = self.fields.get(name)
+            alias = None
+            if taken is not None and (taken.name != name or taken.arguments):
+                alias = f"{HIDDEN_ALIAS_PREFIX}{name}"
+            sub = selection.selection_set
+            child = self.add_field(name, alias, composite=sub is not None)
+            inner_read = None
+            if sub is not None and child.children is not None:
+                inner_read = child.children.add_hidden(sub)
+            read.append(
+                FieldNode(
+                    name=NameNode(value=alias) if alias else selection.name,
+                    alias=NameNode(value=name) if alias else None,
+                    selection_set=inner_read,
+                )
+            )
+        return SelectionSetNode(selections=tuple(read))
 
     def is_empty(self) -> bool:
         return not self.fields and not any(not f.is_empty() for f in self.fragments.values())
