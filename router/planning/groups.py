@@ -105,7 +105,7 @@ def assemble(groups: list[FetchGroup], context: OperationContext) -> PlanNode | 
             below = [subtree(child) for child in children[group.id]]
             if not below:
                 return nodes[group.id]
-            return Sequence((nodes[group.id], _together(below)))
+            return _in_order([nodes[group.id], _together(below)])
 
         tops = [subtree(root) for root in roots]
         return _in_order(tops) if context.kind == "mutation" else _together(tops)

@@ -18,12 +18,13 @@ import importlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
 import orjson
 import pytest
-from graphql import parse
+from graphql import parse, validate
 
 from router.supergraph import load_supergraph
 from tests.router.harness.composition import (
@@ -82,9 +83,7 @@ async def run_case(case: RouterCase, composer: Composer = "ours") -> None:
     gateway_module, planner, printer = router_modules()
     async with serve_subgraphs(case.subgraphs) as served:
         supergraph = load_supergraph(await compose(case, served, composer))
-        if case.expected_plan is not None:
-            plan = planner.plan_operation(supergraph, parse(case.query), case.operation_name)
-            assert printer.print_plan(plan) == dedent(case.expected_plan).strip()
+        assert_plan(case, supergraph, planner, printer)
         status, body = await _execute(gateway_module, supergraph, case, served)
         assert_response(body, case.expected_response)
         if case.expected_status is not None:
@@ -98,6 +97,45 @@ async def run_case(case: RouterCase, composer: Composer = "ours") -> None:
             assert actual == dict(case.expected_representations), _fetch_report(served)
         if case.expected_sequence is not None:
             assert served.sequence() == list(case.expected_sequence), _fetch_report(served)
+
+
+# Every case's printed plan is kept next to the corpus, one file per case id, and
+# must be the same whichever composer made the supergraph. Record new or
+# changed plans with SHOPGRAPH_RECORD_PLANS=1 and review the diff.
+PLANS = Path(__file__).parents[1] / "corpus" / "plans"
+RECORD = os.environ.get("SHOPGRAPH_RECORD_PLANS") == "1"
+
+
+def assert_plan(case: RouterCase, supergraph: Any, planner: Any, printer: Any) -> None:
+    text = _printed_plan(case, supergraph, planner, printer)
+    if case.expected_plan is not None:
+        assert text == dedent(case.expected_plan).strip()
+        return
+    snapshot = PLANS / f"{case.id}.plan"
+    if RECORD and (not snapshot.exists() or snapshot.read_text() != text + "\n"):
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(text + "\n")
+    assert snapshot.exists(), f"no plan recorded for {case.id}: run with SHOPGRAPH_RECORD_PLANS=1"
+    assert text + "\n" == snapshot.read_text(), f"the plan of {case.id} changed"
+
+
+def _printed_plan(case: RouterCase, supergraph: Any, planner: Any, printer: Any) -> str:
+    document = parse(case.query)
+    if validate(supergraph.api_schema, document):
+        return "(refused before planning: the operation is invalid)"
+    labels = frozenset(
+        label for label in supergraph.override_labels if _percent(label) >= 100
+    )
+    plan = planner.plan_operation(supergraph, document, case.operation_name, labels)
+    text: str = printer.print_plan(plan)
+    return text
+
+
+def _percent(label: str) -> float:
+    """percent(N) labels of the corpus are 0 or 100, so plans are deterministic."""
+    if label.startswith("percent(") and label.endswith(")"):
+        return float(label[len("percent(") : -1])
+    return 0.0
 
 
 async def plan_text(case: RouterCase, composer: Composer = "ours") -> str:
