@@ -48,10 +48,12 @@ def dev(
     from shopgraph.dev import create_dev_app
 
     settings = load_settings(data_dir)
+    app = create_dev_app(settings, port)
     console.print(f"[bold]shopgraph dev[/] - data in [cyan]{settings.data_dir.resolve()}[/]")
+    console.print(f"  GraphiQL (supergraph): [bold]http://localhost:{port}/graphql[/]")
     for name in SUBGRAPHS:
-        console.print(f"  {name:<10} GraphiQL: http://localhost:{port}/subgraphs/{name}/graphql")
-    uvicorn.run(create_dev_app(settings), host=host, port=port, log_level="info")
+        console.print(f"  {name} subgraph: http://localhost:{port}/subgraphs/{name}/graphql")
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command()

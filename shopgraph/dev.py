@@ -1,4 +1,4 @@
-"""`shopgraph dev`: every subgraph in one process on the embedded backends."""
+"""`shopgraph dev`: every subgraph and the router in one process on the embedded backends."""
 
 from __future__ import annotations
 
@@ -10,30 +10,45 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from shopgraph.registry import SUBGRAPHS
+from router.config import RouterConfig
+from router.http import create_router_app
+from shopgraph.registry import SUBGRAPHS, SubgraphEntry
+from shopgraph.supergraph import compose_subgraphs
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 
 
-def create_dev_app(settings: Settings) -> Starlette:
-    """Each subgraph at `/subgraphs/<name>/`, sharing one platform, started with this app."""
+def create_dev_app(settings: Settings, port: int) -> Starlette:
+    """Each subgraph at `/subgraphs/<name>/`, the supergraph at `/graphql`.
+
+    The router reaches the subgraphs over HTTP on this same port, as it would
+    reach separate processes, so `port` must be the one the app is served on.
+    """
     shared = SharedPlatform()
     apps = {name: entry.create_app(settings, shared.borrow) for name, entry in SUBGRAPHS.items()}
+
+    def url_of(entry: SubgraphEntry) -> str:
+        return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
+
+    router = create_router_app(compose_subgraphs(url_of), RouterConfig())
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Starlette does not run the lifespans of mounted apps; start them here.
         async with shared.open(settings), AsyncExitStack() as stack:
-            for app in apps.values():
+            for app in [*apps.values(), router]:
                 await stack.enter_async_context(app.router.lifespan_context(app))
             yield
 
     async def index(_: Request) -> JSONResponse:
-        return JSONResponse({"subgraphs": {name: f"/subgraphs/{name}/graphql" for name in apps}})
+        return JSONResponse(
+            {
+                "graphql": "/graphql",
+                "subgraphs": {name: f"/subgraphs/{name}/graphql" for name in apps},
+            }
+        )
 
-    async def healthz(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    routes: list[BaseRoute] = [Route("/", index), Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/", index)]
     routes += [Mount(f"/subgraphs/{name}", app) for name, app in apps.items()]
+    routes.append(Mount("", router))
     return Starlette(routes=routes, lifespan=lifespan)

@@ -31,6 +31,15 @@ class SubgraphEntry:
         create: Callable[[Settings, PlatformOpener], Starlette] = app_module.create_app
         return create(settings, platform_opener or open_platform)
 
+    def sdl(self) -> str:
+        """The subgraph's schema as a router reads it from `_service { sdl }`."""
+        schema_module = importlib.import_module(f"{self.module}.schema")
+        result = schema_module.schema.execute_sync("{ _service { sdl } }")
+        if result.errors:
+            raise RuntimeError(f"{self.name} cannot print its schema: {result.errors}")
+        sdl: str = result.data["_service"]["sdl"]
+        return sdl
+
     def migrate(self, settings: Settings) -> Coroutine[Any, Any, None]:
         services_module = importlib.import_module(f"{self.module}.services")
         migrate: Callable[[Settings], Coroutine[Any, Any, None]] = services_module.migrate

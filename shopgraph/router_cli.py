@@ -12,6 +12,7 @@ router_app = typer.Typer(
     help="Serve a supergraph with the shopgraph router, or show how it plans an operation.",
     invoke_without_command=True,
 )
+DEFAULT_SUPERGRAPH = Path("schema/supergraph.graphql")
 schema_app = typer.Typer(help="Compose and inspect the supergraph schema.")
 console = Console()
 err_console = Console(stderr=True)
@@ -61,3 +62,70 @@ def plan(
     except PlanningError as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
+
+
+@router_app.callback()
+def serve_router(
+    ctx: typer.Context,
+    supergraph: Annotated[
+        Path, typer.Option("--supergraph", help="Supergraph SDL to serve.", dir_okay=False)
+    ] = DEFAULT_SUPERGRAPH,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 4000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from router.config import RouterConfig
+    from router.http import create_router_app
+    from router.supergraph import SupergraphError
+
+    if not supergraph.is_file():
+        err_console.print(f"[red]no supergraph at {supergraph}[/]: run `shopgraph schema compose`")
+        raise typer.Exit(code=1)
+    try:
+        app = create_router_app(supergraph.read_text(), RouterConfig())
+    except SupergraphError as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(code=1) from error
+    console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@schema_app.command("compose")
+def compose_schema(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the supergraph SDL.", dir_okay=False)
+    ] = DEFAULT_SUPERGRAPH,
+    urls: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--url", help="NAME=URL of a subgraph (default: where `shopgraph serve NAME` listens)."
+        ),
+    ] = None,
+) -> None:
+    """Compose every subgraph of this installation into the supergraph SDL."""
+    from shopgraph.registry import SUBGRAPHS
+    from shopgraph.supergraph import CompositionFailed, compose_subgraphs, local_url
+
+    overrides: dict[str, str] = {}
+    for item in urls or []:
+        name, separator, url = item.partition("=")
+        if not separator or name not in SUBGRAPHS or not url:
+            raise typer.BadParameter(
+                f"{item!r}: expected NAME=URL with NAME one of {list(SUBGRAPHS)}"
+            )
+        overrides[name] = url
+    try:
+        sdl = compose_subgraphs(lambda entry: overrides.get(entry.name) or local_url(entry))
+    except CompositionFailed as failure:
+        for error in failure.errors:
+            where = f" at {error.coordinate}" if error.coordinate else ""
+            graphs = ", ".join(error.subgraphs)
+            err_console.print(f"[red]{error.code}[/]{where} [{graphs}]: {error.message}")
+        raise typer.Exit(code=1) from failure
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(sdl)
+    console.print(f"[green]wrote[/] {out}")

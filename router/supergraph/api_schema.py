@@ -63,8 +63,12 @@ def build_api_schema(
     return build_ast_schema(DocumentNode(definitions=tuple(definitions)), assume_valid_sdl=True)
 
 
+# Scalars the authorization specs define for their directive arguments.
+SPEC_TYPE_PREFIXES = ("requiresScopes__", "policy__", "federation__")
+
+
 def _is_machinery(name: str, join: str, link: str) -> bool:
-    return name.startswith(f"{join}__") or name.startswith(f"{link}__")
+    return name.startswith((f"{join}__", f"{link}__", *SPEC_TYPE_PREFIXES))
 
 
 def _hidden(node: Any, inaccessible: str) -> bool:

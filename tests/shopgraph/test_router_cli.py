@@ -45,3 +45,19 @@ def test_router_plan_reports_a_broken_supergraph(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "not a Federation v2 supergraph" in result.output
+
+
+def test_the_committed_supergraph_is_current() -> None:
+    """schema/supergraph.graphql is what `shopgraph schema compose` writes today."""
+    from shopgraph.supergraph import compose_subgraphs
+
+    committed = Path(__file__).parents[2] / "schema" / "supergraph.graphql"
+    assert committed.read_text() == compose_subgraphs(), "run `shopgraph schema compose`"
+
+
+def test_schema_compose_refuses_an_unknown_subgraph_url(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["schema", "compose", "--out", str(tmp_path / "s.graphql"), "--url", "shop=http://x"]
+    )
+    assert result.exit_code == 2
+    assert "expected NAME=URL" in result.output

@@ -123,9 +123,7 @@ def _printed_plan(case: RouterCase, supergraph: Any, planner: Any, printer: Any)
     document = parse(case.query)
     if validate(supergraph.api_schema, document):
         return "(refused before planning: the operation is invalid)"
-    labels = frozenset(
-        label for label in supergraph.override_labels if _percent(label) >= 100
-    )
+    labels = frozenset(label for label in supergraph.override_labels if _percent(label) >= 100)
     plan = planner.plan_operation(supergraph, document, case.operation_name, labels)
     text: str = printer.print_plan(plan)
     return text
