@@ -1,0 +1,1 @@
+"""A real browser for the router's HTTP tests, held to loopback."""
