@@ -1,0 +1,1 @@
+"""Product search behind one port, with database, OpenSearch and Elasticsearch backends."""
