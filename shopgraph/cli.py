@@ -20,6 +20,8 @@ app.add_typer(users_app, name="users")
 keys_app = typer.Typer(help="Manage the key that signs access tokens.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(router_app, name="router")
+search_app = typer.Typer(help="Look after the product search index.")
+app.add_typer(search_app, name="search")
 app.add_typer(schema_app, name="schema")
 console = Console()
 
@@ -125,3 +127,19 @@ def generate_key(
     )
     console.print(f"signing key in {path}; public key (for SHOPGRAPH_JWT_PUBLIC_KEY):")
     console.print(pem.decode(), end="", highlight=False)
+
+
+@app.command("seed")
+def seed(data_dir: DataDir = None) -> None:
+    """Fill an empty catalog with the demo products (the same every time)."""
+    from shopgraph.catalog_cli import run_seed
+
+    run_seed(load_settings(data_dir))
+
+
+@search_app.command("reindex")
+def reindex(data_dir: DataDir = None) -> None:
+    """Rebuild the product search index from the catalog."""
+    from shopgraph.catalog_cli import run_reindex
+
+    run_reindex(load_settings(data_dir))

@@ -1,4 +1,5 @@
-"""`shopgraph dev`: every subgraph and the router in one process on the embedded backends."""
+"""`shopgraph dev`: every subgraph and the router in one process on the embedded backends,
+with the demo catalog seeded on first start."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from router.config import RouterConfig
 from router.http import create_router_app
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
+from subgraphs.catalog.seed import seed_catalog
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 
@@ -38,6 +40,9 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         async with shared.open(settings), AsyncExitStack() as stack:
             for app in [*apps.values(), router]:
                 await stack.enter_async_context(app.router.lifespan_context(app))
+            # First start: a demo catalog to browse. The indexer picks the new
+            # products up from their events like any other change.
+            await seed_catalog(apps["catalog"].state.services)
             yield
 
     async def index(_: Request) -> JSONResponse:

@@ -47,5 +47,9 @@ class SubgraphEntry:
 
 
 SUBGRAPHS: dict[str, SubgraphEntry] = {
-    entry.name: entry for entry in [SubgraphEntry("users", 4001, "subgraphs.users")]
+    entry.name: entry
+    for entry in [
+        SubgraphEntry("users", 4001, "subgraphs.users"),
+        SubgraphEntry("catalog", 4002, "subgraphs.catalog"),
+    ]
 }

@@ -22,6 +22,7 @@ from subgraphs.platform.settings import Settings
 from tests.backends import POSTGRES, REDIS
 
 BACKENDS = ("sqlite", "postgres")
+SERVICE_TOKEN = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +78,7 @@ def settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         jwt_private_key=signing_key_pem,
+        service_token=SERVICE_TOKEN,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
     )

@@ -21,6 +21,8 @@ from starlette.websockets import WebSocket
 from strawberry.federation import Schema
 
 from subgraphs.platform.auth.principal import Principal
+from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
+from subgraphs.platform.auth.service_token import is_service_call
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
@@ -74,6 +76,7 @@ def create_subgraph_app(
         ):
             running.platform, running.services = platform, services
             app.state.services = services
+            app.state.platform_tokens = platform.tokens
             try:
                 yield
             finally:
@@ -82,8 +85,10 @@ def create_subgraph_app(
     def context(
         request: Request | WebSocket, request_id: str, principal: Principal | None
     ) -> RequestContext[ServicesT, LoadersT]:
-        _, services = running.get()
-        return RequestContext(request, request_id, principal, services, spec.make_loaders(services))
+        platform, services = running.get()
+        service = is_service_call(request.headers.get(SERVICE_HEADER), platform.service_token)
+        loaders = spec.make_loaders(services)
+        return RequestContext(request, request_id, principal, services, loaders, service)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "subgraph": spec.name})

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from subgraphs.platform.auth.principal import Principal
-from subgraphs.platform.errors import unauthenticated
+from subgraphs.platform.errors import forbidden, unauthenticated
 
 ServicesT = TypeVar("ServicesT")
 LoadersT = TypeVar("LoadersT")
@@ -23,6 +23,12 @@ class RequestContext(Generic[ServicesT, LoadersT]):
     services: ServicesT
     # DataLoaders live for one request only, so batches never mix callers.
     loaders: LoadersT
+    # Another subgraph calling with the service token (internal operations).
+    is_service: bool = False
+
+    def require_service(self) -> None:
+        if not self.is_service:
+            raise forbidden()
 
     def require_principal(self) -> Principal:
         if self.principal is None:

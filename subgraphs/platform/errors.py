@@ -67,6 +67,14 @@ class AccessError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
+def query_error(error: DomainError) -> GraphQLError:
+    """A DomainError raised by a query, which has no `errors` field to carry it."""
+    extensions: dict[str, object] = {"code": error.code}
+    if error.field is not None:
+        extensions["field"] = error.field
+    return GraphQLError(error.message, extensions=extensions)
+
+
 def unauthenticated() -> AccessError:
     return AccessError("sign in to see this", "UNAUTHENTICATED")
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from subgraphs.platform.auth.keys import KeyPair, load_key_pair
+from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.cache import Cache, create_cache
 from subgraphs.platform.events.bus import EventBus, InProcessBus
@@ -22,6 +23,7 @@ class Platform:
     cache: Cache
     pubsub: PubSub
     bus: EventBus
+    service_token: str | None  # for internal calls between subgraphs
 
 
 @asynccontextmanager
@@ -33,7 +35,15 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     # this process, which is what the embedded mode wants anyway.
     bus = InProcessBus()
     try:
-        yield Platform(settings, keys, AccessTokens(keys, settings), cache, pubsub, bus)
+        yield Platform(
+            settings,
+            keys,
+            AccessTokens(keys, settings),
+            cache,
+            pubsub,
+            bus,
+            load_service_token(settings),
+        )
     finally:
         await bus.close()
         await pubsub.close()

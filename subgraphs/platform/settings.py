@@ -7,6 +7,7 @@ in-process bus, cache and pub/sub), so nothing needs configuring to start.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=600, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    search_backend: Literal["database", "opensearch", "elasticsearch"] = Field(
+        default="database", description="Where catalog search runs."
+    )
+    search_url: str | None = Field(
+        default=None, description="URL of the OpenSearch or Elasticsearch server."
+    )
 
     max_request_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
     service_token: SecretStr | None = Field(

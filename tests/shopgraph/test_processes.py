@@ -34,7 +34,7 @@ def _running(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[s
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(ready_url, timeout=1).status_code == 200:

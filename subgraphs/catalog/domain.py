@@ -1,0 +1,112 @@
+"""Catalog values and rules, in plain Python."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from subgraphs.platform.errors import DomainError
+from subgraphs.platform.money import to_amount
+
+NAME_MAX = 200
+DESCRIPTION_MAX = 10_000
+CURRENCIES = frozenset({"USD", "EUR", "GBP"})
+
+
+class ProductSort(enum.Enum):
+    NEWEST = "NEWEST"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+    NAME = "NAME"
+    RELEVANCE = "RELEVANCE"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: str
+    name: str
+    description: str
+    price: Decimal
+    currency: str
+    stock: int
+    category: Category | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0 and self.deleted_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    category_id: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanges:
+    """Fields of an update; None leaves a field as it is."""
+
+    name: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    stock: int | None = None
+    category_id: str | None = None
+    clear_category: bool = False
+
+
+def product_errors(
+    name: str | None,
+    description: str | None,
+    price: Decimal | None,
+    stock: int | None,
+    currency: str | None,
+) -> list[DomainError]:
+    """What is wrong with these product fields (None: not given, nothing to check)."""
+    errors = []
+    if name is not None and not name.strip():
+        errors.append(DomainError("NAME_REQUIRED", "a product needs a name", ["input", "name"]))
+    if name is not None and len(name) > NAME_MAX:
+        errors.append(
+            DomainError(
+                "NAME_TOO_LONG", f"a name has at most {NAME_MAX} characters", ["input", "name"]
+            )
+        )
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        errors.append(
+            DomainError(
+                "DESCRIPTION_TOO_LONG",
+                f"a description has at most {DESCRIPTION_MAX} characters",
+                ["input", "description"],
+            )
+        )
+    if price is not None and (not price.is_finite() or price < 0):
+        errors.append(
+            DomainError("NEGATIVE_PRICE", "a price cannot be negative", ["input", "price"])
+        )
+    elif price is not None and to_amount(price) > Decimal("9999999999.99"):
+        errors.append(DomainError("PRICE_TOO_HIGH", "this price is too high", ["input", "price"]))
+    if stock is not None and stock < 0:
+        errors.append(DomainError("NEGATIVE_STOCK", "stock cannot be negative", ["input", "stock"]))
+    if currency is not None and currency not in CURRENCIES:
+        errors.append(
+            DomainError(
+                "UNKNOWN_CURRENCY",
+                f"the currency must be one of {', '.join(sorted(CURRENCIES))}",
+                ["input", "currency"],
+            )
+        )
+    return errors

@@ -1,0 +1,103 @@
+"""Keeping the search index in step with the catalog, through the catalog's own events.
+
+Each product event re-reads the product and writes its current state to the
+search backend (or removes it), so redelivered or reordered events do no harm
+and no inbox is needed. A failed index write is handed back to the bus, which
+delivers it again after a pause: nothing is lost while a search server is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+
+from subgraphs.catalog.domain import Product
+from subgraphs.catalog.models import ProductRow
+from subgraphs.catalog.products import products_by_id
+from subgraphs.catalog.search.port import SearchBackend, SearchDocument
+from subgraphs.platform.database import Database
+from subgraphs.platform.events import EventBus
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "catalog.search-indexer"
+EVENT_TYPES = ("product.created", "product.updated", "product.deleted", "stock.changed")
+RETRY_PAUSE_SECONDS = 1.0
+REINDEX_BATCH = 500
+
+
+def search_document(product: Product) -> SearchDocument:
+    return SearchDocument(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        category_id=product.category.id if product.category else None,
+        category_name=product.category.name if product.category else None,
+        price=product.price,
+        currency=product.currency,
+        in_stock=product.in_stock,
+        created_at=product.created_at,
+    )
+
+
+async def reindex_products(
+    database: Database, search: SearchBackend, product_ids: list[str]
+) -> None:
+    """Writes the current state of these products to the index."""
+    found = await products_by_id(database, product_ids)
+    live = [search_document(p) for p in found.values() if p.deleted_at is None]
+    gone = [i for i in product_ids if i not in found or found[i].deleted_at is not None]
+    if live:
+        await search.index(live)
+    if gone:
+        await search.delete(gone)
+
+
+async def run_indexer(database: Database, search: SearchBackend, bus: EventBus) -> None:
+    deliveries = bus.consume(CONSUMER, EVENT_TYPES)
+    async for delivery in deliveries:
+        try:
+            await reindex_products(database, search, [delivery.event.subject_id])
+        except Exception:
+            log.warning("indexing %s failed; retrying", delivery.event.subject_id, exc_info=True)
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)
+            await delivery.nack(requeue=True)
+        else:
+            await delivery.ack()
+
+
+@asynccontextmanager
+async def running_indexer(
+    database: Database, search: SearchBackend, bus: EventBus
+) -> AsyncIterator[None]:
+    task = asyncio.create_task(run_indexer(database, search, bus), name="search-indexer")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def reindex_all(
+    database: Database, search: SearchBackend, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Rebuilds the index from the catalog; reports (done, total) as it goes."""
+    async with database.session() as session:
+        ids = list(
+            await session.scalars(
+                select(ProductRow.id).where(ProductRow.deleted_at.is_(None)).order_by(ProductRow.id)
+            )
+        )
+    await search.clear()
+    for start in range(0, len(ids), REINDEX_BATCH):
+        batch = ids[start : start + REINDEX_BATCH]
+        await reindex_products(database, search, batch)
+        if progress is not None:
+            progress(start + len(batch), len(ids))
+    return len(ids)

@@ -1,0 +1,282 @@
+"""Products: reading them in batches and pages, and staff changing them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.catalog.domain import (
+    Category,
+    Product,
+    ProductChanges,
+    ProductFilter,
+    ProductSort,
+    product_errors,
+)
+from subgraphs.catalog.events import product_event, stock_changed
+from subgraphs.catalog.models import CategoryRow, ProductRow, outbox
+from subgraphs.platform.auth.principal import Principal
+from subgraphs.platform.columns import utc_now
+from subgraphs.platform.database import Database
+from subgraphs.platform.errors import DomainError, InvalidInput
+from subgraphs.platform.events import add_to_outbox
+from subgraphs.platform.money import to_amount
+from subgraphs.platform.pagination import decode_cursor, encode_cursor, invalid_cursor
+
+if TYPE_CHECKING:
+    from subgraphs.catalog.services import CatalogServices
+
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    products: tuple[Product, ...]
+    cursors: tuple[str, ...]
+    has_next_page: bool
+    total: int
+
+
+def _selection() -> AnySelect:
+    return select(ProductRow, CategoryRow).outerjoin(
+        CategoryRow, CategoryRow.id == ProductRow.category_id
+    )
+
+
+def product_of(row: ProductRow, category: CategoryRow | None) -> Product:
+    return Product(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        price=to_amount(row.price_amount),
+        currency=row.currency,
+        stock=row.stock,
+        category=Category(category.id, category.name, category.slug) if category else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+async def products_by_id(database: Database, ids: Sequence[str]) -> dict[str, Product]:
+    """Products among `ids`, deleted ones included (past orders show them), in one statement."""
+    if not ids:
+        return {}
+    async with database.session() as session:
+        rows = (await session.execute(_selection().where(ProductRow.id.in_(set(ids))))).all()
+    return {row[0].id: product_of(row[0], row[1]) for row in rows}
+
+
+# Each sort orders by one column and then id, so the order is total and a
+# cursor (the last item's column value and id) finds the next page exactly,
+# however many products are added meanwhile.
+_SORTS = {
+    ProductSort.NEWEST: (ProductRow.created_at, True),
+    ProductSort.PRICE_ASC: (ProductRow.price_amount, False),
+    ProductSort.PRICE_DESC: (ProductRow.price_amount, True),
+    ProductSort.NAME: (ProductRow.name, False),
+}
+
+
+def _filtered(statement: AnySelect, product_filter: ProductFilter) -> AnySelect:
+    statement = statement.where(ProductRow.deleted_at.is_(None))
+    if product_filter.category_id is not None:
+        statement = statement.where(ProductRow.category_id == product_filter.category_id)
+    if product_filter.min_price is not None:
+        statement = statement.where(ProductRow.price_amount >= product_filter.min_price)
+    if product_filter.max_price is not None:
+        statement = statement.where(ProductRow.price_amount <= product_filter.max_price)
+    if product_filter.in_stock is True:
+        statement = statement.where(ProductRow.stock > 0)
+    elif product_filter.in_stock is False:
+        statement = statement.where(ProductRow.stock == 0)
+    return statement
+
+
+async def list_products(
+    services: CatalogServices,
+    first: int,
+    after: str | None,
+    product_filter: ProductFilter,
+    sort: ProductSort,
+) -> ProductPage:
+    """One page, its cursors and the total, in one SQL statement."""
+    if not 0 <= first <= MAX_PAGE:
+        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+    column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
+    total = _filtered(
+        select(func.count()).select_from(ProductRow), product_filter
+    ).scalar_subquery()
+    statement = _filtered(_selection().add_columns(total.label("total")), product_filter)
+    if after is not None:
+        statement = statement.where(_after(column, descending, after))
+    order = (
+        (column.desc(), ProductRow.id.desc()) if descending else (column.asc(), ProductRow.id.asc())
+    )
+    async with services.database.session() as session:
+        rows = (await session.execute(statement.order_by(*order).limit(first + 1))).all()
+    page = rows[:first]
+    products = tuple(product_of(row[0], row[1]) for row in page)
+    count = rows[0][2] if rows else await _count(services, product_filter)
+    return ProductPage(
+        products=products,
+        cursors=tuple(encode_cursor([_cursor_value(row[0], column), row[0].id]) for row in page),
+        has_next_page=len(rows) > first,
+        total=int(count),
+    )
+
+
+async def _count(services: CatalogServices, product_filter: ProductFilter) -> int:
+    # Only past the last page: the page query returned no row to carry the total.
+    async with services.database.session() as session:
+        statement = _filtered(select(func.count()).select_from(ProductRow), product_filter)
+        return int(await session.scalar(statement) or 0)
+
+
+def _cursor_value(row: ProductRow, column: Any) -> object:
+    value = getattr(row, column.key)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _after(column: Any, descending: bool, cursor: str) -> Any:
+    raw, last_id = decode_cursor(cursor, 2)
+    if not isinstance(last_id, str) or not isinstance(raw, str):
+        raise invalid_cursor()
+    try:
+        value: object = (
+            datetime.fromisoformat(raw)
+            if column.key == "created_at"
+            else Decimal(raw)
+            if column.key == "price_amount"
+            else raw
+        )
+    except ValueError as error:
+        raise invalid_cursor() from error
+    if descending:
+        return or_(column < value, and_(column == value, ProductRow.id < last_id))
+    return or_(column > value, and_(column == value, ProductRow.id > last_id))
+
+
+def _require_staff(principal: Principal | None) -> None:
+    if principal is None or not principal.is_staff:
+        raise DomainError("FORBIDDEN", "only staff may change the catalog")
+
+
+async def _check_category(session: AsyncSession, category_id: str | None) -> None:
+    if category_id is not None and await session.get(CategoryRow, category_id) is None:
+        raise InvalidInput(
+            [DomainError("UNKNOWN_CATEGORY", "there is no such category", ["input", "categoryId"])]
+        )
+
+
+async def create_product(
+    services: CatalogServices,
+    principal: Principal | None,
+    name: str,
+    description: str,
+    price: Decimal,
+    currency: str,
+    stock: int,
+    category_id: str | None,
+) -> Product:
+    _require_staff(principal)
+    errors = product_errors(name, description, price, stock, currency)
+    if errors:
+        raise InvalidInput(errors)
+    now = utc_now()
+    row = ProductRow(
+        id=str(uuid.uuid4()),
+        name=name.strip(),
+        description=description,
+        price_amount=to_amount(price),
+        currency=currency,
+        stock=stock,
+        category_id=category_id,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+    async with services.database.session() as session:
+        await _check_category(session, category_id)
+        session.add(row)
+        await session.flush()
+        product = product_of(
+            row, await session.get(CategoryRow, category_id) if category_id else None
+        )
+        await add_to_outbox(session, outbox, [product_event("product.created", product)])
+    services.relay.notify()
+    return product
+
+
+async def update_product(
+    services: CatalogServices, principal: Principal | None, product_id: str, changes: ProductChanges
+) -> Product:
+    _require_staff(principal)
+    errors = product_errors(changes.name, changes.description, changes.price, changes.stock, None)
+    if errors:
+        raise InvalidInput(errors)
+    async with services.database.session() as session:
+        row = await session.get(
+            ProductRow, product_id, with_for_update=not services.database.is_sqlite
+        )
+        if row is None or row.deleted_at is not None:
+            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+        if changes.category_id is not None:
+            await _check_category(session, changes.category_id)
+            row.category_id = changes.category_id
+        if changes.name is not None:
+            row.name = changes.name.strip()
+        if changes.description is not None:
+            row.description = changes.description
+        if changes.price is not None:
+            row.price_amount = to_amount(changes.price)
+        stock_before = row.stock
+        if changes.stock is not None:
+            row.stock = changes.stock
+        row.updated_at = utc_now()
+        await session.flush()
+        category = await session.get(CategoryRow, row.category_id) if row.category_id else None
+        product = product_of(row, category)
+        events = [product_event("product.updated", product)]
+        if changes.stock is not None and changes.stock != stock_before:
+            events.append(
+                stock_changed(product.id, changes.stock, changes.stock - stock_before, "adjusted")
+            )
+        await add_to_outbox(session, outbox, events)
+    services.relay.notify()
+    return product
+
+
+async def delete_product(
+    services: CatalogServices, principal: Principal | None, product_id: str
+) -> str:
+    """Soft-deletes: the product leaves lists and search but past orders still resolve it."""
+    _require_staff(principal)
+    async with services.database.session() as session:
+        result = await session.execute(
+            update(ProductRow)
+            .where(ProductRow.id == product_id, ProductRow.deleted_at.is_(None))
+            .values(deleted_at=utc_now(), updated_at=utc_now())
+            .returning(ProductRow.id)
+        )
+        if result.scalar_one_or_none() is None:
+            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+        row = await session.get(ProductRow, product_id)
+        assert row is not None
+        deleted = replace(product_of(row, None), deleted_at=row.deleted_at)
+        await add_to_outbox(session, outbox, [product_event("product.deleted", deleted)])
+    services.relay.notify()
+    return product_id

@@ -1,0 +1,386 @@
+"""The catalog subgraph's GraphQL API. Resolvers parse, call one service, shape the payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeAlias
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from subgraphs.catalog import categories, products, reservations, search_service
+from subgraphs.catalog.domain import Category as CategoryValue
+from subgraphs.catalog.domain import Product as ProductValue
+from subgraphs.catalog.domain import ProductChanges, ProductFilter, ProductSort
+from subgraphs.catalog.services import CatalogServices
+from subgraphs.platform.context import RequestContext
+from subgraphs.platform.errors import DomainError, InvalidInput, UserError, query_error, user_errors
+from subgraphs.platform.money import Money
+from subgraphs.platform.pagination import PageInfo
+from subgraphs.platform.schema import federation_schema
+
+
+@dataclass(frozen=True)
+class CatalogLoaders:
+    products: DataLoader[str, ProductValue | None]
+
+
+def make_loaders(services: CatalogServices) -> CatalogLoaders:
+    async def load(ids: list[str]) -> list[ProductValue | None]:
+        found = await products.products_by_id(services.database, ids)
+        return [found.get(product_id) for product_id in ids]
+
+    return CatalogLoaders(products=DataLoader(load_fn=load))
+
+
+Context: TypeAlias = RequestContext[CatalogServices, CatalogLoaders]
+strawberry.enum(ProductSort, name="ProductSort")
+
+
+@strawberry.type
+class Category:
+    id: strawberry.ID
+    name: str
+    slug: str
+
+    @classmethod
+    def of(cls, category: CategoryValue) -> Category:
+        return cls(id=strawberry.ID(category.id), name=category.name, slug=category.slug)
+
+
+@strawberry.federation.type(keys=["id"])
+class Product:
+    id: strawberry.ID
+    name: str
+    description: str
+    price: Money
+    stock: int
+    in_stock: bool
+    category: Category | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info[Context, None], id: strawberry.ID
+    ) -> Product | None:
+        # Deleted products still resolve here: past orders must show what was bought.
+        product = await info.context.loaders.products.load(str(id))
+        return None if product is None else cls.of(product)
+
+    @classmethod
+    def of(cls, product: ProductValue) -> Product:
+        return cls(
+            id=strawberry.ID(product.id),
+            name=product.name,
+            description=product.description,
+            price=Money(amount=product.price, currency=product.currency),
+            stock=product.stock,
+            in_stock=product.in_stock,
+            category=Category.of(product.category) if product.category else None,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+        )
+
+
+@strawberry.federation.type(shareable=True)
+class ProductEdge:
+    cursor: str
+    node: Product
+
+
+@strawberry.type
+class ProductConnection:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@strawberry.type
+class Facet:
+    name: str
+    values: list[FacetValue]
+
+
+@strawberry.type
+class ProductSearchResult:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+    total_count: int
+    facets: list[Facet]
+
+
+@strawberry.input(name="ProductFilter")
+class ProductFilterInput:
+    category_id: strawberry.ID | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+
+    def value(self) -> ProductFilter:
+        return ProductFilter(
+            category_id=str(self.category_id) if self.category_id is not None else None,
+            min_price=self.min_price,
+            max_price=self.max_price,
+            in_stock=self.in_stock,
+        )
+
+
+@strawberry.input
+class ProductInput:
+    name: str
+    description: str
+    price: Decimal
+    currency: str | None = "USD"
+    stock: int
+    category_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class ProductUpdateInput:
+    name: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    stock: int | None = None
+    category_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class ProductPayload:
+    product: Product | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+# The reservation API is internal: hidden from the supergraph along with its types.
+@strawberry.federation.input(inaccessible=True)
+class ReservationLineInput:
+    product_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.federation.type(name="ReservationLine", inaccessible=True)
+class ReservationLineType:
+    product_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.federation.type(inaccessible=True)
+class StockReservation:
+    order_id: strawberry.ID
+    status: str
+    lines: list[ReservationLineType]
+
+
+@strawberry.federation.type(inaccessible=True)
+class ReservationPayload:
+    reservation: StockReservation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, reservation: reservations.Reservation | None) -> ReservationPayload:
+        if reservation is None:
+            return cls()
+        lines = [
+            ReservationLineType(product_id=strawberry.ID(line.product_id), quantity=line.quantity)
+            for line in reservation.lines
+        ]
+        order_id = strawberry.ID(reservation.order_id)
+        return cls(
+            reservation=StockReservation(order_id=order_id, status=reservation.status, lines=lines)
+        )
+
+
+def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:
+    return [ProductEdge(cursor=c, node=Product.of(p)) for p, c in zip(items, cursors, strict=True)]
+
+
+def page_info(cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def product(self, info: Info[Context, None], id: strawberry.ID) -> Product | None:
+        found = await info.context.loaders.products.load(str(id))
+        if found is None or found.deleted_at is not None:
+            return None
+        return Product.of(found)
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort: ProductSort = ProductSort.NEWEST,
+    ) -> ProductConnection:
+        try:
+            page = await products.list_products(
+                info.context.services,
+                first,
+                after,
+                filter.value() if filter else ProductFilter(),
+                sort,
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        cursors = list(page.cursors)
+        return ProductConnection(
+            edges=edges(list(page.products), cursors),
+            page_info=page_info(cursors, page.has_next_page, after),
+            total_count=page.total,
+        )
+
+    @strawberry.field
+    async def search_products(
+        self,
+        info: Info[Context, None],
+        query: str,
+        first: int = 20,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+    ) -> ProductSearchResult:
+        try:
+            result = await search_service.search(
+                info.context.services,
+                query,
+                first,
+                after,
+                filter.value() if filter else ProductFilter(),
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        cursors = list(result.cursors)
+        return ProductSearchResult(
+            edges=edges(list(result.products), cursors),
+            page_info=page_info(cursors, result.has_next_page, after),
+            total_count=result.total,
+            facets=[
+                Facet(
+                    name=f.name,
+                    values=[
+                        FacetValue(value=v.value, label=v.label, count=v.count) for v in f.values
+                    ],
+                )
+                for f in result.facets
+            ],
+        )
+
+    @strawberry.field
+    async def categories(self, info: Info[Context, None]) -> list[Category]:
+        return [
+            Category.of(c) for c in await categories.all_categories(info.context.services.database)
+        ]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Staff only.")
+    async def create_product(
+        self, info: Info[Context, None], input: ProductInput
+    ) -> ProductPayload:
+        try:
+            product = await products.create_product(
+                info.context.services,
+                info.context.principal,
+                input.name,
+                input.description,
+                input.price,
+                input.currency or "USD",
+                input.stock,
+                str(input.category_id) if input.category_id is not None else None,
+            )
+        except (DomainError, InvalidInput) as error:
+            return ProductPayload(errors=user_errors(error))
+        return ProductPayload(product=Product.of(product))
+
+    @strawberry.mutation(description="Staff only.")
+    async def update_product(
+        self, info: Info[Context, None], id: strawberry.ID, input: ProductUpdateInput
+    ) -> ProductPayload:
+        changes = ProductChanges(
+            name=input.name,
+            description=input.description,
+            price=input.price,
+            stock=input.stock,
+            category_id=str(input.category_id) if input.category_id is not None else None,
+        )
+        try:
+            product = await products.update_product(
+                info.context.services, info.context.principal, str(id), changes
+            )
+        except (DomainError, InvalidInput) as error:
+            return ProductPayload(errors=user_errors(error))
+        return ProductPayload(product=Product.of(product))
+
+    @strawberry.mutation(description="Staff only. Past orders keep showing the product.")
+    async def delete_product(self, info: Info[Context, None], id: strawberry.ID) -> DeletePayload:
+        try:
+            deleted = await products.delete_product(
+                info.context.services, info.context.principal, str(id)
+            )
+        except (DomainError, InvalidInput) as error:
+            return DeletePayload(errors=user_errors(error))
+        return DeletePayload(deleted_id=strawberry.ID(deleted))
+
+    @strawberry.federation.mutation(
+        inaccessible=True, description="Internal: commerce at checkout."
+    )
+    async def reserve_stock(
+        self, info: Info[Context, None], order_id: strawberry.ID, lines: list[ReservationLineInput]
+    ) -> ReservationPayload:
+        info.context.require_service()
+        wanted = [
+            reservations.ReservationLine(str(line.product_id), line.quantity) for line in lines
+        ]
+        try:
+            reservation = await reservations.reserve(info.context.services, str(order_id), wanted)
+        except DomainError as error:
+            return ReservationPayload(errors=user_errors(error))
+        return ReservationPayload.of(reservation)
+
+    @strawberry.federation.mutation(
+        inaccessible=True, description="Internal: order failed or expired."
+    )
+    async def release_stock(
+        self, info: Info[Context, None], order_id: strawberry.ID
+    ) -> ReservationPayload:
+        info.context.require_service()
+        return ReservationPayload.of(
+            await reservations.release(info.context.services, str(order_id))
+        )
+
+    @strawberry.federation.mutation(inaccessible=True, description="Internal: order paid.")
+    async def commit_stock(
+        self, info: Info[Context, None], order_id: strawberry.ID
+    ) -> ReservationPayload:
+        info.context.require_service()
+        return ReservationPayload.of(
+            await reservations.commit(info.context.services, str(order_id))
+        )
+
+
+schema = federation_schema(query=Query, mutation=Mutation, types=[Product])

@@ -1,0 +1,67 @@
+"""searchProducts: ask the search backend, then load the products it found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from subgraphs.catalog.domain import Product, ProductFilter
+from subgraphs.catalog.products import MAX_PAGE, products_by_id
+from subgraphs.catalog.search.port import Facet, InvalidCursor, SearchFilter, SearchQuery
+from subgraphs.platform.errors import DomainError
+from subgraphs.platform.pagination import invalid_cursor
+
+if TYPE_CHECKING:
+    from subgraphs.catalog.services import CatalogServices
+
+MAX_QUERY_CHARS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    products: tuple[Product, ...]
+    cursors: tuple[str, ...]
+    has_next_page: bool
+    total: int
+    facets: tuple[Facet, ...]
+
+
+async def search(
+    services: CatalogServices,
+    text: str,
+    first: int,
+    after: str | None,
+    product_filter: ProductFilter,
+) -> SearchResult:
+    if not 0 <= first <= MAX_PAGE:
+        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+    query = SearchQuery(
+        # Longer text adds nothing a shopper typed on purpose; cut it rather than fail.
+        text=text[:MAX_QUERY_CHARS],
+        filter=SearchFilter(
+            category_id=product_filter.category_id,
+            min_price=product_filter.min_price,
+            max_price=product_filter.max_price,
+            in_stock=product_filter.in_stock,
+        ),
+        first=first,
+        after=after,
+    )
+    try:
+        page = await services.search.search(query)
+    except InvalidCursor as error:
+        raise invalid_cursor() from error
+    found = await products_by_id(services.database, [hit.id for hit in page.hits])
+    # The index may trail the catalog by an event: drop what is gone meanwhile.
+    kept = [
+        (found[h.id], h.cursor)
+        for h in page.hits
+        if h.id in found and found[h.id].deleted_at is None
+    ]
+    return SearchResult(
+        products=tuple(product for product, _ in kept),
+        cursors=tuple(cursor for _, cursor in kept),
+        has_next_page=page.has_next_page,
+        total=page.total,
+        facets=page.facets,
+    )

@@ -1,0 +1,62 @@
+"""The catalog subgraph's services, opened once per process in the app lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from subgraphs.catalog.indexer import running_indexer
+from subgraphs.catalog.models import outbox
+from subgraphs.catalog.search.factory import create_search_backend
+from subgraphs.catalog.search.port import SearchBackend
+from subgraphs.platform.database import Database
+from subgraphs.platform.events import EventBus, OutboxRelay
+from subgraphs.platform.migrations import upgrade
+from subgraphs.platform.resources import Platform
+from subgraphs.platform.settings import Settings
+
+NAME = "catalog"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class CatalogServices:
+    settings: Settings
+    database: Database
+    search: SearchBackend
+    relay: OutboxRelay
+    bus: EventBus
+
+
+async def migrate(settings: Settings) -> None:
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def open_services(platform: Platform) -> AsyncIterator[CatalogServices]:
+    settings = platform.settings
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+        search = create_search_backend(settings.search_backend, database, settings.search_url)
+        await search.start()
+        try:
+            relay = OutboxRelay(database, outbox, platform.bus)
+            services = CatalogServices(settings, database, search, relay, platform.bus)
+            # The indexer subscribes before the relay publishes: no event passes it by.
+            async with running_indexer(database, search, platform.bus), relay.running():
+                yield services
+        finally:
+            await search.close()
+    finally:
+        await database.close()
+
+
+async def check_ready(services: CatalogServices) -> None:
+    await services.database.ping()

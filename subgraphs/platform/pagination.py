@@ -1,0 +1,40 @@
+"""Relay-style pages shared by every subgraph: PageInfo and opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import orjson
+import strawberry
+
+from subgraphs.platform.errors import DomainError
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def encode_cursor(values: list[object]) -> str:
+    """An opaque cursor holding the sort key of the last item seen."""
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[object]:
+    """The values `encode_cursor` packed, or INVALID_CURSOR when it is not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError, UnicodeEncodeError) as error:
+        raise invalid_cursor() from error
+    if not isinstance(values, list) or len(values) != size:
+        raise invalid_cursor()
+    return values
+
+
+def invalid_cursor() -> DomainError:
+    return DomainError("INVALID_CURSOR", "this cursor is not valid for this list", ["after"])

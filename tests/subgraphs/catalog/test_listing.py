@@ -1,0 +1,117 @@
+"""products(first, after, filter, sort): keyset pages that stay stable under inserts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from subgraphs.catalog.seed import seed_catalog
+from tests.statements import recorded_statements
+from tests.subgraphs.catalog.conftest import CatalogSubgraph
+
+PAGE = """
+query Page($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
+  products(first: $first, after: $after, filter: $filter, sort: $sort) {
+    edges { cursor node { id name price { amount } stock category { name } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    totalCount
+  }
+}"""
+
+
+async def _all_pages(
+    catalog: CatalogSubgraph, first: int, between: Any = None, **arguments: Any
+) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    after = None
+    while True:
+        body = await catalog.query(PAGE, {"first": first, "after": after, **arguments})
+        page = body["data"]["products"]
+        seen += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+        if between is not None:
+            await between()
+
+
+@pytest.mark.parametrize("sort", ["NEWEST", "PRICE_ASC", "PRICE_DESC", "NAME"])
+async def test_pages_never_repeat_or_skip_while_products_are_added(
+    catalog: CatalogSubgraph, sort: str
+) -> None:
+    assert await seed_catalog(catalog.services) == 240
+    before = await _all_pages(catalog, 100, sort=sort)
+    assert len(before) == 240
+
+    added = 0
+
+    async def add_one() -> None:
+        nonlocal added
+        added += 1
+        await catalog.create(name=f"Inserted {added}", price=str(10 + added))
+
+    during = await _all_pages(catalog, 17, between=add_one, sort=sort)
+    ids = [p["id"] for p in during]
+    assert len(ids) == len(set(ids))  # nothing twice
+    assert {p["id"] for p in before} <= set(ids)  # nothing that was there is skipped
+    key = {
+        "NEWEST": None,
+        "PRICE_ASC": lambda p: float(p["price"]["amount"]),
+        "PRICE_DESC": lambda p: -float(p["price"]["amount"]),
+        "NAME": lambda p: p["name"],
+    }[sort]
+    if key is not None:
+        original = [p for p in during if p["id"] in {q["id"] for q in before}]
+        assert [key(p) for p in original] == sorted(key(p) for p in original)
+
+
+async def test_filters_and_total(catalog: CatalogSubgraph) -> None:
+    await seed_catalog(catalog.services)
+    categories = (await catalog.query("{ categories { id name slug } }"))["data"]["categories"]
+    assert len(categories) == 8
+    footwear = next(c for c in categories if c["slug"] == "footwear")
+    product_filter = {
+        "categoryId": footwear["id"],
+        "minPrice": "50",
+        "maxPrice": "120.00",
+        "inStock": True,
+    }
+    found = await _all_pages(catalog, 10, filter=product_filter)
+    assert found
+    assert all(p["category"]["name"] == "Footwear" for p in found)
+    assert all(50 <= float(p["price"]["amount"]) <= 120 for p in found)
+    assert all(p["stock"] > 0 for p in found)
+    first = await catalog.query(PAGE, {"first": 3, "filter": product_filter})
+    assert first["data"]["products"]["totalCount"] == len(found)
+    assert first["data"]["products"]["pageInfo"]["hasPreviousPage"] is False
+    out_of_stock = await _all_pages(catalog, 100, filter={"inStock": False})
+    assert out_of_stock
+    assert all(p["stock"] == 0 for p in out_of_stock)
+
+
+async def test_one_statement_per_page_whatever_its_size(catalog: CatalogSubgraph) -> None:
+    await seed_catalog(catalog.services)
+    await catalog.indexed()
+    for first in (1, 50, 100):
+        with recorded_statements(catalog.services.database.engine) as statements:
+            body = await catalog.query(PAGE, {"first": first})
+        assert len(body["data"]["products"]["edges"]) == first
+        assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"first": 101}, "INVALID_PAGE_SIZE"),
+        ({"first": -1}, "INVALID_PAGE_SIZE"),
+        ({"after": "garbage!"}, "INVALID_CURSOR"),
+        ({"after": "WzEsMiwzXQ"}, "INVALID_CURSOR"),
+    ],
+)
+async def test_bad_page_requests_are_clear_errors(
+    catalog: CatalogSubgraph, variables: dict[str, Any], code: str
+) -> None:
+    body = await catalog.query(PAGE, variables)
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
