@@ -21,7 +21,7 @@ from subgraphs.catalog.models import ProductRow
 from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.search.port import SearchBackend, SearchDocument
 from subgraphs.platform.database import Database
-from subgraphs.platform.events import EventBus
+from subgraphs.platform.events import Delivery, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,9 @@ async def reindex_products(
         await search.delete(gone)
 
 
-async def run_indexer(database: Database, search: SearchBackend, bus: EventBus) -> None:
-    deliveries = bus.consume(CONSUMER, EVENT_TYPES)
+async def index_deliveries(
+    database: Database, search: SearchBackend, deliveries: AsyncIterator[Delivery]
+) -> None:
     async for delivery in deliveries:
         try:
             await reindex_products(database, search, [delivery.event.subject_id])
@@ -75,7 +76,12 @@ async def run_indexer(database: Database, search: SearchBackend, bus: EventBus) 
 async def running_indexer(
     database: Database, search: SearchBackend, bus: EventBus
 ) -> AsyncIterator[None]:
-    task = asyncio.create_task(run_indexer(database, search, bus), name="search-indexer")
+    # Subscribe here, not in the task: events published right after this
+    # returns must already reach the indexer.
+    deliveries = bus.consume(CONSUMER, EVENT_TYPES)
+    task = asyncio.create_task(
+        index_deliveries(database, search, deliveries), name="search-indexer"
+    )
     try:
         yield
     finally:
