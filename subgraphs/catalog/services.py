@@ -13,6 +13,7 @@ from subgraphs.catalog.search.factory import create_search_backend
 from subgraphs.catalog.search.port import SearchBackend
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
+from subgraphs.platform.migrations import migrate as migrate_subgraph
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.resources import Platform
 from subgraphs.platform.settings import Settings
@@ -31,11 +32,7 @@ class CatalogServices:
 
 
 async def migrate(settings: Settings) -> None:
-    database = Database(settings, NAME)
-    try:
-        await upgrade(database, MIGRATIONS)
-    finally:
-        await database.close()
+    await migrate_subgraph(settings, NAME, MIGRATIONS)
 
 
 @asynccontextmanager

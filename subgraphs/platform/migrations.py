@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from subgraphs.platform.database import Database
+from subgraphs.platform.settings import Settings
 
 VERSION_TABLE = "alembic_version"
 
@@ -39,6 +40,15 @@ async def upgrade(database: Database, migrations_dir: Path, revision: str = "hea
             )
             await connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         await connection.run_sync(_upgrade, migrations_dir, revision)
+
+
+async def migrate(settings: Settings, subgraph: str, migrations_dir: Path) -> None:
+    """`shopgraph migrate` for one subgraph: open its database, upgrade, close."""
+    database = Database(settings, subgraph)
+    try:
+        await upgrade(database, migrations_dir)
+    finally:
+        await database.close()
 
 
 def _upgrade(connection: Connection, migrations_dir: Path, revision: str) -> None:

@@ -11,6 +11,7 @@ from subgraphs.platform.auth.passwords import PasswordHasher
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import OutboxRelay
+from subgraphs.platform.migrations import migrate as migrate_subgraph
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.ratelimit import FixedWindowLimiter
 from subgraphs.platform.resources import Platform
@@ -32,11 +33,7 @@ class UserServices:
 
 
 async def migrate(settings: Settings) -> None:
-    database = Database(settings, NAME)
-    try:
-        await upgrade(database, MIGRATIONS)
-    finally:
-        await database.close()
+    await migrate_subgraph(settings, NAME, MIGRATIONS)
 
 
 @asynccontextmanager

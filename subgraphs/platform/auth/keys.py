@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,25 +80,34 @@ def _configured_private_pem(settings: Settings) -> bytes | None:
 
 def ensure_private_key_file(path: Path) -> Ed25519PrivateKey:
     """The key in `path`, generated there first if the file does not exist."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
+    write_secret_once(
+        path,
+        lambda: Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
-        # O_EXCL: when two processes start together, one writes and both read it.
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(pem)
+        ),
+    )
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyConfigurationError(f"{path} does not hold an Ed25519 key")
     return key
+
+
+def write_secret_once(path: Path, make: Callable[[], bytes]) -> None:
+    """Creates `path` (mode 600) holding `make()`, unless it exists already.
+
+    O_EXCL: when two processes start together, one writes and both read it.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(make())
 
 
 def _b64url(data: bytes) -> str:

@@ -8,11 +8,10 @@ dev generates one into the data directory, shared by every subgraph there.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from pathlib import Path
 
-from subgraphs.platform.auth.keys import KeyConfigurationError
+from subgraphs.platform.auth.keys import KeyConfigurationError, write_secret_once
 from subgraphs.platform.settings import Settings
 
 HEADER = "x-shopgraph-service-token"
@@ -32,15 +31,7 @@ def load_service_token(settings: Settings) -> str | None:
 
 
 def _dev_token(path: Path) -> str:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_urlsafe(32))
+    write_secret_once(path, lambda: secrets.token_urlsafe(32).encode())
     return path.read_text().strip()
 
 
