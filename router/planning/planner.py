@@ -13,40 +13,39 @@ field's selections itself, which keeps the number of fetches low.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLCompositeType,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLUnionType,
-    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     is_composite_type,
 )
 
+from router.planning.capabilities import Capabilities
 from router.planning.groups import Conditions, FetchGroup, OperationContext, assemble
 from router.planning.plan import LIST, OperationKind, PathElement, QueryPlan, type_condition
+from router.planning.selections import (
+    Directives,
+    Fragments,
+    alias_of,
+    base_path,
+    list_depth,
+    provided_under,
+    selection_conditions,
+)
 from router.planning.tree import SelectionTree
-from router.supergraph.model import FieldSource, Key, Supergraph
+from router.supergraph.model import FieldSource, Supergraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 MAX_KEY_HOPS = 3
-Directives = tuple[DirectiveNode, ...]
 
 
 class PlanningError(Exception):
@@ -100,12 +99,13 @@ class _Planner:
         labels: frozenset[str],
     ) -> None:
         self.supergraph = supergraph
-        self.labels = labels
         self.schema = supergraph.schema
         self.operation = operation
-        self.fragments = {
+        fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        self.fragments = Fragments(self.schema, fragments)
+        self.capabilities = Capabilities(supergraph, labels, self.fragments)
         self.groups: list[FetchGroup] = []
         self._entity_groups: dict[tuple[object, ...], FetchGroup] = {}
         self._touched: list[set[FetchGroup]] = []
@@ -115,11 +115,11 @@ class _Planner:
         root = self.schema.get_root_type(self.operation.operation)
         if root is None:
             raise PlanningError(f"the supergraph has no {kind} type")
-        for field_node, directives in self._fields(root, self.operation.selection_set, ()):
+        for field_node, directives in self.fragments.fields(root, self.operation.selection_set, ()):
             field_name = field_node.name.value
             if field_name == "__typename" or field_name in INTROSPECTION_ROOT_FIELDS:
                 continue  # the router answers these itself
-            if (conditions := _conditions(field_node.directives, directives)) is None:
+            if (conditions := selection_conditions(field_node.directives, directives)) is None:
                 continue
             group = self._root_group(root, field_node, kind)
             position = _Position(group, group.tree, (), None, conditions, directives)
@@ -130,7 +130,7 @@ class _Planner:
         return QueryPlan(assemble(self.groups, context), kind)
 
     def _root_group(self, root: GraphQLObjectType, field_node: FieldNode, kind: str) -> FetchGroup:
-        sources = self._sources(root.name, field_node.name.value)
+        sources = self.capabilities.sources(root.name, field_node.name.value)
         if not sources:
             raise PlanningError(f"no subgraph resolves {root.name}.{field_node.name.value}")
         roots = [g for g in self.groups if not g.is_entity]
@@ -143,7 +143,7 @@ class _Planner:
             for group in roots:
                 if group.graph in sources:
                     return group
-        graph = self._best_graph(sorted(sources), root, field_node)
+        graph = self.capabilities.best_graph(sorted(sources), root, field_node)
         return self._new_group(graph, (), entity=False)
 
     # -- selections --------------------------------------------------------------------
@@ -152,8 +152,10 @@ class _Planner:
         self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
     ) -> None:
         if isinstance(parent, GraphQLObjectType):
-            for field_node, directives in self._fields(parent, selection_set, position.directives):
-                conditions = _conditions(field_node.directives, directives)
+            for field_node, directives in self.fragments.fields(
+                parent, selection_set, position.directives
+            ):
+                conditions = selection_conditions(field_node.directives, directives)
                 if conditions is not None:
                     field_position = replace(
                         position, directives=directives, conditions=position.conditions | conditions
@@ -172,12 +174,12 @@ class _Planner:
             return
         # Which object each result is decides which fragments apply to it: always ask.
         position.tree.add_field("__typename")
-        possible = self._possible_in_graph(parent, graph)
-        direct = list(self._fields(parent, selection_set, position.directives))
+        possible = self.capabilities.possible_in_graph(parent, graph)
+        direct = list(self.fragments.fields(parent, selection_set, position.directives))
         if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
             for field_node, directives in direct:
                 self._plan_direct(position, parent, field_node, directives)
-            narrowed = self._narrowing(parent, selection_set, position.directives)
+            narrowed = self.fragments.narrowing(parent, selection_set, position.directives)
         else:
             # Some field needs a jump, and jumps work per object type: select
             # for every possible type separately.
@@ -201,14 +203,14 @@ class _Planner:
         directives: Directives,
     ) -> None:
         """A field kept on the abstract type itself, in the current fetch."""
-        conditions = _conditions(field_node.directives, directives)
+        conditions = selection_conditions(field_node.directives, directives)
         if conditions is None:
             return
         here = replace(position, directives=directives, conditions=position.conditions | conditions)
         if field_node.name.value == "__typename":
             self._plan_field(here, parent, field_node)
             return
-        provided = _provided(position.provided, field_node.name.value)
+        provided = provided_under(position.provided, field_node.name.value)
         self._add_local(here, parent, field_node, None, provided)
 
     def _plan_interface_object(
@@ -224,7 +226,7 @@ class _Planner:
         rest: list[SelectionNode] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode) and selection.name.value != "__typename":
-                source = self._sources(parent.name, selection.name.value).get(graph)
+                source = self.capabilities.sources(parent.name, selection.name.value).get(graph)
                 if source is not None and source.requires is None:
                     self._plan_direct(position, parent, selection, position.directives)
                     continue
@@ -253,13 +255,13 @@ class _Planner:
             return True
         if not isinstance(parent, GraphQLInterfaceType):
             return False
-        if _provided(position.provided, name) is not None:
+        if provided_under(position.provided, name) is not None:
             return True
-        own = self._sources(parent.name, name).get(graph)
+        own = self.capabilities.sources(parent.name, name).get(graph)
         if own is None or own.requires is not None:
             return False
         for object_type in possible:
-            source = self._sources(object_type.name, name).get(graph)
+            source = self.capabilities.sources(object_type.name, name).get(graph)
             if source is None or source.requires is not None:
                 return False
         return True
@@ -270,18 +272,20 @@ class _Planner:
         name = field_node.name.value
         if name == "__typename":
             position.tree.add_field(
-                "__typename", _alias(field_node), directives=_field_directives(field_node, position)
+                "__typename",
+                alias_of(field_node),
+                directives=_field_directives(field_node, position),
             )
             self._touch(position.group, position.conditions)
             return
         graph = position.group.graph
-        sources = self._sources(parent.name, name)
+        sources = self.capabilities.sources(parent.name, name)
         here = sources.get(graph)
-        provided = _provided(position.provided, name)
+        provided = provided_under(position.provided, name)
         if provided is not None or (here is not None and here.requires is None):
             below = here.provides if here and here.provides else provided
             elsewhere = set(sources) - {graph}
-            if not elsewhere or self._servable(graph, parent, field_node, below):
+            if not elsewhere or self.capabilities.servable(graph, parent, field_node, below):
                 self._add_local(
                     position, parent, field_node, here.provides if here else None, provided
                 )
@@ -304,7 +308,7 @@ class _Planner:
         composite = is_composite_type(named)
         selection = position.tree.add_field(
             field_node.name.value,
-            _alias(field_node),
+            alias_of(field_node),
             tuple(field_node.arguments or ()),
             _field_directives(field_node, position),
             composite,
@@ -316,7 +320,7 @@ class _Planner:
         child = _Position(
             position.group,
             selection.children,
-            (*position.path, key, *[LIST] * _list_depth(field_def.type)),
+            (*position.path, key, *[LIST] * list_depth(field_def.type)),
             provides or provided,
             position.conditions,
             (),
@@ -340,18 +344,21 @@ class _Planner:
                 if meta is None:
                     continue
                 for graph in sorted(meta.interface_object_in):
-                    if graph in self._sources(interface.name, name):
+                    if graph in self.capabilities.sources(interface.name, name):
                         return graph, interface.name
             raise PlanningError(f"no subgraph resolves {parent.name}.{name}")
         current = position.group.graph
         candidates = sorted(sources, key=lambda g: (g != current, g))
         for graph in candidates:
-            if (graph, _base(position.path), position.group.id) in {
+            if (graph, base_path(position.path), position.group.id) in {
                 k[:3] for k in self._entity_groups
             }:
                 return graph, None
         for graph in candidates:
-            if self._direct_key(parent.name, graph, current, position) is not None:
+            if (
+                self.capabilities.direct_key(parent.name, graph, current, position.provided)
+                is not None
+            ):
                 return graph, None
         for graph in candidates:
             if self.supergraph.type(parent.name).resolvable_keys(graph):
@@ -364,7 +371,7 @@ class _Planner:
         self, parent: GraphQLCompositeType, name: str, graph: str
     ) -> FieldSource | None:
         for interface in getattr(parent, "interfaces", ()):
-            source = self._sources(interface.name, name).get(graph)
+            source = self.capabilities.sources(interface.name, name).get(graph)
             if source is not None:
                 return source
         return None
@@ -380,7 +387,7 @@ class _Planner:
         """An `_entities` fetch to `target` for the objects at this position."""
         keyed_type = rename or parent.name
         current = position.group.graph
-        key = self._direct_key(keyed_type, target, current, position)
+        key = self.capabilities.direct_key(keyed_type, target, current, position.provided)
         producers: set[FetchGroup] = {position.group}
         position.tree.add_field("__typename")
         if key is None:
@@ -414,76 +421,6 @@ class _Planner:
             position.hops,
         )
 
-    def _servable(
-        self,
-        graph: str,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        provided: SelectionSetNode | None,
-    ) -> bool:
-        """Whether `graph` can give the field's whole selection, jumping only from entities.
-
-        A value type has no key to jump from: when the current graph lacks some
-        of its fields (a @provides naming only part of them, say), the field
-        must come from a graph that has them all.
-        """
-        if field_node.selection_set is None:
-            return True
-        named = get_named_type(parent.fields[field_node.name.value].type)  # type: ignore[union-attr]
-        if isinstance(named, GraphQLObjectType):
-            objects = [named]
-        elif isinstance(named, (GraphQLInterfaceType, GraphQLUnionType)):
-            objects = self._possible_in_graph(named, graph)
-        else:
-            return True
-        for object_type in objects:
-            for child, _ in self._fields(object_type, field_node.selection_set, ()):
-                name = child.name.value
-                if name == "__typename":
-                    continue
-                own = self._sources(object_type.name, name).get(graph)
-                inner = _provided(provided, name)
-                if (own is not None and own.requires is None) or inner is not None:
-                    below = own.provides if own and own.provides else inner
-                    if not self._servable(graph, object_type, child, below):
-                        return False
-                elif not self.supergraph.type(object_type.name).is_entity:
-                    return False
-        return True
-
-    def _direct_key(
-        self, type_name: str, target: str, current: str, position: _Position
-    ) -> Key | None:
-        """A key of `type_name` in `target` whose fields the current subgraph resolves."""
-        for key in self.supergraph.type(type_name).resolvable_keys(target):
-            if self._resolves_all(type_name, key.selection_set, current, position.provided):
-                return key
-        return None
-
-    def _resolves_all(
-        self,
-        type_name: str,
-        selection_set: SelectionSetNode,
-        graph: str,
-        provided: SelectionSetNode | None,
-    ) -> bool:
-        parent = self.schema.get_type(type_name)
-        for selection in selection_set.selections:
-            if not isinstance(selection, FieldNode):
-                return False
-            name = selection.name.value
-            own = self._sources(type_name, name).get(graph)
-            inner = _provided(provided, name)
-            if (own is None or own.requires is not None) and inner is None:
-                return False
-            if selection.selection_set is not None:
-                field_type = get_named_type(parent.fields[name].type)  # type: ignore[union-attr]
-                if field_type is None or not self._resolves_all(
-                    field_type.name, selection.selection_set, graph, inner
-                ):
-                    return False
-        return True
-
     def _ensure(
         self, position: _Position, parent: GraphQLCompositeType, fields: SelectionSetNode
     ) -> set[FetchGroup]:
@@ -495,16 +432,13 @@ class _Planner:
             touched = self._touched.pop()
         return touched
 
-    def _sources(self, type_name: str, field_name: str) -> dict[str, FieldSource]:
-        return self.supergraph.field_sources(type_name, field_name, self.labels)
-
     # -- groups ------------------------------------------------------------------------
 
     def _entity_group(self, graph: str, position: _Position, rename: str | None) -> FetchGroup:
         # One fetch per subgraph and path below one parent fetch: sibling fields,
         # @requires'd or not, and every object type at the path share it (the
         # representations say which type each object is).
-        path = _base(position.path)
+        path = base_path(position.path)
         key = (graph, path, position.group.id, rename)
         group = self._entity_groups.get(key)
         if group is None:
@@ -530,147 +464,8 @@ class _Planner:
         for touched in self._touched:
             touched.add(group)
 
-    # -- choices -----------------------------------------------------------------------
-
-    def _best_graph(
-        self, graphs: list[str], parent: GraphQLObjectType, field_node: FieldNode
-    ) -> str:
-        """The graph resolving most of the field's own selections (fewest jumps)."""
-        if len(graphs) == 1 or field_node.selection_set is None:
-            return graphs[0]
-        field_type = get_named_type(parent.fields[field_node.name.value].type)
-
-        def local(graph: str) -> int:
-            count = 0
-            for sub, _ in self._fields(field_type, field_node.selection_set, ()):  # type: ignore[arg-type]
-                if graph in self._sources(field_type.name, sub.name.value):
-                    count += 1
-            return count
-
-        return max(graphs, key=lambda g: (local(g), -graphs.index(g)))
-
-    def _possible_in_graph(
-        self, abstract: GraphQLCompositeType, graph: str
-    ) -> list[GraphQLObjectType]:
-        """Object types a subgraph may return where it returns `abstract`."""
-        meta = self.supergraph.types.get(abstract.name)
-        if isinstance(abstract, GraphQLUnionType):
-            members = meta.union_members.get(graph, frozenset()) if meta else frozenset()
-            return [t for t in abstract.types if t.name in members]
-        possible = self.schema.get_possible_types(abstract)  # type: ignore[arg-type]
-        return [
-            t
-            for t in possible
-            if abstract.name in self.supergraph.types[t.name].implements.get(graph, frozenset())
-        ]
-
-    # -- fragments ---------------------------------------------------------------------
-
-    def _fields(
-        self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, directives: Directives
-    ) -> Iterator[tuple[FieldNode, Directives]]:
-        """Fields selected on `parent` itself, with fragments that always apply flattened in."""
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection, directives
-                continue
-            condition, selections, extra = self._fragment(selection)
-            if condition is None or condition == parent.name or self._contains(condition, parent):
-                yield from self._fields(parent, selections, directives + extra)
-
-    def _narrowing(
-        self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, directives: Directives
-    ) -> list[tuple[GraphQLObjectType, SelectionSetNode, Directives]]:
-        """Fragments that narrow an abstract parent, as (object type, selections) pairs."""
-        found: list[tuple[GraphQLObjectType, SelectionSetNode, Directives]] = []
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                continue
-            condition, selections, extra = self._fragment(selection)
-            if condition is None or condition == parent.name:
-                found += self._narrowing(parent, selections, directives + extra)
-                continue
-            target = self.schema.get_type(condition)
-            if isinstance(target, GraphQLObjectType):
-                objects: list[GraphQLObjectType] = [target]
-            elif isinstance(target, (GraphQLInterfaceType, GraphQLUnionType)):
-                objects = list(self.schema.get_possible_types(target))
-            else:
-                continue
-            for object_type in objects:
-                found.append((object_type, selections, directives + extra))
-        return found
-
-    def _fragment(self, selection: object) -> tuple[str | None, SelectionSetNode, Directives]:
-        if isinstance(selection, InlineFragmentNode):
-            condition = selection.type_condition.name.value if selection.type_condition else None
-            return condition, selection.selection_set, tuple(selection.directives or ())
-        assert isinstance(selection, FragmentSpreadNode)
-        definition = self.fragments[selection.name.value]
-        return (
-            definition.type_condition.name.value,
-            definition.selection_set,
-            tuple(selection.directives or ()),
-        )
-
-    def _contains(self, abstract_name: str, parent: GraphQLCompositeType) -> bool:
-        abstract = self.schema.get_type(abstract_name)
-        return (
-            isinstance(parent, GraphQLObjectType)
-            and isinstance(abstract, (GraphQLInterfaceType, GraphQLUnionType))
-            and self.schema.is_sub_type(abstract, parent)
-        )
-
-
-def _base(path: tuple[PathElement, ...]) -> tuple[PathElement, ...]:
-    """The path without its final type condition."""
-    return path[:-1] if path and path[-1].startswith("|") else path
-
-
-def _alias(field_node: FieldNode) -> str | None:
-    return field_node.alias.value if field_node.alias else None
-
 
 def _field_directives(field_node: FieldNode, position: _Position) -> Directives:
     """@skip/@include of the field and of enclosing fragments, kept for the subgraph to apply."""
     own = tuple(d for d in field_node.directives or () if d.name.value in ("skip", "include"))
     return (*own, *position.directives)
-
-
-def _conditions(own: object, inherited: Directives) -> Conditions | None:
-    """Variable conditions of a selection; None when a literal @skip/@include excludes it."""
-    found: set[tuple[str, bool]] = set()
-    for directive in (*(own or ()), *inherited):  # type: ignore[misc]
-        if directive.name.value not in ("skip", "include"):
-            continue
-        include = directive.name.value == "include"
-        value = directive.arguments[0].value
-        if isinstance(value, BooleanValueNode):
-            if value.value != include:
-                return None
-        elif isinstance(value, VariableNode):
-            found.add((value.name.value, include))
-    return frozenset(found)
-
-
-def _provided(provided: SelectionSetNode | None, name: str) -> SelectionSetNode | None:
-    """The part of a @provides field set under field `name`, if it provides that field."""
-    if provided is None:
-        return None
-    for selection in provided.selections:
-        if isinstance(selection, FieldNode) and selection.name.value == name:
-            return selection.selection_set or SelectionSetNode(selections=())
-        if isinstance(selection, InlineFragmentNode):
-            inner = _provided(selection.selection_set, name)
-            if inner is not None:
-                return inner
-    return None
-
-
-def _list_depth(type_: GraphQLOutputType) -> int:
-    depth = 0
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        if isinstance(type_, GraphQLList):
-            depth += 1
-        type_ = type_.of_type
-    return depth
