@@ -55,6 +55,15 @@ class RouterConfig(BaseSettings):
         description="Progressive @override labels to treat as on (besides percent(N) ones).",
     )
 
+    jwt_public_key: str | None = Field(
+        default=None, description="PEM public key (Ed25519 or RSA) that verifies bearer JWTs."
+    )
+    jwks_url: str | None = Field(
+        default=None, description="JWKS document of the token issuer, fetched once at start."
+    )
+    jwt_issuer: str | None = Field(default=None, description="Required `iss` of bearer JWTs.")
+    jwt_audience: str | None = Field(default=None, description="Required `aud` of bearer JWTs.")
+
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")
 

@@ -31,6 +31,7 @@ from router.operation import (
     coerce_variables,
 )
 from router.planning.plan import QueryPlan
+from router.policies import Authorization, Authorized
 from router.supergraph import Supergraph
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Gateway:
             for graph in supergraph.graphs.values()
         }
         self.executor = PlanExecutor(self.clients, supergraph.schema)
+        self.authorization = Authorization(supergraph, config)
         self._forward = tuple(name.lower() for name in config.forward_headers)
         for name in {*config.subgraph_urls, *config.subgraph_timeouts} - set(self.clients):
             # Most likely a typo; the setting would otherwise be silently ignored.
@@ -104,6 +106,7 @@ class Gateway:
         return all(client.is_open for client in self.clients.values())
 
     async def start(self) -> None:
+        await self.authorization.start()
         for client in self.clients.values():
             await client.start()
 
@@ -167,8 +170,10 @@ class Gateway:
             return GraphQLResponse(
                 {"errors": error.errors}, error.failure.status, error.failure, extra
             )
+        # Fields the caller may not see are cut before planning (None: nothing is cut).
+        authorized = self.authorization.authorize(prepared, headers)
         try:
-            plan = self.plan_for(prepared)
+            plan = self.plan_for(authorized.planned if authorized else prepared)
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
             # A validated operation the planner cannot plan: an unsatisfiable
             # supergraph or a planner bug. Details go to the log, not the client.
@@ -176,7 +181,7 @@ class Gateway:
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )
         try:
-            return await self._run(prepared, plan, request, variables, headers)
+            return await self._run(prepared, plan, request, variables, headers, authorized)
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
             return _internal_error(
                 "The router failed to execute the operation.", "INTERNAL_SERVER_ERROR"
@@ -189,6 +194,7 @@ class Gateway:
         request: GraphQLRequest,
         variables: dict[str, Any],
         headers: Mapping[str, str],
+        authorized: Authorized | None = None,
     ) -> GraphQLResponse:
         forwarded = {name: value for name in self._forward if (value := headers.get(name))}
         state = await self.executor.execute(plan, variables, forwarded)
@@ -196,9 +202,11 @@ class Gateway:
             data, errors = introspect(self.supergraph.api_schema, prepared, request.variables)
             state.data.update(data)
             state.errors += errors
-        shaper = ResponseShaper(self.supergraph.api_schema, prepared, variables, state.coverage)
+        coverage = authorized.coverage(state.coverage) if authorized else state.coverage
+        shaper = ResponseShaper(self.supergraph.api_schema, prepared, variables, coverage)
         shaped = shaper.shape(state.data)
-        errors = state.errors + shaper.errors
+        denied = authorized.errors() if authorized else []
+        errors = denied + state.errors + shaper.errors
         body: dict[str, Any] = {"errors": errors, "data": shaped} if errors else {"data": shaped}
         return GraphQLResponse(body)
 
