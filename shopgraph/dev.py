@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,6 +17,7 @@ from router.http import create_router_app
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
 from subgraphs.catalog.seed import seed_catalog
+from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 
@@ -32,7 +34,12 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     def url_of(entry: SubgraphEntry) -> str:
         return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
 
-    router = create_router_app(compose_subgraphs(url_of), RouterConfig())
+    # The router verifies bearer tokens with the same key the users subgraph signs with.
+    public_pem = load_key_pair(settings).public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    config = RouterConfig(jwt_public_key=public_pem.decode())
+    router = create_router_app(compose_subgraphs(url_of), config)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -59,9 +59,16 @@ async def reindex_products(
 
 
 async def index_deliveries(
-    database: Database, search: SearchBackend, deliveries: AsyncIterator[Delivery]
+    database: Database,
+    search: SearchBackend,
+    deliveries: AsyncIterator[Delivery],
+    stop: asyncio.Event,
 ) -> None:
-    async for delivery in deliveries:
+    """Indexes each delivery; on `stop`, finishes the one in hand and returns."""
+    while not stop.is_set():
+        delivery = await _next_or_stop(deliveries, stop)
+        if delivery is None:
+            return
         try:
             await reindex_products(database, search, [delivery.event.subject_id])
         except Exception:
@@ -72,6 +79,26 @@ async def index_deliveries(
             await delivery.ack()
 
 
+async def _next_or_stop(
+    deliveries: AsyncIterator[Delivery], stop: asyncio.Event
+) -> Delivery | None:
+    waiting = asyncio.ensure_future(anext(deliveries))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not waiting.done():
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await waiting
+        return None
+    try:
+        return waiting.result()
+    except StopAsyncIteration:
+        return None
+
+
 @asynccontextmanager
 async def running_indexer(
     database: Database, search: SearchBackend, bus: EventBus
@@ -79,15 +106,17 @@ async def running_indexer(
     # Subscribe here, not in the task: events published right after this
     # returns must already reach the indexer.
     deliveries = bus.consume(CONSUMER, EVENT_TYPES)
+    stop = asyncio.Event()
     task = asyncio.create_task(
-        index_deliveries(database, search, deliveries), name="search-indexer"
+        index_deliveries(database, search, deliveries, stop), name="search-indexer"
     )
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Let an index write in progress finish rather than cut it (and its
+        # database session) off halfway.
+        stop.set()
+        await task
 
 
 async def reindex_all(
