@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -57,8 +58,8 @@ async def test_pages_never_repeat_or_skip_while_products_are_added(
     assert {p["id"] for p in before} <= set(ids)  # nothing that was there is skipped
     key = {
         "NEWEST": None,
-        "PRICE_ASC": lambda p: float(p["price"]["amount"]),
-        "PRICE_DESC": lambda p: -float(p["price"]["amount"]),
+        "PRICE_ASC": lambda p: Decimal(p["price"]["amount"]),
+        "PRICE_DESC": lambda p: -Decimal(p["price"]["amount"]),
         "NAME": lambda p: p["name"],
     }[sort]
     if key is not None:
@@ -80,7 +81,7 @@ async def test_filters_and_total(catalog: CatalogSubgraph) -> None:
     found = await _all_pages(catalog, 10, filter=product_filter)
     assert found
     assert all(p["category"]["name"] == "Footwear" for p in found)
-    assert all(50 <= float(p["price"]["amount"]) <= 120 for p in found)
+    assert all(Decimal(50) <= Decimal(p["price"]["amount"]) <= Decimal(120) for p in found)
     assert all(p["stock"] > 0 for p in found)
     first = await catalog.query(PAGE, {"first": 3, "filter": product_filter})
     assert first["data"]["products"]["totalCount"] == len(found)
