@@ -170,9 +170,9 @@ class Gateway:
             return GraphQLResponse(
                 {"errors": error.errors}, error.failure.status, error.failure, extra
             )
-        # Fields the caller may not see are cut before planning (None: nothing is cut).
-        authorized = self.authorization.authorize(prepared, headers)
         try:
+            # Fields the caller may not see are cut before planning (None: nothing cut).
+            authorized = self.authorization.authorize(prepared, headers)
             plan = self.plan_for(authorized.planned if authorized else prepared)
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
             # A validated operation the planner cannot plan: an unsatisfiable
