@@ -31,29 +31,15 @@ from router.operation import (
     coerce_variables,
 )
 from router.planning.plan import QueryPlan
+from router.planning.planner import plan_operation
 from router.policies import Authorization, Authorized
 from router.supergraph import Supergraph
 
 log = logging.getLogger(__name__)
 
-# (supergraph, document, operation name) -> plan; called with a fourth
-# argument, the active progressive-override labels, only when the supergraph
-# has such labels.
-Planner = Callable[..., QueryPlan]
+# (supergraph, document, operation name, active override labels) -> plan
+Planner = Callable[[Supergraph, DocumentNode, str | None, frozenset[str]], QueryPlan]
 PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
-
-
-def default_planner(
-    supergraph: Supergraph,
-    document: DocumentNode,
-    operation_name: str | None,
-    override_labels: frozenset[str] = frozenset(),
-) -> QueryPlan:
-    # Imported on first use: the planner is a large module the HTTP layer and
-    # tests with hand-built plans never need.
-    from router.planning.planner import plan_operation
-
-    return plan_operation(supergraph, document, operation_name, override_labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +61,7 @@ class Gateway:
     ) -> None:
         self.supergraph = supergraph
         self.config = config
-        self.planner = planner or default_planner
+        self.planner = planner or plan_operation
         self.documents = DocumentCache(
             supergraph.api_schema,
             DocumentLimits(config.max_tokens, config.max_depth, config.max_aliases),
@@ -137,10 +123,7 @@ class Gateway:
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
         if plan is None:
-            if self._labels:
-                plan = self.planner(self.supergraph, prepared.document, prepared.name, labels)
-            else:
-                plan = self.planner(self.supergraph, prepared.document, prepared.name)
+            plan = self.planner(self.supergraph, prepared.document, prepared.name, labels)
             self.plans.put(key, plan)
         return plan
 

@@ -95,7 +95,7 @@ def slow(seconds: float, then: Handler) -> Handler:
 
 
 def fixed_plan(plan: QueryPlan) -> Planner:
-    return lambda _supergraph, _document, _name: plan
+    return lambda _supergraph, _document, _name, _labels: plan
 
 
 @asynccontextmanager

@@ -22,7 +22,11 @@ class CountingPlanner:
         self.count = 0
 
     def __call__(
-        self, supergraph: Supergraph, document: DocumentNode, operation_name: str | None
+        self,
+        supergraph: Supergraph,
+        document: DocumentNode,
+        operation_name: str | None,
+        labels: frozenset[str],
     ) -> QueryPlan:
         self.count += 1
         if self.count <= 100:  # names of the first few; a record of all would grow the process
