@@ -1,8 +1,9 @@
 """The subgraph app factory: a Strawberry federation schema becomes a Starlette app.
 
-Every subgraph serves `/graphql`, `/healthz` (the process is up) and `/readyz`
-(its backends answer). Clients are opened in the app's lifespan and closed
-there; nothing touches the network or disk at import time.
+Every subgraph serves `/graphql` (HTTP, and WebSocket for subscriptions),
+`/healthz` (the process is up) and `/readyz` (its backends answer). Clients
+are opened in the app's lifespan and closed there; nothing touches the
+network or disk at import time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Generic, TypeVar
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.federation import Schema
@@ -105,6 +106,7 @@ def create_subgraph_app(
     graphql = SubgraphGraphQL(spec.schema, lambda: running.get()[0].tokens, context)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *spec.routes,

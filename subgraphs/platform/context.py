@@ -25,6 +25,8 @@ class RequestContext(Generic[ServicesT, LoadersT]):
     loaders: LoadersT
     # Another subgraph calling with the service token (internal operations).
     is_service: bool = False
+    # A WebSocket's `connection_init` payload, set by Strawberry; None over HTTP.
+    connection_params: dict[str, object] | None = None
 
     def require_service(self) -> None:
         if not self.is_service:

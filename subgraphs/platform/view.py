@@ -1,15 +1,23 @@
 """The `/graphql` endpoint of a subgraph: Strawberry's ASGI view, made strict.
 
-On top of Strawberry it: reads the caller from the bearer token (a bad token
-is a 401, not an anonymous request), tags each request with an id, answers
-request errors (unparsable, invalid, wrong variables) with 400 and a GraphQL
-error body instead of plain text, and encodes with orjson.
+Over HTTP it: reads the caller from the bearer token (a bad token is a 401,
+not an anonymous request), tags each request with an id, answers request
+errors (unparsable, invalid, wrong variables) with 400 and a GraphQL error
+body instead of plain text, and encodes with orjson.
+
+Over WebSocket it serves subscriptions with graphql-transport-ws only (the
+legacy graphql-ws protocol is closed with 4406). The caller is read at
+`connection_init`, from the payload's `authorization` (browsers cannot set
+headers on a WebSocket) or else from the upgrade's Authorization header; a
+bad token closes the socket with 4403 rather than leaving it anonymous. A
+handshake whose Origin names another host than its Host is refused with 403:
+browsers send cookies with WebSockets but apply no CORS to them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -17,10 +25,14 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
@@ -44,11 +56,32 @@ class _InvalidCredentials(HTTPException):
 _CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
+class _TextFrames(ASGIWebSocketAdapter):
+    """Sends graphql-transport-ws messages as text frames, as the protocol requires.
+
+    Strawberry sends the bytes `encode_json` returns (orjson) as binary frames,
+    which the browser `graphql-ws` client cannot parse.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
 class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
+    websocket_adapter_class = _TextFrames
+
     def __init__(
         self, schema: BaseSchema, tokens: Callable[[], AccessTokens], context: ContextFactory
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            # One protocol to secure and test; the legacy graphql-ws is unmaintained.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self._tokens = tokens
         self._context = context
 
@@ -78,10 +111,43 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if isinstance(response, Response):
             response.headers["x-request-id"] = request_id
-        return self._context(request, request_id, self._principal(request))
+        # A WebSocket's caller is read at connection_init (`on_ws_connect`): a bad
+        # token must close the socket with 4403, and this runs before that message.
+        principal = (
+            None
+            if isinstance(request, WebSocket)
+            else self._principal(request.headers.get("authorization"))
+        )
+        return self._context(request, request_id, principal)
 
-    def _principal(self, request: Request | WebSocket) -> Principal | None:
-        header = request.headers.get("authorization")
+    async def on_ws_connect(self, context: RequestContext[Any, Any]) -> UnsetType:
+        """Sets the connection's principal; every operation on the socket shares this context."""
+        params = context.connection_params or {}
+        credentials = (
+            params.get("authorization")
+            or params.get("Authorization")
+            or context.request.headers.get("authorization")
+        )
+        if credentials is not None and not isinstance(credentials, str):
+            raise ConnectionRejectionError
+        try:
+            context.principal = self._principal(credentials)
+        except _InvalidCredentials as error:
+            raise ConnectionRejectionError from error  # Strawberry closes with 4403 Forbidden
+        return UnsetType()  # the singleton UNSET, typed: acknowledge without a payload
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """No page on another origin may open a socket that carries the user's cookies.
+
+        Strawberry asks only about foreign origins: it accepts handshakes without
+        Origin (not a browser, so no ambient cookies), with Origin on the request's
+        own host and port, or with `Sec-Fetch-Site: same-origin` (which pages
+        cannot forge) before calling this. Its default refuses the rest too (empty
+        `allowed_origins`); saying so here keeps that from resting on a default.
+        """
+        return False
+
+    def _principal(self, header: str | None) -> Principal | None:
         if not header:
             return None
         scheme, _, token = header.partition(" ")
