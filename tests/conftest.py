@@ -1,7 +1,8 @@
 """Fixtures every test may use: settings per storage backend, real servers, counts.
 
 `backend` runs a test once on SQLite and once on PostgreSQL (a throwaway
-database per test session); `redis_url` gives a flushed Redis database.
+database per test session); `redis_url` gives a flushed Redis database;
+`rabbitmq_url` the RabbitMQ broker.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.settings import Settings
-from tests.backends import POSTGRES, REDIS
+from tests.backends import POSTGRES, RABBITMQ, REDIS
 
 BACKENDS = ("sqlite", "postgres")
 SERVICE_TOKEN = secrets.token_urlsafe(32)
@@ -112,6 +113,13 @@ async def redis_url() -> AsyncIterator[str]:
     await client.flushdb()
     await client.aclose()
     return REDIS.url
+
+
+@pytest.fixture
+def rabbitmq_url() -> str:
+    """The RabbitMQ broker; a test names its exchange and queues uniquely and deletes them."""
+    RABBITMQ.require()
+    return RABBITMQ.url
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from subgraphs.platform.auth.keys import KeyPair, load_key_pair
@@ -11,6 +11,7 @@ from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.cache import Cache, create_cache
 from subgraphs.platform.events.bus import EventBus, InProcessBus
+from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.pubsub import PubSub, create_pubsub
 from subgraphs.platform.settings import Settings
 
@@ -29,12 +30,14 @@ class Platform:
 @asynccontextmanager
 async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     keys = load_key_pair(settings)
-    cache = create_cache(settings)
-    pubsub = create_pubsub(settings)
-    # Brokers arrive with the issues that need them; until then events stay in
-    # this process, which is what the embedded mode wants anyway.
-    bus = InProcessBus()
-    try:
+    # An exit stack, so a bus that fails to connect still closes what opened before it.
+    async with AsyncExitStack() as opened:
+        cache = create_cache(settings)
+        opened.push_async_callback(cache.close)
+        pubsub = create_pubsub(settings)
+        opened.push_async_callback(pubsub.close)
+        bus = await _open_bus(settings)
+        opened.push_async_callback(bus.close)
         yield Platform(
             settings,
             keys,
@@ -44,10 +47,19 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             bus,
             load_service_token(settings),
         )
-    finally:
-        await bus.close()
-        await pubsub.close()
-        await cache.close()
+
+
+async def _open_bus(settings: Settings) -> EventBus:
+    if settings.amqp_url is None:
+        # The embedded mode: events stay in this process.
+        return InProcessBus(retry_delays=settings.bus_retry_delays_seconds)
+    bus = RabbitMQBus(
+        settings.amqp_url,
+        prefetch=settings.bus_prefetch,
+        retry_delays=settings.bus_retry_delays_seconds,
+    )
+    await bus.start()
+    return bus
 
 
 class SharedPlatform:

@@ -27,7 +27,25 @@ class Settings(BaseSettings):
         ),
     )
     redis_url: str | None = Field(
-        default=None, description="redis://host:port/db for cache, rate limits and pub/sub."
+        default=None,
+        description="redis://host:port/db for cache, carts, rate limits and pub/sub.",
+    )
+    amqp_url: str | None = Field(
+        default=None,
+        description=(
+            "amqp://user:password@host:port/vhost of RabbitMQ, the event bus between "
+            "processes. Unset: an in-process bus (one-process dev mode)."
+        ),
+    )
+    bus_prefetch: int = Field(
+        default=16, gt=0, le=1000, description="Unacknowledged deliveries per consumer."
+    )
+    bus_retry_delays_seconds: tuple[float, ...] = Field(
+        default=(1.0, 5.0, 30.0, 120.0),
+        description=(
+            "Waits before each retry of an event a consumer could not handle yet; "
+            "after the last one the event goes to the group's dead letters."
+        ),
     )
 
     jwt_private_key: SecretStr | None = Field(
@@ -54,6 +72,16 @@ class Settings(BaseSettings):
     )
     search_url: str | None = Field(
         default=None, description="URL of the OpenSearch or Elasticsearch server."
+    )
+
+    catalog_url: str = Field(
+        default="http://127.0.0.1:4002/graphql",
+        description="The catalog subgraph's GraphQL endpoint, for commerce's internal calls.",
+    )
+    reservation_ttl_seconds: int = Field(
+        default=900,
+        gt=0,
+        description="How long an unpaid order holds its stock before it is cancelled.",
     )
 
     max_request_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")

@@ -7,13 +7,21 @@ its effect and skips repeats. Together: at-least-once delivery, exactly-once
 effects, and nothing lost while a broker is down.
 """
 
-from subgraphs.platform.events.bus import BusClosedError, Delivery, EventBus, InProcessBus
+from subgraphs.platform.events.bus import (
+    BusClosedError,
+    BusUnavailableError,
+    Delivery,
+    EventBus,
+    InProcessBus,
+)
 from subgraphs.platform.events.envelope import Event, JSONObject, JSONValue, MalformedEventError
 from subgraphs.platform.events.inbox import inbox_table, record_handled
 from subgraphs.platform.events.outbox import OutboxRelay, add_to_outbox, outbox_table
+from subgraphs.platform.events.rabbitmq import RabbitMQBus
 
 __all__ = [
     "BusClosedError",
+    "BusUnavailableError",
     "Delivery",
     "Event",
     "EventBus",
@@ -22,6 +30,7 @@ __all__ = [
     "JSONValue",
     "MalformedEventError",
     "OutboxRelay",
+    "RabbitMQBus",
     "add_to_outbox",
     "inbox_table",
     "outbox_table",

@@ -148,3 +148,75 @@ async def test_close_ends_waiting_consumers_and_refuses_publishing() -> None:
 def test_consuming_nothing_is_a_mistake() -> None:
     with pytest.raises(ValueError, match="at least one event type"):
         InProcessBus().consume("payments", [])
+
+
+# --- retries and dead letters ------------------------------------------------------------
+
+RETRY_DELAYS = (0.05, 0.1)
+
+
+async def test_retry_delivers_again_after_growing_delays_then_gives_up() -> None:
+    bus = InProcessBus(retry_delays=RETRY_DELAYS)
+    stream = bus.consume("payments", ["order.placed"])
+    event = Event.new("order.placed", "o-1", {})
+    await bus.publish([event])
+    loop = asyncio.get_running_loop()
+
+    seen: list[tuple[Event, bool, int]] = []
+    arrived: list[float] = []
+    retried: list[float] = []
+    for _ in range(len(RETRY_DELAYS) + 1):
+        delivery = await take(stream)
+        arrived.append(loop.time())
+        seen.append((delivery.event, delivery.redelivered, delivery.attempt))
+        retried.append(loop.time())
+        await delivery.retry()
+    waited = [a - r for r, a in zip(retried, arrived[1:], strict=False)]
+
+    assert seen == [(event, False, 1), (event, False, 2), (event, False, 3)]
+    assert waited[0] >= RETRY_DELAYS[0]
+    assert waited[1] >= RETRY_DELAYS[1]
+    assert await bus.dead_letters("payments") == [event]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(stream), RETRY_DELAYS[-1] * 3)
+
+
+async def test_a_retried_event_keeps_its_attempt_when_requeued() -> None:
+    bus = InProcessBus(retry_delays=RETRY_DELAYS)
+    stream = bus.consume("payments", ["order.placed"])
+    event = Event.new("order.placed", "o-1", {})
+    await bus.publish([event])
+    await (await take(stream)).retry()
+    second = await take(stream)
+    await second.nack(requeue=True)
+
+    again = await take(stream)
+
+    assert (again.event, again.redelivered, again.attempt) == (event, True, 2)
+    with pytest.raises(RuntimeError, match="already settled"):
+        await second.retry()
+
+
+async def test_dead_letters_stay_until_requeued_by_id_or_all() -> None:
+    bus = InProcessBus(retry_delays=())
+    stream = bus.consume("payments", ["order.placed"])
+    events = [Event.new("order.placed", f"o-{n}", {}) for n in range(3)]
+    await bus.publish(events)
+    for _ in events:
+        await (await take(stream)).retry()  # no delays: straight to the dead letters
+
+    assert await bus.dead_letters("payments") == events
+    assert await bus.dead_letters("payments") == events  # listing removes nothing
+    assert await bus.dead_letters("shipping") == []
+
+    assert await bus.requeue_dead_letters("payments", [events[1].id]) == 1
+    delivery = await take(stream)
+    assert (delivery.event, delivery.redelivered, delivery.attempt) == (events[1], False, 1)
+    await delivery.ack()
+    assert await bus.dead_letters("payments") == [events[0], events[2]]
+
+    assert await bus.requeue_dead_letters("payments") == 2
+    assert [(await take(stream)).event for _ in range(2)] == [events[0], events[2]]
+    assert await bus.dead_letters("payments") == []
+    assert await bus.requeue_dead_letters("payments") == 0
+    assert await bus.requeue_dead_letters("shipping") == 0
