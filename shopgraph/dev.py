@@ -1,5 +1,5 @@
-"""`shopgraph dev`: every subgraph and the router in one process on the embedded backends,
-with the demo catalog seeded on first start."""
+"""`shopgraph dev`: every subgraph, the payments worker and the router in one process on
+the embedded backends, with the demo catalog seeded on first start."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from router.http import create_router_app
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
 from subgraphs.catalog.seed import seed_catalog
+from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
@@ -28,6 +29,9 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     The router reaches the subgraphs over HTTP on this same port, as it would
     reach separate processes, so `port` must be the one the app is served on.
     """
+    # Commerce reaches catalog over HTTP on this same port, as it would another process.
+    catalog_url = f"http://127.0.0.1:{port}/subgraphs/catalog/graphql"
+    settings = settings.model_copy(update={"catalog_url": catalog_url})
     shared = SharedPlatform()
     apps = {name: entry.create_app(settings, shared.borrow) for name, entry in SUBGRAPHS.items()}
 
@@ -50,6 +54,10 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
             # First start: a demo catalog to browse. The indexer picks the new
             # products up from their events like any other change.
             await seed_catalog(apps["catalog"].state.services)
+            # The payments worker runs here too, on the shared in-process bus.
+            await stack.enter_async_context(
+                running_payments_worker(apps["commerce"].state.services)
+            )
             yield
 
     async def index(_: Request) -> JSONResponse:

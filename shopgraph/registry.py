@@ -51,5 +51,6 @@ SUBGRAPHS: dict[str, SubgraphEntry] = {
     for entry in [
         SubgraphEntry("users", 4001, "subgraphs.users"),
         SubgraphEntry("catalog", 4002, "subgraphs.catalog"),
+        SubgraphEntry("commerce", 4003, "subgraphs.commerce"),
     ]
 }

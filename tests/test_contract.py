@@ -20,14 +20,6 @@ SHARED_CONTRACT = ROOT.parent / "shared" / "api-contract.graphql"
 CONTRACT = SHARED_CONTRACT if SHARED_CONTRACT.exists() else ROOT / "schema" / "api-contract.graphql"
 
 PENDING = {
-    # commerce
-    *("User.orders", "User.cart", "Query.cart", "Query.order", "Query.myOrders"),
-    *("Mutation.addToCart", "Mutation.updateCartLine", "Mutation.clearCart", "Mutation.checkout"),
-    *("Mutation.cancelOrder", "Mutation.retryPayment", "type Subscription"),
-    *("type Cart", "type CartLine", "type CartPayload", "type Order", "type OrderLine"),
-    *("type OrderEdge", "type OrderConnection", "type OrderStatus", "type OrderPayload"),
-    *("type Payment", "type PaymentStatus", "type PaymentMethodInput", "type CheckoutInput"),
-    "type CheckoutPayload",
     # social
     *("User.reviews", "Product.reviews", "Product.averageRating", "Product.reviewCount"),
     *("Mutation.addReview", "type Review", "type ReviewEdge", "type ReviewConnection"),

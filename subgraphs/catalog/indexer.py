@@ -9,7 +9,6 @@ delivers it again after a pause: nothing is lost while a search server is down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.search.port import SearchBackend, SearchDocument
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import Delivery, EventBus
+from subgraphs.platform.events.consuming import next_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ async def index_deliveries(
 ) -> None:
     """Indexes each delivery; on `stop`, finishes the one in hand and returns."""
     while not stop.is_set():
-        delivery = await _next_or_stop(deliveries, stop)
+        delivery = await next_or_stop(deliveries, stop)
         if delivery is None:
             return
         try:
@@ -77,26 +77,6 @@ async def index_deliveries(
             await delivery.nack(requeue=True)
         else:
             await delivery.ack()
-
-
-async def _next_or_stop(
-    deliveries: AsyncIterator[Delivery], stop: asyncio.Event
-) -> Delivery | None:
-    waiting = asyncio.ensure_future(anext(deliveries))
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopping.cancel()
-    if not waiting.done():
-        waiting.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await waiting
-        return None
-    try:
-        return waiting.result()
-    except StopAsyncIteration:
-        return None
 
 
 @asynccontextmanager

@@ -19,7 +19,7 @@ from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import DomainError, InvalidInput, UserError, query_error, user_errors
 from subgraphs.platform.money import Money
-from subgraphs.platform.pagination import PageInfo
+from subgraphs.platform.pagination import PageInfo, page_info
 from subgraphs.platform.schema import federation_schema
 
 
@@ -62,6 +62,9 @@ class Product:
     category: Category | None
     created_at: datetime
     updated_at: datetime
+    deleted: bool = strawberry.federation.field(
+        inaccessible=True, description="Internal: soft-deleted, no longer for sale."
+    )
 
     @classmethod
     async def resolve_reference(
@@ -83,6 +86,7 @@ class Product:
             category=Category.of(product.category) if product.category else None,
             created_at=product.created_at,
             updated_at=product.updated_at,
+            deleted=product.deleted_at is not None,
         )
 
 
@@ -208,15 +212,6 @@ class ReservationPayload:
 
 def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:
     return [ProductEdge(cursor=c, node=Product.of(p)) for p, c in zip(items, cursors, strict=True)]
-
-
-def page_info(cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
 
 
 @strawberry.type

@@ -19,6 +19,16 @@ class PageInfo:
     end_cursor: str | None
 
 
+def page_info(cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
+    """The PageInfo of a forward page whose items have `cursors`."""
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
 def encode_cursor(values: list[object]) -> str:
     """An opaque cursor holding the sort key of the last item seen."""
     return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-
-from shopgraph.dev import create_dev_app
-from subgraphs.platform.settings import Settings
-from tests.servers import free_port, served
 
 REGISTER = """
 mutation Register($input: RegisterInput!) {
   register(input: $input) { user { id username email } accessToken errors { code } }
 }"""
-
-
-@pytest.fixture
-async def dev(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    port = free_port()
-    async with (
-        served(create_dev_app(settings, port), port) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as client,
-    ):
-        yield client
 
 
 async def test_the_supergraph_answers_at_graphql(dev: httpx.AsyncClient) -> None:
@@ -87,6 +71,7 @@ async def test_each_subgraph_is_also_served_under_its_path(dev: httpx.AsyncClien
         "subgraphs": {
             "users": "/subgraphs/users/graphql",
             "catalog": "/subgraphs/catalog/graphql",
+            "commerce": "/subgraphs/commerce/graphql",
         },
     }
     sdl = await dev.post("/subgraphs/users/graphql", json={"query": "{ _service { sdl } }"})

@@ -1,0 +1,159 @@
+"""What the commerce subgraph runs beside its API: payment outcomes and order expiry.
+
+- The outcome consumer moves an order on `payment.succeeded` (PAID, stock
+  committed) or `payment.failed` (PAYMENT_FAILED, stock released). It records
+  each event in the inbox in the transaction of the move, so a redelivered
+  outcome changes nothing. A success for an order that is no longer waiting
+  (cancelled or expired meanwhile) is refunded.
+- The sweeper cancels orders whose reservation expired, releasing their stock,
+  and clears checkouts abandoned halfway (see checkout.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+
+from subgraphs.commerce.checkout import ABANDONED_AFTER
+from subgraphs.commerce.domain import OrderStatus, PaymentStatus
+from subgraphs.commerce.events import PAYMENT_FAILED, PAYMENT_SUCCEEDED, status_changed
+from subgraphs.commerce.lifecycle import lock_order, move_order
+from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
+from subgraphs.commerce.orders import RESERVING
+from subgraphs.commerce.services import CommerceServices
+from subgraphs.platform.columns import utc_now
+from subgraphs.platform.errors import DomainError
+from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_handled
+from subgraphs.platform.events.consuming import running_consumers
+
+log = logging.getLogger(__name__)
+
+OUTCOMES_GROUP = "commerce.orders"
+SWEEP_BATCH = 100
+
+
+async def apply_payment_outcome(services: CommerceServices, event: Event) -> None:
+    order_id = event.payload.get("orderId")
+    if not isinstance(order_id, str):
+        raise ValueError(f"event {event.id} has no orderId")
+    succeeded = event.type == PAYMENT_SUCCEEDED
+    moved: OrderStatus | None = None
+    async with services.database.session() as session:
+        if not await record_handled(session, inbox, OUTCOMES_GROUP, event.id):
+            return
+        row = await lock_order(session, order_id)
+        payment = await session.get(PaymentRow, event.subject_id)
+        if row is None or payment is None:
+            log.warning("payment outcome %s names an unknown order or payment", event.id)
+            return
+        before = OrderStatus(row.status)
+        awaited = before is OrderStatus.PENDING_PAYMENT and row.current_payment_id == payment.id
+        if succeeded and not awaited:
+            await services.payments.refund(payment.id)
+            payment.status = PaymentStatus.REFUNDED.value
+            payment.updated_at = utc_now()
+            log.info("payment %s came after order %s was %s: refunded", payment.id, row.id, before)
+            return
+        if not awaited:
+            return
+        if succeeded:
+            await services.catalog.commit(row.reservation_key)
+            moved = OrderStatus.PAID
+        else:
+            await services.catalog.release(row.reservation_key)
+            moved = OrderStatus.PAYMENT_FAILED
+        row.status = moved.value
+        row.updated_at = utc_now()
+        reason = "paid" if succeeded else f"payment failed: {payment.failure_reason}"
+        await add_to_outbox(session, outbox, [status_changed(row, before, moved, reason)])
+    await services.order_changed(order_id, moved.value)
+
+
+async def expire_orders(services: CommerceServices) -> int:
+    """Cancels unpaid orders past their reservation's expiry; returns how many."""
+    now = utc_now()
+    async with services.database.session() as session:
+        due = list(
+            await session.scalars(
+                select(OrderRow.id)
+                .where(
+                    OrderRow.status.in_(
+                        [OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAYMENT_FAILED.value]
+                    ),
+                    OrderRow.expires_at < now,
+                )
+                .limit(SWEEP_BATCH)
+            )
+        )
+    cancelled = 0
+    for order_id in due:
+        try:
+            await move_order(
+                services, order_id, OrderStatus.CANCELLED, "reservation expired", actor=None
+            )
+        except DomainError:
+            continue  # paid or cancelled since we looked
+        cancelled += 1
+    return cancelled
+
+
+async def clear_abandoned_checkouts(services: CommerceServices) -> int:
+    now = utc_now()
+    async with services.database.session() as session:
+        due = list(
+            await session.scalars(
+                select(OrderRow.id)
+                .where(OrderRow.status == RESERVING, OrderRow.expires_at < now)
+                .limit(SWEEP_BATCH)
+            )
+        )
+    for order_id in due:
+        async with services.database.session() as session:
+            row = (
+                await session.scalars(
+                    select(OrderRow).where(OrderRow.id == order_id).with_for_update()
+                )
+            ).one_or_none()
+            if row is not None and row.status == RESERVING:
+                await services.catalog.release(row.reservation_key)
+                await session.delete(row)
+    return len(due)
+
+
+async def sweep(services: CommerceServices, stop: asyncio.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            await expire_orders(services)
+            await clear_abandoned_checkouts(services)
+        except Exception:
+            log.warning("order sweep failed; trying again later", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+def sweep_interval(services: CommerceServices) -> float:
+    ttl = services.settings.reservation_ttl_seconds
+    return max(0.2, min(ttl / 4, ABANDONED_AFTER.total_seconds() / 4, 30.0))
+
+
+@asynccontextmanager
+async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
+    async def handle(delivery: Delivery) -> None:
+        await apply_payment_outcome(services, delivery.event)
+        await delivery.ack()
+
+    stop = asyncio.Event()
+    async with running_consumers(
+        services.bus, OUTCOMES_GROUP, (PAYMENT_SUCCEEDED, PAYMENT_FAILED), handle
+    ):
+        sweeper = asyncio.create_task(sweep(services, stop, sweep_interval(services)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await sweeper

@@ -1,0 +1,151 @@
+"""What commerce asks of the catalog subgraph: current products, and stock reservations.
+
+Commerce reads no catalog table. It calls the catalog's GraphQL endpoint
+directly (not through the router) with the service token, which the internal
+mutations require. One pooled aiohttp session serves every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+
+from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
+from subgraphs.platform.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 10.0
+
+_PRODUCTS = """
+query CommerceProducts($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product { id name price { amount currency } stock deleted }
+  }
+}"""
+
+_RESERVE = """
+mutation CommerceReserve($orderId: ID!, $lines: [ReservationLineInput!]!) {
+  reserveStock(orderId: $orderId, lines: $lines) {
+    reservation { status lines { productId quantity } }
+    errors { code message }
+  }
+}"""
+
+_RELEASE = """
+mutation CommerceRelease($orderId: ID!) { releaseStock(orderId: $orderId) { errors { code } } }"""
+_COMMIT = """
+mutation CommerceCommit($orderId: ID!) { commitStock(orderId: $orderId) { errors { code } } }"""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProduct:
+    id: str
+    name: str
+    price: Decimal
+    currency: str
+    stock: int
+    deleted: bool
+
+
+class CatalogUnavailable(DomainError):
+    """The catalog did not answer; nothing was changed, the caller may try again."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("SERVICE_UNAVAILABLE", "the catalog is not reachable, try again")
+        self.detail = detail
+
+
+class Catalog(Protocol):
+    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]: ...
+
+    async def reserve(
+        self, reservation_key: str, lines: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        """Reserves all lines or none (DomainError with the catalog's code); idempotent
+        per key: a second call returns the first reservation's lines."""
+        ...
+
+    async def release(self, reservation_key: str) -> None: ...
+
+    async def commit(self, reservation_key: str) -> None: ...
+
+
+class HttpCatalog:
+    def __init__(self, url: str, service_token: str | None) -> None:
+        self._url = url
+        headers = {"content-type": "application/json"}
+        if service_token:
+            headers[SERVICE_HEADER] = service_token
+        self._session = aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+        )
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        representations = [{"__typename": "Product", "id": product_id} for product_id in unique]
+        data = await self._call(_PRODUCTS, {"representations": representations})
+        found = {}
+        for entity in data["_entities"]:
+            if entity is None:
+                continue
+            found[entity["id"]] = CatalogProduct(
+                id=entity["id"],
+                name=entity["name"],
+                price=Decimal(entity["price"]["amount"]),
+                currency=entity["price"]["currency"],
+                stock=entity["stock"],
+                deleted=entity["deleted"],
+            )
+        return found
+
+    async def reserve(
+        self, reservation_key: str, lines: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        variables = {
+            "orderId": reservation_key,
+            "lines": [{"productId": pid, "quantity": qty} for pid, qty in lines],
+        }
+        payload = (await self._call(_RESERVE, variables))["reserveStock"]
+        if payload["errors"]:
+            first = payload["errors"][0]
+            raise DomainError(first["code"], first["message"], ["lines"])
+        reservation = payload["reservation"]
+        if reservation["status"] != "RESERVED":
+            # Keys are never reused after a release, so this is a bug, not a user error.
+            raise RuntimeError(f"reservation {reservation_key} is {reservation['status']}")
+        return [(line["productId"], line["quantity"]) for line in reservation["lines"]]
+
+    async def release(self, reservation_key: str) -> None:
+        await self._call(_RELEASE, {"orderId": reservation_key})
+
+    async def commit(self, reservation_key: str) -> None:
+        await self._call(_COMMIT, {"orderId": reservation_key})
+
+    async def _call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        body = orjson.dumps({"query": query, "variables": variables})
+        try:
+            async with self._session.post(self._url, data=body) as response:
+                text = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("catalog call failed: %s", error)
+            raise CatalogUnavailable(f"{type(error).__name__}: {error}") from error
+        if status != 200:
+            raise CatalogUnavailable(f"HTTP {status}: {text[:300]!r}")
+        document = orjson.loads(text)
+        if document.get("errors") or document.get("data") is None:
+            raise CatalogUnavailable(f"catalog errors: {document.get('errors')}")
+        data: dict[str, Any] = document["data"]
+        return data

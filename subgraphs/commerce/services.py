@@ -1,0 +1,107 @@
+"""The commerce subgraph's services, opened once per process in the app lifespan.
+
+`open_core` is what every commerce process needs (database, cart store,
+catalog client, payment provider, outbox relay); `open_services` adds what the
+subgraph runs in the background: the consumer that moves orders on payment
+outcomes and the sweeper that cancels expired orders. The payments worker
+(`shopgraph worker payments`) runs on the core alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from subgraphs.commerce.cart_store import CartStore, DatabaseCartStore, RedisCartStore
+from subgraphs.commerce.catalog_client import Catalog, HttpCatalog
+from subgraphs.commerce.models import outbox
+from subgraphs.commerce.payments.provider import PaymentProvider
+from subgraphs.commerce.payments.simulator import SimulatedProvider
+from subgraphs.platform.database import Database
+from subgraphs.platform.events import EventBus, OutboxRelay
+from subgraphs.platform.migrations import migrate as migrate_subgraph
+from subgraphs.platform.migrations import upgrade
+from subgraphs.platform.pubsub import PubSub
+from subgraphs.platform.resources import Platform
+from subgraphs.platform.settings import Settings
+
+NAME = "commerce"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
+
+
+def status_channel(order_id: str) -> str:
+    return f"shopgraph:order-status:{order_id}"
+
+
+@dataclass(frozen=True)
+class CommerceServices:
+    settings: Settings
+    database: Database
+    carts: CartStore
+    catalog: Catalog
+    payments: PaymentProvider
+    relay: OutboxRelay
+    bus: EventBus
+    pubsub: PubSub
+
+    async def order_changed(self, order_id: str, status: str) -> None:
+        """After a commit that moved an order: publish its events and tell subscribers."""
+        self.relay.notify()
+        try:
+            await self.pubsub.publish(status_channel(order_id), status.encode())
+        except Exception:
+            log.warning("could not push the status of order %s", order_id, exc_info=True)
+
+
+async def migrate(settings: Settings) -> None:
+    await migrate_subgraph(settings, NAME, MIGRATIONS)
+
+
+@asynccontextmanager
+async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
+    settings = platform.settings
+    database = Database(settings, NAME)
+    carts: DatabaseCartStore | RedisCartStore = (
+        RedisCartStore(settings.redis_url) if settings.redis_url else DatabaseCartStore(database)
+    )
+    catalog = HttpCatalog(settings.catalog_url, platform.service_token)
+    payments = SimulatedProvider(settings)
+    try:
+        await upgrade(database, MIGRATIONS)
+        await payments.start()
+        relay = OutboxRelay(database, outbox, platform.bus)
+        services = CommerceServices(
+            settings,
+            database,
+            carts,
+            catalog,
+            payments,
+            relay,
+            platform.bus,
+            platform.pubsub,
+        )
+        async with relay.running():
+            yield services
+    finally:
+        await payments.close()
+        await catalog.close()
+        await carts.close()
+        await database.close()
+
+
+@asynccontextmanager
+async def open_services(platform: Platform) -> AsyncIterator[CommerceServices]:
+    # Imported here: the background jobs import the order services, which import this module.
+    from subgraphs.commerce.background import running_order_jobs
+
+    async with open_core(platform) as services, running_order_jobs(services):
+        yield services
+
+
+async def check_ready(services: CommerceServices) -> None:
+    await services.database.ping()

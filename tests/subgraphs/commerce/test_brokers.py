@@ -1,0 +1,241 @@
+"""Commerce on the production backends (PostgreSQL, Redis, RabbitMQ), and the faults a
+broker brings: an outage during checkout, a worker killed mid-payment, a duplicate event.
+
+RabbitMQ outages are made by cutting a TCP proxy between shopgraph and the real
+broker (stopping the machine's broker would stop it for everything else too);
+to the client the two look the same: connections reset, new ones refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import aio_pika
+import orjson
+import pytest
+from sqlalchemy import func, select
+
+from subgraphs.commerce.events import PAYMENT_SUCCEEDED, STATUS_CHANGED
+from subgraphs.commerce.models import outbox
+from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentProvider
+from subgraphs.commerce.payments.worker import running_payments_worker
+from subgraphs.platform.events import Event
+from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
+from subgraphs.platform.settings import Settings
+from tests.proxy import TcpProxy
+from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop, card, open_shop
+from tests.websocket import subscribe
+
+pytestmark = pytest.mark.parametrize("backend", ["postgres"])
+
+GROUPS = ("commerce.payments", "commerce.orders", "catalog.search-indexer")
+RETRY_DELAYS = (0.05, 0.1, 0.2)
+
+
+async def _delete_queues(url: str) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        for group in GROUPS:
+            names = [group, dead_queue_name(group)]
+            names += [retry_queue_name(group, delay) for delay in RETRY_DELAYS]
+            for name in names:
+                await channel.queue_delete(name)
+
+
+@pytest.fixture
+async def production(
+    settings: Settings, redis_url: str, rabbitmq_url: str
+) -> AsyncIterator[Settings]:
+    """Settings on PostgreSQL, Redis and RabbitMQ, with fresh queues and short retries."""
+    await _delete_queues(rabbitmq_url)
+    yield settings.model_copy(
+        update={
+            "redis_url": redis_url,
+            "amqp_url": rabbitmq_url,
+            "bus_retry_delays_seconds": RETRY_DELAYS,
+        }
+    )
+    await _delete_queues(rabbitmq_url)
+
+
+async def _statuses_until(shop: Shop, order_id: str, token: str, final: str) -> list[str]:
+    url = shop.commerce_url.replace("http", "ws", 1)
+    query = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
+    seen: list[str] = []
+    async with subscribe(url, query, {"id": order_id}, token=token) as payloads:
+        async for payload in payloads:
+            seen.append(payload["data"]["orderStatusChanged"]["status"])
+            if seen[-1] == final:
+                break
+    return seen
+
+
+async def test_pay_fail_and_retry_on_the_production_backends(production: Settings) -> None:
+    async with open_shop(production) as shop:
+        ivy = shop.token("ivy")
+        kettle = await shop.product(stock=6, price="19.90", name="Kettle")
+        cups = await shop.product(stock=8, price="3.50", name="Cups")
+        await shop.add(ivy, kettle, 1)
+        await shop.add(ivy, cups, 4)
+
+        paid = await shop.checkout(ivy, key="ivy-1", number=SUCCEEDS)
+        assert paid["errors"] == []
+        assert paid["order"]["total"] == {"amount": "33.90", "currency": "USD"}
+        order_id = paid["order"]["id"]
+        assert (await _statuses_until(shop, order_id, ivy, "PAID"))[-1] == "PAID"
+        assert (await shop.order(order_id, ivy) or {})["status"] == "PAID"
+        assert (await shop.stock(kettle), await shop.stock(cups)) == (5, 4)
+
+        await shop.add(ivy, kettle, 2)
+        failed = await shop.checkout(ivy, key="ivy-2", number=DECLINED)
+        failed_id = failed["order"]["id"]
+        assert (await _statuses_until(shop, failed_id, ivy, "PAYMENT_FAILED"))[-1] == (
+            "PAYMENT_FAILED"
+        )
+        assert await shop.stock(kettle) == 5
+
+        retried = await shop.query(
+            "mutation R($id: ID!, $card: PaymentMethodInput!) { retryPayment(orderId: $id, "
+            "paymentMethod: $card) { order { status } errors { code } } }",
+            {"id": failed_id, "card": card(SUCCEEDS)},
+            ivy,
+        )
+        assert retried["data"]["retryPayment"] == {
+            "order": {"status": "PENDING_PAYMENT"},
+            "errors": [],
+        }
+        assert (await _statuses_until(shop, failed_id, ivy, "PAID"))[-1] == "PAID"
+        assert await shop.stock(kettle) == 3
+
+
+async def test_checkout_succeeds_while_rabbitmq_is_down(
+    production: Settings, rabbitmq_url: str
+) -> None:
+    async with TcpProxy("127.0.0.1", 5672) as proxy:
+        through_proxy = production.model_copy(
+            update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"}
+        )
+        async with open_shop(through_proxy) as shop:
+            jo = shop.token("jo")
+            lamp = await shop.product(stock=2, name="Lamp")
+            await shop.add(jo, lamp, 1)
+
+            await proxy.cut()
+            placed = await shop.checkout(jo, number=SUCCEEDS)
+
+            assert placed["errors"] == []
+            order_id = placed["order"]["id"]
+            await asyncio.sleep(1.5)  # the relay tries, and fails, to publish meanwhile
+            assert (await shop.order(order_id, jo) or {})["status"] == "PENDING_PAYMENT"
+            assert await _unsent_events(shop) >= 1
+
+            await proxy.restore()
+            # Reconnecting, re-declaring and relaying take a few of the bus's timeouts.
+            settled = await shop.settled(order_id, jo, within=40)
+
+            assert settled["status"] == "PAID"
+            assert await _unsent_events(shop) == 0
+            assert await shop.stock(lamp) == 1
+
+
+async def _unsent_events(shop: Shop) -> int:
+    async with shop.commerce.database.session() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        )
+    return count or 0
+
+
+class DiesAfterCharging:
+    """A provider that charges, then takes the worker's broker connection down with it,
+    before the worker can record the outcome or acknowledge: a kill at the worst moment."""
+
+    def __init__(self, provider: PaymentProvider, bus: RabbitMQBus) -> None:
+        self._provider = provider
+        self._bus = bus
+        self.charged = asyncio.Event()
+
+    async def tokenize(self, card: object) -> object:
+        raise NotImplementedError
+
+    async def charge(
+        self, payment_id: str, token: str, amount: Decimal, currency: str
+    ) -> ChargeOutcome:
+        await self._provider.charge(payment_id, token, amount, currency)
+        self.charged.set()
+        await self._bus.close()
+        raise ConnectionAbortedError("the worker died after charging")
+
+    async def refund(self, payment_id: str) -> None:
+        raise NotImplementedError
+
+
+async def test_a_worker_killed_between_charge_and_ack_charges_once(production: Settings) -> None:
+    async with open_shop(production, worker=False) as shop:
+        kim = shop.token("kim")
+        desk = await shop.product(stock=3, price="120.00", name="Desk")
+        await shop.add(kim, desk, 1)
+
+        doomed_bus = RabbitMQBus(production.amqp_url or "", retry_delays=RETRY_DELAYS)
+        await doomed_bus.start()
+        dying = DiesAfterCharging(shop.commerce.payments, doomed_bus)
+        doomed = dataclasses.replace(shop.commerce, payments=dying, bus=doomed_bus)  # type: ignore[arg-type]  # the test double implements only charge
+        async with running_payments_worker(doomed, concurrency=1):
+            placed = await shop.checkout(kim, number=SUCCEEDS)
+            await asyncio.wait_for(dying.charged.wait(), 15)
+        order_id = placed["order"]["id"]
+        assert (await shop.order(order_id, kim) or {})["status"] == "PENDING_PAYMENT"
+
+        async with running_payments_worker(shop.commerce):
+            settled = await shop.settled(order_id, kim)
+
+        assert settled["status"] == "PAID"
+        [payment] = settled["payments"]
+        assert payment["status"] == "SUCCEEDED"
+        # One charge on the card: the redelivery found the first outcome.
+        assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+        assert await shop.stock(desk) == 2
+
+
+async def test_a_duplicate_payment_event_changes_the_order_once(production: Settings) -> None:
+    async with open_shop(production) as shop:
+        lu = shop.token("lu")
+        rug = await shop.product(stock=2, name="Rug")
+        await shop.add(lu, rug, 1)
+        order_id = (await shop.checkout(lu, number=SUCCEEDS))["order"]["id"]
+        assert (await shop.settled(order_id, lu))["status"] == "PAID"
+        succeeded = await _outbox_event(shop, PAYMENT_SUCCEEDED)
+
+        await shop.commerce.bus.publish([succeeded, succeeded])
+        await asyncio.sleep(1.0)  # both copies reach the consumer and are absorbed
+
+        assert await _status_changes(shop, order_id) == ["PENDING_PAYMENT", "PAID"]
+        assert (await shop.order(order_id, lu) or {})["status"] == "PAID"
+        assert await shop.stock(rug) == 1
+
+
+async def _outbox_event(shop: Shop, event_type: str) -> Event:
+    async with shop.commerce.database.session() as session:
+        row = (await session.execute(select(outbox).where(outbox.c.type == event_type))).one()
+    return Event(
+        id=row.id,
+        type=row.type,
+        version=row.version,
+        occurred_at=row.occurred_at,
+        subject_id=row.subject_id,
+        payload=orjson.loads(row.payload),
+    )
+
+
+async def _status_changes(shop: Shop, order_id: str) -> list[str]:
+    async with shop.commerce.database.session() as session:
+        payloads = await session.scalars(
+            select(outbox.c.payload)
+            .where(outbox.c.type == STATUS_CHANGED, outbox.c.subject_id == order_id)
+            .order_by(outbox.c.created_at)
+        )
+        return [orjson.loads(payload)["to"] for payload in payloads]
