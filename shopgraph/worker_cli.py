@@ -28,9 +28,7 @@ def payments(
     ] = False,
     requeue: Annotated[
         list[str] | None,
-        typer.Option(
-            "--requeue", help="Put a dead letter back by event id; 'all' for every one."
-        ),
+        typer.Option("--requeue", help="Put a dead letter back by event id; 'all' for every one."),
     ] = None,
 ) -> None:
     """Charge placed orders through the payment provider, until stopped (Ctrl-C)."""
@@ -79,14 +77,16 @@ async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
             console.print(f"requeued {moved} dead letter(s) to {GROUP}")
             return
         events = await platform.bus.dead_letters(GROUP)
-    table = Table("event id", "type", "order", "payment", "occurred at")
+    table = Table("type", "order", "payment", "occurred at")
+    # Ids are copied into --requeue: never wrap or cut them.
+    table.add_column("event id", no_wrap=True, min_width=36)
     for event in events:
         table.add_row(
-            str(event.id),
             event.type,
             event.subject_id,
             str(event.payload.get("paymentId", "")),
             event.occurred_at.isoformat(timespec="seconds"),
+            str(event.id),
         )
     console.print(table)
     console.print(f"{len(events)} dead letter(s) in {GROUP}")

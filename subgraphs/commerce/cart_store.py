@@ -8,11 +8,12 @@ carts when read).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 import redis.asyncio as redis
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from subgraphs.commerce.models import CartLineRow
 from subgraphs.platform.columns import utc_now
@@ -21,37 +22,59 @@ from subgraphs.platform.database import Database
 CART_TTL_SECONDS = 30 * 24 * 3600
 
 
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    """What a change did: the line's quantity before and after, or why it was refused."""
+
+    before: int
+    after: int
+    refused: Literal["cap", "lines"] | None = None
+
+
 class CartStore(Protocol):
     async def lines(self, user_id: str) -> list[tuple[str, int]]:
         """(product id, quantity) pairs, oldest first; an idle-expired cart is empty."""
         ...
 
-    async def set_quantity(
-        self, user_id: str, product_id: str, quantity: int, max_lines: int
-    ) -> bool:
-        """Sets one line (0 removes it). False, changing nothing, when the line is new
-        and the cart already has `max_lines` lines."""
+    async def change_line(
+        self, user_id: str, product_id: str, quantity: int, *, add: bool, cap: int, max_lines: int
+    ) -> LineChange:
+        """Sets a line to `quantity` (0 removes it), or adds `quantity` to it, atomically.
+
+        Refused, changing nothing, when the line would go over `cap` ("cap") or when
+        it is new and the cart already has `max_lines` lines ("lines").
+        """
         ...
 
     async def clear(self, user_id: str) -> None: ...
 
 
-# Atomic so two requests of one user cannot together push a cart past its limit.
-_SET_LINE = """
+# Atomic, so concurrent requests of one user neither lose an addition nor push
+# a cart past its limits. KEYS[1] cart; ARGV: product, quantity, now in ms,
+# cap, max lines, ttl, "add" or "set". Returns {before, after, refusal code}.
+_CHANGE_LINE = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if ARGV[2] == '0' then
+local before = 0
+local added = ARGV[3]
+if current then
+  before = tonumber(string.match(current, '^(%d+)'))
+  added = string.match(current, ':(%d+)$')
+end
+local after = tonumber(ARGV[2])
+if ARGV[7] == 'add' then after = before + after end
+if after > tonumber(ARGV[4]) then return {before, before, 1} end
+if after == 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
 else
-  if not current and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then
-    return 0
+  if not current and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then
+    return {before, before, 2}
   end
-  local added = ARGV[3]
-  if current then added = string.match(current, ':(%d+)$') end
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. added)
+  redis.call('HSET', KEYS[1], ARGV[1], after .. ':' .. added)
 end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+return {before, after, 0}
 """
+_REFUSALS: dict[int, Literal["cap", "lines"] | None] = {0: None, 1: "cap", 2: "lines"}
 
 
 class RedisCartStore:
@@ -59,7 +82,7 @@ class RedisCartStore:
 
     def __init__(self, url: str) -> None:
         self._redis = redis.from_url(url)
-        self._set_line = self._redis.register_script(_SET_LINE)
+        self._change_line = self._redis.register_script(_CHANGE_LINE)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -76,12 +99,22 @@ class RedisCartStore:
             parsed.append((int(added or 0), product_id.decode(), int(quantity)))
         return [(product_id, quantity) for _, product_id, quantity in sorted(parsed)]
 
-    async def set_quantity(
-        self, user_id: str, product_id: str, quantity: int, max_lines: int
-    ) -> bool:
+    async def change_line(
+        self, user_id: str, product_id: str, quantity: int, *, add: bool, cap: int, max_lines: int
+    ) -> LineChange:
         now_ms = int(utc_now().timestamp() * 1000)
-        arguments: list[str | int] = [product_id, quantity, now_ms, max_lines, CART_TTL_SECONDS]
-        return bool(await self._set_line(keys=[_key(user_id)], args=arguments))
+        mode = "add" if add else "set"
+        arguments: list[str | int] = [
+            product_id,
+            quantity,
+            now_ms,
+            cap,
+            max_lines,
+            CART_TTL_SECONDS,
+            mode,
+        ]
+        before, after, refusal = await self._change_line(keys=[_key(user_id)], args=arguments)
+        return LineChange(int(before), int(after), _REFUSALS[int(refusal)])
 
     async def clear(self, user_id: str) -> None:
         await self._redis.delete(_key(user_id))
@@ -118,38 +151,49 @@ class DatabaseCartStore:
                 row.touched_at = now
             return [(row.product_id, row.quantity) for row in rows]
 
-    async def set_quantity(
-        self, user_id: str, product_id: str, quantity: int, max_lines: int
-    ) -> bool:
+    async def change_line(
+        self, user_id: str, product_id: str, quantity: int, *, add: bool, cap: int, max_lines: int
+    ) -> LineChange:
         now = utc_now()
         async with self._database.session() as session:
+            if not self._database.is_sqlite:
+                # One writer per cart at a time; SQLite's BEGIN IMMEDIATE already
+                # serialises all writers.
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"shopgraph.cart.{user_id}"},
+                )
             row = await session.get(CartLineRow, (user_id, product_id))
-            if quantity == 0:
+            before = row.quantity if row is not None else 0
+            after = before + quantity if add else quantity
+            if after > cap:
+                return LineChange(before, before, "cap")
+            if after == 0:
                 if row is not None:
                     await session.delete(row)
-                return True
+                return LineChange(before, 0)
             if row is None:
                 count = await session.scalar(
                     select(func.count()).where(CartLineRow.user_id == user_id)
                 )
                 if (count or 0) >= max_lines:
-                    return False
+                    return LineChange(0, 0, "lines")
                 session.add(
                     CartLineRow(
                         user_id=user_id,
                         product_id=product_id,
-                        quantity=quantity,
+                        quantity=after,
                         added_at=now,
                         touched_at=now,
                     )
                 )
             else:
-                row.quantity = quantity
+                row.quantity = after
             # One idle clock per cart, as Redis has one expiry per hash.
             await session.execute(
                 update(CartLineRow).where(CartLineRow.user_id == user_id).values(touched_at=now)
             )
-            return True
+            return LineChange(before, after)
 
     async def clear(self, user_id: str) -> None:
         async with self._database.session() as session:

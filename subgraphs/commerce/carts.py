@@ -69,15 +69,7 @@ async def add_to_cart(
     services: CommerceServices, user_id: str, product_id: str, quantity: int
 ) -> Cart:
     check_quantity(quantity)
-    stored = dict(await services.carts.lines(user_id))
-    wanted = stored.get(product_id, 0) + quantity
-    if wanted > MAX_LINE_QUANTITY:
-        raise DomainError(
-            "INVALID_QUANTITY",
-            f"a cart line holds at most {MAX_LINE_QUANTITY}; this one has {wanted - quantity}",
-            ["quantity"],
-        )
-    return await _set_line(services, user_id, product_id, wanted)
+    return await _change_line(services, user_id, product_id, quantity, add=True)
 
 
 async def update_cart_line(
@@ -85,9 +77,11 @@ async def update_cart_line(
 ) -> Cart:
     check_quantity(quantity, allow_zero=True)
     if quantity == 0:
-        await services.carts.set_quantity(user_id, product_id, 0, MAX_CART_LINES)
+        await services.carts.change_line(
+            user_id, product_id, 0, add=False, cap=0, max_lines=MAX_CART_LINES
+        )
         return await view_cart(services, user_id)
-    return await _set_line(services, user_id, product_id, quantity)
+    return await _change_line(services, user_id, product_id, quantity, add=False)
 
 
 async def clear_cart(services: CommerceServices, user_id: str) -> Cart:
@@ -95,8 +89,8 @@ async def clear_cart(services: CommerceServices, user_id: str) -> Cart:
     return Cart((), Decimal("0.00"), DEFAULT_CURRENCY)
 
 
-async def _set_line(
-    services: CommerceServices, user_id: str, product_id: str, quantity: int
+async def _change_line(
+    services: CommerceServices, user_id: str, product_id: str, quantity: int, *, add: bool
 ) -> Cart:
     stored = await services.carts.lines(user_id)
     products = await services.catalog.products([product_id, *(pid for pid, _ in stored)])
@@ -105,10 +99,6 @@ async def _set_line(
         raise DomainError(
             "PRODUCT_NOT_FOUND", f"product {product_id} is not for sale", ["productId"]
         )
-    if quantity > product.stock:
-        raise DomainError(
-            "INSUFFICIENT_STOCK", f"only {product.stock} of {product.name} in stock", ["quantity"]
-        )
     others = {products[pid].currency for pid, _ in stored if pid in products and pid != product_id}
     if others and others != {product.currency}:
         raise DomainError(
@@ -116,10 +106,27 @@ async def _set_line(
             f"the cart is in {', '.join(sorted(others))}; {product.name} is in {product.currency}",
             ["productId"],
         )
-    if not await services.carts.set_quantity(user_id, product_id, quantity, MAX_CART_LINES):
+    # The store checks the cap in the same atomic step as the change, so two
+    # requests at once cannot together go past the stock or the line limit.
+    cap = min(MAX_LINE_QUANTITY, max(product.stock, 0))
+    change = await services.carts.change_line(
+        user_id, product_id, quantity, add=add, cap=cap, max_lines=MAX_CART_LINES
+    )
+    if change.refused == "lines":
         raise DomainError(
             "TOO_MANY_LINES", f"a cart holds at most {MAX_CART_LINES} products", ["productId"]
         )
+    if change.refused == "cap":
+        wanted = change.before + quantity if add else quantity
+        if wanted > MAX_LINE_QUANTITY:
+            raise DomainError(
+                "INVALID_QUANTITY",
+                f"a cart line holds at most {MAX_LINE_QUANTITY}; this one has {change.before}",
+                ["quantity"],
+            )
+        raise DomainError(
+            "INSUFFICIENT_STOCK", f"only {product.stock} of {product.name} in stock", ["quantity"]
+        )
     lines = dict(stored)
-    lines[product_id] = quantity
+    lines[product_id] = change.after
     return cart_of(list(lines.items()), products)

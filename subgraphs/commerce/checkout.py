@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -181,7 +181,13 @@ async def _reserve_lines(
     currencies = {products[product_id].currency for product_id, _ in cart}
     if len(currencies) > 1:
         raise DomainError("CURRENCY_MISMATCH", "the cart mixes currencies", ["cart"])
-    reserved = dict(await services.catalog.reserve(row.reservation_key, cart))
+    try:
+        reserved = dict(await services.catalog.reserve(row.reservation_key, cart))
+    except CatalogUnavailable:
+        raise
+    except DomainError as refused:
+        # The catalog names its own argument; to the customer it is the cart.
+        raise DomainError(refused.code, refused.message, ["cart"]) from refused
     return [
         OrderLine(
             product_id=product_id,
@@ -235,7 +241,10 @@ async def _place(
     )
 
 
-def new_payment(payment_id: str, order: OrderRow, method: PaymentMethod, now: object) -> PaymentRow:
+def new_payment(
+    payment_id: str, order: OrderRow, method: PaymentMethod, now: datetime
+) -> PaymentRow:
+    """A PENDING charge of the order's total with the tokenised card."""
     return PaymentRow(
         id=payment_id,
         order_id=order.id,

@@ -44,7 +44,7 @@ def parse_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
     """A checked card, or INVALID_CARD / CARD_EXPIRED errors naming every bad field."""
     digits = number.replace(" ", "").replace("-", "")
     errors = []
-    if not (digits.isdigit() and 12 <= len(digits) <= 19 and _luhn_valid(digits)):
+    if not (_is_digits(digits) and 12 <= len(digits) <= 19 and _luhn_valid(digits)):
         errors.append(DomainError("INVALID_CARD", "the card number is not valid", ["cardNumber"]))
     if not 1 <= exp_month <= 12:
         errors.append(DomainError("INVALID_CARD", "the month must be 1 to 12", ["expMonth"]))
@@ -52,7 +52,7 @@ def parse_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
         errors.append(DomainError("CARD_EXPIRED", "the card has expired", ["expYear"]))
     elif exp_year > now.year + 30:
         errors.append(DomainError("INVALID_CARD", "the expiry year is too far", ["expYear"]))
-    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+    if not (_is_digits(cvc) and len(cvc) in (3, 4)):
         errors.append(DomainError("INVALID_CARD", "the CVC must be 3 or 4 digits", ["cvc"]))
     if errors:
         raise InvalidInput(errors)
@@ -64,6 +64,11 @@ def brand_of(number: str) -> str:
         if number.startswith(prefixes):
             return brand
     return "card"
+
+
+def _is_digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" or full-width digits, which int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 def _luhn_valid(digits: str) -> bool:

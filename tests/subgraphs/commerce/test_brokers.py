@@ -18,6 +18,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.events import PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentProvider
@@ -26,6 +27,7 @@ from subgraphs.platform.events import Event
 from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
+from tests.servers import free_port, served
 from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop, card, open_shop
 from tests.websocket import subscribe
 
@@ -239,3 +241,32 @@ async def _status_changes(shop: Shop, order_id: str) -> list[str]:
             .order_by(outbox.c.created_at)
         )
         return [orjson.loads(payload)["to"] for payload in payloads]
+
+
+async def test_any_replica_delivers_any_orders_change(production: Settings) -> None:
+    """A subscriber on one commerce process hears a change made by another, through Redis."""
+    async with open_shop(production, worker=False) as shop:
+        mo = shop.token("mo")
+        vase = await shop.product(stock=2, name="Vase")
+        await shop.add(mo, vase, 1)
+        order_id = (await shop.checkout(mo, number=SUCCEEDS))["order"]["id"]
+        port = free_port()
+        # A second commerce process: its own platform, so its own Redis pub/sub client.
+        async with served(create_commerce(production), port) as replica:
+            url = f"{replica}/graphql".replace("http", "ws", 1)
+            query = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
+            async with subscribe(url, query, {"id": order_id}, token=mo) as payloads:
+                first = await anext(payloads)
+                cancelled = await shop.query(
+                    "mutation C($id: ID!) { cancelOrder(id: $id) { order { status } } }",
+                    {"id": order_id},
+                    mo,
+                )
+                second = await anext(payloads)
+
+        assert cancelled["data"]["cancelOrder"] == {"order": {"status": "CANCELLED"}}
+        assert [first["data"], second["data"]] == [
+            {"orderStatusChanged": {"status": "PENDING_PAYMENT"}},
+            {"orderStatusChanged": {"status": "CANCELLED"}},
+        ]
+        assert await shop.stock(vase) == 2

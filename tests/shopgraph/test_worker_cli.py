@@ -1,0 +1,89 @@
+"""`shopgraph worker payments --dead-letters / --requeue` against the real RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aio_pika
+from typer.testing import CliRunner
+
+from shopgraph.cli import app
+from subgraphs.commerce.events import ORDER_PLACED
+from subgraphs.commerce.payments.worker import GROUP
+from subgraphs.platform.events import Event
+from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
+
+runner = CliRunner()
+DELAYS = (0.05,)
+
+
+async def _dead_letter(url: str) -> Event:
+    """An order.placed that ran out of retries in the payments group."""
+    bus = RabbitMQBus(url, retry_delays=DELAYS)
+    await bus.start()
+    try:
+        deliveries = bus.consume(GROUP, [ORDER_PLACED])
+        event = Event.new(ORDER_PLACED, "order-1", {"paymentId": "payment-1"})
+        await bus.publish([event])
+        for _ in (*DELAYS, None):
+            delivery = await anext(deliveries)
+            await delivery.retry()
+    finally:
+        await bus.close()
+    return event
+
+
+async def _waiting_in_group(url: str) -> int:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(GROUP, durable=True)
+        return queue.declaration_result.message_count or 0
+
+
+async def _delete_queues(url: str) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        names = [GROUP, dead_queue_name(GROUP), *(retry_queue_name(GROUP, d) for d in DELAYS)]
+        for delay in (1.0, 5.0, 30.0, 120.0):
+            names.append(retry_queue_name(GROUP, delay))
+        for name in names:
+            await channel.queue_delete(name)
+
+
+def test_dead_letters_are_listed_then_requeued(rabbitmq_url: str, tmp_path: Path) -> None:
+    asyncio.run(_delete_queues(rabbitmq_url))
+    try:
+        event = asyncio.run(_dead_letter(rabbitmq_url))
+        env = {
+            "SHOPGRAPH_AMQP_URL": rabbitmq_url,
+            "SHOPGRAPH_DATA_DIR": str(tmp_path),
+            "COLUMNS": "200",
+        }
+
+        listed = runner.invoke(app, ["worker", "payments", "--dead-letters"], env=env)
+
+        assert listed.exit_code == 0, listed.output
+        assert str(event.id) in listed.output
+        assert "1 dead letter(s) in commerce.payments" in listed.output
+
+        requeued = runner.invoke(app, ["worker", "payments", "--requeue", "all"], env=env)
+
+        assert requeued.exit_code == 0, requeued.output
+        assert "requeued 1 dead letter(s) to commerce.payments" in requeued.output
+        assert asyncio.run(_waiting_in_group(rabbitmq_url)) == 1
+        again = runner.invoke(app, ["worker", "payments", "--dead-letters"], env=env)
+        assert "0 dead letter(s)" in again.output
+    finally:
+        asyncio.run(_delete_queues(rabbitmq_url))
+
+
+def test_dead_letters_need_rabbitmq(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["worker", "payments", "--dead-letters"], env={"SHOPGRAPH_DATA_DIR": str(tmp_path)}
+    )
+
+    assert result.exit_code == 1
+    assert "dead letters are kept by RabbitMQ" in result.output
