@@ -21,7 +21,7 @@ from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.search.port import SearchBackend, SearchDocument
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import Delivery, EventBus
-from subgraphs.platform.events.consuming import next_or_stop
+from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
 
@@ -58,45 +58,30 @@ async def reindex_products(
         await search.delete(gone)
 
 
-async def index_deliveries(
-    database: Database,
-    search: SearchBackend,
-    deliveries: AsyncIterator[Delivery],
-    stop: asyncio.Event,
-) -> None:
-    """Indexes each delivery; on `stop`, finishes the one in hand and returns."""
-    while not stop.is_set():
-        delivery = await next_or_stop(deliveries, stop)
-        if delivery is None:
-            return
-        try:
-            await reindex_products(database, search, [delivery.event.subject_id])
-        except Exception:
-            log.warning("indexing %s failed; retrying", delivery.event.subject_id, exc_info=True)
-            await asyncio.sleep(RETRY_PAUSE_SECONDS)
-            await delivery.nack(requeue=True)
-        else:
-            await delivery.ack()
+async def index_delivery(database: Database, search: SearchBackend, delivery: Delivery) -> None:
+    """Writes the product's current state; a failed write comes back after a pause."""
+    try:
+        await reindex_products(database, search, [delivery.event.subject_id])
+    except Exception:
+        log.warning("indexing %s failed; retrying", delivery.event.subject_id, exc_info=True)
+        # Not `retry()`: an index that gave up would silently go stale, so the
+        # event comes back until the search server takes it.
+        await asyncio.sleep(RETRY_PAUSE_SECONDS)
+        await delivery.nack(requeue=True)
+    else:
+        await delivery.ack()
 
 
 @asynccontextmanager
 async def running_indexer(
     database: Database, search: SearchBackend, bus: EventBus
 ) -> AsyncIterator[None]:
-    # Subscribe here, not in the task: events published right after this
-    # returns must already reach the indexer.
-    deliveries = bus.consume(CONSUMER, EVENT_TYPES)
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        index_deliveries(database, search, deliveries, stop), name="search-indexer"
-    )
-    try:
+    async def handle(delivery: Delivery) -> None:
+        await index_delivery(database, search, delivery)
+
+    # On stop, an index write in progress finishes rather than being cut off.
+    async with running_consumers(bus, CONSUMER, EVENT_TYPES, handle):
         yield
-    finally:
-        # Let an index write in progress finish rather than cut it (and its
-        # database session) off halfway.
-        stop.set()
-        await task
 
 
 async def reindex_all(

@@ -16,7 +16,12 @@ from subgraphs.platform.events.bus import (
 )
 from subgraphs.platform.events.envelope import Event, JSONObject, JSONValue, MalformedEventError
 from subgraphs.platform.events.inbox import inbox_table, record_handled
-from subgraphs.platform.events.outbox import OutboxRelay, add_to_outbox, outbox_table
+from subgraphs.platform.events.outbox import (
+    OutboxRelay,
+    add_to_outbox,
+    event_of_row,
+    outbox_table,
+)
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "OutboxRelay",
     "RabbitMQBus",
     "add_to_outbox",
+    "event_of_row",
     "inbox_table",
     "outbox_table",
     "record_handled",

@@ -137,7 +137,7 @@ class OutboxRelay:
                 if not rows:
                     return 0
                 ids = [row.id for row in rows]
-                await self._bus.publish([_event_of(row) for row in rows])
+                await self._bus.publish([event_of_row(row) for row in rows])
                 await session.execute(
                     update(table)
                     .where(table.c.id.in_(ids))
@@ -195,7 +195,8 @@ class OutboxRelay:
             )
 
 
-def _event_of(row: Row[Any]) -> Event:
+def event_of_row(row: Row[Any]) -> Event:
+    """The event an outbox row holds."""
     return Event(
         id=row.id,
         type=row.type,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from subgraphs.commerce.events import STATUS_CHANGED
 from subgraphs.commerce.models import PaymentRow, outbox
 from subgraphs.commerce.payments.simulator import SimulatedProvider
-from subgraphs.platform.events import Event
+from subgraphs.platform.events import Event, event_of_row
 from subgraphs.platform.money import CENT
 from tests.subgraphs.commerce.conftest import SUCCEEDS, Shop
 
@@ -158,14 +158,7 @@ async def outbox_event(shop: Shop, event_type: str, subject_id: str) -> Event:
                 select(outbox).where(outbox.c.type == event_type, outbox.c.subject_id == subject_id)
             )
         ).one()
-    return Event(
-        id=row.id,
-        type=row.type,
-        version=row.version,
-        occurred_at=row.occurred_at,
-        subject_id=row.subject_id,
-        payload=orjson.loads(row.payload),
-    )
+    return event_of_row(row)
 
 
 async def charged(shop: Shop, payment_id: str) -> tuple[int, str | None, bool] | None:

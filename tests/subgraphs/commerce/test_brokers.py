@@ -23,7 +23,7 @@ from subgraphs.commerce.events import PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentProvider
 from subgraphs.commerce.payments.worker import running_payments_worker
-from subgraphs.platform.events import Event
+from subgraphs.platform.events import Event, event_of_row
 from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
@@ -223,14 +223,7 @@ async def test_a_duplicate_payment_event_changes_the_order_once(production: Sett
 async def _outbox_event(shop: Shop, event_type: str) -> Event:
     async with shop.commerce.database.session() as session:
         row = (await session.execute(select(outbox).where(outbox.c.type == event_type))).one()
-    return Event(
-        id=row.id,
-        type=row.type,
-        version=row.version,
-        occurred_at=row.occurred_at,
-        subject_id=row.subject_id,
-        payload=orjson.loads(row.payload),
-    )
+    return event_of_row(row)
 
 
 async def _status_changes(shop: Shop, order_id: str) -> list[str]:
