@@ -34,6 +34,9 @@ from subgraphs.platform.events.consuming import running_consumers
 log = logging.getLogger(__name__)
 
 OUTCOMES_GROUP = "commerce.orders"
+# Outcomes of different orders are independent, and the row lock orders those
+# of one order, so several run at once: each waits mostly on catalog.
+OUTCOME_CONCURRENCY = 4
 SWEEP_BATCH = 100
 
 
@@ -149,7 +152,11 @@ async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
 
     stop = asyncio.Event()
     async with running_consumers(
-        services.bus, OUTCOMES_GROUP, (PAYMENT_SUCCEEDED, PAYMENT_FAILED), handle
+        services.bus,
+        OUTCOMES_GROUP,
+        (PAYMENT_SUCCEEDED, PAYMENT_FAILED),
+        handle,
+        concurrency=OUTCOME_CONCURRENCY,
     ):
         sweeper = asyncio.create_task(sweep(services, stop, sweep_interval(services)))
         try:

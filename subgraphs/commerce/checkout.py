@@ -4,9 +4,9 @@
    inserts it, every request with that key now works on the same order id.
 2. In one transaction, holding that row's lock (PostgreSQL `FOR UPDATE`;
    SQLite's write lock), the first request to get it reserves the stock in
-   catalog under the order's reservation key, snapshots names and prices into
-   order lines, creates the payment, moves the row to PENDING_PAYMENT and
-   writes `order.placed` to the outbox. Requests that waited on the lock find
+   catalog under the order's reservation key, snapshots the names and prices
+   (read just before, outside the lock) into order lines, creates the payment,
+   moves the row to PENDING_PAYMENT and writes `order.placed` to the outbox. Requests that waited on the lock find
    the finished order and return it; nothing else happens for them.
 3. After the commit the cart is cleared and the outbox relay woken.
 
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.catalog_client import CatalogUnavailable
+from subgraphs.commerce.catalog_client import CatalogProduct, CatalogUnavailable
 from subgraphs.commerce.domain import (
     Order,
     OrderLine,
@@ -41,7 +41,7 @@ from subgraphs.commerce.domain import (
 )
 from subgraphs.commerce.events import order_placed, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
-from subgraphs.commerce.orders import RESERVING, orders_by_id
+from subgraphs.commerce.orders import RESERVING, orders_by_id, snapshot
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import PaymentMethod
 from subgraphs.platform.auth.principal import Principal
@@ -81,13 +81,16 @@ async def checkout(
             await _insert_intent(services, user_id, key)
         if method is None:
             method = await services.payments.tokenize(card)
-        order_id, refusal = await _complete(services, user_id, key, cart, method)
+        # Names and prices are read before taking the lock, which is held only
+        # for the reservation: racing requests with this key wait less.
+        products = await services.catalog.products([product_id for product_id, _ in cart])
+        order, refusal = await _complete(services, user_id, key, cart, products, method)
         if refusal is not None:
             raise refusal
-        if order_id is not None:
+        if order is not None:
             await services.carts.clear(user_id)
-            await services.order_changed(order_id, OrderStatus.PENDING_PAYMENT.value)
-            return await _order(services, order_id)
+            await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
+            return order
         # The row went away under us: a racing request with this key was refused
         # and removed it. Start over, to get a definite answer of our own.
     raise DomainError("CHECKOUT_CONFLICT", "the checkout could not finish, try again")
@@ -137,9 +140,10 @@ async def _complete(
     user_id: str,
     key: str,
     cart: Sequence[tuple[str, int]],
+    products: dict[str, CatalogProduct],
     method: PaymentMethod,
-) -> tuple[str | None, DomainError | None]:
-    """(order id, None) once the order exists; (None, error) when refused; (None, None)
+) -> tuple[Order | None, DomainError | None]:
+    """(order, None) once the order exists; (None, error) when refused; (None, None)
     when the RESERVING row is gone."""
     refusal: DomainError | None = None
     async with services.database.session() as session:
@@ -153,9 +157,9 @@ async def _complete(
         if row is None:
             return None, None
         if row.status != RESERVING:
-            return row.id, None
+            return await snapshot(session, row), None
         try:
-            lines = await _reserve_lines(services, row, cart)
+            lines = await _reserve_lines(services, row, cart, products)
         except CatalogUnavailable:
             raise  # the reservation may have happened: keep the row for a retry or the sweeper
         except DomainError as error:
@@ -163,15 +167,18 @@ async def _complete(
             refusal = error
         else:
             await _place(session, services, row, lines, method)
-    return (None, refusal) if refusal else (row.id, None)
+            return await snapshot(session, row), None
+    return None, refusal
 
 
 async def _reserve_lines(
-    services: CommerceServices, row: OrderRow, cart: Sequence[tuple[str, int]]
+    services: CommerceServices,
+    row: OrderRow,
+    cart: Sequence[tuple[str, int]],
+    products: dict[str, CatalogProduct],
 ) -> list[OrderLine]:
     if not cart:
         raise DomainError("EMPTY_CART", "the cart is empty", ["cart"])
-    products = await services.catalog.products([product_id for product_id, _ in cart])
     for product_id, _ in cart:
         product = products.get(product_id)
         if product is None or product.deleted:

@@ -27,7 +27,7 @@ from subgraphs.commerce.domain import (
 )
 from subgraphs.commerce.events import payment_retried, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
-from subgraphs.commerce.orders import RESERVING, orders_by_id
+from subgraphs.commerce.orders import RESERVING, snapshot
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
@@ -81,8 +81,9 @@ async def move_order(
         row.updated_at = utc_now()
         events.append(status_changed(row, before, target, reason))
         await add_to_outbox(session, outbox, events)
+        order = await snapshot(session, row)
     await services.order_changed(order_id, target.value)
-    return (await orders_by_id(services.database, [order_id]))[order_id]
+    return order
 
 
 async def cancel_order(services: CommerceServices, principal: Principal, order_id: str) -> Order:

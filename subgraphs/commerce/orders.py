@@ -61,6 +61,12 @@ async def orders_by_id(database: Database, ids: Sequence[str]) -> dict[str, Orde
     return {row.id: order_of(row, lines[row.id]) for row in rows}
 
 
+async def snapshot(session: AsyncSession, row: OrderRow) -> Order:
+    """The order as this transaction sees it: what a mutation answers with, even if a
+    worker moves the order again the moment the transaction commits."""
+    return order_of(row, (await _lines_of(session, [row.id]))[row.id])
+
+
 async def _lines_of(session: AsyncSession, order_ids: list[str]) -> dict[str, list[OrderLineRow]]:
     grouped: dict[str, list[OrderLineRow]] = defaultdict(list)
     if order_ids:

@@ -82,7 +82,7 @@ class Customer:
         variables = {"input": {"idempotencyKey": key, "paymentMethod": card(number)}}
         payload = (await self.call(CHECKOUT, variables))["checkout"]
         assert payload["errors"] == []
-        assert payload["order"]["status"] == "PENDING_PAYMENT"
+        # No status check: the worker may have settled the payment before the answer.
         order_id: str = payload["order"]["id"]
         return order_id
 

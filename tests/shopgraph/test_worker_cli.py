@@ -12,7 +12,8 @@ from shopgraph.cli import app
 from subgraphs.commerce.events import ORDER_PLACED
 from subgraphs.commerce.payments.worker import GROUP
 from subgraphs.platform.events import Event
-from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
+from subgraphs.platform.events.rabbitmq import RabbitMQBus
+from tests.rabbitmq import delete_group_queues
 
 runner = CliRunner()
 DELAYS = (0.05,)
@@ -42,19 +43,8 @@ async def _waiting_in_group(url: str) -> int:
         return queue.declaration_result.message_count or 0
 
 
-async def _delete_queues(url: str) -> None:
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        names = [GROUP, dead_queue_name(GROUP), *(retry_queue_name(GROUP, d) for d in DELAYS)]
-        for delay in (1.0, 5.0, 30.0, 120.0):
-            names.append(retry_queue_name(GROUP, delay))
-        for name in names:
-            await channel.queue_delete(name)
-
-
 def test_dead_letters_are_listed_then_requeued(rabbitmq_url: str, tmp_path: Path) -> None:
-    asyncio.run(_delete_queues(rabbitmq_url))
+    asyncio.run(delete_group_queues(rabbitmq_url, [GROUP]))
     try:
         event = asyncio.run(_dead_letter(rabbitmq_url))
         env = {
@@ -77,7 +67,7 @@ def test_dead_letters_are_listed_then_requeued(rabbitmq_url: str, tmp_path: Path
         again = runner.invoke(app, ["worker", "payments", "--dead-letters"], env=env)
         assert "0 dead letter(s)" in again.output
     finally:
-        asyncio.run(_delete_queues(rabbitmq_url))
+        asyncio.run(delete_group_queues(rabbitmq_url, [GROUP]))
 
 
 def test_dead_letters_need_rabbitmq(tmp_path: Path) -> None:

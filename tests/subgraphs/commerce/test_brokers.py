@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import aio_pika
 import orjson
 import pytest
 from sqlalchemy import func, select
@@ -24,28 +23,17 @@ from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentProvider
 from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.platform.events import Event, event_of_row
-from subgraphs.platform.events.rabbitmq import RabbitMQBus, dead_queue_name, retry_queue_name
+from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
+from tests.rabbitmq import delete_group_queues
 from tests.servers import free_port, served
 from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop, card, open_shop
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
-GROUPS = ("commerce.payments", "commerce.orders", "catalog.search-indexer")
 RETRY_DELAYS = (0.05, 0.1, 0.2)
-
-
-async def _delete_queues(url: str) -> None:
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        for group in GROUPS:
-            names = [group, dead_queue_name(group)]
-            names += [retry_queue_name(group, delay) for delay in RETRY_DELAYS]
-            for name in names:
-                await channel.queue_delete(name)
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ async def production(
     settings: Settings, redis_url: str, rabbitmq_url: str
 ) -> AsyncIterator[Settings]:
     """Settings on PostgreSQL, Redis and RabbitMQ, with fresh queues and short retries."""
-    await _delete_queues(rabbitmq_url)
+    await delete_group_queues(rabbitmq_url)
     yield settings.model_copy(
         update={
             "redis_url": redis_url,
@@ -61,7 +49,7 @@ async def production(
             "bus_retry_delays_seconds": RETRY_DELAYS,
         }
     )
-    await _delete_queues(rabbitmq_url)
+    await delete_group_queues(rabbitmq_url)
 
 
 async def _statuses_until(shop: Shop, order_id: str, token: str, final: str) -> list[str]:

@@ -1,0 +1,27 @@
+"""Leaving the shared RabbitMQ broker as a test found it: the durable queues of
+shopgraph's consumer groups outlive the processes that declared them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aio_pika
+
+from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
+
+# Every group a shopgraph process consumes as, and every retry delay tests use.
+GROUPS = ("commerce.payments", "commerce.orders", "catalog.search-indexer")
+DELAYS = (0.05, 0.1, 0.2, 1.0, 5.0, 30.0, 120.0)
+
+
+async def delete_group_queues(
+    url: str, groups: Iterable[str] = GROUPS, delays: Iterable[float] = DELAYS
+) -> None:
+    """Deletes each group's queue, its retry queues and its dead letters."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        for group in groups:
+            names = [group, dead_queue_name(group), *(retry_queue_name(group, d) for d in delays)]
+            for name in names:
+                await channel.queue_delete(name)
