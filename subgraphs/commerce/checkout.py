@@ -6,8 +6,9 @@
    SQLite's write lock), the first request to get it reserves the stock in
    catalog under the order's reservation key, snapshots the names and prices
    (read just before, outside the lock) into order lines, creates the payment,
-   moves the row to PENDING_PAYMENT and writes `order.placed` to the outbox. Requests that waited on the lock find
-   the finished order and return it; nothing else happens for them.
+   moves the row to PENDING_PAYMENT and writes `order.placed` to the outbox.
+   Requests that waited on the lock find the finished order and return it;
+   nothing else happens for them.
 3. After the commit the cart is cleared and the outbox relay woken.
 
 The card never reaches the database: the provider tokenises it first, and the

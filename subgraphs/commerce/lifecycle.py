@@ -75,7 +75,8 @@ async def move_order(
         before = OrderStatus(row.status)
         check_transition(before, target)
         events = await side_effect(session, row) if side_effect else []
-        if before in HOLDS_STOCK and target not in HOLDS_STOCK and target is not OrderStatus.PAID:
+        if before in HOLDS_STOCK and target is OrderStatus.CANCELLED:
+            # Idempotent, so a move that rolls back after it is simply done again.
             await services.catalog.release(row.reservation_key)
         row.status = target.value
         row.updated_at = utc_now()
