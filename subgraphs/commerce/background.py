@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -25,11 +26,13 @@ from subgraphs.commerce.events import PAYMENT_FAILED, PAYMENT_SUCCEEDED, status_
 from subgraphs.commerce.lifecycle import lock_order, move_order
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
 from subgraphs.commerce.orders import RESERVING
-from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_handled
 from subgraphs.platform.events.consuming import running_consumers
+
+if TYPE_CHECKING:
+    from subgraphs.commerce.services import CommerceServices
 
 log = logging.getLogger(__name__)
 

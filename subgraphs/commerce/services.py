@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from subgraphs.commerce.background import running_order_jobs
 from subgraphs.commerce.cart_store import CartStore, DatabaseCartStore, RedisCartStore
 from subgraphs.commerce.catalog_client import Catalog, HttpCatalog
 from subgraphs.commerce.models import outbox
@@ -96,9 +97,6 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
 
 @asynccontextmanager
 async def open_services(platform: Platform) -> AsyncIterator[CommerceServices]:
-    # Imported here: the background jobs import the order services, which import this module.
-    from subgraphs.commerce.background import running_order_jobs
-
     async with open_core(platform) as services, running_order_jobs(services):
         yield services
 
