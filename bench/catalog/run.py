@@ -43,8 +43,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from shelf import fill
 from sqlalchemy.engine import make_url
-from timing import Timings, bodies, free_port, measure, post, served
+from timing import Timings, bodies, measure, post
 
+from shopgraph.loopback import free_port, served
 from subgraphs.catalog.app import create_app
 from subgraphs.platform.settings import Settings
 
@@ -213,7 +214,12 @@ async def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Row]
                 f"{backend.name}: {shelf.products} products inserted in "
                 f"{shelf.insert_seconds:.1f} s, indexed in {shelf.index_seconds:.1f} s"
             )
-            async with served(create_app(settings)) as url, aiohttp.ClientSession() as session:
+            port = free_port()
+            async with (
+                served(create_app(settings), port) as base,
+                aiohttp.ClientSession() as session,
+            ):
+                url = f"{base}/graphql"
                 await show_workload(session, url, backend.name, args.products)
                 rows = []
                 for operation in backend.operations:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
-import socket
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import orjson
-import uvicorn
-from starlette.types import ASGIApp
 
 WARM_UP = 10  # untimed requests first: connection, statement caches, lazy imports
 HEADERS = {"content-type": "application/json"}
@@ -43,31 +38,6 @@ class Timings:
 
 class RequestFailed(RuntimeError):
     """A measured request did not come back as 200 with data and no errors."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def served(app: ASGIApp) -> AsyncIterator[str]:
-    """`app` on a free loopback port in this event loop, lifespan included; yields its URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                await task  # start-up failed: raise its error
-                raise RuntimeError("the server stopped during start-up")
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def bodies(query: str, variables: Sequence[dict[str, Any]] = ({},)) -> list[bytes]:

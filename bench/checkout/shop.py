@@ -3,17 +3,14 @@ sharing one platform (bus, pub/sub), with the payments worker consuming beside t
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
-import uvicorn
 from load import JSON, bearer, body, send
-from starlette.types import ASGIApp
 
+from shopgraph.loopback import free_port, served
 from subgraphs.catalog.app import create_app as create_catalog
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.payments.worker import running_payments_worker
@@ -28,30 +25,6 @@ CREATE_PRODUCT = (
     "{ product { id } errors { code message } } }"
 )
 STOCK = "query S($id: ID!) { product(id: $id) { stock } }"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def served(app: ASGIApp, port: int) -> AsyncIterator[None]:
-    """`app` on 127.0.0.1:`port` in this event loop, lifespan included."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                await task  # start-up failed: raise its error
-                raise RuntimeError("the server stopped during start-up")
-            await asyncio.sleep(0.02)
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -28,17 +27,12 @@ import aiohttp
 import orjson
 from load import Result, Send, measure
 
+from shopgraph.loopback import free_port
+
 HERE = Path(__file__).parent
 QUERY_A = "{ topProducts { upc name price } }"
 QUERY_B = "{ topProducts { name reviews { body author { name } } } }"
 ENTITIES = "query($representations:[_Any!]!){_entities(representations:$representations)"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for(url: str, seconds: float = 30) -> None:

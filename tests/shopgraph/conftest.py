@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from shopgraph.dev import create_dev_app
+from shopgraph.loopback import free_port, served
 from subgraphs.platform.settings import Settings
-from tests.servers import free_port, served
 
 
 @pytest.fixture

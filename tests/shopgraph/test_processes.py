@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from shopgraph.cli import app
+from shopgraph.loopback import free_port
 from subgraphs.platform.settings import Settings
 from tests.rabbitmq import delete_group_queues
-from tests.servers import free_port
 from tests.shopgraph.test_cli import _env
 
 runner = CliRunner()

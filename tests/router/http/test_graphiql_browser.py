@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 from router.config import RouterConfig
 from router.http import create_router_app
+from shopgraph.loopback import free_port, served
 from tests.router.http.browser.chromium import Traffic, loopback_page, require_chromium
-from tests.servers import free_port, served
 
 if TYPE_CHECKING:
     from playwright.async_api import Page

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shopgraph.loopback import free_port, served
 from subgraphs.catalog.app import create_app as create_catalog
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.payments.worker import running_payments_worker
@@ -21,7 +22,6 @@ from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 from tests.graphql import execute
-from tests.servers import free_port, served
 
 SUCCEEDS = "4242424242424242"
 DECLINED = "4000000000000002"

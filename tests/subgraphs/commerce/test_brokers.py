@@ -17,6 +17,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from shopgraph.loopback import free_port, served
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.events import PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
@@ -27,7 +28,6 @@ from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
 from tests.rabbitmq import delete_group_queues
-from tests.servers import free_port, served
 from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop, card, open_shop
 from tests.websocket import subscribe
 

@@ -22,6 +22,7 @@ import strawberry
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from strawberry.types import Info
 
+from shopgraph.loopback import free_port, served
 from subgraphs.platform.app import SubgraphSpec, create_subgraph_app
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.keys import KeyPair, load_key_pair
@@ -31,7 +32,6 @@ from subgraphs.platform.pubsub import InProcessPubSub
 from subgraphs.platform.resources import Platform
 from subgraphs.platform.schema import federation_schema
 from subgraphs.platform.settings import Settings
-from tests.servers import free_port, served
 from tests.websocket import (
     HandshakeRefused,
     SocketClosed,

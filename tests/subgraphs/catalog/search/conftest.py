@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from shopgraph.loopback import free_port
 from subgraphs.catalog.search.elasticsearch import ElasticsearchSearch
 from subgraphs.catalog.search.factory import create_search_backend
 from subgraphs.catalog.search.opensearch import OpenSearchSearch
 from subgraphs.catalog.search.port import SearchBackend
 from subgraphs.platform.database import Database
 from tests.backends import IN_CI
-from tests.servers import free_port
 from tests.subgraphs.catalog.search.corpus import CORPUS
 
 SEARCH_BACKENDS = ("sqlite", "postgres", "opensearch", "elasticsearch")

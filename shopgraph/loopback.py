@@ -1,4 +1,8 @@
-"""Serving an ASGI app on a real loopback port inside the test's event loop."""
+"""Serving an ASGI app on a real loopback port inside the caller's event loop.
+
+Tests and benches use it to put subgraphs, routers and whole shops on real
+sockets without starting processes.
+"""
 
 from __future__ import annotations
 
