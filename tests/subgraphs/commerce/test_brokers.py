@@ -28,7 +28,14 @@ from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
 from tests.rabbitmq import delete_group_queues
-from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop, card, open_shop
+from tests.subgraphs.commerce.conftest import (
+    DECLINED,
+    SUCCEEDS,
+    TRANSIENT_TWICE,
+    Shop,
+    card,
+    open_shop,
+)
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
@@ -251,3 +258,21 @@ async def test_any_replica_delivers_any_orders_change(production: Settings) -> N
             {"orderStatusChanged": {"status": "CANCELLED"}},
         ]
         assert await shop.stock(vase) == 2
+
+
+async def test_a_transient_failure_is_retried_through_the_delay_queues(
+    production: Settings,
+) -> None:
+    async with open_shop(production) as shop:
+        ola = shop.token("ola")
+        clock = await shop.product(stock=2, name="Clock")
+        await shop.add(ola, clock, 1)
+
+        order_id = (await shop.checkout(ola, number=TRANSIENT_TWICE))["order"]["id"]
+        settled = await shop.settled(order_id, ola)
+
+        assert settled["status"] == "PAID"
+        [payment] = settled["payments"]
+        # Two timeouts, each retried after a delay queue's TTL, then the charge.
+        assert await shop.commerce.payments.charged(payment["id"]) == (3, "succeeded", False)
+        assert await shop.stock(clock) == 1
