@@ -41,6 +41,9 @@ OUTCOMES_GROUP = "commerce.orders"
 # of one order, so several run at once: each waits mostly on catalog.
 OUTCOME_CONCURRENCY = 4
 SWEEP_BATCH = 100
+PAID_OR_LATER = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
+)
 
 
 async def apply_payment_outcome(services: CommerceServices, event: Event) -> None:
@@ -60,6 +63,8 @@ async def apply_payment_outcome(services: CommerceServices, event: Event) -> Non
         before = OrderStatus(row.status)
         awaited = before is OrderStatus.PENDING_PAYMENT and row.current_payment_id == payment.id
         if succeeded and not awaited:
+            if row.current_payment_id == payment.id and before in PAID_OR_LATER:
+                return  # this payment already paid the order: nothing to give back
             await services.payments.refund(payment.id)
             payment.status = PaymentStatus.REFUNDED.value
             payment.updated_at = utc_now()

@@ -4,6 +4,8 @@ cancelling, failed and retried charges, staff moves, expiry, and late or repeate
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import uuid
 from typing import Any
 
 from subgraphs.commerce.background import apply_payment_outcome
@@ -386,6 +388,23 @@ async def test_a_repeated_payment_outcome_moves_the_order_once(shop: Shop) -> No
     assert await shop.order(placed["id"], ann) == paid
     assert await charged(shop, charge["id"]) == (1, "succeeded", False)
     assert await shop.stock(rug) == 1
+
+
+async def test_a_second_success_event_for_the_paying_payment_refunds_nothing(shop: Shop) -> None:
+    ann = shop.token("ann")
+    rug = await shop.product(stock=2, price="70.00", name="Rug")
+    placed = await placed_order(shop, ann, rug, key="k")
+    paid = await shop.settled(placed["id"], ann)
+    [charge] = paid["payments"]
+    first = await outbox_event(shop, PAYMENT_SUCCEEDED, charge["id"])
+    # Not a redelivery (another event id), so the inbox does not catch it.
+    again = dataclasses.replace(first, id=uuid.uuid4())
+
+    await apply_payment_outcome(shop.commerce, again)
+
+    assert await shop.order(placed["id"], ann) == paid
+    assert await charged(shop, charge["id"]) == (1, "succeeded", False)
+    assert await status_changes(shop, placed["id"]) == [PLACED, PAID]
 
 
 async def test_a_success_that_comes_after_the_cancel_is_refunded(settings: Settings) -> None:
