@@ -35,9 +35,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aio_pika
 from aio_pika import DeliveryMode, Message
@@ -66,6 +67,8 @@ logger = logging.getLogger(__name__)
 # How a broken connection shows, depending on when it is noticed: reset socket,
 # closed channel (a RuntimeError in aiormq), negative confirm, or no confirm in time.
 _UNAVAILABLE = (AMQPError, ChannelInvalidStateError, OSError, TimeoutError)
+
+_T = TypeVar("_T")
 
 ATTEMPT_HEADER = "x-attempt"
 DEAD_REASON_HEADER = "x-dead-reason"
@@ -249,19 +252,24 @@ class RabbitMQBus:
         return self._connection, self._exchange, self._publisher
 
     async def _subscribe(self, group: str, types: set[str]) -> _Subscription:
-        # A consumer started just before (or during) an outage must not die of it:
-        # declare again once the robust connection is back.
+        # A consumer started just before (or during) an outage must not die of it.
+        return await self._outlasting_outages(
+            f"declare the queues of {group}", lambda: self._declare(group, types)
+        )
+
+    async def _outlasting_outages(self, what: str, step: Callable[[], Awaitable[_T]]) -> _T:
+        """`step()`, tried again every `reconnect_interval` until the broker takes it.
+
+        Each try is bounded: opening a channel while the connection is down can
+        wait on a reconnect that never hands it back.
+        """
         while True:
             try:
-                # Bounded: opening a channel while the connection is down can wait
-                # on a reconnect that never hands it back.
-                return await asyncio.wait_for(self._declare(group, types), self.publish_timeout)
+                return await asyncio.wait_for(step(), self.publish_timeout)
             except BusClosedError:
                 raise
             except (*_UNAVAILABLE, RuntimeError):  # aio-pika: "Connection was not opened"
-                logger.warning(
-                    "could not declare the queues of %s; trying again", group, exc_info=True
-                )
+                logger.warning("could not %s; trying again", what, exc_info=True)
                 await asyncio.sleep(self._reconnect_interval)
 
     async def _declare(self, group: str, types: set[str]) -> _Subscription:
@@ -305,7 +313,10 @@ class RabbitMQBus:
         inbox: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._inboxes.add(inbox)
         try:
-            await self._start_consuming(group, subscription.queue, inbox)
+            # The robust channel re-registers this consumer after a reconnect.
+            await self._outlasting_outages(
+                f"start consuming {group}", lambda: subscription.queue.consume(inbox.put)
+            )
             while (message := await inbox.get()) is not None and not self._closed:
                 if not _settleable(message):
                     continue  # its channel died; the broker redelivers it
@@ -321,24 +332,6 @@ class RabbitMQBus:
             # connection does that, and a second close here would race it.
             if not self._closed and not subscription.channel.is_closed:
                 await subscription.channel.close()
-
-    async def _start_consuming(
-        self,
-        group: str,
-        queue: AbstractRobustQueue,
-        inbox: asyncio.Queue[AbstractIncomingMessage | None],
-    ) -> None:
-        """Registers the consumer, waiting out an outage like `_subscribe` does."""
-        while True:
-            try:
-                # The robust channel re-registers this consumer after a reconnect.
-                await asyncio.wait_for(queue.consume(inbox.put), self.publish_timeout)
-                return
-            except BusClosedError:
-                raise
-            except (*_UNAVAILABLE, RuntimeError):
-                logger.warning("could not start consuming %s; trying again", group, exc_info=True)
-                await asyncio.sleep(self._reconnect_interval)
 
     async def _bury_malformed(self, group: str, message: AbstractIncomingMessage) -> None:
         queue = dead_queue_name(group)
