@@ -56,8 +56,16 @@ async def consume_until(
                 delivery.event.id,
                 delivery.event.type,
             )
-            with contextlib.suppress(Exception):
+            try:
                 await delivery.retry()
+            except Exception:
+                # Still not lost: unsettled, it comes back when this consumer's
+                # channel closes (RabbitMQ) or its stream ends (in-process).
+                log.warning(
+                    "could not hand event %s back for a retry",
+                    delivery.event.id,
+                    exc_info=True,
+                )
 
 
 @asynccontextmanager
