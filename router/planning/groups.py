@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import VariableDefinitionNode, parse, print_ast
+from graphql import VariableDefinitionNode, print_ast
 
 from router.planning.plan import (
     Condition,
@@ -24,6 +24,7 @@ from router.planning.plan import (
     Sequence,
 )
 from router.planning.tree import SelectionTree
+from router.supergraph.fieldset import parse_selection_set
 
 # (variable, value that keeps the selection): @include(if: $v) -> (v, True)
 Conditions = frozenset[tuple[str, bool]]
@@ -68,13 +69,12 @@ def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
             f"query {name}({arguments}) "
             f"{{ _entities(representations: $representations) {group.tree.render()} }}"
         )
-        requires = parse(f"query {group.requires.render()}", no_location=True).definitions[0]
         return Fetch(
             service=group.service,
             operation=operation.replace("query (", "query("),
             operation_kind="query",
             variable_usages=tuple(used),
-            requires=requires.selection_set,  # type: ignore[attr-defined]
+            requires=parse_selection_set(group.requires.render()),
             rename_typename_to=group.rename_typename_to,
         )
     arguments = f"({', '.join(definitions)})" if definitions else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphql import parse, print_ast
+from graphql import FieldNode, print_ast
 
 from router.planning.plan import (
     Condition,
@@ -14,6 +14,7 @@ from router.planning.plan import (
     QueryPlan,
     Sequence,
 )
+from router.supergraph.fieldset import parse_selection_set
 
 INDENT = "  "
 
@@ -81,9 +82,8 @@ def _block(text: str, pad: str) -> list[str]:
 
 def _compact(operation: str) -> str:
     """What the fetch selects: the selection set, inside `_entities` for entity fetches."""
-    definition = parse(operation, no_location=True).definitions[0]
-    selection_set = definition.selection_set  # type: ignore[attr-defined]
+    selection_set = parse_selection_set(operation)
     first = selection_set.selections[0]
-    if getattr(first, "name", None) is not None and first.name.value == "_entities":
+    if isinstance(first, FieldNode) and first.name.value == "_entities" and first.selection_set:
         selection_set = first.selection_set
     return print_ast(selection_set)

@@ -33,6 +33,7 @@ from graphql import (
 )
 
 from router.supergraph.api_schema import build_api_schema
+from router.supergraph.fieldset import parse_selection_set
 from router.supergraph.model import FieldMeta, FieldSource, Graph, Key, Supergraph, TypeMeta
 
 SUPPORTED_JOIN = ("v0.3", "v0.4", "v0.5")
@@ -230,14 +231,11 @@ def _field_source(directive: DirectiveNode, type_name: str) -> FieldSource | Non
 
 def _field_set(fields: str, type_name: str) -> SelectionSetNode:
     try:
-        document = parse(f"{{ {fields} }}", no_location=True)
+        return parse_selection_set(f"{{ {fields} }}")
     except GraphQLError as error:
         raise SupergraphError(
             f"field set {fields!r} on {type_name} does not parse: {error.message}"
         ) from error
-    operation = document.definitions[0]
-    selection_set: SelectionSetNode = operation.selection_set  # type: ignore[attr-defined]
-    return selection_set
 
 
 def _check_graph(graph: str, graphs: dict[str, Graph], type_name: str) -> None:

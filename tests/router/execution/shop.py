@@ -9,9 +9,10 @@ is an interface that Book implements in products.
 
 from __future__ import annotations
 
-from graphql import SelectionSetNode, parse
+from graphql import SelectionSetNode
 
 from router.planning.plan import Fetch, Flatten, PathElement
+from router.supergraph.fieldset import parse_selection_set
 
 SDL = """
 schema
@@ -146,9 +147,7 @@ type Book implements Catalog
 
 
 def selection_set(text: str) -> SelectionSetNode:
-    operation = parse(f"{{ {text} }}", no_location=True).definitions[0]
-    selections: SelectionSetNode = operation.selection_set  # type: ignore[attr-defined]
-    return selections
+    return parse_selection_set(f"{{ {text} }}")
 
 
 def fetch(

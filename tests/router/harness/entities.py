@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, SelectionSetNode, parse
+from graphql import FieldNode, SelectionSetNode
+
+from router.supergraph.fieldset import parse_selection_set
 
 Row = Mapping[str, Any]
 
@@ -32,9 +34,7 @@ class KeyFields:
 
 
 def parse_field_set(fields: str) -> SelectionSetNode:
-    operation = parse(f"{{ {fields} }}", no_location=True).definitions[0]
-    selection_set: SelectionSetNode = operation.selection_set  # type: ignore[attr-defined]
-    return selection_set
+    return parse_selection_set(f"{{ {fields} }}")
 
 
 def project(value: Any, selection_set: SelectionSetNode) -> Any:
