@@ -45,13 +45,14 @@ def _differences() -> set[str]:
             continue
         if isinstance(promised, (GraphQLObjectType, GraphQLInputObjectType)):
             for field_name, field in promised.fields.items():
-                ours = served.fields.get(field_name)  # type: ignore[attr-defined]
+                ours = served.fields.get(field_name)  # type: ignore[attr-defined]  # same kind as promised
                 if ours is None:
                     found.add(f"{name}.{field_name}")
                 elif str(ours.type) != str(field.type):
                     found.add(f"{name}.{field_name}: {field.type} served as {ours.type}")
         if isinstance(promised, GraphQLEnumType):
-            found.update(f"{name}.{v}" for v in promised.values if v not in served.values)  # type: ignore[attr-defined]
+            served_values = served.values  # type: ignore[attr-defined]  # an enum, as promised
+            found.update(f"{name}.{v}" for v in promised.values if v not in served_values)
     return found
 
 

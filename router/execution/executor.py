@@ -160,6 +160,7 @@ class PlanExecutor:
                 unplaced = True
                 continue
             for _, at in batch.targets[index]:
+                # `path` is a list here: it started with "_entities" and an index.
                 client_path = [*at, *path[2:]]  # type: ignore[index]
                 state.errors.append(client_error(error, fetch.service, client_path))
                 state.coverage.add(client_path)

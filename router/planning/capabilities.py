@@ -38,7 +38,7 @@ class Capabilities:
         if isinstance(abstract, GraphQLUnionType):
             members = meta.union_members.get(graph, frozenset()) if meta else frozenset()
             return [t for t in abstract.types if t.name in members]
-        possible = self.schema.get_possible_types(abstract)  # type: ignore[arg-type]
+        possible = self.schema.get_possible_types(abstract)  # type: ignore[arg-type]  # unions returned above: an interface
         return [
             t
             for t in possible
@@ -52,10 +52,11 @@ class Capabilities:
         if len(graphs) == 1 or field_node.selection_set is None:
             return graphs[0]
         field_type = get_named_type(parent.fields[field_node.name.value].type)
+        selections = field_node.selection_set  # bound here, where it is known not None
 
         def local(graph: str) -> int:
             count = 0
-            for sub, _ in self.fragments.fields(field_type, field_node.selection_set, ()):  # type: ignore[arg-type]
+            for sub, _ in self.fragments.fields(field_type, selections, ()):
                 if graph in self.sources(field_type.name, sub.name.value):
                     count += 1
             return count
@@ -77,6 +78,7 @@ class Capabilities:
         """
         if field_node.selection_set is None:
             return True
+        # A field is only selected on an object or interface, which have fields.
         named = get_named_type(parent.fields[field_node.name.value].type)  # type: ignore[union-attr]
         if isinstance(named, GraphQLObjectType):
             objects = [named]
@@ -125,6 +127,7 @@ class Capabilities:
             if (own is None or own.requires is not None) and inner is None:
                 return False
             if selection.selection_set is not None:
+                # Object or interface: fields are selected on nothing else.
                 field_type = get_named_type(parent.fields[name].type)  # type: ignore[union-attr]
                 if field_type is None or not self.resolves_all(
                     field_type.name, selection.selection_set, graph, inner

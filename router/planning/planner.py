@@ -303,6 +303,7 @@ class _Planner:
         provides: SelectionSetNode | None,
         provided: SelectionSetNode | None = None,
     ) -> None:
+        # A field is only selected on an object or interface, which have fields.
         field_def = parent.fields[field_node.name.value]  # type: ignore[union-attr]
         named = get_named_type(field_def.type)
         composite = is_composite_type(named)

@@ -104,6 +104,7 @@ def alias_of(field_node: FieldNode) -> str | None:
 def selection_conditions(own: object, inherited: Directives) -> Conditions | None:
     """Variable conditions of a selection; None when a literal @skip/@include excludes it."""
     found: set[tuple[str, bool]] = set()
+    # `own` is a node's directives tuple, which graphql-core types loosely.
     for directive in (*(own or ()), *inherited):  # type: ignore[misc]
         if directive.name.value not in ("skip", "include"):
             continue

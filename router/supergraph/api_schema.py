@@ -77,7 +77,7 @@ def _hidden(node: Any, inaccessible: str) -> bool:
 
 def _named(type_node: TypeNode) -> str:
     while not isinstance(type_node, NamedTypeNode):
-        type_node = type_node.type  # type: ignore[attr-defined]
+        type_node = type_node.type  # type: ignore[attr-defined]  # a list or non-null wrapper
     return type_node.name.value
 
 

@@ -162,7 +162,7 @@ def fetch(
     return Fetch(
         service=service,
         operation=operation,
-        operation_kind=kind,  # type: ignore[arg-type]
+        operation_kind=kind,  # type: ignore[arg-type]  # tests pass "query" or "mutation"
         variable_usages=variables,
         requires=selection_set(requires) if requires is not None else None,
         rename_typename_to=rename,

@@ -256,7 +256,7 @@ class RefusingVerifier:
 
 async def test_an_operation_selecting_nothing_protected_skips_authorization() -> None:
     async with router() as r:
-        r.gateway.authorization.verifier = RefusingVerifier()  # type: ignore[assignment]
+        r.gateway.authorization.verifier = RefusingVerifier()  # type: ignore[assignment]  # a double
         body = await r.run("{ products { id name } }", bearer("anything"))
         assert body == {"data": {"products": rows()}}
         cached = r.gateway.plans.keys()

@@ -63,6 +63,7 @@ async def test_a_failed_index_write_is_retried_until_it_succeeds(
     flaky = FailingFirst(catalog.services.search, failures=2)
     monkeypatch.setattr(indexer, "RETRY_PAUSE_SECONDS", 0.01)
     found = await products_by_id(catalog.services.database, [product])
+    # FailingFirst wraps a real backend and forwards only what the indexer calls.
     async with indexer.running_indexer(catalog.services.database, flaky, bus):  # type: ignore[arg-type]
         await bus.publish([product_event("product.updated", found[product])])
         for _ in range(200):

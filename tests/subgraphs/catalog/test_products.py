@@ -145,7 +145,7 @@ async def test_migrations_create_exactly_the_models(catalog: CatalogSubgraph) ->
     def differences(connection: object) -> list[object]:
         # The search index keeps its own tables in this database; they are not models.
         context = MigrationContext.configure(
-            connection,  # type: ignore[arg-type]
+            connection,  # type: ignore[arg-type]  # the sync Connection run_sync hands over
             opts={
                 "include_name": lambda name, kind, _: (
                     kind != "table" or not name.startswith("search_")

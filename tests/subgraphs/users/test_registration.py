@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -109,7 +110,7 @@ async def test_a_ten_megabyte_body_is_refused_unread(users: UsersSubgraph) -> No
 
 
 async def test_a_big_body_without_content_length_is_refused(users: UsersSubgraph) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * (100 * 1024)
 
