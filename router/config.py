@@ -46,6 +46,10 @@ class RouterConfig(BaseSettings):
     max_aliases: PositiveInt = Field(
         default=200, description="Most aliased fields an operation may select (fragments counted)."
     )
+    max_query_nodes: PositiveInt = Field(
+        default=4_000,
+        description="Most field selections an operation may have once its fragments are expanded.",
+    )
     max_body_bytes: PositiveInt = Field(
         default=1_048_576, description="Largest accepted request body."
     )

@@ -64,7 +64,9 @@ class Gateway:
         self.planner = planner or plan_operation
         self.documents = DocumentCache(
             supergraph.api_schema,
-            DocumentLimits(config.max_tokens, config.max_depth, config.max_aliases),
+            DocumentLimits(
+                config.max_tokens, config.max_depth, config.max_aliases, config.max_query_nodes
+            ),
             config.document_cache_size,
         )
         self.plans: LruCache[tuple[str, str | None, frozenset[str]], QueryPlan] = LruCache(

@@ -3,12 +3,15 @@
 Outcomes are cached by the SHA-256 of the document text in a bounded LRU,
 failures included, so a client repeating a bad document costs a hash and a
 lookup, and no stream of distinct documents grows the cache past its size.
+A failure is cached as its payload and raised as a new `RequestError` each
+time: a cached exception would collect one more traceback per raise.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -19,6 +22,7 @@ from graphql import (
     parse,
     validate,
 )
+from graphql.validation.validate import ValidationAbortedError
 
 from router.operation.errors import RequestError, RequestFailure, graphql_errors
 from router.operation.limits import measure_operations
@@ -26,6 +30,15 @@ from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
 
 MAX_VALIDATION_ERRORS = 50
+# graphql-core stops validating once a document costs more than its work budget
+# (comparisons of fields sharing a response name, fragment walks) and says only
+# "Validation aborted.": the client is told which limit that was.
+ABORTED = "Validation aborted."
+BUDGET_MESSAGE = (
+    "The document needs more validation work than the validator's budget allows "
+    "(graphql-core's MAX_COMPLEXITY_BUDGET of field comparisons, or MAX_FRAGMENT_WORK of "
+    "fragment spreads): select fewer fields that share one response name, or fewer fragments."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +46,29 @@ class DocumentLimits:
     max_tokens: int
     max_depth: int
     max_aliases: int
+    max_query_nodes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A cached failure: what to raise, without the traceback of any raise."""
+
+    failure: RequestFailure
+    errors: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def of(cls, error: RequestError) -> Refusal:
+        return cls(error.failure, tuple(error.errors))
+
+    def error(self) -> RequestError:
+        return RequestError(self.failure, [dict(e) for e in self.errors])
 
 
 class DocumentCache:
     def __init__(self, schema: GraphQLSchema, limits: DocumentLimits, max_size: int) -> None:
         self.schema = schema
         self.limits = limits
-        self._cache: LruCache[str, PreparedDocument | RequestError] = LruCache(max_size)
+        self._cache: LruCache[str, PreparedDocument | Refusal] = LruCache(max_size)
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -49,10 +78,11 @@ class DocumentCache:
         key = hashlib.sha256(query.encode()).hexdigest()
         found = self._cache.get(key)
         if found is None:
-            found = self._prepare(query, key)
+            prepared = self._prepare(query, key)
+            found = Refusal.of(prepared) if isinstance(prepared, RequestError) else prepared
             self._cache.put(key, found)
-        if isinstance(found, RequestError):
-            raise found
+        if isinstance(found, Refusal):
+            raise found.error()
         return found
 
     def _prepare(self, query: str, key: str) -> PreparedDocument | RequestError:
@@ -72,6 +102,10 @@ class DocumentCache:
         except RecursionError:
             return RequestError.single(
                 RequestFailure.VALIDATION, "The document is nested too deeply to validate."
+            )
+        if any(isinstance(e, ValidationAbortedError) and e.message == ABORTED for e in errors):
+            return RequestError.single(
+                RequestFailure.VALIDATION, BUDGET_MESSAGE, "VALIDATION_BUDGET_EXCEEDED"
             )
         if errors:
             return graphql_errors(RequestFailure.VALIDATION, errors)
@@ -104,5 +138,12 @@ class DocumentCache:
                     f"{label} uses {measure.aliases} aliases; the limit is "
                     f"{self.limits.max_aliases}.",
                     "MAX_ALIASES_EXCEEDED",
+                )
+            if measure.nodes > self.limits.max_query_nodes:
+                return RequestError.single(
+                    RequestFailure.VALIDATION,
+                    f"{label} selects {measure.nodes} fields once its fragments are expanded; "
+                    f"the limit (max query nodes) is {self.limits.max_query_nodes}.",
+                    "MAX_QUERY_NODES_EXCEEDED",
                 )
         return None

@@ -1,10 +1,16 @@
-"""Size limits on a parsed document: field depth and alias count.
+"""Size limits on a parsed document: field depth, alias count and query nodes.
 
 They run before validation because validation itself is what a hostile
 document attacks (overlapping-field checks are quadratic in aliased fields).
 Fragments are measured once each and reused per spread, so a document of
 fragments spreading each other many times cannot make the measure explode;
 a fragment cycle measures as empty (validation rejects the cycle).
+
+Query nodes are the field selections the operation has once its fragments
+are expanded. A fragment spread a second time in one selection set, under
+the same directives, adds nothing and counts once, as every later stage
+expands it once; so the count bounds the work of every stage that expands
+fragments, and is computed without expanding them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    print_ast,
 )
 
 
@@ -26,6 +33,10 @@ from graphql import (
 class Measure:
     depth: int
     aliases: int
+    nodes: int
+
+
+EMPTY = Measure(0, 0, 0)
 
 
 class _Measurer:
@@ -37,23 +48,35 @@ class _Measurer:
         self.in_progress: set[str] = set()
 
     def selection_set(self, selection_set: SelectionSetNode) -> Measure:
-        depth = aliases = 0
+        depth = aliases = nodes = 0
+        spread: set[str] = set()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 inner = (
                     self.selection_set(selection.selection_set)
                     if selection.selection_set is not None
-                    else Measure(0, 0)
+                    else EMPTY
                 )
                 depth = max(depth, inner.depth + 1)
                 aliases += inner.aliases + (selection.alias is not None)
-            elif isinstance(selection, InlineFragmentNode):
+                nodes += inner.nodes + 1
+                continue
+            if isinstance(selection, InlineFragmentNode):
                 inner = self.selection_set(selection.selection_set)
-                depth, aliases = max(depth, inner.depth), aliases + inner.aliases
             elif isinstance(selection, FragmentSpreadNode):
+                key = " ".join([selection.name.value, *map(print_ast, selection.directives or ())])
+                if key in spread:
+                    continue
+                spread.add(key)
                 inner = self.fragment(selection.name.value)
-                depth, aliases = max(depth, inner.depth), aliases + inner.aliases
-        return Measure(depth, aliases)
+            else:
+                continue
+            depth, aliases, nodes = (
+                max(depth, inner.depth),
+                aliases + inner.aliases,
+                nodes + inner.nodes,
+            )
+        return Measure(depth, aliases, nodes)
 
     def fragment(self, name: str) -> Measure:
         found = self.done.get(name)
@@ -61,7 +84,7 @@ class _Measurer:
             return found
         definition = self.fragments.get(name)
         if definition is None or name in self.in_progress:
-            return Measure(0, 0)
+            return EMPTY
         self.in_progress.add(name)
         measure = self.selection_set(definition.selection_set)
         self.in_progress.discard(name)
@@ -70,7 +93,7 @@ class _Measurer:
 
 
 def measure_operations(document: DocumentNode) -> list[tuple[OperationDefinitionNode, Measure]]:
-    """Depth and alias count of every operation, fragments expanded."""
+    """Depth, alias count and query nodes of every operation, fragments expanded."""
     measurer = _Measurer(document)
     return [
         (definition, measurer.selection_set(definition.selection_set))

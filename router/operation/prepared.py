@@ -21,6 +21,7 @@ from graphql import (
     SelectionNode,
     SelectionSetNode,
     VariableNode,
+    print_ast,
 )
 
 from router.operation.errors import RequestError, RequestFailure
@@ -135,12 +136,14 @@ def _introspection_selections(
                     )
                 )
         elif isinstance(selection, FragmentSpreadNode):
+            # Once per fragment and conditions: this keeps fragments that
+            # spread each other twice from doubling the walk.
             definition = fragments.get(selection.name.value)
-            if definition is None or definition.name.value in seen:
+            spread = " ".join([selection.name.value, *map(print_ast, selection.directives or ())])
+            if definition is None or spread in seen:
                 continue
-            inner = _introspection_selections(
-                definition.selection_set, fragments, seen | {definition.name.value}
-            )
+            seen.add(spread)
+            inner = _introspection_selections(definition.selection_set, fragments, seen)
             if inner is not None:
                 kept.append(
                     InlineFragmentNode(

@@ -31,6 +31,7 @@ from graphql import (
     SelectionNode,
     SelectionSetNode,
     get_named_type,
+    print_ast,
 )
 
 from router.policies.requirements import AccessRules, Coordinate, Requirement
@@ -104,8 +105,20 @@ class _Walker:
         )
 
     def _selections(
-        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, path: ErrorPath
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType,
+        path: ErrorPath,
+        seen: set[tuple[str, ...]] | None = None,
+        context: tuple[str, ...] = (),
     ) -> list[SelectionNode]:
+        """The selections kept, fragments inlined.
+
+        `seen` holds the fragments already inlined in this field's selections,
+        under the enclosing fragments' conditions (`context`): a second spread
+        there adds nothing, and skipping it keeps doubling fragments linear.
+        """
+        seen = set() if seen is None else seen
         kept: list[SelectionNode] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -122,10 +135,20 @@ class _Walker:
                 inner_set = selection.selection_set
             else:
                 continue
+            inner_context = (
+                *context,
+                condition.name.value if condition else "",
+                *(print_ast(d) for d in selection.directives or ()),
+            )
+            if isinstance(selection, FragmentSpreadNode):
+                spread = (selection.name.value, *inner_context)
+                if spread in seen:
+                    continue
+                seen.add(spread)
             inner_type = self.schema.get_type(condition.name.value) if condition else parent
             if inner_type is None:
                 continue
-            inner = self._selections(inner_set, inner_type, path)
+            inner = self._selections(inner_set, inner_type, path, seen, inner_context)
             if inner:
                 kept.append(
                     InlineFragmentNode(
