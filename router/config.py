@@ -50,6 +50,15 @@ class RouterConfig(BaseSettings):
         default=4_000,
         description="Most field selections an operation may have once its fragments are expanded.",
     )
+    max_cost: PositiveInt = Field(
+        default=10_000,
+        description="Highest estimated cost (@cost / @listSize, demand control) an operation "
+        "may have.",
+    )
+    cost_list_size: PositiveInt = Field(
+        default=10,
+        description="Size assumed for a list field without @listSize or slicing argument.",
+    )
     max_body_bytes: PositiveInt = Field(
         default=1_048_576, description="Largest accepted request body."
     )

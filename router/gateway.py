@@ -21,6 +21,8 @@ from graphql import DocumentNode
 from router.config import RouterConfig
 from router.execution import PlanExecutor, ResponseShaper, SubgraphClient, introspect
 from router.operation import (
+    CostEstimator,
+    CostLimit,
     DocumentCache,
     DocumentLimits,
     GraphQLRequest,
@@ -69,6 +71,8 @@ class Gateway:
             ),
             config.document_cache_size,
         )
+        estimator = CostEstimator(supergraph.api_schema, supergraph.costs, config.cost_list_size)
+        self.cost_limit = CostLimit(estimator, config.max_cost, config.document_cache_size)
         self.plans: LruCache[tuple[str, str | None, frozenset[str]], QueryPlan] = LruCache(
             config.plan_cache_size
         )
@@ -150,6 +154,7 @@ class Gateway:
         try:
             prepared = self.prepare(request)
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
+            self.cost_limit.check(prepared, variables)
         except RequestError as error:
             extra = {"allow": "POST"} if error.failure is RequestFailure.METHOD else {}
             return GraphQLResponse(

@@ -26,6 +26,8 @@ from graphql import (
 
 from router.composition.errors import Code, Errors
 from router.composition.specs import (
+    COST,
+    COST_ELEMENTS,
     DIRECTIVE_SPECS,
     DIRECTIVES,
     FEDERATION,
@@ -159,6 +161,15 @@ def _add_link(
     imports = dict(_imports(args.get("import"), names.subgraph, errors))
     if identity == f"{SPECS_HOST}{LINK}":
         names.link_directive = namespace
+        return
+    if identity == f"{SPECS_HOST}{COST}":
+        # `@cost` goes by the namespace itself, `@listSize` by `namespace__listSize`.
+        names.directives[namespace] = COST
+        for element in COST_ELEMENTS:
+            names.directives[f"{namespace}__{element}"] = element
+        for local, element in imports.items():
+            if element.lstrip("@") in COST_ELEMENTS:
+                names.directives[local.lstrip("@")] = element.lstrip("@")
         return
     if identity.startswith(SPECS_HOST) and spec in DIRECTIVE_SPECS:
         # A spec linked on its own: its directive is `@spec` or `@namespace`.

@@ -7,6 +7,12 @@ field resolved by several subgraphs must satisfy each subgraph's requirement,
 so their lists are combined by conjunction: every way to pick one alternative
 from each, with duplicate scopes folded and any alternative that includes
 another dropped (it can never be needed).
+
+Cost (IBM's cost spec, as Apollo and The Guild compose it): the highest
+`@cost` weight of any subgraph wins, and `@listSize` takes the largest
+assumed size, every slicing argument and sized field any subgraph names, and
+requires one slicing argument only where every subgraph does: the estimate
+is never lower than any one subgraph's.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterable
 
 from graphql import print_ast
 
-from router.composition.model import Meta
+from router.composition.model import ListSize, Meta
 
 
 def merge_meta(metas: Iterable[Meta]) -> Meta:
@@ -36,6 +42,9 @@ def merge_meta(metas: Iterable[Meta]) -> Meta:
         merged.policies = conjunction(merged.policies, meta.policies)
         merged.deprecated = merged.deprecated or meta.deprecated
         merged.specified_by = merged.specified_by or meta.specified_by
+        if meta.cost is not None:
+            merged.cost = meta.cost if merged.cost is None else max(merged.cost, meta.cost)
+        merged.list_size = _larger_list_size(merged.list_size, meta.list_size)
         for directive in meta.composed:
             printed = print_ast(directive)
             if printed not in composed_seen:
@@ -46,6 +55,26 @@ def merge_meta(metas: Iterable[Meta]) -> Meta:
         top = max(descriptions.values())
         merged.description = next(d for d in first_seen if descriptions[d] == top)
     return merged
+
+
+def _larger_list_size(left: ListSize | None, right: ListSize | None) -> ListSize | None:
+    if left is None or right is None:
+        return left or right
+    sizes = [s for s in (left.assumed_size, right.assumed_size) if s is not None]
+    return ListSize(
+        assumed_size=max(sizes) if sizes else None,
+        slicing_arguments=_union(left.slicing_arguments, right.slicing_arguments),
+        sized_fields=_union(left.sized_fields, right.sized_fields),
+        require_one_slicing_argument=(
+            left.require_one_slicing_argument and right.require_one_slicing_argument
+        ),
+    )
+
+
+def _union(left: tuple[str, ...] | None, right: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if left is None or right is None:
+        return left or right
+    return (*left, *(name for name in right if name not in left))
 
 
 def conjunction(

@@ -18,6 +18,16 @@ Kind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
 
+@dataclass(frozen=True)
+class ListSize:
+    """`@listSize` of the cost spec: how long a list field's answer is assumed to be."""
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] | None = None
+    sized_fields: tuple[str, ...] | None = None
+    require_one_slicing_argument: bool = True
+
+
 @dataclass
 class Meta:
     """Directive-borne facts any schema element may carry into the supergraph."""
@@ -30,6 +40,8 @@ class Meta:
     policies: list[list[str]] | None = None
     deprecated: ConstDirectiveNode | None = None
     specified_by: ConstDirectiveNode | None = None
+    cost: int | None = None  # `@cost(weight:)`
+    list_size: ListSize | None = None
     composed: list[ConstDirectiveNode] = field(default_factory=list)
 
 

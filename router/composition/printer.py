@@ -2,10 +2,11 @@
 
 The output links `link/v1.0` and `join/v0.3` (v0.5 when an `@override` has a
 label), plus the specs of carried directives that are used (`inaccessible`,
-`tag`, `authenticated`, `requiresScopes`, `policy`) and the specs of composed
-custom directives. A field carries `@join__field` only when the subgraphs of
-its type do not all resolve it plainly; a field an `@interfaceObject` adds to
-an implementation carries a bare `@join__field`.
+`tag`, `authenticated`, `requiresScopes`, `policy`), the cost spec importing
+the `@cost` / `@listSize` it uses, and the specs of composed custom
+directives. A field carries `@join__field` only when the subgraphs of its type
+do not all resolve it plainly; a field an `@interfaceObject` adds to an
+implementation carries a bare `@join__field`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from graphql.language.print_string import print_string
 
 from router.composition.merged import FieldSource, Merged, MergedField, MergedInput, MergedType
 from router.composition.model import ROOT_TYPES, Meta
-from router.composition.specs import CARRIED_SPECS, JOIN_V03, JOIN_V05, LINK_DEFINITIONS, SPECS_HOST
+from router.composition.specs import (
+    CARRIED_SPECS,
+    COST_DEFINITIONS,
+    COST_ELEMENTS,
+    COST_URL,
+    JOIN_V03,
+    JOIN_V05,
+    LINK_DEFINITIONS,
+    SPECS_HOST,
+)
 from router.composition.typeref import printed
 
 _KIND_ORDER = ("scalar", "object", "interface", "union", "enum", "input")
@@ -37,6 +47,7 @@ class _Printer:
         self.merged = merged
         self.ids = graph_ids
         self.specs: set[str] = set()
+        self.cost: set[str] = set()  # cost spec elements used
         self.labels = False
 
     def graph(self, name: str) -> str:
@@ -46,6 +57,7 @@ class _Printer:
         types = [self.type(t) for t in _ordered(self.merged.types.values())]
         blocks = [self.schema(), JOIN_V05 if self.labels else JOIN_V03, LINK_DEFINITIONS]
         blocks.extend(CARRIED_SPECS[spec][2] for spec in CARRIED_SPECS if spec in self.specs)
+        blocks.extend(COST_DEFINITIONS[e] for e in COST_ELEMENTS if e in self.cost)
         blocks.append(self.graph_enum())
         blocks.extend(c.definition for c in self.merged.composed.values())
         blocks.extend(types)
@@ -60,6 +72,9 @@ class _Printer:
         for spec, (url, purpose, _) in CARRIED_SPECS.items():
             if spec in self.specs:
                 links.append(f'@link(url: "{url}"' + (f", for: {purpose})" if purpose else ")"))
+        if self.cost:
+            imports = ", ".join(f'"@{e}"' for e in COST_ELEMENTS if e in self.cost)
+            links.append(f'@link(url: "{COST_URL}", import: [{imports}])')
         for composed in self.merged.composed.values():
             imports = f", import: [{composed.link_import}]" if composed.link_import else ""
             link = f'@link(url: "{composed.link_url}"{imports})'
@@ -210,6 +225,7 @@ class _Printer:
         if meta.policies is not None:
             self.specs.add("policy")
             directives.append(f"@policy(policies: {_lists(meta.policies)})")
+        directives.extend(self.cost_directives(meta))
         for directive in (meta.deprecated, meta.specified_by):
             if directive is not None:
                 directives.append(print_ast(directive))
@@ -221,6 +237,26 @@ class _Printer:
                 continue
             seen.add(name)
             directives.append(print_ast(directive))
+        return directives
+
+    def cost_directives(self, meta: Meta) -> list[str]:
+        directives: list[str] = []
+        if meta.cost is not None:
+            self.cost.add("cost")
+            directives.append(f"@cost(weight: {meta.cost})")
+        size = meta.list_size
+        if size is not None:
+            self.cost.add("listSize")
+            args = []
+            if size.assumed_size is not None:
+                args.append(f"assumedSize: {size.assumed_size}")
+            if size.slicing_arguments is not None:
+                args.append(f"slicingArguments: {_strings(size.slicing_arguments)}")
+            if size.sized_fields is not None:
+                args.append(f"sizedFields: {_strings(size.sized_fields)}")
+            if not size.require_one_slicing_argument:
+                args.append("requireOneSlicingArgument: false")
+            directives.append(f"@listSize({', '.join(args)})" if args else "@listSize")
         return directives
 
 
@@ -251,6 +287,10 @@ def _description(text: str | None, indent: str) -> str:
         return ""
     block = print_block_string(text)
     return "\n".join(f"{indent}{line}" if line else line for line in block.split("\n")) + "\n"
+
+
+def _strings(values: Iterable[str]) -> str:
+    return "[" + ", ".join(print_string(v) for v in values) + "]"
 
 
 def _lists(values: list[list[str]]) -> str:

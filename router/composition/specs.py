@@ -120,7 +120,20 @@ SCALARS: dict[str, tuple[int, int]] = {
 
 # Federation directives that we validate and then drop, because the supergraph
 # has no place for them or we do not compose them (see UNSUPPORTED in the docs).
-UNSUPPORTED_DIRECTIVES = frozenset({"context", "fromContext", "cost", "listSize"})
+UNSUPPORTED_DIRECTIVES = frozenset({"context", "fromContext"})
+
+# The cost spec (IBM's GraphQL Cost Directive, as Apollo links it): subgraphs
+# import its two directives from federation v2.9+ or link the spec itself; the
+# supergraph links it and imports the ones it uses.
+COST = "cost"
+COST_ELEMENTS = ("cost", "listSize")
+COST_URL = f"{SPECS_HOST}cost/v0.1"
+COST_DEFINITIONS = {
+    "cost": "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION"
+    " | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n",
+    "listSize": "directive @listSize(assumedSize: Int, slicingArguments: [String!],"
+    " sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n",
+}
 
 LINK_DEFINITIONS = """\
 directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) \

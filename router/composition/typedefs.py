@@ -19,7 +19,9 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    IntValueNode,
     ListValueNode,
+    NullValueNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
@@ -40,6 +42,7 @@ from router.composition.model import (
     InputValue,
     Key,
     Kind,
+    ListSize,
     Meta,
     Subgraph,
     TypeDef,
@@ -96,6 +99,16 @@ class _Reader:
                 meta.scopes = _string_lists(args.get("scopes"))
             elif canonical == "policy":
                 meta.policies = _string_lists(args.get("policies"))
+            elif canonical == "cost":
+                meta.cost = _int(args.get("weight"))
+            elif canonical == "listSize":
+                meta.list_size = _list_size(args)
+                if (meta.list_size.assumed_size or 0) < 0:
+                    self.error(
+                        Code.LIST_SIZE_INVALID_ASSUMED_SIZE,
+                        f'"{coordinate}" has negative @listSize(assumedSize:) value',
+                        coordinate,
+                    )
             elif canonical in UNSUPPORTED_DIRECTIVES:
                 self.error(
                     Code.UNSUPPORTED_FEATURE,
@@ -223,6 +236,27 @@ def read_types(document: DocumentNode, names: Names, subgraph: Subgraph, errors:
 
 def _string(value: ValueNode | None) -> str | None:
     return value.value if isinstance(value, StringValueNode) else None
+
+
+def _int(value: ValueNode | None) -> int | None:
+    return int(value.value) if isinstance(value, IntValueNode) else None
+
+
+def _strings(value: ValueNode | None) -> tuple[str, ...] | None:
+    if value is None or isinstance(value, NullValueNode):
+        return None
+    items = value.values if isinstance(value, ListValueNode) else (value,)
+    return tuple(item.value for item in items if isinstance(item, StringValueNode))
+
+
+def _list_size(args: dict[str, ValueNode]) -> ListSize:
+    require = args.get("requireOneSlicingArgument")
+    return ListSize(
+        assumed_size=_int(args.get("assumedSize")),
+        slicing_arguments=_strings(args.get("slicingArguments")),
+        sized_fields=_strings(args.get("sizedFields")),
+        require_one_slicing_argument=not isinstance(require, BooleanValueNode) or require.value,
+    )
 
 
 def _string_lists(value: ValueNode | None) -> list[list[str]]:

@@ -4,6 +4,7 @@ Parsing, limits and validation happen once per document (cached by hash);
 selecting the operation and coercing variables happen per request.
 """
 
+from router.operation.cost import CostEstimator, CostLimit
 from router.operation.documents import DocumentCache, DocumentLimits
 from router.operation.errors import RequestError, RequestFailure
 from router.operation.lru import LruCache
@@ -12,6 +13,8 @@ from router.operation.request import GraphQLRequest
 from router.operation.variables import coerce_variables
 
 __all__ = [
+    "CostEstimator",
+    "CostLimit",
     "DocumentCache",
     "DocumentLimits",
     "GraphQLRequest",

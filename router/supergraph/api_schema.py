@@ -1,6 +1,7 @@
 """The API schema: the supergraph as clients see it.
 
-Federation machinery (join, link and spec directives and types) goes, and so
+Federation machinery (join, link and spec directives and types, the cost
+spec's directives under their names in this supergraph) goes, and so
 does every element marked `@inaccessible`: types, fields, arguments, enum
 values, input fields, union members and implemented interfaces of hidden types.
 """
@@ -31,7 +32,11 @@ SPEC_DIRECTIVES = frozenset(
 
 
 def build_api_schema(
-    document: DocumentNode, join: str, inaccessible: str, link: str
+    document: DocumentNode,
+    join: str,
+    inaccessible: str,
+    link: str,
+    hidden_directives: frozenset[str] = frozenset(),
 ) -> GraphQLSchema:
     hidden_types = {
         definition.name.value
@@ -39,7 +44,7 @@ def build_api_schema(
         if isinstance(definition, (TypeDefinitionNode, TypeExtensionNode))
         and (_is_machinery(definition.name.value, join, link) or _hidden(definition, inaccessible))
     }
-    spec_directives = SPEC_DIRECTIVES | {inaccessible, link}
+    spec_directives = SPEC_DIRECTIVES | hidden_directives | {inaccessible, link}
 
     def keep_directive(node: Any) -> bool:
         name: str = node.name.value

@@ -33,6 +33,7 @@ from graphql import (
 )
 
 from router.supergraph.api_schema import build_api_schema
+from router.supergraph.costs import read_costs
 from router.supergraph.fieldset import parse_selection_set
 from router.supergraph.model import FieldMeta, FieldSource, Graph, Key, Supergraph, TypeMeta
 
@@ -65,12 +66,16 @@ def load_supergraph(sdl: str) -> Supergraph:
         raise SupergraphError(f"the supergraph is not a valid schema: {error}") from error
     graphs = _graphs(document, names)
     types = _type_metas(document, names, graphs)
+    costs = read_costs(document)
     return Supergraph(
         sdl=sdl,
         schema=schema,
-        api_schema=build_api_schema(document, names.join, names.inaccessible, names.link),
+        api_schema=build_api_schema(
+            document, names.join, names.inaccessible, names.link, costs.names
+        ),
         graphs=graphs,
         types=types,
+        costs=costs,
     )
 
 

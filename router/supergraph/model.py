@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLSchema, SelectionSetNode
 
+from router.supergraph.costs import CostDirectives
+
 
 @dataclass(frozen=True, slots=True)
 class Graph:
@@ -89,6 +91,7 @@ class Supergraph:
     api_schema: GraphQLSchema  # what clients see
     graphs: dict[str, Graph]
     types: dict[str, TypeMeta]
+    costs: CostDirectives = field(default_factory=CostDirectives)  # the cost spec's, if any
 
     def type(self, name: str) -> TypeMeta:
         return self.types[name]

@@ -9,6 +9,7 @@ from typing import TypeAlias
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.federation.schema_directives import Cost
 from strawberry.types import Info
 
 from subgraphs.catalog import categories, products, reservations, search_service
@@ -17,9 +18,16 @@ from subgraphs.catalog.domain import Product as ProductValue
 from subgraphs.catalog.domain import ProductChanges, ProductFilter, ProductSort
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
-from subgraphs.platform.errors import DomainError, InvalidInput, UserError, query_error, user_errors
+from subgraphs.platform.errors import (
+    DomainError,
+    InvalidInput,
+    UserError,
+    query_error,
+    user_error_list,
+    user_errors,
+)
 from subgraphs.platform.money import Money
-from subgraphs.platform.pagination import PageInfo, page_info
+from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
 from subgraphs.platform.schema import federation_schema
 
 
@@ -113,7 +121,7 @@ class FacetValue:
 @strawberry.type
 class Facet:
     name: str
-    values: list[FacetValue]
+    values: list[FacetValue] = strawberry.field(directives=[assumed_size(20)])
 
 
 @strawberry.type
@@ -121,7 +129,7 @@ class ProductSearchResult:
     edges: list[ProductEdge]
     page_info: PageInfo
     total_count: int
-    facets: list[Facet]
+    facets: list[Facet] = strawberry.field(directives=[assumed_size(5)])
 
 
 @strawberry.input(name="ProductFilter")
@@ -162,13 +170,13 @@ class ProductUpdateInput:
 @strawberry.type
 class ProductPayload:
     product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
 
 @strawberry.type
 class DeletePayload:
     deleted_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
 
 # The reservation API is internal: hidden from the supergraph along with its types.
@@ -188,13 +196,13 @@ class ReservationLineType:
 class StockReservation:
     order_id: strawberry.ID
     status: str
-    lines: list[ReservationLineType]
+    lines: list[ReservationLineType] = strawberry.field(directives=[assumed_size(20)])
 
 
 @strawberry.federation.type(inaccessible=True)
 class ReservationPayload:
     reservation: StockReservation | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
     @classmethod
     def of(cls, reservation: reservations.Reservation | None) -> ReservationPayload:
@@ -223,7 +231,7 @@ class Query:
             return None
         return Product.of(found)
 
-    @strawberry.field
+    @strawberry.field(directives=[CONNECTION_SIZE])
     async def products(
         self,
         info: Info[Context, None],
@@ -249,7 +257,8 @@ class Query:
             total_count=page.total,
         )
 
-    @strawberry.field
+    # A full-text search with facets costs more than a page of a listing.
+    @strawberry.field(directives=[CONNECTION_SIZE, Cost(weight=10)])
     async def search_products(
         self,
         info: Info[Context, None],
@@ -284,7 +293,7 @@ class Query:
             ],
         )
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed_size(50)])
     async def categories(self, info: Info[Context, None]) -> list[Category]:
         return [
             Category.of(c) for c in await categories.all_categories(info.context.services.database)

@@ -28,9 +28,16 @@ from subgraphs.commerce.services import CommerceServices, status_channel
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.context import RequestContext
-from subgraphs.platform.errors import DomainError, InvalidInput, UserError, query_error, user_errors
+from subgraphs.platform.errors import (
+    DomainError,
+    InvalidInput,
+    UserError,
+    query_error,
+    user_error_list,
+    user_errors,
+)
 from subgraphs.platform.money import Money
-from subgraphs.platform.pagination import PageInfo, page_info
+from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
 from subgraphs.platform.schema import federation_schema
 
 
@@ -88,7 +95,7 @@ class CartLine:
 
 @strawberry.type
 class Cart:
-    lines: list[CartLine]
+    lines: list[CartLine] = strawberry.field(directives=[assumed_size(20)])
     subtotal: Money
     item_count: int
 
@@ -112,7 +119,7 @@ class Cart:
 @strawberry.type
 class CartPayload:
     cart: Cart | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
 
 @strawberry.type
@@ -151,13 +158,13 @@ class OrderLine:
 class Order:
     id: strawberry.ID
     status: OrderStatus
-    lines: list[OrderLine]
+    lines: list[OrderLine] = strawberry.field(directives=[assumed_size(20)])
     total: Money
     user: User
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed_size(5)])
     async def payments(self, info: Info[Context, None]) -> list[Payment]:
         found = await info.context.loaders.payments.load((str(self.id), self.updated_at))
         return [Payment.of(payment) for payment in found]
@@ -236,7 +243,10 @@ async def _orders_of(
 class User:
     id: strawberry.ID
 
-    @strawberry.field(description="The user's orders, newest first. Self or staff.")
+    @strawberry.field(
+        description="The user's orders, newest first. Self or staff.",
+        directives=[CONNECTION_SIZE],
+    )
     async def orders(
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> OrderConnection:
@@ -282,13 +292,13 @@ class CheckoutInput:
 @strawberry.type
 class CheckoutPayload:
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
 
 @strawberry.type
 class OrderPayload:
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
 
 @strawberry.type
@@ -303,7 +313,9 @@ class Query:
         info.context.require_principal()
         return _visible(info, await info.context.loaders.orders.load(str(id)))
 
-    @strawberry.field(description="The signed-in customer's orders, newest first.")
+    @strawberry.field(
+        description="The signed-in customer's orders, newest first.", directives=[CONNECTION_SIZE]
+    )
     async def my_orders(
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> OrderConnection:

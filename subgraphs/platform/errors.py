@@ -15,8 +15,13 @@ from collections.abc import Iterator, Sequence
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema_directives import ListSize
 
 log = logging.getLogger("shopgraph.errors")
+# A few errors at most, as the router's cost estimate assumes (@listSize).
+USER_ERRORS_SIZE = ListSize(
+    assumed_size=5, slicing_arguments=None, sized_fields=None, require_one_slicing_argument=None
+)
 
 
 # Every subgraph returns UserError: a value type, shareable across subgraphs.
@@ -25,9 +30,15 @@ log = logging.getLogger("shopgraph.errors")
     description="Errors a client can act on come back as data, never as a server error.",
 )
 class UserError:
-    field: list[str] | None
+    field: list[str] | None = strawberry.field(directives=[USER_ERRORS_SIZE])
     message: str
     code: str
+
+
+def user_error_list() -> list[UserError]:
+    """The `errors` field of a mutation payload: empty unless something went wrong."""
+    field: list[UserError] = strawberry.field(default_factory=list, directives=[USER_ERRORS_SIZE])
+    return field
 
 
 class DomainError(Exception):

@@ -1,4 +1,8 @@
-"""Relay-style pages shared by every subgraph: PageInfo and opaque cursors."""
+"""Relay-style pages shared by every subgraph: PageInfo, opaque cursors, list sizes.
+
+List sizes are the `@listSize` the router's cost estimate reads: a connection
+holds `first` edges, any other list field states the size it is assumed to have.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,27 @@ import binascii
 
 import orjson
 import strawberry
+from strawberry.federation.schema_directives import ListSize
 
 from subgraphs.platform.errors import DomainError
+
+# `first` has a default, so a client need not pass it.
+CONNECTION_SIZE = ListSize(
+    assumed_size=None,
+    slicing_arguments=["first"],
+    sized_fields=["edges"],
+    require_one_slicing_argument=False,
+)
+
+
+def assumed_size(size: int) -> ListSize:
+    """`@listSize(assumedSize:)` for a list field that is not paged."""
+    return ListSize(
+        assumed_size=size,
+        slicing_arguments=None,
+        sized_fields=None,
+        require_one_slicing_argument=None,
+    )
 
 
 @strawberry.federation.type(shareable=True)

@@ -12,7 +12,14 @@ from strawberry.types import Info
 
 from subgraphs.platform.auth.principal import Role
 from subgraphs.platform.context import RequestContext
-from subgraphs.platform.errors import DomainError, InvalidInput, UserError, forbidden, user_errors
+from subgraphs.platform.errors import (
+    DomainError,
+    InvalidInput,
+    UserError,
+    forbidden,
+    user_error_list,
+    user_errors,
+)
 from subgraphs.platform.schema import federation_schema
 from subgraphs.users import accounts, refresh_tokens
 from subgraphs.users.accounts import Account, SignedIn
@@ -85,7 +92,7 @@ class AuthPayload:
     user: User | None = None
     access_token: str | None = None
     refresh_token: str | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = user_error_list()
 
     @classmethod
     def signed_in(cls, info: Info[Context, None], result: SignedIn) -> AuthPayload:

@@ -5,7 +5,8 @@ concurrent `{ __typename }` answers within 100 ms meanwhile (the event loop
 is never held), and the process's traced memory stays flat across 1,000
 repeats. These bounds are the issue's acceptance figures; they are loose
 enough for a shared machine and far below what each shape cost before
-(minutes for the doubling fragments).
+(minutes for the doubling fragments, 25 s for the nested orders). The shapes
+run against shopgraph's own supergraph, whose list fields carry @listSize.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,25 +27,55 @@ from router.config import RouterConfig
 from router.http import create_router_app
 from tests.graphql import serve
 from tests.router.execution.fakes import answer, subgraphs
-from tests.router.execution.shop import SDL
 
-TOP = [{"upc": "1", "name": "Table"}, {"upc": "2", "name": "Chair"}]
+SUPERGRAPH = (Path(__file__).parents[3] / "schema" / "supergraph.graphql").read_text()
+CATEGORIES = [{"id": "1", "name": "Lamps"}, {"id": "2", "name": "Desks"}]
 
 
 def _doubling(names: tuple[str, ...]) -> str:
-    fragments = [f"fragment {n}0 on Product {{ upc name }}" for n in names] + [
-        f"fragment {n}{i} on Product {{ "
+    fragments = [f"fragment {n}0 on Category {{ id name }}" for n in names] + [
+        f"fragment {n}{i} on Category {{ "
         + " ".join(f"...{m}{i - 1}" for m in (names * 2)[:2])
         + " }"
         for i in range(1, 30)
         for n in names
     ]
-    return f"{{ topProducts {{ ...{names[0]}29 }} }} " + " ".join(fragments)
+    return f"{{ categories {{ ...{names[0]}29 }} }} " + " ".join(fragments)
+
+
+def _orders_seven_deep() -> str:
+    nested = "id"
+    for _ in range(7):
+        nested = f"orders(first: 100) {{ edges {{ node {{ id user {{ {nested} }} }} }} }}"
+    return f'{{ user(id: "1") {{ {nested} }} }}'
+
+
+def _cost_refusal(estimated: int) -> dict[str, Any]:
+    return {
+        "errors": [
+            {
+                "message": f"The operation's estimated cost is {estimated}; the limit "
+                "(max cost) is 10000.",
+                "extensions": {
+                    "code": "COST_LIMIT_EXCEEDED",
+                    "cost": {"estimated": estimated, "max": 10_000},
+                },
+            }
+        ]
+    }
+
+
+SEARCHES = " ".join(
+    f'a{i}: searchProducts(query: "lamp", first: 100) {{ edges {{ node {{ id name }} }} }}'
+    for i in range(199)
+)
 
 
 # (shape, query, expected status, expected body)
 SHAPES = [
-    pytest.param(_doubling(("F",)), 200, {"data": {"topProducts": TOP}}, id="doubling_fragments"),
+    pytest.param(
+        _doubling(("F",)), 200, {"data": {"categories": CATEGORIES}}, id="doubling_fragments"
+    ),
     pytest.param(
         _doubling(("A", "B")),
         400,
@@ -72,16 +104,19 @@ SHAPES = [
         },
         id="fourteen_thousand_typenames",
     ),
+    # 100 orders, each with its user's 100 orders, seven levels down.
+    pytest.param(_orders_seven_deep(), 400, _cost_refusal(304040404040402), id="orders_seven_deep"),
+    pytest.param(f"{{ {SEARCHES} }}", 400, _cost_refusal(41790), id="searches_199_aliases"),
 ]
 
 
 @asynccontextmanager
 async def router() -> AsyncIterator[tuple[httpx.AsyncClient, list[Any]]]:
     """A client of the router, and what the fake subgraph received (to empty it)."""
-    async with subgraphs(products=answer({"topProducts": TOP})) as fakes:
-        config = RouterConfig(subgraph_urls={"products": fakes["products"].url})
-        async with serve(create_router_app(SDL, config)) as client:
-            yield client, fakes["products"].received
+    async with subgraphs(catalog=answer({"categories": CATEGORIES})) as fakes:
+        config = RouterConfig(subgraph_urls={"catalog": fakes["catalog"].url})
+        async with serve(create_router_app(SUPERGRAPH, config)) as client:
+            yield client, fakes["catalog"].received
 
 
 async def _send(client: httpx.AsyncClient, query: str) -> tuple[httpx.Response, float]:

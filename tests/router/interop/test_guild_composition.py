@@ -112,6 +112,8 @@ def test_same_outcome_as_guild(case: Case, guild: dict[str, dict[str, Any]]) -> 
         their_supergraph.api_schema
     )
     assert ownership(our_supergraph) == ownership(their_supergraph)
+    # @cost / @listSize: the router reads the same figures from either supergraph.
+    assert our_supergraph.costs == their_supergraph.costs
 
 
 def test_every_difference_on_purpose_is_pinned() -> None:

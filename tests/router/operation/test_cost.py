@@ -1,0 +1,165 @@
+"""Static cost estimates (demand control), checked against figures worked out by hand.
+
+The small supergraph below is written as another composer writes one: the cost
+spec linked with `@cost` renamed to `@price`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from router.config import RouterConfig
+from router.operation import CostEstimator, CostLimit, DocumentCache, DocumentLimits, RequestError
+from router.supergraph import Supergraph, load_supergraph
+
+SDL = """
+schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)
+  @link(url: "https://specs.apollo.dev/cost/v0.1", import: [{name: "@cost", as: "@price"}, "@listSize"])
+{ query: Query mutation: Mutation }
+
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false,
+  resolvable: Boolean! = true, isInterfaceObject: Boolean! = false)
+  repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet,
+  type: String, external: Boolean, override: String, usedOverridden: Boolean)
+  repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+directive @price(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION
+  | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!],
+  requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+scalar join__FieldSet
+scalar link__Import
+enum link__Purpose { SECURITY EXECUTION }
+enum join__Graph { SHOP @join__graph(name: "shop", url: "http://shop.invalid") }
+
+type Query @join__type(graph: SHOP) {
+  books(first: Int = 20, last: Int): BookConnection
+    @listSize(slicingArguments: ["first", "last"], sizedFields: ["edges"])
+  shelves: [Shelf!]! @listSize(assumedSize: 4)
+  tags: [String!]!
+  search(text: String! @price(weight: 7)): [Book!]! @price(weight: 30)
+}
+type Mutation @join__type(graph: SHOP) { borrow(id: ID!): Book }
+type BookConnection @join__type(graph: SHOP) { edges: [Book!]! total: Int! }
+type Book @join__type(graph: SHOP) @price(weight: 3) {
+  id: ID!
+  title: String!
+  genre: Genre!
+  related(first: Int!): [Book!]! @listSize(slicingArguments: ["first"])
+}
+type Shelf @join__type(graph: SHOP) { name: String! books: [Book!]! }
+enum Genre @join__type(graph: SHOP) @price(weight: 2) { NOVEL POEM }
+"""
+
+
+def _estimate(supergraph: Supergraph, query: str, variables: dict[str, Any] | None = None) -> int:
+    # No node limit here: the estimate itself must cope with any document.
+    documents = DocumentCache(supergraph.api_schema, DocumentLimits(15_000, 50, 200, 2**62), 10)
+    prepared = documents.prepare(query).select(None)
+    return CostEstimator(supergraph.api_schema, supergraph.costs, 10).estimate(
+        prepared, variables or {}
+    )
+
+
+SMALL = load_supergraph(SDL)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "cost"),
+    [
+        # Scalars cost nothing, the root type is not counted.
+        ("{ tags }", None, 0),
+        # 20 edges (the default of `first`) of Book (3 each), the connection 1.
+        ("{ books { edges { id } total } }", None, 1 + 20 * 3),
+        ("{ books(first: 5) { edges { id } } }", None, 1 + 5 * 3),
+        # The largest slicing argument given wins; a variable counts as given.
+        ("query($n: Int) { books(first: 5, last: $n) { edges { id } } }", {"n": 8}, 1 + 8 * 3),
+        # An enum with a weight costs it; nested lists multiply.
+        (
+            "{ books(first: 2) { edges { genre related(first: 3) { id } } } }",
+            None,
+            1 + 2 * (3 + 2 + 3 * 3),
+        ),
+        # assumedSize; a list without @listSize takes the default size (10).
+        ("{ shelves { name books { id } } }", None, 4 * (1 + 10 * 3)),
+        # A field's own weight replaces its type's; arguments given add theirs.
+        ('{ search(text: "x") { id } }', None, 10 * 30 + 7),
+        # A fragment spread twice counts once; a skipped field costs nothing.
+        (
+            "{ books(first: 1) { edges { ...B ...B title @skip(if: true) } } } "
+            "fragment B on Book { related(first: 2) { id } }",
+            None,
+            1 + 1 * (3 + 2 * 3),
+        ),
+        ("query($s: Boolean!) { shelves @include(if: $s) { name } }", {"s": False}, 0),
+        # Each root mutation field adds 10.
+        ('mutation { borrow(id: "1") { id } }', None, 10 + 3),
+    ],
+)
+def test_the_estimate_follows_the_cost_spec(
+    query: str, variables: dict[str, Any] | None, cost: int
+) -> None:
+    assert _estimate(SMALL, query, variables) == cost
+
+
+def test_doubling_fragments_are_estimated_without_expanding_them() -> None:
+    fragments = ["fragment F0 on Book { related(first: 2) { id } }"] + [
+        f"fragment F{i} on Book {{ ...F{i - 1} ...G{i - 1} }} "
+        f"fragment G{i - 1} on Book {{ ...F{i - 1} }}"
+        for i in range(1, 40)
+    ]
+    query = "{ books(first: 1) { edges { ...F39 } } } " + " ".join(fragments)
+
+    assert _estimate(SMALL, query) == 1 + 3 + 2**39 * 2 * 3
+
+
+def test_over_the_limit_the_operation_is_refused_with_its_estimate() -> None:
+    documents = DocumentCache(SMALL.api_schema, DocumentLimits(15_000, 50, 200, 4_000), 10)
+    limit = CostLimit(CostEstimator(SMALL.api_schema, SMALL.costs, 10), 100, 10)
+    cheap = documents.prepare("{ books(first: 5) { edges { id } } }").select(None)
+    dear = documents.prepare("{ books(first: 50) { edges { id } } }").select(None)
+
+    assert limit.check(cheap, {}) == 16
+    with pytest.raises(RequestError) as raised:
+        limit.check(dear, {})
+    assert raised.value.errors == [
+        {
+            "message": "The operation's estimated cost is 151; the limit (max cost) is 100.",
+            "extensions": {"code": "COST_LIMIT_EXCEEDED", "cost": {"estimated": 151, "max": 100}},
+        }
+    ]
+
+
+SHOP = load_supergraph((Path(__file__).parents[3] / "schema" / "supergraph.graphql").read_text())
+# What the storefront and the README's demo ask, at their largest pages.
+DEMO_QUERIES = [
+    """query Search($q: String!, $first: Int, $after: String) {
+      searchProducts(query: $q, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        facets { name values { value label count } }
+        edges { cursor node { id name price { amount currency } category { id name } } }
+      }
+    }""",
+    """{ products(first: 100, sort: PRICE_ASC) {
+        edges { node { id name price { amount currency } category { name } } } totalCount }
+      categories { id name slug } }""",
+    """{ myOrders(first: 100) { edges { node { id status total { amount currency }
+        lines { productName quantity unitPrice { amount } product { id name } }
+        payments { status cardLast4 } } } } }""",
+    """{ me { id username email
+        orders(first: 20) { edges { node { id total { amount } lines { quantity
+          product { name price { amount } } } } } }
+        cart { itemCount subtotal { amount } lines { quantity product { name } } } } }""",
+]
+
+
+@pytest.mark.parametrize("query", DEMO_QUERIES)
+def test_every_demo_query_is_under_the_default_limit(query: str) -> None:
+    assert _estimate(SHOP, query, {"q": "lamp", "first": 100}) <= RouterConfig().max_cost
