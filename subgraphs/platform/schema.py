@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
 
 from subgraphs.platform.errors import MaskInternalErrors
+from subgraphs.platform.limits import LimitOperations, OperationLimits
 
 # The newest version other federation tools here accept too (The Guild's
 # composition stops at 2.9); it has every directive shopgraph uses.
@@ -20,13 +21,15 @@ def federation_schema(
     mutation: type | None = None,
     subscription: type | None = None,
     types: Iterable[type] = (),
+    limits: OperationLimits = OperationLimits(),
 ) -> Schema:
     # Documents repeat (routers send the same few); parsing and validation are
-    # cached per document so each is done once.
+    # cached per document so each is done once; a document past the limits is
+    # neither validated nor run.
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
         lambda: ParserCache(maxsize=1000),
-        lambda: ValidationCache(maxsize=1000),
+        lambda: LimitOperations(limits=limits, cache_size=1000),
     ]
     return Schema(
         query=query,

@@ -1,0 +1,65 @@
+"""Catalog refuses hostile documents sent to it directly, before validating or running them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.router.operation.test_documents import doubling
+from tests.statements import recorded_statements
+from tests.subgraphs.catalog.conftest import CatalogSubgraph
+
+SEARCHES = " ".join(
+    f'a{i}: searchProducts(query: "lamp", first: 100) {{ totalCount }}' for i in range(1000)
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "code"),
+    [
+        (
+            f"{{ {SEARCHES} }}",
+            "The operation has 1000 aliases; the limit is 256.",
+            "MAX_ALIASES_EXCEEDED",
+        ),
+        (
+            "{ __schema { types { fields { " + "type { ofType { " * 33 + "name" + " }" * 70,
+            "The operation has 70 fields deep; the limit is 64.",
+            "MAX_DEPTH_EXCEEDED",
+        ),
+        (
+            doubling(29, ("A", "B")),
+            "The operation has 1073741825 fields; the limit is 5000.",
+            "MAX_QUERY_NODES_EXCEEDED",
+        ),
+    ],
+)
+async def test_a_document_past_a_limit_is_refused_without_touching_the_database(
+    catalog: CatalogSubgraph, query: str, message: str, code: str
+) -> None:
+    with recorded_statements(catalog.services.database.engine) as statements:
+        started = time.perf_counter()
+        response = await catalog.client.post("/graphql", json={"query": query})
+        seconds = time.perf_counter() - started
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": code}}],
+    }
+    assert statements == []
+    assert seconds < 1.0  # the issue's bound: 1000 aliases once took 17.7 s here
+
+
+async def test_a_document_past_the_token_limit_is_refused_while_parsing(
+    catalog: CatalogSubgraph,
+) -> None:
+    response = await catalog.client.post(
+        "/graphql", json={"query": "{ " + "__typename " * 20_001 + "}"}
+    )
+
+    assert response.status_code == 400
+    assert [e["message"] for e in response.json()["errors"]] == [
+        "Syntax Error: Document contains more than 20000 tokens. Parsing aborted."
+    ]
