@@ -152,11 +152,12 @@ class Gateway:
 
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str]) -> GraphQLResponse:
         try:
+            self.authorization.authenticate(headers)
             prepared = self.prepare(request)
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
             self.cost_limit.check(prepared, variables)
         except RequestError as error:
-            extra = {"allow": "POST"} if error.failure is RequestFailure.METHOD else {}
+            extra = _FAILURE_HEADERS.get(error.failure, {})
             return GraphQLResponse(
                 {"errors": error.errors}, error.failure.status, error.failure, extra
             )
@@ -199,6 +200,12 @@ class Gateway:
         errors = denied + state.errors + shaper.errors
         body: dict[str, Any] = {"errors": errors, "data": shaped} if errors else {"data": shaped}
         return GraphQLResponse(body)
+
+
+_FAILURE_HEADERS: dict[RequestFailure, dict[str, str]] = {
+    RequestFailure.METHOD: {"allow": "POST"},
+    RequestFailure.UNAUTHENTICATED: {"www-authenticate": 'Bearer error="invalid_token"'},
+}
 
 
 def _internal_error(message: str, code: str) -> GraphQLResponse:

@@ -26,6 +26,9 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 class SubgraphResponse:
     data: dict[str, Any] | None
     errors: list[Any]
+    # The subgraph refused the request (HTTP 4xx with GraphQL errors, no data):
+    # its errors explain the whole fetch.
+    rejected: bool = False
 
 
 class SubgraphFailure(Exception):
@@ -83,10 +86,16 @@ class SubgraphClient:
 
     def _read(self, status: int, content_type: str, payload: bytes) -> SubgraphResponse:
         # A graphql-response+json body is a GraphQL response whatever the status
-        # (GraphQL over HTTP); other media types count only with a 2xx status.
+        # (GraphQL over HTTP); other media types count only with a 2xx status,
+        # except a 4xx whose body is GraphQL errors (a subgraph refusing the
+        # request, e.g. a variable it cannot coerce): the client gets those.
         if not (200 <= status < 300 or content_type == GRAPHQL_RESPONSE):
-            log.warning("subgraph %s answered HTTP %d: %.200r", self.name, status, payload)
-            raise SubgraphFailure(f"it answered HTTP {status}")
+            refused = _request_errors(payload) if 400 <= status < 500 else None
+            if refused is None:
+                log.warning("subgraph %s answered HTTP %d: %.200r", self.name, status, payload)
+                raise SubgraphFailure(f"it answered HTTP {status}")
+            log.info("subgraph %s refused a request (HTTP %d): %.200r", self.name, status, payload)
+            return SubgraphResponse(None, refused, rejected=True)
         try:
             decoded = orjson.loads(payload)
         except orjson.JSONDecodeError as error:
@@ -98,4 +107,18 @@ class SubgraphClient:
             raise SubgraphFailure("it answered with a body that is not a GraphQL response")
         if data is None and not errors:
             raise SubgraphFailure("it answered with neither data nor errors")
-        return SubgraphResponse(data, errors or [])
+        return SubgraphResponse(data, errors or [], rejected=data is None and status >= 400)
+
+
+def _request_errors(payload: bytes) -> list[Any] | None:
+    """The errors of a body that is only GraphQL errors, each with a message; else None."""
+    try:
+        decoded = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    errors = decoded.get("errors") if isinstance(decoded, dict) else None
+    if not isinstance(errors, list) or not errors or decoded.get("data") is not None:
+        return None
+    if not all(isinstance(e, dict) and isinstance(e.get("message"), str) for e in errors):
+        return None
+    return errors

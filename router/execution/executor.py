@@ -93,6 +93,17 @@ class PlanExecutor:
             if not keys:  # an operation we cannot read still fails visibly
                 state.errors.append(failure_error(fetch.service, failure.reason, None))
             return
+        if response.rejected:
+            # Refused as a whole: each error stands at every field the fetch fills.
+            keys = fetch_scope(fetch.operation, entity=False)
+            for error in response.errors:
+                for key in keys:
+                    state.errors.append(client_error(error, fetch.service, [key]))
+                if not keys:
+                    state.errors.append(client_error(error, fetch.service, None))
+            for key in keys:
+                state.coverage.add((key,))
+            return
         if response.data is not None:
             merge_into(state.data, response.data)
         unplaced = False
@@ -151,6 +162,14 @@ class PlanExecutor:
         answered: bool,
         state: ExecutionState,
     ) -> None:
+        if response.rejected:
+            # Refused as a whole: the errors stand where the entities would have gone.
+            paths = [at for targets in batch.targets for _, at in targets]
+            placed = list(common_prefix(paths)) or None
+            for error in response.errors:
+                state.errors.append(client_error(error, fetch.service, placed))
+            self._cover(fetch, paths, state)
+            return
         unplaced = not answered
         for error in response.errors:
             path = error_path(error)

@@ -23,6 +23,7 @@ class RequestFailure(Enum):
     OPERATION = ("OPERATION_RESOLUTION_FAILURE", 400, 200)  # GetOperation() failed
     VARIABLES = ("BAD_USER_INPUT", 400, 200)  # CoerceVariableValues() failed
     METHOD = ("METHOD_NOT_ALLOWED", 405, 405)  # a mutation over GET
+    UNAUTHENTICATED = ("UNAUTHENTICATED", 401, 401)  # a bearer token that does not verify
 
     def __init__(self, code: str, status: int, legacy_status: int) -> None:
         self.code = code

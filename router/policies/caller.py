@@ -1,9 +1,12 @@
 """Who is calling: the `authorization: Bearer <JWT>` header verified into a `Caller`.
 
 Tokens are verified with EdDSA (Ed25519) or RS256 against a PEM public key from
-configuration, or against a JWKS document fetched once at start. A missing or
-invalid token makes an anonymous caller, not a 401: subgraphs verify tokens
-again themselves, and anonymous callers simply lose every protected field.
+configuration, or against a JWKS document fetched once at start. A missing
+token makes an anonymous caller, who simply loses every protected field. A
+token that is sent but expired, forged or malformed is refused with 401 before
+anything else happens (`rejection`): the client can act on that (sign in
+again), where a null field would hide it. A router with no keys cannot tell,
+and leaves it to the subgraphs, which verify tokens again themselves.
 
 Scopes are the space-separated `scope` claim plus the `role` claim lower-cased
 (the users subgraph issues `role: CUSTOMER|STAFF`, so scope `staff` works).
@@ -89,12 +92,24 @@ class TokenVerifier:
             if jwk.algorithm_name in ALGORITHMS and isinstance(jwk.key, VerifyingKey):
                 self._keys[jwk.key_id] = (jwk.key, jwk.algorithm_name)
 
+    def rejection(self, headers: Mapping[str, str]) -> str | None:
+        """Why the bearer token sent is refused; None when none is sent or it verifies."""
+        token = _bearer(headers)
+        if token is None or not self._keys:
+            return None
+        try:
+            self._decode(token)
+        except jwt.ExpiredSignatureError:
+            return "The bearer token has expired; sign in again."
+        except jwt.PyJWTError:
+            return "The bearer token is invalid."
+        return None
+
     def caller(self, headers: Mapping[str, str]) -> Caller:
-        header = headers.get("authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = _bearer(headers)
+        if token is None:
             return ANONYMOUS
-        claims = self._verify(token.strip())
+        claims = self._verify(token)
         if claims is None:
             return ANONYMOUS
         scopes = _words(claims.get("scope")) | {role.lower() for role in _words(claims.get("role"))}
@@ -102,24 +117,34 @@ class TokenVerifier:
 
     def _verify(self, token: str) -> dict[str, Any] | None:
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            found = self._keys.get(kid) or (
-                next(iter(self._keys.values())) if len(self._keys) == 1 else None
-            )
-            if found is None:
-                return None
-            key, algorithm = found
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=[algorithm],
-                issuer=self.issuer,
-                audience=self.audience,
-                options={"verify_aud": self.audience is not None, "require": ["exp"]},
-            )
+            return self._decode(token)
         except jwt.PyJWTError:
             return None
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        kid = jwt.get_unverified_header(token).get("kid")
+        found = self._keys.get(kid) or (
+            next(iter(self._keys.values())) if len(self._keys) == 1 else None
+        )
+        if found is None:
+            raise jwt.InvalidKeyError("no key for this token")
+        key, algorithm = found
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            issuer=self.issuer,
+            audience=self.audience,
+            options={"verify_aud": self.audience is not None, "require": ["exp"]},
+        )
         return claims
+
+
+def _bearer(headers: Mapping[str, str]) -> str | None:
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 def _algorithm(key: VerifyingKey) -> str:

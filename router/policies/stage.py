@@ -21,7 +21,7 @@ from graphql import parse, print_ast
 
 from router.config import RouterConfig
 from router.execution.coverage import ErrorCoverage
-from router.operation import LruCache, PreparedOperation
+from router.operation import LruCache, PreparedOperation, RequestError, RequestFailure
 from router.policies.caller import TokenVerifier
 from router.policies.coverage import DeniedCoverage
 from router.policies.filtering import ErrorPath, filter_operation, touched
@@ -71,6 +71,12 @@ class Authorization:
 
     async def start(self) -> None:
         await self.verifier.start()
+
+    def authenticate(self, headers: Mapping[str, str]) -> None:
+        """RequestError UNAUTHENTICATED (401) when the bearer token sent does not verify."""
+        reason = self.verifier.rejection(headers)
+        if reason is not None:
+            raise RequestError.single(RequestFailure.UNAUTHENTICATED, reason)
 
     def authorize(
         self, prepared: PreparedOperation, headers: Mapping[str, str]

@@ -260,10 +260,70 @@ async def test_graphql_response_bodies_count_whatever_the_http_status() -> None:
 
     assert response.body == {
         "errors": [
-            {"message": "Variable $upc is required", "extensions": {"serviceName": "products"}}
+            {
+                "message": "Variable $upc is required",
+                "path": ["product"],
+                "extensions": {"serviceName": "products"},
+            }
         ],
         "data": {"product": None},
     }
+
+
+async def test_a_4xx_with_graphql_errors_is_relayed_at_the_clients_path() -> None:
+    # Strawberry answers a variable it cannot coerce with 400 and application/json.
+    refusal = b'{"data":null,"errors":[{"message":"Value cannot represent a Decimal: \\"abc\\"."}]}'
+    response = await run(PLAN, QUERY, products=answer_status(400, refusal))
+
+    assert response.status_code == 200
+    assert response.body == {
+        "errors": [
+            {
+                "message": 'Value cannot represent a Decimal: "abc".',
+                "path": ["topProducts"],
+                "extensions": {"serviceName": "products"},
+            }
+        ],
+        "data": None,  # topProducts is non-null
+    }
+
+
+async def test_an_entity_fetch_refused_with_4xx_relays_its_errors_where_the_entities_go() -> None:
+    refusal = b'{"errors":[{"message":"Unknown type \\"Product\\".","extensions":{"code":"X"}}]}'
+    response = await run(
+        PLAN, QUERY, products=PRODUCTS, reviews=answer_status(400, refusal), users=answer({})
+    )
+
+    assert response.body == {
+        "errors": [
+            {
+                "message": 'Unknown type "Product".',
+                "path": ["topProducts"],
+                "extensions": {"code": "X", "serviceName": "reviews"},
+            }
+        ],
+        "data": {
+            "topProducts": [{"name": "Table", "reviews": None}, {"name": "Couch", "reviews": None}]
+        },
+    }
+
+
+async def test_a_4xx_without_graphql_errors_is_still_a_failure_naming_the_status() -> None:
+    response = await run(
+        PLAN,
+        QUERY,
+        products=PRODUCTS,
+        reviews=answer_status(404, b"no such path"),
+        users=answer({}),
+    )
+
+    assert response.body["errors"] == [
+        {
+            "message": "Fetch from subgraph 'reviews' failed: it answered HTTP 404.",
+            "path": ["topProducts"],
+            "extensions": {"code": "SUBGRAPH_ERROR", "serviceName": "reviews"},
+        }
+    ]
 
 
 def answer_status(status: int, body: bytes) -> Handler:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import jwt
 import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from router.config import RouterConfig
 from router.gateway import Planner
@@ -360,3 +364,29 @@ async def test_the_real_planner_serves_an_entity_jump_end_to_end() -> None:
         "data": {"topProducts": [{"name": "Table", "reviews": [{"body": "on 1"}]}]}
     }
     assert fakes["reviews"].received[0].representations == [{"__typename": "Product", "upc": "1"}]
+
+
+async def test_a_bad_bearer_token_is_401_unauthenticated_in_both_media_types() -> None:
+    key = Ed25519PrivateKey.generate()
+    pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    expired = jwt.encode({"sub": "u1", "exp": int(time.time()) - 60}, key, algorithm="EdDSA")
+    async with router(jwt_public_key=pem) as client:
+        modern = await post(
+            client, {"query": "{ me { name } }"}, MODERN, authorization=f"Bearer {expired}"
+        )
+        legacy = await post(
+            client, {"query": "{ me { name } }"}, LEGACY, authorization="Bearer forged"
+        )
+        anonymous = await post(client, {"query": "{ me { name } }"}, MODERN)
+
+    assert (modern.status_code, legacy.status_code, anonymous.status_code) == (401, 401, 200)
+    assert modern.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert modern.json() == {
+        "errors": [
+            {
+                "message": "The bearer token has expired; sign in again.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    assert legacy.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}

@@ -147,7 +147,32 @@ async def test_an_anonymous_caller_gets_null_and_an_error_per_protected_field() 
         assert r.fetched("inventory") == []
 
 
-async def test_a_tampered_token_counts_as_no_token() -> None:
+INVALID = {
+    "errors": [
+        {"message": "The bearer token is invalid.", "extensions": {"code": "UNAUTHENTICATED"}}
+    ]
+}
+EXPIRED = {
+    "errors": [
+        {
+            "message": "The bearer token has expired; sign in again.",
+            "extensions": {"code": "UNAUTHENTICATED"},
+        }
+    ]
+}
+
+
+async def refused(r: Router, query: str, value: str) -> dict[str, Any]:
+    """The body of a request the router refuses itself with 401, before any fetch."""
+    r.served.clear()
+    response = await r.gateway.execute(GraphQLRequest(query=query), bearer(value))
+    assert response.status_code == 401
+    assert response.headers == {"www-authenticate": 'Bearer error="invalid_token"'}
+    assert r.fetched("products") == r.fetched("inventory") == []
+    return response.body
+
+
+async def test_a_tampered_token_is_refused_by_the_router_with_401() -> None:
     header, payload, signature = token({"role": "CUSTOMER"}).split(".")
     forged = token({"role": "STAFF", "policies": ["finance"]}, Ed25519PrivateKey.generate())
     tampered = [
@@ -157,11 +182,10 @@ async def test_a_tampered_token_counts_as_no_token() -> None:
         "not-a-jwt",
     ]
     async with router() as r:
-        anonymous = await r.run(QUERY)
         for value in tampered:
-            assert await r.run(QUERY, bearer(value)) == anonymous
-            assert r.fetched("inventory") == []
-        assert len(r.gateway.plans.keys()) == 1  # all of them are the same, anonymous caller
+            # Even for an operation that selects nothing protected.
+            assert await refused(r, "{ products { id } }", value) == INVALID
+            assert await refused(r, QUERY, value) == INVALID
 
 
 async def test_a_token_without_the_scope_loses_only_what_the_scope_guards() -> None:
@@ -248,7 +272,10 @@ async def test_a_selection_left_empty_keeps_its_parent() -> None:
 
 
 class RefusingVerifier:
-    """Fails the test if a token is looked at."""
+    """Fails the test if the caller's requirements are looked at (a sent token is still checked)."""
+
+    def rejection(self, _headers: Mapping[str, str]) -> None:
+        return None
 
     def caller(self, headers: Mapping[str, str]) -> Caller:
         raise AssertionError(f"the token was verified for an unprotected operation: {headers}")
@@ -298,8 +325,7 @@ async def test_rs256_tokens_verify_against_a_jwks_with_issuer_and_audience() -> 
         assert await r.run(query, bearer(good)) == {
             "data": {"products": [{"stock": 5}, {"stock": 0}]}
         }
-        denied = await r.run(query, bearer(wrong_audience))
-        assert denied["errors"] == [unauthorized("products", "@", "stock")]
+        assert await refused(r, query, wrong_audience) == INVALID
 
 
 @pytest.mark.parametrize(
@@ -328,11 +354,10 @@ async def test_renamed_directives_are_recognised(link: str, applied: str) -> Non
         assert response.body == {"errors": [unauthorized("me")], "data": {"me": None}}
 
 
-async def test_tokens_without_expiry_or_expired_count_as_no_token() -> None:
+async def test_tokens_without_expiry_or_expired_are_refused_by_the_router_with_401() -> None:
     staff = {"sub": "u1", "role": "STAFF", "policies": ["finance"]}
     never_expires = jwt.encode(staff, KEY, algorithm="EdDSA")
     expired = jwt.encode({**staff, "exp": int(time.time()) - 60}, KEY, algorithm="EdDSA")
     async with router() as r:
-        anonymous = await r.run(QUERY)
-        assert await r.run(QUERY, bearer(never_expires)) == anonymous
-        assert await r.run(QUERY, bearer(expired)) == anonymous
+        assert await refused(r, QUERY, never_expires) == INVALID
+        assert await refused(r, QUERY, expired) == EXPIRED
