@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DirectiveNode,
     FieldNode,
     FragmentSpreadNode,
@@ -22,11 +21,11 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
-    VariableNode,
     is_abstract_type,
 )
 
 from router.operation.prepared import PreparedOperation
+from router.operation.variables import included
 
 CollectedFields = dict[str, list[FieldNode]]
 # Normally an object type; an interface when the data cannot say which object
@@ -96,17 +95,4 @@ class FieldCollector:
         return is_abstract_type(abstract) and self.schema.is_sub_type(abstract, runtime_type)
 
     def _included(self, directives: tuple[DirectiveNode, ...]) -> bool:
-        for directive in directives:
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            value = directive.arguments[0].value if directive.arguments else None
-            if isinstance(value, BooleanValueNode):
-                flag = value.value
-            elif isinstance(value, VariableNode):
-                flag = bool(self.variables.get(value.name.value))
-            else:
-                continue
-            if flag == (name == "skip"):
-                return False
-        return True
+        return included(directives, self.variables)

@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLArgument,
@@ -38,7 +36,6 @@ from graphql import (
     SelectionSetNode,
     Undefined,
     ValueNode,
-    VariableNode,
     get_named_type,
     is_composite_type,
     print_ast,
@@ -48,6 +45,7 @@ from graphql import (
 from router.operation.errors import RequestError, RequestFailure
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedOperation
+from router.operation.variables import included
 from router.supergraph.costs import CostDirectives, ListSize
 
 MUTATION_WEIGHT = 10
@@ -94,7 +92,7 @@ class _Walk:
         cost = 0
         spread: set[str] = set()
         for selection in selection_set.selections:
-            if not self.included(selection.directives):
+            if not included(selection.directives, self.variables):
                 continue
             if isinstance(selection, FieldNode):
                 cost += self.field(parent, selection, sized)
@@ -176,22 +174,6 @@ class _Walk:
         if list_size.assumed_size is not None:
             return list_size.assumed_size
         return self.default_list_size
-
-    def included(self, directives: tuple[DirectiveNode, ...] | None) -> bool:
-        for directive in directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include") or not directive.arguments:
-                continue
-            value = directive.arguments[0].value
-            if isinstance(value, BooleanValueNode):
-                flag = value.value
-            elif isinstance(value, VariableNode):
-                flag = bool(self.variables.get(value.name.value))
-            else:
-                continue
-            if flag == (name == "skip"):
-                return False
-        return True
 
 
 def _default(argument: GraphQLArgument) -> Any:

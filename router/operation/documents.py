@@ -25,7 +25,7 @@ from graphql import (
 from graphql.validation.validate import ValidationAbortedError
 
 from router.operation.errors import RequestError, RequestFailure, graphql_errors
-from router.operation.limits import measure_operations
+from router.operation.limits import excess, measure_operations
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
 
@@ -123,27 +123,11 @@ class DocumentCache:
         )
 
     def _check_limits(self, document: DocumentNode) -> RequestError | None:
+        limits = self.limits
         for operation, measure in measure_operations(document):
-            label = f"Operation '{operation.name.value}'" if operation.name else "The operation"
-            if measure.depth > self.limits.max_depth:
-                return RequestError.single(
-                    RequestFailure.VALIDATION,
-                    f"{label} is {measure.depth} fields deep; the limit is "
-                    f"{self.limits.max_depth}.",
-                    "MAX_DEPTH_EXCEEDED",
-                )
-            if measure.aliases > self.limits.max_aliases:
-                return RequestError.single(
-                    RequestFailure.VALIDATION,
-                    f"{label} uses {measure.aliases} aliases; the limit is "
-                    f"{self.limits.max_aliases}.",
-                    "MAX_ALIASES_EXCEEDED",
-                )
-            if measure.nodes > self.limits.max_query_nodes:
-                return RequestError.single(
-                    RequestFailure.VALIDATION,
-                    f"{label} selects {measure.nodes} fields once its fragments are expanded; "
-                    f"the limit (max query nodes) is {self.limits.max_query_nodes}.",
-                    "MAX_QUERY_NODES_EXCEEDED",
-                )
+            found = excess(measure, limits.max_depth, limits.max_aliases, limits.max_query_nodes)
+            if found is not None:
+                code, what = found
+                label = f"Operation '{operation.name.value}'" if operation.name else "The operation"
+                return RequestError.single(RequestFailure.VALIDATION, f"{label} {what}", code)
         return None

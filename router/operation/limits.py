@@ -92,6 +92,26 @@ class _Measurer:
         return measure
 
 
+def excess(
+    measure: Measure, max_depth: int, max_aliases: int, max_query_nodes: int
+) -> tuple[str, str] | None:
+    """The first limit `measure` passes, as (code, what the operation does), or None."""
+    if measure.depth > max_depth:
+        return "MAX_DEPTH_EXCEEDED", f"is {measure.depth} fields deep; the limit is {max_depth}."
+    if measure.aliases > max_aliases:
+        return (
+            "MAX_ALIASES_EXCEEDED",
+            f"uses {measure.aliases} aliases; the limit is {max_aliases}.",
+        )
+    if measure.nodes > max_query_nodes:
+        return (
+            "MAX_QUERY_NODES_EXCEEDED",
+            f"selects {measure.nodes} fields once its fragments are expanded; "
+            f"the limit (max query nodes) is {max_query_nodes}.",
+        )
+    return None
+
+
 def measure_operations(document: DocumentNode) -> list[tuple[OperationDefinitionNode, Measure]]:
     """Depth, alias count and query nodes of every operation, fragments expanded."""
     measurer = _Measurer(document)

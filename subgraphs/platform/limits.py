@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
 
-from router.operation.limits import Measure, measure_operations
+from router.operation.limits import Measure, excess, measure_operations
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,8 @@ class LimitOperations(ValidationCache):
 
     def _refusal(self, measure: Measure) -> GraphQLError | None:
         limits = self.limits
-        for value, limit, what, code in (
-            (measure.depth, limits.max_depth, "fields deep", "MAX_DEPTH_EXCEEDED"),
-            (measure.aliases, limits.max_aliases, "aliases", "MAX_ALIASES_EXCEEDED"),
-            (measure.nodes, limits.max_query_nodes, "fields", "MAX_QUERY_NODES_EXCEEDED"),
-        ):
-            if value > limit:
-                return GraphQLError(
-                    f"The operation has {value} {what}; the limit is {limit}.",
-                    extensions={"code": code},
-                )
-        return None
+        found = excess(measure, limits.max_depth, limits.max_aliases, limits.max_query_nodes)
+        if found is None:
+            return None
+        code, what = found
+        return GraphQLError(f"The operation {what}", extensions={"code": code})

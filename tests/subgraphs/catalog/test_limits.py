@@ -20,17 +20,18 @@ SEARCHES = " ".join(
     [
         (
             f"{{ {SEARCHES} }}",
-            "The operation has 1000 aliases; the limit is 256.",
+            "The operation uses 1000 aliases; the limit is 256.",
             "MAX_ALIASES_EXCEEDED",
         ),
         (
             "{ __schema { types { fields { " + "type { ofType { " * 33 + "name" + " }" * 70,
-            "The operation has 70 fields deep; the limit is 64.",
+            "The operation is 70 fields deep; the limit is 64.",
             "MAX_DEPTH_EXCEEDED",
         ),
         (
             doubling(29, ("A", "B")),
-            "The operation has 1073741825 fields; the limit is 5000.",
+            "The operation selects 1073741825 fields once its fragments are expanded; "
+            "the limit (max query nodes) is 5000.",
             "MAX_QUERY_NODES_EXCEEDED",
         ),
     ],
