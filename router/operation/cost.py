@@ -7,7 +7,9 @@ its type says otherwise; arguments given add their `@cost`; a list multiplies
 the cost of its items by its size, and each root mutation field adds 10.
 
 A list's size is the largest slicing argument given (or its default), else
-the `@listSize(assumedSize:)`, else the configured default. `sizedFields`
+the `@listSize(assumedSize:)`, else the configured default; a slicing
+argument that is a list counts its items (a subgraph sizes `_entities` by
+its `representations`). `sizedFields`
 moves the size to the named child fields (connections: `edges`). Fragments
 are costed once per parent type and sizes, and a fragment spread again in the
 same selection set counts once, as in the query-node count, so the estimate
@@ -22,6 +24,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLArgument,
     GraphQLCompositeType,
@@ -33,6 +36,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
     ValueNode,
@@ -62,29 +66,39 @@ class CostEstimator:
         self.directives = directives
         self.default_list_size = default_list_size
 
-    def estimate(self, prepared: PreparedOperation, variables: Mapping[str, Any]) -> int:
-        root = self.schema.get_root_type(prepared.operation.operation)
+    def estimate(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> int:
+        """The cost of `operation` (a validated one; unknown fields cost nothing)."""
+        root = self.schema.get_root_type(operation.operation)
         if root is None:
             return 0
-        walk = _Walk(self, prepared, variables)
-        cost = walk.selection_set(root, prepared.operation.selection_set, ())
-        if prepared.kind == "mutation":
+        walk = _Walk(self, root, fragments, variables)
+        cost = walk.selection_set(root, operation.selection_set, ())
+        if operation.operation.value == "mutation":
             cost += MUTATION_WEIGHT * walk.root_fields
         return cost
 
 
 class _Walk:
     def __init__(
-        self, estimator: CostEstimator, prepared: PreparedOperation, variables: Mapping[str, Any]
+        self,
+        estimator: CostEstimator,
+        root: GraphQLObjectType,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
     ) -> None:
         self.schema = estimator.schema
         self.directives = estimator.directives
         self.default_list_size = estimator.default_list_size
-        self.fragments = prepared.fragments
+        self.fragments = fragments
         self.variables = variables
         self.root_fields = 0
         self.memo: dict[tuple[str, str, Sized], int] = {}
-        self.root = self.schema.get_root_type(prepared.operation.operation)
+        self.root = root
 
     def selection_set(
         self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, sized: Sized
@@ -169,6 +183,8 @@ class _Walk:
                 value = _default(argument)
             if isinstance(value, int) and not isinstance(value, bool):
                 sizes.append(value)
+            elif isinstance(value, list):  # a list argument sizes by its length
+                sizes.append(len(value))
         if sizes:
             return max(sizes)
         if list_size.assumed_size is not None:
@@ -212,7 +228,7 @@ class CostLimit:
         cacheable = not prepared.operation.variable_definitions
         cost = self._known.get(key) if cacheable else None
         if cost is None:
-            cost = self.estimator.estimate(prepared, variables)
+            cost = self.estimator.estimate(prepared.operation, prepared.fragments, variables)
             if cacheable:
                 self._known.put(key, cost)
         if cost > self.max_cost:

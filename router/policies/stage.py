@@ -5,8 +5,8 @@ which requirements fail; the fields carrying them are cut from the operation
 that gets planned, and come back null with one `UNAUTHORIZED_FIELD_OR_TYPE`
 error each. The cut operation has its own hash, so the plan cache never hands
 one caller's plan to a caller with different access. Operations that select
-no protected field (decided once per operation) skip all of it, token
-verification included.
+no protected field (decided once per operation) skip all of it. A token that
+is sent is verified first in any case (`authenticate`): a bad one is a 401.
 """
 
 from __future__ import annotations

@@ -1,23 +1,36 @@
-"""Operation limits every subgraph applies itself: tokens, depth, aliases and query nodes.
+"""Operation limits every subgraph applies itself: tokens, depth, aliases, nodes and cost.
 
 Subgraph ports are reachable (compose.yaml publishes them), so a subgraph
 cannot count on the router having refused a hostile document. The measure is
 the router's own (`router.operation.limits`): fragments are measured once
 each, so fragments that spread each other twice cannot stall it, which
 Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` (they expand every
-spread) would. The limits sit above the router's defaults, because the
-router's fetches for an operation it accepted must pass them.
+spread) would. The cost is the router's estimate too (`router.operation.cost`),
+read from the subgraph's own `@cost` / `@listSize`. The limits sit above the
+router's defaults, because the router's fetches for an operation it accepted
+must pass them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+)
 from strawberry.extensions import ValidationCache
+from strawberry.federation import Schema
 
-from router.operation.limits import Measure, excess, measure_operations
+from router.operation.cost import CostEstimator
+from router.operation.limits import excess, measure_operations
+from router.supergraph.costs import ListSize, read_costs
+
+ENTITIES = ("Query", "_entities")
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,29 @@ class OperationLimits:
     max_depth: int = 64
     max_aliases: int = 256
     max_query_nodes: int = 5_000
+    max_cost: int = 50_000
+    cost_list_size: int = 10  # for list fields without @listSize
+
+
+class SchemaCosts:
+    """The cost estimate of one subgraph schema, made once that schema exists.
+
+    The schema's extensions are listed before it is built, so they hold this
+    and `federation_schema` loads it right after.
+    """
+
+    def __init__(self, default_list_size: int) -> None:
+        self.default_list_size = default_list_size
+        self.estimator: CostEstimator | None = None
+
+    def load(self, schema: Schema) -> None:
+        stated = read_costs(parse(schema.as_str()))
+        # The router's entity fetches hold as many entities as representations.
+        entities = ListSize(slicing_arguments=("representations",))
+        directives = replace(stated, list_sizes={**stated.list_sizes, ENTITIES: entities})
+        # Strawberry's graphql-core schema: the one its validation and execution use.
+        graphql_schema = schema._schema
+        self.estimator = CostEstimator(graphql_schema, directives, self.default_list_size)
 
 
 class LimitOperations(ValidationCache):
@@ -35,9 +71,10 @@ class LimitOperations(ValidationCache):
     (and overwrite the refusal) whatever ran before it.
     """
 
-    def __init__(self, *, limits: OperationLimits, cache_size: int) -> None:
+    def __init__(self, *, limits: OperationLimits, costs: SchemaCosts, cache_size: int) -> None:
         super().__init__(maxsize=cache_size)
         self.limits = limits
+        self.costs = costs
 
     def on_operation(self) -> Iterator[None]:
         # graphql-core stops parsing past this many tokens.
@@ -46,19 +83,44 @@ class LimitOperations(ValidationCache):
 
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
-        for _, measure in measure_operations(document) if document is not None else ():
-            refusal = self._refusal(measure)
-            if refusal is not None:
-                # Validation never runs: Strawberry returns these errors instead.
-                self.execution_context.pre_execution_errors = [refusal]
-                yield
-                return
+        refusal = self._refusal(document) if document is not None else None
+        if refusal is not None:
+            # Validation never runs: Strawberry returns this error instead.
+            self.execution_context.pre_execution_errors = [refusal]
+            yield
+            return
         yield from super().on_validate()
 
-    def _refusal(self, measure: Measure) -> GraphQLError | None:
+    def _refusal(self, document: DocumentNode) -> GraphQLError | None:
         limits = self.limits
-        found = excess(measure, limits.max_depth, limits.max_aliases, limits.max_query_nodes)
-        if found is None:
+        for operation, measure in measure_operations(document):
+            found = excess(measure, limits.max_depth, limits.max_aliases, limits.max_query_nodes)
+            if found is not None:
+                code, what = found
+                return GraphQLError(f"The operation {what}", extensions={"code": code})
+            refusal = self._cost_refusal(operation, document)
+            if refusal is not None:
+                return refusal
+        return None
+
+    def _cost_refusal(
+        self, operation: OperationDefinitionNode, document: DocumentNode
+    ) -> GraphQLError | None:
+        estimator = self.costs.estimator
+        if estimator is None:
             return None
-        code, what = found
-        return GraphQLError(f"The operation {what}", extensions={"code": code})
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        variables = self.execution_context.variables or {}
+        cost = estimator.estimate(operation, fragments, variables)
+        if cost <= self.limits.max_cost:
+            return None
+        return GraphQLError(
+            f"The operation's estimated cost is {cost}; the limit (max cost) is "
+            f"{self.limits.max_cost}.",
+            extensions={
+                "code": "COST_LIMIT_EXCEEDED",
+                "cost": {"estimated": cost, "max": self.limits.max_cost},
+            },
+        )

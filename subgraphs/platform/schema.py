@@ -9,7 +9,7 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
 
 from subgraphs.platform.errors import MaskInternalErrors
-from subgraphs.platform.limits import LimitOperations, OperationLimits
+from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 
 # The newest version other federation tools here accept too (The Guild's
 # composition stops at 2.9); it has every directive shopgraph uses.
@@ -26,12 +26,13 @@ def federation_schema(
     # Documents repeat (routers send the same few); parsing and validation are
     # cached per document so each is done once; a document past the limits is
     # neither validated nor run.
+    costs = SchemaCosts(limits.cost_list_size)
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
         lambda: ParserCache(maxsize=1000),
-        lambda: LimitOperations(limits=limits, cache_size=1000),
+        lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
     ]
-    return Schema(
+    schema = Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
@@ -39,3 +40,5 @@ def federation_schema(
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
+    costs.load(schema)
+    return schema

@@ -64,7 +64,7 @@ def _estimate(supergraph: Supergraph, query: str, variables: dict[str, Any] | No
     documents = DocumentCache(supergraph.api_schema, DocumentLimits(15_000, 50, 200, 2**62), 10)
     prepared = documents.prepare(query).select(None)
     return CostEstimator(supergraph.api_schema, supergraph.costs, 10).estimate(
-        prepared, variables or {}
+        prepared.operation, prepared.fragments, variables or {}
     )
 
 
@@ -163,3 +163,13 @@ DEMO_QUERIES = [
 @pytest.mark.parametrize("query", DEMO_QUERIES)
 def test_every_demo_query_is_under_the_default_limit(query: str) -> None:
     assert _estimate(SHOP, query, {"q": "lamp", "first": 100}) <= RouterConfig().max_cost
+
+
+def test_a_list_slicing_argument_sizes_by_its_length() -> None:
+    sdl = SDL.replace(
+        "tags: [String!]!",
+        'pick(ids: [ID!]!): [Book!]! @listSize(slicingArguments: ["ids"])',
+    )
+    query = "query($ids: [ID!]!) { pick(ids: $ids) { id } }"
+
+    assert _estimate(load_supergraph(sdl), query, {"ids": ["1", "2", "3"]}) == 3 * 3
