@@ -17,7 +17,14 @@ from subgraphs.catalog.domain import Product as ProductValue
 from subgraphs.catalog.domain import ProductChanges, ProductFilter, ProductSort
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
-from subgraphs.platform.errors import DomainError, InvalidInput, UserError, query_error, user_errors
+from subgraphs.platform.errors import (
+    DeletePayload,
+    DomainError,
+    InvalidInput,
+    UserError,
+    query_error,
+    user_errors,
+)
 from subgraphs.platform.money import Money
 from subgraphs.platform.pagination import PageInfo, page_info
 from subgraphs.platform.schema import federation_schema
@@ -162,12 +169,6 @@ class ProductUpdateInput:
 @strawberry.type
 class ProductPayload:
     product: Product | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class DeletePayload:
-    deleted_id: strawberry.ID | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -30,6 +30,12 @@ class UserError:
     code: str
 
 
+@strawberry.federation.type(shareable=True, description="The answer of every delete mutation.")
+class DeletePayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 class DomainError(Exception):
     """An expected failure with a stable code; the API layer returns it as a UserError."""
 
