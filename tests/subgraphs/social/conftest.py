@@ -108,7 +108,7 @@ class SocialSubgraph:
         return product_id
 
     async def add(
-        self, product_id: str, rating: int = 4, comment: str = "Good.", user: str = AUTHOR
+        self, product_id: str, rating: int = 4, comment: str = "Good.", user: str | None = AUTHOR
     ) -> dict[str, Any]:
         body = await self.query(
             ADD, {"input": {"productId": product_id, "rating": rating, "comment": comment}}, user

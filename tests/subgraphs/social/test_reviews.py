@@ -62,7 +62,7 @@ async def test_a_product_without_reviews_has_no_average(social: SocialSubgraph) 
 
 async def test_signed_out_callers_cannot_review(social: SocialSubgraph) -> None:
     product = await social.product()
-    payload = await social.add(product, user=None)  # type: ignore[arg-type]  # anonymous
+    payload = await social.add(product, user=None)
     assert payload == {
         "review": None,
         "errors": [{"field": None, "code": "UNAUTHENTICATED", "message": "sign in first"}],
