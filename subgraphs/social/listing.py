@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.pagination import decode_cursor, encode_cursor
@@ -151,6 +150,60 @@ def _page(reviews: list[Review], request: PageRequest, total: int) -> ReviewPage
     )
 
 
+def _by_window(wanted: list[str], request: PageRequest) -> Select[Any]:
+    """SQLite has no LATERAL: number each product's reviews in sort order, keep the first."""
+    reviews = ReviewRow.__table__
+    position = (
+        func.row_number()
+        .over(partition_by=reviews.c.product_id, order_by=_order(request.sort, reviews.c))
+        .label("position")
+    )
+    ranked = (
+        select(*reviews.c, position)
+        .where(
+            reviews.c.product_id.in_(wanted),
+            reviews.c.status == ReviewStatus.PUBLISHED.value,
+            _after(request),
+        )
+        .subquery("ranked")
+    )
+    keep = and_(ranked.c.product_id == ProductRow.id, ranked.c.position <= request.first + 1)
+    return (
+        select(
+            ProductRow.id.label("product"),
+            ProductRow.review_count.label("total"),
+            *(ranked.c[column.key] for column in reviews.c),
+        )
+        .select_from(ProductRow)
+        .outerjoin(ranked, keep)
+        .where(ProductRow.id.in_(wanted))
+        .order_by(ProductRow.id, ranked.c.position)
+    )
+
+
+def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
+    """PostgreSQL: per product, walk its sort's index and stop after `first + 1` reviews."""
+    reviews = ReviewRow.__table__
+    page = (
+        select(*reviews.c)
+        .where(
+            reviews.c.product_id == ProductRow.id,
+            reviews.c.status == ReviewStatus.PUBLISHED.value,
+            _after(request),
+        )
+        .order_by(*_order(request.sort, reviews.c))
+        .limit(request.first + 1)
+        .lateral("page")
+    )
+    return (
+        select(ProductRow.id.label("product"), ProductRow.review_count.label("total"), *page.c)
+        .select_from(ProductRow)
+        .outerjoin(page, true())
+        .where(ProductRow.id.in_(wanted))
+        .order_by(ProductRow.id, *_order(request.sort, page.c))
+    )
+
+
 async def product_pages(
     database: Database, product_ids: Sequence[str], request: PageRequest
 ) -> dict[str, ReviewPage]:
@@ -158,39 +211,15 @@ async def product_pages(
     wanted = list(dict.fromkeys(product_ids))
     if not wanted:
         return {}
-    position = (
-        func.row_number()
-        .over(partition_by=ReviewRow.product_id, order_by=_order(request.sort, ReviewRow))
-        .label("position")
-    )
-    ranked = (
-        select(ReviewRow, position)
-        .where(
-            ReviewRow.product_id.in_(wanted),
-            ReviewRow.status == ReviewStatus.PUBLISHED.value,
-            _after(request),
-        )
-        .subquery("ranked")
-    )
-    review = aliased(ReviewRow, ranked)
-    statement = (
-        select(ProductRow.id, ProductRow.review_count, review)
-        .select_from(ProductRow)
-        .outerjoin(
-            ranked,
-            and_(ranked.c.product_id == ProductRow.id, ranked.c.position <= request.first + 1),
-        )
-        .where(ProductRow.id.in_(wanted))
-        .order_by(ProductRow.id, ranked.c.position)
-    )
-    async with database.session() as session:
-        rows = (await session.execute(statement)).all()
+    build = _by_window if database.is_sqlite else _by_lateral
+    async with database.reading() as connection:
+        rows = (await connection.execute(build(wanted, request))).all()
     totals: dict[str, int] = {}
     grouped: dict[str, list[Review]] = defaultdict(list)
-    for product_id, total, row in rows:
-        totals[product_id] = total
-        if row is not None:
-            grouped[product_id].append(review_of(row))
+    for row in rows:
+        totals[row.product] = row.total
+        if row.id is not None:
+            grouped[row.product].append(review_of(row))
     return {
         product_id: _page(grouped[product_id], request, totals[product_id])
         if product_id in totals

@@ -56,7 +56,7 @@ async def ratings_by_product(database: Database, ids: Sequence[str]) -> dict[str
         ProductRow.rating_sum,
         *_STARS,
     ).where(ProductRow.id.in_(wanted))
-    async with database.session() as session:
-        rows = (await session.execute(statement)).all()
+    async with database.reading() as connection:
+        rows = (await connection.execute(statement)).all()
     found = {row.id: ratings_of(row) for row in rows}
     return {product_id: found.get(product_id, NO_RATINGS) for product_id in wanted}
