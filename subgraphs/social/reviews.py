@@ -159,9 +159,18 @@ async def add_review(
                 raise refusal(ReviewErrorCode.ALREADY_REVIEWED, "try again")
             raise AlreadyReviewed(review_of(first))
         await count_rating(session, product_id, rating, 1)
-        review = review_of(await _locked(session, services, inserted))
-        await add_to_outbox(session, outbox, [review_event(REVIEW_CREATED, review)])
+        review = await _written(session, await _locked(session, services, inserted), REVIEW_CREATED)
     services.relay.notify()
+    return review
+
+
+async def _written(
+    session: AsyncSession, row: ReviewRow, kind: str, **extra: str | int | None
+) -> Review:
+    """The review as this transaction wrote it, with its event in the same transaction."""
+    await session.flush()
+    review = review_of(row)
+    await add_to_outbox(session, outbox, [review_event(kind, review, **extra)])
     return review
 
 
@@ -204,10 +213,7 @@ async def update_review(
             await count_rating(session, row.product_id, row.rating, -1)
             await count_rating(session, row.product_id, rating, 1)
         row.rating, row.comment, row.updated_at = rating, comment, utc_now()
-        await session.flush()
-        review = review_of(row)
-        event = review_event(REVIEW_UPDATED, review, previousRating=before.rating)
-        await add_to_outbox(session, outbox, [event])
+        review = await _written(session, row, REVIEW_UPDATED, previousRating=before.rating)
     services.relay.notify()
     return review
 
@@ -265,11 +271,8 @@ async def _moderate(
                 created_at=utc_now(),
             )
         )
-        await session.flush()
-        review = review_of(row)
         kind = REVIEW_HIDDEN if hiding else REVIEW_RESTORED
-        event = review_event(kind, review, actorId=staff.user_id, reason=reason)
-        await add_to_outbox(session, outbox, [event])
+        review = await _written(session, row, kind, actorId=staff.user_id, reason=reason)
     services.relay.notify()
     return review
 

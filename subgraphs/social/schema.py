@@ -8,6 +8,7 @@ exist. Who moderated a review, and why, is for staff only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
@@ -293,34 +294,39 @@ class Query:
         return Review.of(found)
 
 
+async def _answer(write: Awaitable[ReviewValue]) -> ReviewPayload:
+    """The payload of a review mutation: the review as written, or why it was refused."""
+    try:
+        review = await write
+    except (DomainError, InvalidInput) as error:
+        return ReviewPayload.refused(error)
+    return ReviewPayload.of(review)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Signed in; one review per user and product.")
     async def add_review(self, info: Info[Context, None], input: ReviewInput) -> ReviewPayload:
-        try:
-            review = await reviews.add_review(
-                info.context.services,
-                info.context.principal,
+        context = info.context
+        return await _answer(
+            reviews.add_review(
+                context.services,
+                context.principal,
                 str(input.product_id),
                 input.rating,
                 input.comment,
             )
-        except (DomainError, InvalidInput) as error:
-            return ReviewPayload.refused(error)
-        return ReviewPayload.of(review)
+        )
 
     @strawberry.mutation(description="The author only.")
     async def update_review(
         self, info: Info[Context, None], id: strawberry.ID, input: ReviewUpdateInput
     ) -> ReviewPayload:
         changes = ReviewChanges(rating=input.rating, comment=input.comment)
-        try:
-            review = await reviews.update_review(
-                info.context.services, info.context.principal, str(id), changes
-            )
-        except (DomainError, InvalidInput) as error:
-            return ReviewPayload.refused(error)
-        return ReviewPayload.of(review)
+        context = info.context
+        return await _answer(
+            reviews.update_review(context.services, context.principal, str(id), changes)
+        )
 
     @strawberry.mutation(description="The author or staff.")
     async def delete_review(self, info: Info[Context, None], id: strawberry.ID) -> DeletePayload:
@@ -336,35 +342,22 @@ class Mutation:
     async def hide_review(
         self, info: Info[Context, None], id: strawberry.ID, reason: str
     ) -> ReviewPayload:
-        try:
-            review = await reviews.hide_review(
-                info.context.services, info.context.principal, str(id), reason
-            )
-        except DomainError as error:
-            return ReviewPayload.refused(error)
-        return ReviewPayload.of(review)
+        context = info.context
+        return await _answer(
+            reviews.hide_review(context.services, context.principal, str(id), reason)
+        )
 
     @strawberry.mutation(description="Staff only.")
     async def restore_review(self, info: Info[Context, None], id: strawberry.ID) -> ReviewPayload:
-        try:
-            review = await reviews.restore_review(
-                info.context.services, info.context.principal, str(id)
-            )
-        except DomainError as error:
-            return ReviewPayload.refused(error)
-        return ReviewPayload.of(review)
+        context = info.context
+        return await _answer(reviews.restore_review(context.services, context.principal, str(id)))
 
     @strawberry.mutation(description="Signed in; once per user and review; not one's own.")
     async def mark_review_helpful(
         self, info: Info[Context, None], id: strawberry.ID
     ) -> ReviewPayload:
-        try:
-            review = await reviews.mark_helpful(
-                info.context.services, info.context.principal, str(id)
-            )
-        except DomainError as error:
-            return ReviewPayload.refused(error)
-        return ReviewPayload.of(review)
+        context = info.context
+        return await _answer(reviews.mark_helpful(context.services, context.principal, str(id)))
 
 
 schema = federation_schema(query=Query, mutation=Mutation, types=[Product, User, Review])

@@ -23,7 +23,10 @@ from subgraphs.platform.settings import Settings
 from subgraphs.social.feeds import CATALOG_GROUP
 from subgraphs.social.models import inbox
 from subgraphs.users.accounts import create_account
+from tests.shopgraph.test_dev_shopping import ADD, RETRY, Customer, card, two_products
 from tests.statements import recorded_statements
+from tests.subgraphs.commerce.conftest import DECLINED, SETTLE_SECONDS, SUCCEEDS
+from tests.subgraphs.commerce.helpers import eventually
 
 LISTING = """
 {
@@ -35,22 +38,8 @@ LISTING = """
   }
 }"""
 
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) { user { id } accessToken errors { code } }
-}"""
 LOGIN = """
 mutation Login($input: LoginInput!) { login(input: $input) { accessToken errors { code } } }"""
-ADD_TO_CART = """
-mutation Add($id: ID!) { addToCart(productId: $id, quantity: 1) { errors { code } } }"""
-CHECKOUT = """
-mutation Checkout($input: CheckoutInput!) {
-  checkout(input: $input) { order { id } errors { code } }
-}"""
-RETRY = """
-mutation Retry($id: ID!, $card: PaymentMethodInput!) {
-  retryPayment(orderId: $id, paymentMethod: $card) { order { status } errors { code } }
-}"""
 ORDER = "query O($id: ID!) { order(id: $id) { status } }"
 REFUND = "mutation R($id: ID!) { refundOrder(id: $id) { order { status } errors { code } } }"
 ADD_REVIEW = """
@@ -63,12 +52,6 @@ mutation Review($input: ReviewInput!) {
 REVIEW = """
 query R($id: ID!) { review(id: $id) { verifiedPurchase author { username } product { id } } }"""
 
-DECLINED, SUCCEEDS = "4000000000000002", "4242424242424242"
-
-
-def card(number: str) -> dict[str, Any]:
-    return {"cardNumber": number, "expMonth": 12, "expYear": 2040, "cvc": "123"}
-
 
 @pytest.fixture
 async def shop(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Starlette]]:
@@ -79,31 +62,6 @@ async def shop(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Sta
         httpx.AsyncClient(base_url=url, timeout=15) as client,
     ):
         yield client, app
-
-
-async def call(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, token: str = ""
-) -> dict[str, Any]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-async def eventually(read: Any, done: Any, seconds: float = 15.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        value = await read()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still not done after {seconds} s: {value!r}")
-        await asyncio.sleep(0.05)
 
 
 async def _quiet(app: Starlette) -> None:
@@ -121,7 +79,7 @@ async def _quiet(app: Starlette) -> None:
             )
         return indexed, int(fed or 0)
 
-    await eventually(handled, lambda counts: counts == (seeded, seeded))
+    await eventually(handled, lambda counts: counts == (seeded, seeded), SETTLE_SECONDS)
     await asyncio.sleep(0.1)  # the last index write returns after its count shows
 
 
@@ -129,6 +87,7 @@ async def test_one_query_lists_20_products_with_ratings_and_reviews(
     shop: tuple[httpx.AsyncClient, Starlette],
 ) -> None:
     client, app = shop
+    anonymous = Customer(client)
     await _quiet(app)
     engines = {
         name: app.state.subgraphs[name].state.services.database.engine
@@ -140,7 +99,7 @@ async def test_one_query_lists_20_products_with_ratings_and_reviews(
         recorded_statements(engines["social"]) as social,
         recorded_statements(engines["commerce"]) as commerce,
     ):
-        data = await call(client, LISTING)
+        data = await anonymous.call(LISTING)
     # products(first: 20): one; the products' ratings and their review pages: one each;
     # every author's username: one; commerce is not asked.
     assert (len(catalog), len(social), len(users), len(commerce)) == (1, 2, 1, 0), (
@@ -162,39 +121,26 @@ async def test_one_query_lists_20_products_with_ratings_and_reviews(
         else:
             assert 1 <= node["averageRating"] <= 5
     # The same answer again: the demo data is deterministic and nothing moved.
-    assert await call(client, LISTING) == data
+    assert await anonymous.call(LISTING) == data
 
 
-async def _customer(client: httpx.AsyncClient, name: str) -> str:
-    account = {"username": name, "email": f"{name}@example.com", "password": "long enough"}
-    payload = (await call(client, REGISTER, {"input": account}))["register"]
-    assert payload["errors"] == []
-    token: str = payload["accessToken"]
-    return token
+async def _buy(customer: Customer, product_id: str, key: str, number: str) -> str:
+    added = await customer.call(ADD, {"id": product_id, "quantity": 1})
+    assert added["addToCart"]["errors"] == []
+    return await customer.checkout(key, number)
 
 
-async def _buy(
-    client: httpx.AsyncClient, token: str, product_id: str, key: str, number: str
-) -> str:
-    assert (await call(client, ADD_TO_CART, {"id": product_id}, token))["addToCart"]["errors"] == []
-    variables = {"input": {"idempotencyKey": key, "paymentMethod": card(number)}}
-    placed = (await call(client, CHECKOUT, variables, token))["checkout"]
-    assert placed["errors"] == []
-    order_id: str = placed["order"]["id"]
-    return order_id
-
-
-async def _status(client: httpx.AsyncClient, token: str, order_id: str, wanted: str) -> None:
+async def _status(customer: Customer, order_id: str, wanted: str) -> None:
     async def read() -> str:
-        status: str = (await call(client, ORDER, {"id": order_id}, token))["order"]["status"]
+        status: str = (await customer.call(ORDER, {"id": order_id}))["order"]["status"]
         return status
 
-    await eventually(read, lambda status: status == wanted)
+    await eventually(read, lambda status: status == wanted, SETTLE_SECONDS)
 
 
-async def _review(client: httpx.AsyncClient, token: str, product_id: str) -> dict[str, Any]:
+async def _review(customer: Customer, product_id: str) -> dict[str, Any]:
     variables = {"input": {"productId": product_id, "rating": 5, "comment": "Bought it, love it."}}
-    payload = (await call(client, ADD_REVIEW, variables, token))["addReview"]
+    payload = (await customer.call(ADD_REVIEW, variables))["addReview"]
     assert payload["errors"] == [], payload
     review: dict[str, Any] = payload["review"]
     return review
@@ -204,45 +150,42 @@ async def test_a_payment_after_the_review_verifies_it_and_a_refund_keeps_it(
     shop: tuple[httpx.AsyncClient, Starlette],
 ) -> None:
     client, app = shop
-    products = await call(
-        client, "{ products(first: 2, filter: { inStock: true }) { edges { node { id name } } } }"
-    )
-    first, second = (edge["node"] for edge in products["products"]["edges"])
-    token = await _customer(client, "reviewer")
+    reviewer = Customer(client)
+    await reviewer.register("reviewer")
+    first, second = await two_products(reviewer)
 
     # Paid before the review: verified from the start.
-    paid = await _buy(client, token, first["id"], "buy-1", SUCCEEDS)
-    await _status(client, token, paid, "PAID")
-    review = await _review(client, token, first["id"])
+    paid = await _buy(reviewer, first["id"], "buy-1", SUCCEEDS)
+    await _status(reviewer, paid, "PAID")
+    review = await _review(reviewer, first["id"])
     assert review["verifiedPurchase"] is True
     assert review["author"] == {"username": "reviewer"}
     assert review["product"] == {"name": first["name"]}
 
     # Declined, reviewed, then paid with another card: verified once the payment completes.
-    later = await _buy(client, token, second["id"], "buy-2", DECLINED)
-    await _status(client, token, later, "PAYMENT_FAILED")
-    unverified = await _review(client, token, second["id"])
+    later = await _buy(reviewer, second["id"], "buy-2", DECLINED)
+    await _status(reviewer, later, "PAYMENT_FAILED")
+    unverified = await _review(reviewer, second["id"])
     assert unverified["verifiedPurchase"] is False
-    retried = await call(client, RETRY, {"id": later, "card": card(SUCCEEDS)}, token)
+    retried = await reviewer.call(RETRY, {"id": later, "card": card(SUCCEEDS)})
     assert retried["retryPayment"]["errors"] == []
-    await _status(client, token, later, "PAID")
+    await _status(reviewer, later, "PAID")
 
     async def verified() -> bool:
-        found: bool = (await call(client, REVIEW, {"id": unverified["id"]}))["review"][
-            "verifiedPurchase"
-        ]
-        return found
+        found = await Customer(client).call(REVIEW, {"id": unverified["id"]})
+        return bool(found["review"]["verifiedPurchase"])
 
-    assert await eventually(verified, bool)
+    assert await eventually(verified, bool, SETTLE_SECONDS)
 
     # A refund does not take the mark away: the purchase happened.
     users = app.state.subgraphs["users"].state.services
     await create_account(users, "boss", "boss@example.com", "long enough", role=Role.STAFF)
-    login = await call(
-        client, LOGIN, {"input": {"email": "boss@example.com", "password": "long enough"}}
+    staff = Customer(client)
+    login = await staff.call(
+        LOGIN, {"input": {"email": "boss@example.com", "password": "long enough"}}
     )
-    staff = login["login"]["accessToken"]
-    refunded = await call(client, REFUND, {"id": later}, staff)
+    staff.token = login["login"]["accessToken"]
+    refunded = await staff.call(REFUND, {"id": later})
     assert refunded["refundOrder"] == {"order": {"status": "REFUNDED"}, "errors": []}
     await _inbox_has(app, later, "REFUNDED")
     assert await verified() is True
@@ -272,4 +215,4 @@ async def _inbox_has(app: Starlette, order_id: str, status: str) -> None:
                 or 0
             )
 
-    await eventually(handled, lambda count: count == 1)
+    await eventually(handled, lambda count: count == 1, SETTLE_SECONDS)
