@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.subgraphs.social.conftest import (
     AUTHOR,
+    DELETE,
     HELPFUL,
     HIDE,
     OTHER,
@@ -69,12 +70,14 @@ async def test_hiding_needs_a_reason_of_reasonable_length(social: SocialSubgraph
     assert (await social.query(REVIEW, {"id": review["id"]}))["data"]["review"] == review
 
 
-async def test_moderating_an_unknown_review_is_review_not_found(social: SocialSubgraph) -> None:
-    for query, name, extra in (
-        (HIDE, "hideReview", {"reason": "x"}),
-        (RESTORE, "restoreReview", {}),
+async def test_changing_an_unknown_review_is_review_not_found(social: SocialSubgraph) -> None:
+    for query, name, extra, caller in (
+        (HIDE, "hideReview", {"reason": "x"}, STAFF),
+        (RESTORE, "restoreReview", {}, STAFF),
+        (UPDATE, "updateReview", {"input": {"rating": 3}}, AUTHOR),
+        (DELETE, "deleteReview", {}, AUTHOR),
     ):
-        payload = await social.mutate(query, name, {"id": "missing", **extra}, STAFF)
+        payload = await social.mutate(query, name, {"id": "missing", **extra}, caller)
         assert [e["code"] for e in payload["errors"]] == ["REVIEW_NOT_FOUND"]
 
 

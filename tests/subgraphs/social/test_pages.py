@@ -200,3 +200,19 @@ async def test_a_users_reviews_page_newest_first_in_one_statement(social: Social
     tail = rest["data"]["_entities"][0]["reviews"]
     assert [e["node"]["product"] for e in tail["edges"]] == [{"id": products[0]}]
     assert tail["pageInfo"]["hasNextPage"] is False
+
+
+REVIEWS = """
+query R($reps: [_Any!]!) {
+  _entities(representations: $reps) { ... on Review { id rating author { id } product { id } } }
+}"""
+
+
+async def test_a_batch_of_review_entities_is_one_statement(social: SocialSubgraph) -> None:
+    product = await social.product()
+    made = [await social.review(product, user=f"user-{n}") for n in range(5)]
+    reps = [{"__typename": "Review", "id": r["id"]} for r in made]
+    with recorded_statements(social.services.database.engine) as statements:
+        body = await social.query(REVIEWS, {"reps": reps})
+    assert len(statements) == 1, statements
+    assert [e["id"] for e in body["data"]["_entities"]] == [r["id"] for r in made]
