@@ -1,4 +1,4 @@
-"""`shopgraph seed` and `shopgraph search reindex`: catalog chores from the command line."""
+"""`shopgraph search reindex`: catalog chores from the command line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from subgraphs.catalog.indexer import reindex_all
-from subgraphs.catalog.seed import seed_catalog
 from subgraphs.catalog.services import CatalogServices, open_services
 from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
@@ -22,14 +21,6 @@ console = Console()
 async def catalog_services(settings: Settings) -> AsyncIterator[CatalogServices]:
     async with open_platform(settings) as platform, open_services(platform) as services:
         yield services
-
-
-async def seed(settings: Settings) -> int:
-    async with catalog_services(settings) as services:
-        added = await seed_catalog(services)
-        # The relay and indexer stop with the services; index now rather than wait.
-        await reindex_all(services.database, services.search)
-        return added
 
 
 async def reindex(settings: Settings) -> int:
@@ -47,14 +38,6 @@ async def reindex(settings: Settings) -> int:
 
         async with catalog_services(settings) as services:
             return await reindex_all(services.database, services.search, advance)
-
-
-def run_seed(settings: Settings) -> None:
-    added = asyncio.run(seed(settings))
-    if added:
-        console.print(f"[green]seeded[/] {added} demo products")
-    else:
-        console.print("the catalog already has products; nothing seeded")
 
 
 def run_reindex(settings: Settings) -> None:

@@ -133,8 +133,8 @@ def generate_key(
 
 @app.command("seed")
 def seed(data_dir: DataDir = None) -> None:
-    """Fill an empty catalog with the demo products (the same every time)."""
-    from shopgraph.catalog_cli import run_seed
+    """Add the demo shop where it is missing: products, demo customers, their reviews."""
+    from shopgraph.demo import run_seed
 
     run_seed(load_settings(data_dir))
 

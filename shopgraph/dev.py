@@ -1,5 +1,5 @@
 """`shopgraph dev`: every subgraph, the payments worker and the router in one process on
-the embedded backends, with the demo catalog seeded on first start."""
+the embedded backends, with the demo shop (catalog, customers, reviews) seeded on first start."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from router.config import RouterConfig
 from router.http import create_router_app
+from shopgraph.demo import seed_demo_shop
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
-from subgraphs.catalog.seed import seed_catalog
 from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
@@ -51,9 +51,13 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         async with shared.open(settings), AsyncExitStack() as stack:
             for app in [*apps.values(), router]:
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            # First start: a demo catalog to browse. The indexer picks the new
+            # First start: a demo shop to browse. The indexer picks the new
             # products up from their events like any other change.
-            await seed_catalog(apps["catalog"].state.services)
+            await seed_demo_shop(
+                apps["catalog"].state.services,
+                apps["users"].state.services,
+                apps["social"].state.services,
+            )
             # The payments worker runs here too, on the shared in-process bus.
             await stack.enter_async_context(
                 running_payments_worker(apps["commerce"].state.services)
@@ -71,4 +75,7 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     routes: list[BaseRoute] = [Route("/", index)]
     routes += [Mount(f"/subgraphs/{name}", app) for name, app in apps.items()]
     routes.append(Mount("", router))
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    # Each subgraph's app, so tests can reach its services (statement counts).
+    app.state.subgraphs = apps
+    return app

@@ -10,7 +10,13 @@ import aio_pika
 from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
 
 # Every group a shopgraph process consumes as, and every retry delay tests use.
-GROUPS = ("commerce.payments", "commerce.orders", "catalog.search-indexer")
+GROUPS = (
+    "commerce.payments",
+    "commerce.orders",
+    "catalog.search-indexer",
+    "social.catalog",
+    "social.purchases",
+)
 DELAYS = (0.05, 0.1, 0.2, 1.0, 5.0, 30.0, 120.0)
 
 

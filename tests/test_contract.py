@@ -20,13 +20,6 @@ SHARED_CONTRACT = ROOT.parent / "shared" / "api-contract.graphql"
 CONTRACT = SHARED_CONTRACT if SHARED_CONTRACT.exists() else ROOT / "schema" / "api-contract.graphql"
 
 PENDING = {
-    # social
-    *("User.reviews", "Product.reviews", "Product.averageRating", "Product.reviewCount"),
-    *("Mutation.addReview", "type Review", "type ReviewEdge", "type ReviewConnection"),
-    *("type ReviewInput", "type ReviewPayload", "type Float"),
-    *("Product.ratingDistribution", "type RatingCount", "type ReviewSort", "type ReviewStatus"),
-    *("Mutation.updateReview", "Mutation.deleteReview", "Mutation.hideReview"),
-    *("Mutation.restoreReview", "Mutation.markReviewHelpful", "type ReviewUpdateInput"),
     # insights
     *("Product.frequentlyBoughtTogether", "Product.alsoViewed", "Query.recommendations"),
     *("Query.salesReport", "Query.topProducts", "Query.funnel", "Mutation.trackEvent"),

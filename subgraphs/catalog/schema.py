@@ -19,6 +19,7 @@ from subgraphs.catalog.domain import ProductChanges, ProductFilter, ProductSort
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
+    DeletePayload,
     DomainError,
     InvalidInput,
     UserError,
@@ -170,12 +171,6 @@ class ProductUpdateInput:
 @strawberry.type
 class ProductPayload:
     product: Product | None = None
-    errors: list[UserError] = user_error_list()
-
-
-@strawberry.type
-class DeletePayload:
-    deleted_id: strawberry.ID | None = None
     errors: list[UserError] = user_error_list()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -87,6 +88,21 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads of one statement, the hot paths of listings.
+
+        On PostgreSQL it runs in autocommit, so the statement costs one round
+        trip instead of three (BEGIN, the statement, COMMIT); one statement sees
+        one snapshot anyway. SQLite keeps its transaction: there BEGIN is local.
+        """
+        if self.is_sqlite:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self.engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -41,6 +41,12 @@ def user_error_list() -> list[UserError]:
     return field
 
 
+@strawberry.federation.type(shareable=True, description="The answer of every delete mutation.")
+class DeletePayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = user_error_list()
+
+
 class DomainError(Exception):
     """An expected failure with a stable code; the API layer returns it as a UserError."""
 

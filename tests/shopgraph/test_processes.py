@@ -65,6 +65,22 @@ def test_serve_users_migrates_and_answers(settings: Settings) -> None:
     assert body == {"data": {"register": {"user": {"username": "proc"}, "errors": []}}}
 
 
+def test_serve_social_migrates_and_answers(settings: Settings) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    query = """query { _entities(representations: [{__typename: "Product", id: "p-1"}]) {
+      ... on Product { reviewCount averageRating } } }"""
+    add = """mutation { addReview(input: {productId: "p-1", rating: 5, comment: "hi"}) {
+      review { id } errors { code } } }"""
+    with _running(["serve", "social", "--port", str(port)], _env(settings), f"{base}/readyz"):
+        ratings = httpx.post(f"{base}/graphql", json={"query": query}, timeout=10).json()
+        added = httpx.post(f"{base}/graphql", json={"query": add}, timeout=10).json()
+    assert ratings == {"data": {"_entities": [{"reviewCount": 0, "averageRating": None}]}}
+    assert added == {
+        "data": {"addReview": {"review": None, "errors": [{"code": "UNAUTHENTICATED"}]}}
+    }
+
+
 def test_dev_serves_the_supergraph_at_graphql(settings: Settings) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -1,0 +1,278 @@
+"""Reading reviews: by id in batches, and in keyset pages per product or per author.
+
+Every sort orders by its own column, then newest first, then id, so the order
+is total and a cursor (the last review's sort values) finds the next page
+exactly however many reviews are added meanwhile. The pages of many products
+come from one statement: a window numbers each product's reviews in sort order
+and the first `first + 1` of each are kept; the product row beside them carries
+the total, which is the PUBLISHED count kept with the ratings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+
+from subgraphs.platform.database import Database
+from subgraphs.platform.pagination import decode_cursor, encode_cursor
+from subgraphs.social.domain import (
+    Moderation,
+    ModerationAction,
+    Review,
+    ReviewErrorCode,
+    ReviewSort,
+    ReviewStatus,
+    refusal,
+)
+from subgraphs.social.models import ModerationRow, ProductRow, ReviewRow
+
+MAX_PAGE = 100
+
+# The column each sort puts first, and whether it runs from high to low.
+_LEADING: dict[ReviewSort, tuple[Any, bool] | None] = {
+    ReviewSort.NEWEST: None,
+    ReviewSort.HELPFUL: (ReviewRow.helpful_count, True),
+    ReviewSort.RATING_DESC: (ReviewRow.rating, True),
+    ReviewSort.RATING_ASC: (ReviewRow.rating, False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A checked `first`/`after`/`sort`; hashable, so pages asked alike batch together."""
+
+    first: int
+    sort: ReviewSort
+    after: tuple[int | None, datetime, str] | None = None
+    cursor: str | None = None  # `after` as the client sent it
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    reviews: tuple[Review, ...]
+    cursors: tuple[str, ...]
+    has_next_page: bool
+    total: int
+
+
+EMPTY_PAGE = ReviewPage((), (), False, 0)
+
+
+def page_request(first: int, after: str | None, sort: ReviewSort) -> PageRequest:
+    """Checks the page arguments; INVALID_PAGE_SIZE or INVALID_CURSOR when they are wrong."""
+    if not 0 <= first <= MAX_PAGE:
+        raise refusal(
+            ReviewErrorCode.INVALID_PAGE_SIZE,
+            f"first must be between 0 and {MAX_PAGE}",
+            ["first"],
+        )
+    if after is None:
+        return PageRequest(first, sort)
+    sort_name, leading, created_text, review_id = decode_cursor(after, 4)
+    bad = refusal(
+        ReviewErrorCode.INVALID_CURSOR, "this cursor is not valid for this list", ["after"]
+    )
+    if sort_name != sort.value or not isinstance(created_text, str):
+        raise bad
+    if not isinstance(review_id, str) or not (leading is None or type(leading) is int):
+        raise bad
+    if (leading is None) != (_LEADING[sort] is None):
+        raise bad
+    try:
+        created = datetime.fromisoformat(created_text)
+    except ValueError as error:
+        raise bad from error
+    if created.tzinfo is None:
+        raise bad
+    return PageRequest(first, sort, (leading, created, review_id), after)
+
+
+def _order(sort: ReviewSort, table: Any) -> list[Any]:
+    leading = _LEADING[sort]
+    order = []
+    if leading is not None:
+        column = getattr(table, leading[0].key)
+        order.append(column.desc() if leading[1] else column.asc())
+    return [*order, table.created_at.desc(), table.id.desc()]
+
+
+def _after(request: PageRequest) -> ColumnElement[bool]:
+    """Rows strictly past the cursor in the sort's order (expanded: directions differ)."""
+    if request.after is None:
+        return true()
+    leading_value, created, review_id = request.after
+    keys: list[tuple[Any, bool, object]] = []
+    leading = _LEADING[request.sort]
+    if leading is not None:
+        keys.append((leading[0], leading[1], leading_value))
+    keys += [(ReviewRow.created_at, True, created), (ReviewRow.id, True, review_id)]
+    alternatives = []
+    for position, (column, descending, value) in enumerate(keys):
+        same = [c == v for c, _, v in keys[:position]]
+        beyond = column < value if descending else column > value
+        alternatives.append(and_(*same, beyond))
+    return or_(*alternatives)
+
+
+def cursor_of(review: Review, sort: ReviewSort) -> str:
+    leading = _LEADING[sort]
+    value = None if leading is None else getattr(review, leading[0].key)
+    return encode_cursor([sort.value, value, review.created_at.isoformat(), review.id])
+
+
+def review_of(row: Any) -> Review:
+    return Review(
+        id=row.id,
+        product_id=row.product_id,
+        author_id=row.author_id,
+        rating=row.rating,
+        comment=row.comment,
+        status=ReviewStatus(row.status),
+        helpful_count=row.helpful_count,
+        verified_purchase=row.verified_purchase,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _page(reviews: list[Review], request: PageRequest, total: int) -> ReviewPage:
+    shown = tuple(reviews[: request.first])
+    return ReviewPage(
+        reviews=shown,
+        cursors=tuple(cursor_of(review, request.sort) for review in shown),
+        has_next_page=len(reviews) > request.first,
+        total=total,
+    )
+
+
+def _by_window(wanted: list[str], request: PageRequest) -> Select[Any]:
+    """SQLite has no LATERAL: number each product's reviews in sort order, keep the first."""
+    reviews = ReviewRow.__table__
+    position = (
+        func.row_number()
+        .over(partition_by=reviews.c.product_id, order_by=_order(request.sort, reviews.c))
+        .label("position")
+    )
+    ranked = (
+        select(*reviews.c, position)
+        .where(
+            reviews.c.product_id.in_(wanted),
+            reviews.c.status == ReviewStatus.PUBLISHED.value,
+            _after(request),
+        )
+        .subquery("ranked")
+    )
+    keep = and_(ranked.c.product_id == ProductRow.id, ranked.c.position <= request.first + 1)
+    return (
+        select(
+            ProductRow.id.label("product"),
+            ProductRow.review_count.label("total"),
+            *(ranked.c[column.key] for column in reviews.c),
+        )
+        .select_from(ProductRow)
+        .outerjoin(ranked, keep)
+        .where(ProductRow.id.in_(wanted))
+        .order_by(ProductRow.id, ranked.c.position)
+    )
+
+
+def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
+    """PostgreSQL: per product, walk its sort's index and stop after `first + 1` reviews."""
+    reviews = ReviewRow.__table__
+    page = (
+        select(*reviews.c)
+        .where(
+            reviews.c.product_id == ProductRow.id,
+            reviews.c.status == ReviewStatus.PUBLISHED.value,
+            _after(request),
+        )
+        .order_by(*_order(request.sort, reviews.c))
+        .limit(request.first + 1)
+        .lateral("page")
+    )
+    return (
+        select(ProductRow.id.label("product"), ProductRow.review_count.label("total"), *page.c)
+        .select_from(ProductRow)
+        .outerjoin(page, true())
+        .where(ProductRow.id.in_(wanted))
+        .order_by(ProductRow.id, *_order(request.sort, page.c))
+    )
+
+
+async def product_pages(
+    database: Database, product_ids: Sequence[str], request: PageRequest
+) -> dict[str, ReviewPage]:
+    """One page of PUBLISHED reviews for each of `product_ids`, all in one statement."""
+    wanted = list(dict.fromkeys(product_ids))
+    if not wanted:
+        return {}
+    build = _by_window if database.is_sqlite else _by_lateral
+    async with database.reading() as connection:
+        rows = (await connection.execute(build(wanted, request))).all()
+    totals: dict[str, int] = {}
+    grouped: dict[str, list[Review]] = defaultdict(list)
+    for row in rows:
+        totals[row.product] = row.total
+        if row.id is not None:
+            grouped[row.product].append(review_of(row))
+    return {
+        product_id: _page(grouped[product_id], request, totals[product_id])
+        if product_id in totals
+        else EMPTY_PAGE
+        for product_id in wanted
+    }
+
+
+async def author_page(
+    database: Database, author_id: str, request: PageRequest, include_hidden: bool
+) -> ReviewPage:
+    """One page of an author's reviews, newest first, with the total, in one statement."""
+    mine = ReviewRow.author_id == author_id
+    if not include_hidden:
+        mine = and_(mine, ReviewRow.status == ReviewStatus.PUBLISHED.value)
+    total = select(func.count()).select_from(ReviewRow).where(mine).scalar_subquery()
+    statement = select(ReviewRow, total.label("total")).where(mine, _after(request))
+    statement = statement.order_by(*_order(request.sort, ReviewRow)).limit(request.first + 1)
+    async with database.session() as session:
+        rows = (await session.execute(statement)).all()
+        if rows:
+            count = rows[0][1]
+        else:
+            # Only past the last page: no row came back to carry the total.
+            count = await session.scalar(select(func.count()).select_from(ReviewRow).where(mine))
+    return _page([review_of(row[0]) for row in rows], request, int(count or 0))
+
+
+async def reviews_by_id(database: Database, ids: Sequence[str]) -> dict[str, Review]:
+    """The reviews among `ids`, whatever their status, in one statement."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    async with database.session() as session:
+        rows = await session.scalars(select(ReviewRow).where(ReviewRow.id.in_(wanted)))
+        return {row.id: review_of(row) for row in rows}
+
+
+async def moderation_of(
+    database: Database, review_ids: Sequence[str]
+) -> dict[str, list[Moderation]]:
+    """Who hid or restored each review and why, oldest first, in one statement."""
+    grouped: dict[str, list[Moderation]] = defaultdict(list)
+    if not review_ids:
+        return grouped
+    statement = (
+        select(ModerationRow)
+        .where(ModerationRow.review_id.in_(list(review_ids)))
+        .order_by(ModerationRow.created_at, ModerationRow.id)
+    )
+    async with database.session() as session:
+        for row in await session.scalars(statement):
+            grouped[row.review_id].append(
+                Moderation(ModerationAction(row.action), row.actor_id, row.reason, row.created_at)
+            )
+    return grouped
