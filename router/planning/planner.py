@@ -30,6 +30,7 @@ from graphql import (
 )
 
 from router.planning.capabilities import Capabilities
+from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
 from router.planning.groups import Conditions, FetchGroup, OperationContext, assemble
 from router.planning.plan import LIST, OperationKind, PathElement, QueryPlan, type_condition
 from router.planning.selections import (
@@ -47,9 +48,7 @@ from router.supergraph.model import FieldSource, Supergraph
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 MAX_KEY_HOPS = 3
 
-
-class PlanningError(Exception):
-    """The operation cannot be planned over this supergraph."""
+__all__ = ["PlanningError", "plan_operation", "select_operation"]
 
 
 def plan_operation(
@@ -57,14 +56,18 @@ def plan_operation(
     document: DocumentNode,
     operation_name: str | None,
     override_labels: frozenset[str] = frozenset(),
+    *,
+    timeout: float = DEFAULT_PLANNING_TIMEOUT,
 ) -> QueryPlan:
     """A plan for an operation already validated against the API schema.
 
     `override_labels` are the progressive-override labels active for this
-    request; plans differ by them, so cache plans by them too.
+    request; plans differ by them, so cache plans by them too. Planning longer
+    than `timeout` seconds raises `PlanningTimeout`.
     """
     operation = select_operation(document, operation_name)
-    return _Planner(supergraph, document, operation, override_labels).plan()
+    deadline = Deadline.after(timeout)
+    return _Planner(supergraph, document, operation, override_labels, deadline).plan()
 
 
 def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -97,8 +100,10 @@ class _Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         labels: frozenset[str],
+        deadline: Deadline,
     ) -> None:
         self.supergraph = supergraph
+        self.deadline = deadline
         self.schema = supergraph.schema
         self.operation = operation
         fragments = {
@@ -269,6 +274,7 @@ class _Planner:
     def _plan_field(
         self, position: _Position, parent: GraphQLCompositeType, field_node: FieldNode
     ) -> None:
+        self.deadline.check()
         name = field_node.name.value
         if name == "__typename":
             position.tree.add_field(

@@ -37,16 +37,30 @@ class Fragments:
         self.fragments = fragments
 
     def fields(
-        self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, directives: Directives
+        self,
+        parent: GraphQLCompositeType,
+        selection_set: SelectionSetNode,
+        directives: Directives,
+        spread: set[tuple[int, Directives]] | None = None,
     ) -> Iterator[tuple[FieldNode, Directives]]:
-        """Fields selected on `parent` itself, with fragments that always apply flattened in."""
+        """Fields selected on `parent` itself, with fragments that always apply flattened in.
+
+        A fragment spread again at the same place under the same conditions adds
+        nothing: it is walked once, so fragments that spread each other twice
+        cost their size, not two to the power of their depth.
+        """
+        spread = set() if spread is None else spread
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 yield selection, directives
                 continue
             condition, selections, extra = self.fragment(selection)
+            seen = (id(selections), directives + extra)
+            if seen in spread:
+                continue
+            spread.add(seen)
             if condition is None or condition == parent.name or self.contains(condition, parent):
-                yield from self.fields(parent, selections, directives + extra)
+                yield from self.fields(parent, selections, directives + extra, spread)
 
     def narrowing(
         self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, directives: Directives
