@@ -26,6 +26,11 @@ from router.planning.plan import (
 from router.planning.tree import SelectionTree
 from router.supergraph.fieldset import parse_selection_set
 
+
+class PlanningCycle(RuntimeError):
+    """A planner bug: two fetch groups would each wait for the other."""
+
+
 # (variable, value that keeps the selection): @include(if: $v) -> (v, True)
 Conditions = frozenset[tuple[str, bool]]
 
@@ -44,8 +49,24 @@ class FetchGroup:
     rename_typename_to: str | None = None
 
     def depend_on(self, other: FetchGroup) -> None:
-        if other is not self and other not in self.depends_on:
-            self.depends_on.append(other)
+        if other is self or other in self.depends_on:
+            return
+        if self in other.ancestors():
+            # The planner picks groups so that this never happens; a cycle would
+            # leave the plan without an order to run in.
+            raise PlanningCycle(f"fetch group {self.id} would wait for itself")
+        self.depends_on.append(other)
+
+    def ancestors(self) -> set[FetchGroup]:
+        """Every group this one waits for, directly or not."""
+        found: set[FetchGroup] = set()
+        pending = list(self.depends_on)
+        while pending:
+            group = pending.pop()
+            if group not in found:
+                found.add(group)
+                pending.extend(group.depends_on)
+        return found
 
     def narrow_conditions(self, conditions: Conditions) -> None:
         """The group runs only when every selection in it would be skipped otherwise."""

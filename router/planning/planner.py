@@ -13,28 +13,29 @@ field's selections itself, which keeps the number of fetches low.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLCompositeType,
-    GraphQLInterfaceType,
     GraphQLObjectType,
     OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
     get_named_type,
     is_composite_type,
 )
 
+from router.planning.abstract import AbstractSelections
 from router.planning.capabilities import Capabilities
 from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
-from router.planning.groups import Conditions, FetchGroup, OperationContext, assemble
-from router.planning.plan import LIST, OperationKind, PathElement, QueryPlan, type_condition
+from router.planning.groups import FetchGroup, OperationContext, assemble
+from router.planning.plan import LIST, OperationKind, QueryPlan
+from router.planning.position import Position, field_directives
+from router.planning.registry import GroupRegistry
+from router.planning.requirements import requirement
 from router.planning.selections import (
-    Directives,
     Fragments,
     alias_of,
     base_path,
@@ -42,7 +43,6 @@ from router.planning.selections import (
     provided_under,
     selection_conditions,
 )
-from router.planning.tree import SelectionTree
 from router.supergraph.model import FieldSource, Supergraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -80,20 +80,7 @@ def select_operation(document: DocumentNode, name: str | None) -> OperationDefin
     raise PlanningError(f"no operation named {name!r} in the document")
 
 
-@dataclass(frozen=True)
-class _Position:
-    """Where the walk is: the group fetching the objects at `path`, and its selections there."""
-
-    group: FetchGroup
-    tree: SelectionTree
-    path: tuple[PathElement, ...]
-    provided: SelectionSetNode | None = None  # what @provides makes local below this point
-    conditions: Conditions = frozenset()
-    directives: Directives = ()  # @skip/@include inherited from enclosing fragments
-    hops: int = 0  # nested key look-ups, bounded so unreachable keys cannot loop
-
-
-class _Planner:
+class _Planner(AbstractSelections):
     def __init__(
         self,
         supergraph: Supergraph,
@@ -111,9 +98,7 @@ class _Planner:
         }
         self.fragments = Fragments(self.schema, fragments)
         self.capabilities = Capabilities(supergraph, labels, self.fragments)
-        self.groups: list[FetchGroup] = []
-        self._entity_groups: dict[tuple[object, ...], FetchGroup] = {}
-        self._touched: list[set[FetchGroup]] = []
+        self.registry = GroupRegistry(supergraph)
 
     def plan(self) -> QueryPlan:
         kind: OperationKind = self.operation.operation.value
@@ -127,18 +112,18 @@ class _Planner:
             if (conditions := selection_conditions(field_node.directives, directives)) is None:
                 continue
             group = self._root_group(root, field_node, kind)
-            position = _Position(group, group.tree, (), None, conditions, directives)
+            position = Position(group, group.tree, (), None, conditions, directives)
             self._plan_field(position, root, field_node)
         variables = {v.variable.name.value: v for v in self.operation.variable_definitions or ()}
         operation_name = self.operation.name.value if self.operation.name else None
         context = OperationContext(kind, operation_name, variables)
-        return QueryPlan(assemble(self.groups, context), kind)
+        return QueryPlan(assemble(self.registry.groups, context), kind)
 
     def _root_group(self, root: GraphQLObjectType, field_node: FieldNode, kind: str) -> FetchGroup:
         sources = self.capabilities.sources(root.name, field_node.name.value)
         if not sources:
             raise PlanningError(f"no subgraph resolves {root.name}.{field_node.name.value}")
-        roots = [g for g in self.groups if not g.is_entity]
+        roots = self.registry.root_groups()
         if kind == "mutation":
             # Mutation fields run one after another in document order: only the
             # group of the field just before may take this one as well.
@@ -149,12 +134,12 @@ class _Planner:
                 if group.graph in sources:
                     return group
         graph = self.capabilities.best_graph(sorted(sources), root, field_node)
-        return self._new_group(graph, (), entity=False)
+        return self.registry.new_group(graph, (), entity=False)
 
     # -- selections --------------------------------------------------------------------
 
     def _plan_selection_set(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
     ) -> None:
         if isinstance(parent, GraphQLObjectType):
             for field_node, directives in self.fragments.fields(
@@ -169,110 +154,8 @@ class _Planner:
             return
         self._plan_abstract(position, parent, selection_set)
 
-    def _plan_abstract(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        graph = position.group.graph
-        meta = self.supergraph.types.get(parent.name)
-        if meta is not None and graph in meta.interface_object_in:
-            self._plan_interface_object(position, parent, selection_set)
-            return
-        # Which object each result is decides which fragments apply to it: always ask.
-        position.tree.add_field("__typename")
-        possible = self.capabilities.possible_in_graph(parent, graph)
-        direct = list(self.fragments.fields(parent, selection_set, position.directives))
-        if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
-            for field_node, directives in direct:
-                self._plan_direct(position, parent, field_node, directives)
-            narrowed = self.fragments.narrowing(parent, selection_set, position.directives)
-        else:
-            # Some field needs a jump, and jumps work per object type: select
-            # for every possible type separately.
-            narrowed = [(p, selection_set, position.directives) for p in possible]
-        for object_type, selections, directives in narrowed:
-            if object_type not in possible:
-                continue  # this subgraph never returns such objects here
-            typed = replace(
-                position,
-                tree=position.tree.fragment(object_type.name),
-                path=(*position.path, type_condition(object_type.name)),
-                directives=directives,
-            )
-            self._plan_selection_set(typed, object_type, selections)
-
-    def _plan_direct(
-        self,
-        position: _Position,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        directives: Directives,
-    ) -> None:
-        """A field kept on the abstract type itself, in the current fetch."""
-        conditions = selection_conditions(field_node.directives, directives)
-        if conditions is None:
-            return
-        here = replace(position, directives=directives, conditions=position.conditions | conditions)
-        if field_node.name.value == "__typename":
-            self._plan_field(here, parent, field_node)
-            return
-        provided = provided_under(position.provided, field_node.name.value)
-        self._add_local(here, parent, field_node, None, provided)
-
-    def _plan_interface_object(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        """This subgraph knows the interface as one object type (@interfaceObject).
-
-        Its objects come back with the interface's name as __typename. Fields it
-        resolves stay here; the real type, type conditions and other fields come
-        from a subgraph where the interface is a keyed interface.
-        """
-        graph = position.group.graph
-        rest: list[SelectionNode] = []
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.name.value != "__typename":
-                source = self.capabilities.sources(parent.name, selection.name.value).get(graph)
-                if source is not None and source.requires is None:
-                    self._plan_direct(position, parent, selection, position.directives)
-                    continue
-            rest.append(selection)
-        if not rest:
-            return
-        meta = self.supergraph.type(parent.name)
-        targets = [
-            g for g in meta.graphs if g not in meta.interface_object_in and meta.resolvable_keys(g)
-        ]
-        if not targets:
-            raise PlanningError(f"no subgraph resolves the object types behind {parent.name}")
-        entity = self._jump(position, parent, targets[0], None, None)
-        self._plan_abstract(entity, parent, SelectionSetNode(selections=tuple(rest)))
-
-    def _keeps_on_abstract(
-        self,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        possible: list[GraphQLObjectType],
-        graph: str,
-        position: _Position,
-    ) -> bool:
-        name = field_node.name.value
-        if name == "__typename":
-            return True
-        if not isinstance(parent, GraphQLInterfaceType):
-            return False
-        if provided_under(position.provided, name) is not None:
-            return True
-        own = self.capabilities.sources(parent.name, name).get(graph)
-        if own is None or own.requires is not None:
-            return False
-        for object_type in possible:
-            source = self.capabilities.sources(object_type.name, name).get(graph)
-            if source is None or source.requires is not None:
-                return False
-        return True
-
     def _plan_field(
-        self, position: _Position, parent: GraphQLCompositeType, field_node: FieldNode
+        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode
     ) -> None:
         self.deadline.check()
         name = field_node.name.value
@@ -280,9 +163,9 @@ class _Planner:
             position.tree.add_field(
                 "__typename",
                 alias_of(field_node),
-                directives=_field_directives(field_node, position),
+                directives=field_directives(field_node, position),
             )
-            self._touch(position.group, position.conditions)
+            self.registry.touch(position.group, position.conditions)
             return
         graph = position.group.graph
         sources = self.capabilities.sources(parent.name, name)
@@ -303,7 +186,7 @@ class _Planner:
 
     def _add_local(
         self,
-        position: _Position,
+        position: Position,
         parent: GraphQLCompositeType,
         field_node: FieldNode,
         provides: SelectionSetNode | None,
@@ -317,14 +200,14 @@ class _Planner:
             field_node.name.value,
             alias_of(field_node),
             tuple(field_node.arguments or ()),
-            _field_directives(field_node, position),
+            field_directives(field_node, position),
             composite,
         )
-        self._touch(position.group, position.conditions)
+        self.registry.touch(position.group, position.conditions)
         if not composite or field_node.selection_set is None or selection.children is None:
             return
         key = field_node.alias.value if field_node.alias else field_node.name.value
-        child = _Position(
+        child = Position(
             position.group,
             selection.children,
             (*position.path, key, *[LIST] * list_depth(field_def.type)),
@@ -339,7 +222,7 @@ class _Planner:
 
     def _jump_target(
         self,
-        position: _Position,
+        position: Position,
         parent: GraphQLCompositeType,
         name: str,
         sources: dict[str, FieldSource],
@@ -357,9 +240,7 @@ class _Planner:
         current = position.group.graph
         candidates = sorted(sources, key=lambda g: (g != current, g))
         for graph in candidates:
-            if (graph, base_path(position.path), position.group.id) in {
-                k[:3] for k in self._entity_groups
-            }:
+            if self.registry.has_entity_group(graph, base_path(position.path), position.group):
                 return graph, None
         for graph in candidates:
             if (
@@ -385,12 +266,12 @@ class _Planner:
 
     def _jump(
         self,
-        position: _Position,
+        position: Position,
         parent: GraphQLCompositeType,
         target: str,
         rename: str | None,
         requires: SelectionSetNode | None,
-    ) -> _Position:
+    ) -> Position:
         """An `_entities` fetch to `target` for the objects at this position."""
         keyed_type = rename or parent.name
         current = position.group.graph
@@ -408,17 +289,26 @@ class _Planner:
             key_read = key.selection_set
         else:
             key_read = position.tree.add_hidden(key.selection_set)
-        if requires is not None:
-            producers |= self._ensure(position, parent, requires)
-        entity = self._entity_group(target, position, rename)
+        needed = requirement(requires) if requires is not None else None
+        if needed is not None:
+            producers |= self._ensure(position, parent, needed.fetched)
+        read = needed.read if needed is not None else None
+        entity = self.registry.entity_group(
+            target,
+            base_path(position.path),
+            position.group,
+            rename,
+            producers,
+            (parent.name, read),
+        )
         for producer in producers:
             entity.depend_on(producer)
         representation = entity.requires.fragment(parent.name)
         representation.add_field("__typename")
         representation.add_selection_set(key_read)
-        if requires is not None:
-            representation.add_selection_set(requires)
-        return _Position(
+        if read is not None:
+            representation.add_selection_set(read)
+        return Position(
             entity,
             entity.tree.fragment(keyed_type),
             position.path,
@@ -429,50 +319,9 @@ class _Planner:
         )
 
     def _ensure(
-        self, position: _Position, parent: GraphQLCompositeType, fields: SelectionSetNode
+        self, position: Position, parent: GraphQLCompositeType, fields: SelectionSetNode
     ) -> set[FetchGroup]:
         """Plans `fields` as if the client asked for them; the groups that fetch them."""
-        self._touched.append(set())
-        try:
+        with self.registry.tracking() as touched:
             self._plan_selection_set(replace(position, directives=()), parent, fields)
-        finally:
-            touched = self._touched.pop()
         return touched
-
-    # -- groups ------------------------------------------------------------------------
-
-    def _entity_group(self, graph: str, position: _Position, rename: str | None) -> FetchGroup:
-        # One fetch per subgraph and path below one parent fetch: sibling fields,
-        # @requires'd or not, and every object type at the path share it (the
-        # representations say which type each object is).
-        path = base_path(position.path)
-        key = (graph, path, position.group.id, rename)
-        group = self._entity_groups.get(key)
-        if group is None:
-            group = self._new_group(graph, path, entity=True)
-            group.rename_typename_to = rename
-            group.depend_on(position.group)
-            self._entity_groups[key] = group
-        return group
-
-    def _new_group(self, graph: str, path: tuple[PathElement, ...], *, entity: bool) -> FetchGroup:
-        group = FetchGroup(
-            id=len(self.groups),
-            graph=graph,
-            service=self.supergraph.graphs[graph].name,
-            path=path,
-            is_entity=entity,
-        )
-        self.groups.append(group)
-        return group
-
-    def _touch(self, group: FetchGroup, conditions: Conditions) -> None:
-        group.narrow_conditions(conditions)
-        for touched in self._touched:
-            touched.add(group)
-
-
-def _field_directives(field_node: FieldNode, position: _Position) -> Directives:
-    """@skip/@include of the field and of enclosing fragments, kept for the subgraph to apply."""
-    own = tuple(d for d in field_node.directives or () if d.name.value in ("skip", "include"))
-    return (*own, *position.directives)

@@ -1,0 +1,168 @@
+"""Selections on interfaces and unions: kept on the abstract type, or narrowed per object.
+
+A mixin of the planner. A selection on an abstract type stays on it in the
+current fetch when that subgraph resolves every field for every possible
+object type; otherwise it is split per object type, since jumps to other
+subgraphs work per type. An `@interfaceObject` subgraph knows the interface
+as one object type: its own fields stay there, the rest come from a subgraph
+that knows the real types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from graphql import (
+    FieldNode,
+    GraphQLCompositeType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    SelectionNode,
+    SelectionSetNode,
+)
+
+from router.planning.capabilities import Capabilities
+from router.planning.errors import PlanningError
+from router.planning.plan import type_condition
+from router.planning.position import Position
+from router.planning.selections import Directives, Fragments, provided_under, selection_conditions
+from router.supergraph.model import Supergraph
+
+
+class AbstractSelections:
+    supergraph: Supergraph
+    capabilities: Capabilities
+    fragments: Fragments
+
+    # Provided by the planner that mixes this in.
+    def _plan_selection_set(
+        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+    ) -> None:
+        raise NotImplementedError
+
+    def _plan_field(
+        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode
+    ) -> None:
+        raise NotImplementedError
+
+    def _add_local(
+        self,
+        position: Position,
+        parent: GraphQLCompositeType,
+        field_node: FieldNode,
+        provides: SelectionSetNode | None,
+        provided: SelectionSetNode | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def _jump(
+        self,
+        position: Position,
+        parent: GraphQLCompositeType,
+        target: str,
+        rename: str | None,
+        requires: SelectionSetNode | None,
+    ) -> Position:
+        raise NotImplementedError
+
+    def _plan_abstract(
+        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+    ) -> None:
+        graph = position.group.graph
+        meta = self.supergraph.types.get(parent.name)
+        if meta is not None and graph in meta.interface_object_in:
+            self._plan_interface_object(position, parent, selection_set)
+            return
+        # Which object each result is decides which fragments apply to it: always ask.
+        position.tree.add_field("__typename")
+        possible = self.capabilities.possible_in_graph(parent, graph)
+        direct = list(self.fragments.fields(parent, selection_set, position.directives))
+        if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
+            for field_node, directives in direct:
+                self._plan_direct(position, parent, field_node, directives)
+            narrowed = self.fragments.narrowing(parent, selection_set, position.directives)
+        else:
+            # Some field needs a jump, and jumps work per object type: select
+            # for every possible type separately.
+            narrowed = [(p, selection_set, position.directives) for p in possible]
+        for object_type, selections, directives in narrowed:
+            if object_type not in possible:
+                continue  # this subgraph never returns such objects here
+            typed = replace(
+                position,
+                tree=position.tree.fragment(object_type.name),
+                path=(*position.path, type_condition(object_type.name)),
+                directives=directives,
+            )
+            self._plan_selection_set(typed, object_type, selections)
+
+    def _plan_direct(
+        self,
+        position: Position,
+        parent: GraphQLCompositeType,
+        field_node: FieldNode,
+        directives: Directives,
+    ) -> None:
+        """A field kept on the abstract type itself, in the current fetch."""
+        conditions = selection_conditions(field_node.directives, directives)
+        if conditions is None:
+            return
+        here = replace(position, directives=directives, conditions=position.conditions | conditions)
+        if field_node.name.value == "__typename":
+            self._plan_field(here, parent, field_node)
+            return
+        provided = provided_under(position.provided, field_node.name.value)
+        self._add_local(here, parent, field_node, None, provided)
+
+    def _plan_interface_object(
+        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+    ) -> None:
+        """This subgraph knows the interface as one object type (@interfaceObject).
+
+        Its objects come back with the interface's name as __typename. Fields it
+        resolves stay here; the real type, type conditions and other fields come
+        from a subgraph where the interface is a keyed interface.
+        """
+        graph = position.group.graph
+        rest: list[SelectionNode] = []
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.name.value != "__typename":
+                source = self.capabilities.sources(parent.name, selection.name.value).get(graph)
+                if source is not None and source.requires is None:
+                    self._plan_direct(position, parent, selection, position.directives)
+                    continue
+            rest.append(selection)
+        if not rest:
+            return
+        meta = self.supergraph.type(parent.name)
+        targets = [
+            g for g in meta.graphs if g not in meta.interface_object_in and meta.resolvable_keys(g)
+        ]
+        if not targets:
+            raise PlanningError(f"no subgraph resolves the object types behind {parent.name}")
+        entity = self._jump(position, parent, targets[0], None, None)
+        self._plan_abstract(entity, parent, SelectionSetNode(selections=tuple(rest)))
+
+    def _keeps_on_abstract(
+        self,
+        parent: GraphQLCompositeType,
+        field_node: FieldNode,
+        possible: list[GraphQLObjectType],
+        graph: str,
+        position: Position,
+    ) -> bool:
+        name = field_node.name.value
+        if name == "__typename":
+            return True
+        if not isinstance(parent, GraphQLInterfaceType):
+            return False
+        if provided_under(position.provided, name) is not None:
+            return True
+        own = self.capabilities.sources(parent.name, name).get(graph)
+        if own is None or own.requires is not None:
+            return False
+        for object_type in possible:
+            source = self.capabilities.sources(object_type.name, name).get(graph)
+            if source is None or source.requires is not None:
+                return False
+        return True
