@@ -93,6 +93,9 @@ class AbstractSelections:
                 tree=position.tree.fragment(object_type.name),
                 path=(*position.path, type_condition(object_type.name)),
                 directives=directives,
+                up=position,
+                step=(parent, object_type),
+                origin=None,
             )
             self._plan_selection_set(typed, object_type, selections)
 

@@ -43,6 +43,7 @@ from router.planning.selections import (
     provided_under,
     selection_conditions,
 )
+from router.planning.split import SplitSelections
 from router.supergraph.model import FieldSource, Supergraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -80,7 +81,7 @@ def select_operation(document: DocumentNode, name: str | None) -> OperationDefin
     raise PlanningError(f"no operation named {name!r} in the document")
 
 
-class _Planner(AbstractSelections):
+class _Planner(AbstractSelections, SplitSelections):
     def __init__(
         self,
         supergraph: Supergraph,
@@ -171,7 +172,8 @@ class _Planner(AbstractSelections):
         sources = self.capabilities.sources(parent.name, name)
         here = sources.get(graph)
         provided = provided_under(position.provided, name)
-        if provided is not None or (here is not None and here.requires is None):
+        local = provided is not None or (here is not None and here.requires is None)
+        if local:
             below = here.provides if here and here.provides else provided
             elsewhere = set(sources) - {graph}
             if not elsewhere or self.capabilities.servable(graph, parent, field_node, below):
@@ -179,7 +181,18 @@ class _Planner(AbstractSelections):
                     position, parent, field_node, here.provides if here else None, provided
                 )
                 return
-        target, rename = self._jump_target(position, parent, name, sources)
+        jump = self._jump_target(position, parent, name, sources)
+        if jump is None:
+            if local:
+                # No other subgraph serves the whole selection either: what this
+                # one lacks is split off below.
+                self._add_local(
+                    position, parent, field_node, here.provides if here else None, provided
+                )
+            else:
+                self._plan_elsewhere(position, parent, field_node, sources)
+            return
+        target, rename = jump
         source = sources.get(target) or self._interface_source(parent, name, target)
         entity = self._jump(position, parent, target, rename, source.requires if source else None)
         self._add_local(entity, parent, field_node, source.provides if source else None)
@@ -215,6 +228,8 @@ class _Planner(AbstractSelections):
             position.conditions,
             (),
             position.hops,
+            up=position,
+            step=(parent, field_node),
         )
         self._plan_selection_set(child, named, field_node.selection_set)
 
@@ -226,8 +241,11 @@ class _Planner(AbstractSelections):
         parent: GraphQLCompositeType,
         name: str,
         sources: dict[str, FieldSource],
-    ) -> tuple[str, str | None]:
-        """The subgraph to fetch `parent.name` from, and the typename it knows the parent by."""
+    ) -> tuple[str, str | None] | None:
+        """The subgraph to fetch `parent.name` from, and the typename it knows the parent by.
+
+        None: no subgraph resolving the field can fetch the parent by key.
+        """
         if not sources:
             for interface in getattr(parent, "interfaces", ()):
                 meta = self.supergraph.types.get(interface.name)
@@ -251,9 +269,7 @@ class _Planner(AbstractSelections):
         for graph in candidates:
             if self.supergraph.type(parent.name).resolvable_keys(graph):
                 return graph, None
-        raise PlanningError(
-            f"{parent.name}.{name} is only in subgraphs that cannot fetch {parent.name} by key"
-        )
+        return None
 
     def _interface_source(
         self, parent: GraphQLCompositeType, name: str, graph: str
@@ -316,6 +332,9 @@ class _Planner(AbstractSelections):
             position.conditions,
             position.directives,
             position.hops,
+            up=position.up,
+            step=position.step,
+            origin=position.origin or position,
         )
 
     def _ensure(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import FieldNode, SelectionSetNode
+from graphql import FieldNode, GraphQLCompositeType, GraphQLObjectType, SelectionSetNode
 
 from router.planning.groups import Conditions, FetchGroup
 from router.planning.plan import PathElement
@@ -23,6 +23,17 @@ class Position:
     conditions: Conditions = frozenset()
     directives: Directives = ()  # @skip/@include inherited from enclosing fragments
     hops: int = 0  # nested key look-ups, bounded so unreachable keys cannot loop
+    # The way back up, for taking the same path in another subgraph: the
+    # position of the enclosing objects and the step from there to here.
+    up: Position | None = None
+    step: Step | None = None
+    # After a jump: the position the same objects had in the fetch before it.
+    origin: Position | None = None
+
+
+# From the enclosing objects (of the first type) to these: a field selected on
+# them, or a narrowing to one object type.
+Step = tuple[GraphQLCompositeType, FieldNode | GraphQLObjectType]
 
 
 def field_directives(field_node: FieldNode, position: Position) -> Directives:

@@ -44,7 +44,10 @@ WAREHOUSE = SubgraphSpec(
     ),
     data={
         "Query": {"products": [{"id": "1"}, {"id": "2"}]},
-        "Product": [{"id": "1", "name": "Table", "base": 10}, {"id": "2", "name": "Lamp", "base": 3}],
+        "Product": [
+            {"id": "1", "name": "Table", "base": 10},
+            {"id": "2", "name": "Lamp", "base": 3},
+        ],
     },
     resolvers={
         "Product.a2": lambda p, _: p["b1"] + 1,
@@ -149,7 +152,9 @@ CASES = [
         subgraphs=BOTH,
         query="{ products { usd eur } }",
         expected_response={
-            "data": {"products": [{"usd": "10 USD", "eur": "20 EUR"}, {"usd": "3 USD", "eur": "6 EUR"}]}
+            "data": {
+                "products": [{"usd": "10 USD", "eur": "20 EUR"}, {"usd": "3 USD", "eur": "6 EUR"}]
+            }
         },
         expected_fetches={"warehouse": 1, "pricing": 2},
     ),
