@@ -57,6 +57,8 @@ class Capabilities:
         def local(graph: str) -> int:
             count = 0
             for sub, _ in self.fragments.fields(field_type, selections, ()):
+                if sub.name.value == "__typename":
+                    continue  # every subgraph answers it
                 if graph in self.sources(field_type.name, sub.name.value):
                     count += 1
             return count

@@ -21,6 +21,7 @@ from router.planning.plan import (
     Parallel,
     PathElement,
     PlanNode,
+    Rename,
     Sequence,
 )
 from router.planning.tree import SelectionTree
@@ -47,6 +48,7 @@ class FetchGroup:
     depends_on: list[FetchGroup] = field(default_factory=list)
     conditions: Conditions | None = None  # None until a selection lands in the group
     rename_typename_to: str | None = None
+    renames: tuple[Rename, ...] = ()
 
     def depend_on(self, other: FetchGroup) -> None:
         if other is self or other in self.depends_on:
@@ -97,6 +99,7 @@ def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
             variable_usages=tuple(used),
             requires=parse_selection_set(group.requires.render()),
             rename_typename_to=group.rename_typename_to,
+            renames=group.renames,
         )
     arguments = f"({', '.join(definitions)})" if definitions else ""
     header = f"{context.kind} {name}{arguments}".strip()
@@ -105,6 +108,7 @@ def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
         operation=f"{header} {group.tree.render()}",
         operation_kind=context.kind,
         variable_usages=tuple(used),
+        renames=group.renames,
     )
 
 

@@ -28,6 +28,7 @@ from graphql import (
 )
 
 from router.planning.abstract import AbstractSelections
+from router.planning.aliasing import alias_conflicts
 from router.planning.capabilities import Capabilities
 from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
 from router.planning.groups import FetchGroup, OperationContext, assemble
@@ -118,6 +119,8 @@ class _Planner(AbstractSelections, SplitSelections):
         variables = {v.variable.name.value: v for v in self.operation.variable_definitions or ()}
         operation_name = self.operation.name.value if self.operation.name else None
         context = OperationContext(kind, operation_name, variables)
+        for group in self.registry.groups:
+            alias_conflicts(group, self.supergraph, root)
         return QueryPlan(assemble(self.registry.groups, context), kind)
 
     def _root_group(self, root: GraphQLObjectType, field_node: FieldNode, kind: str) -> FetchGroup:
@@ -219,6 +222,17 @@ class _Planner(AbstractSelections, SplitSelections):
         self.registry.touch(position.group, position.conditions)
         if not composite or field_node.selection_set is None or selection.children is None:
             return
+        source = self.capabilities.sources(parent.name, field_node.name.value).get(
+            position.group.graph
+        )
+        if source is not None and source.type is not None:
+            # The subgraph types the field more narrowly (an object where the
+            # supergraph has a union): select as that subgraph sees it, and ask
+            # which type the objects are, which the subgraph's type alone says.
+            own = self.schema.get_type(source.type.strip("[]!"))
+            if isinstance(own, GraphQLObjectType) and own is not named:
+                selection.children.add_field("__typename")
+                named = own
         key = field_node.alias.value if field_node.alias else field_node.name.value
         child = Position(
             position.group,
