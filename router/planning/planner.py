@@ -285,6 +285,9 @@ class _Planner(AbstractSelections, SplitSelections):
                 return graph, None
         return None
 
+    def _service(self, graph: str) -> str:
+        return self.supergraph.graphs[graph].name
+
     def _interface_source(
         self, parent: GraphQLCompositeType, name: str, graph: str
     ) -> FieldSource | None:
@@ -311,7 +314,10 @@ class _Planner(AbstractSelections, SplitSelections):
         if key is None:
             keys = self.supergraph.type(keyed_type).resolvable_keys(target)
             if not keys or position.hops >= MAX_KEY_HOPS:
-                raise PlanningError(f"cannot reach {parent.name} in {target} from {current}")
+                raise PlanningError(
+                    f"{parent.name} cannot be fetched from subgraph '{self._service(target)}': "
+                    f"subgraph '{self._service(current)}' gives none of its keys there"
+                )
             key = keys[0]
             producers |= self._ensure(
                 replace(position, hops=position.hops + 1), parent, key.selection_set

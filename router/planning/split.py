@@ -79,8 +79,10 @@ class SplitSelections:
             steps.insert(0, at.step)
             at_type = at.step[0]
             at = at.up
+        service = self.supergraph.graphs[current].name
         raise PlanningError(
-            f"{parent.name}.{field_node.name.value} cannot be reached from {current} by any path"
+            f"{parent.name}.{field_node.name.value} cannot be reached from subgraph "
+            f"'{service}': no subgraph resolving it can be entered on the way there"
         )
 
     def _path_in(self, graph: str, steps: list[Step]) -> bool:
