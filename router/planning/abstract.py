@@ -76,6 +76,9 @@ class AbstractSelections:
         # Which object each result is decides which fragments apply to it: always ask.
         position.tree.add_field("__typename")
         possible = self.capabilities.possible_in_graph(parent, graph)
+        if position.step is not None and isinstance(position.step[1], FieldNode):
+            owner, field_node = position.step[0], position.step[1]
+            possible = self.capabilities.possible_below(owner, field_node.name.value, parent, graph)
         direct = list(self.fragments.fields(parent, selection_set, position.directives))
         if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
             for field_node, directives in direct:
@@ -127,17 +130,25 @@ class AbstractSelections:
         from a subgraph where the interface is a keyed interface.
         """
         graph = position.group.graph
+        meta = self.supergraph.type(parent.name)
         rest: list[SelectionNode] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode) and selection.name.value != "__typename":
-                source = self.capabilities.sources(parent.name, selection.name.value).get(graph)
+                sources = self.capabilities.sources(parent.name, selection.name.value)
+                source = sources.get(graph)
                 if source is not None and source.requires is None:
                     self._plan_direct(position, parent, selection, position.directives)
+                    continue
+                # Another @interfaceObject subgraph that has the field is asked
+                # directly, by the interface's name: the owner need not say
+                # which type each object is for that.
+                siblings = sorted(g for g in sources if g in meta.interface_object_in)
+                if siblings:
+                    self._plan_in_sibling(position, parent, selection, siblings[0])
                     continue
             rest.append(selection)
         if not rest:
             return
-        meta = self.supergraph.type(parent.name)
         targets = [
             g for g in meta.graphs if g not in meta.interface_object_in and meta.resolvable_keys(g)
         ]
@@ -145,6 +156,17 @@ class AbstractSelections:
             raise PlanningError(f"no subgraph resolves the object types behind {parent.name}")
         entity = self._jump(position, parent, targets[0], None, None)
         self._plan_abstract(entity, parent, SelectionSetNode(selections=tuple(rest)))
+
+    def _plan_in_sibling(
+        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode, graph: str
+    ) -> None:
+        conditions = selection_conditions(field_node.directives, position.directives)
+        if conditions is None:
+            return
+        here = replace(position, conditions=position.conditions | conditions)
+        source = self.capabilities.sources(parent.name, field_node.name.value)[graph]
+        entity = self._jump(here, parent, graph, parent.name, source.requires)
+        self._add_local(entity, parent, field_node, source.provides)
 
     def _keeps_on_abstract(
         self,
