@@ -29,6 +29,7 @@ from graphql import (
 
 from router.planning.abstract import AbstractSelections
 from router.planning.aliasing import alias_conflicts
+from router.planning.alternatives import Choices, cheapest
 from router.planning.capabilities import Capabilities
 from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
 from router.planning.groups import FetchGroup, OperationContext, assemble
@@ -69,7 +70,11 @@ def plan_operation(
     """
     operation = select_operation(document, operation_name)
     deadline = Deadline.after(timeout)
-    return _Planner(supergraph, document, operation, override_labels, deadline).plan()
+
+    def make(choices: Choices) -> QueryPlan:
+        return _Planner(supergraph, document, operation, override_labels, deadline, choices).plan()
+
+    return cheapest(make)
 
 
 def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -90,9 +95,11 @@ class _Planner(AbstractSelections, SplitSelections):
         operation: OperationDefinitionNode,
         labels: frozenset[str],
         deadline: Deadline,
+        choices: Choices,
     ) -> None:
         self.supergraph = supergraph
         self.deadline = deadline
+        self.choices = choices
         self.schema = supergraph.schema
         self.operation = operation
         fragments = {
@@ -134,9 +141,14 @@ class _Planner(AbstractSelections, SplitSelections):
             if roots and roots[-1].graph in sources:
                 return roots[-1]
         else:
-            for group in roots:
-                if group.graph in sources:
-                    return group
+            # Joining a root fetch already there first, then the subgraph that
+            # resolves most of the field's selections; the others as alternatives.
+            best = self.capabilities.best_graph(sorted(sources), root, field_node)
+            joined = [g.graph for g in roots if g.graph in sources]
+            ordered = list(dict.fromkeys([*joined, best, *sorted(sources)]))
+            graph = self.choices.pick(("root", alias_of(field_node) or root.name), ordered)
+            group = next((g for g in roots if g.graph == graph), None)
+            return group or self.registry.new_group(graph, (), entity=False)
         graph = self.capabilities.best_graph(sorted(sources), root, field_node)
         return self.registry.new_group(graph, (), entity=False)
 
@@ -271,19 +283,25 @@ class _Planner(AbstractSelections, SplitSelections):
             raise PlanningError(f"no subgraph resolves {parent.name}.{name}")
         current = position.group.graph
         candidates = sorted(sources, key=lambda g: (g != current, g))
-        for graph in candidates:
-            if self.registry.has_entity_group(graph, base_path(position.path), position.group):
-                return graph, None
-        for graph in candidates:
-            if (
-                self.capabilities.direct_key(parent.name, graph, current, position.provided)
-                is not None
-            ):
-                return graph, None
-        for graph in candidates:
-            if self.supergraph.type(parent.name).resolvable_keys(graph):
-                return graph, None
-        return None
+        # Preferred first: a subgraph already fetching here, then one whose key
+        # the current fetch gives, then any with a key; the rest are alternatives.
+        ordered = [
+            *(
+                g
+                for g in candidates
+                if self.registry.has_entity_group(g, base_path(position.path), position.group)
+            ),
+            *(
+                g
+                for g in candidates
+                if self.capabilities.direct_key(parent.name, g, current, position.provided)
+            ),
+            *(g for g in candidates if self.supergraph.type(parent.name).resolvable_keys(g)),
+        ]
+        if not ordered:
+            return None
+        point = ("jump", position.path, parent.name, name)
+        return self.choices.pick(point, list(dict.fromkeys(ordered))), None
 
     def _service(self, graph: str) -> str:
         return self.supergraph.graphs[graph].name
