@@ -24,6 +24,7 @@ MAX_PLANS = 24  # plans made for one operation, the default included
 
 T = TypeVar("T")
 Cost = tuple[int, int]
+UNPLANNED: Cost = (2**31, 2**31)  # worse than any plan
 
 
 @dataclass
@@ -44,8 +45,15 @@ class Choices:
 def cheapest(make: Callable[[Choices], QueryPlan], budget: int = MAX_PLANS) -> QueryPlan:
     """The cheapest plan `make` gives over the choices tried (see module)."""
     best_choices = Choices()
-    best = make(best_choices)
-    best_cost = cost(best)
+    failure: PlanningError | None = None
+    try:
+        best: QueryPlan | None = make(best_choices)
+    except PlanningTimeout:
+        raise
+    except PlanningError as error:
+        # The first guess may lead to a dead end where another choice does not.
+        best, failure = None, error
+    best_cost = cost(best) if best is not None else UNPLANNED
     made = 1
     improved = True
     while improved and made < budget:
@@ -66,7 +74,9 @@ def cheapest(make: Callable[[Choices], QueryPlan], budget: int = MAX_PLANS) -> Q
                     best, best_cost, best_choices, improved = plan, cost(plan), choices, True
             if improved:
                 break  # start again from the better plan's choice points
-    return best
+    if best is not None:
+        return best
+    raise failure or PlanningError("no plan found")
 
 
 def cost(plan: QueryPlan) -> Cost:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from router.planning.alternatives import MAX_PLANS, Choices, cheapest, cost
+from router.planning.errors import PlanningError
 from router.planning.plan import Fetch, Flatten, Parallel, QueryPlan, Sequence
 
 
@@ -46,3 +49,20 @@ def test_a_cheaper_alternative_is_taken_and_equal_ones_are_not() -> None:
 
     cheapest(record)
     assert chosen == ["A", "B"]  # B was tried, A (the first) kept
+
+
+def test_a_dead_end_first_guess_gives_way_to_an_alternative() -> None:
+    def make(choices: Choices) -> QueryPlan:
+        if choices.pick("root", ["A", "B"]) == "A":
+            raise PlanningError("T.f cannot be reached from subgraph 'a'")
+        return fetches(1, chained=False)
+
+    assert cost(cheapest(make)) == (1, 1)
+
+
+def test_when_every_choice_is_a_dead_end_the_first_reason_is_raised() -> None:
+    def make(choices: Choices) -> QueryPlan:
+        raise PlanningError(f"dead end at {choices.pick('root', ['A', 'B'])}")
+
+    with pytest.raises(PlanningError, match="dead end at A"):
+        cheapest(make)
