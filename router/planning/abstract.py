@@ -21,50 +21,14 @@ from graphql import (
     SelectionSetNode,
 )
 
-from router.planning.capabilities import Capabilities
 from router.planning.errors import PlanningError
+from router.planning.jumps import Jumps
 from router.planning.plan import type_condition
 from router.planning.position import Position
-from router.planning.selections import Directives, Fragments, provided_under, selection_conditions
-from router.supergraph.model import Supergraph
+from router.planning.selections import Directives, provided_under, selection_conditions
 
 
-class AbstractSelections:
-    supergraph: Supergraph
-    capabilities: Capabilities
-    fragments: Fragments
-
-    # Provided by the planner that mixes this in.
-    def _plan_selection_set(
-        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        raise NotImplementedError
-
-    def _plan_field(
-        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode
-    ) -> None:
-        raise NotImplementedError
-
-    def _add_local(
-        self,
-        position: Position,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        provides: SelectionSetNode | None,
-        provided: SelectionSetNode | None = None,
-    ) -> None:
-        raise NotImplementedError
-
-    def _jump(
-        self,
-        position: Position,
-        parent: GraphQLCompositeType,
-        target: str,
-        rename: str | None,
-        requires: SelectionSetNode | None,
-    ) -> Position:
-        raise NotImplementedError
-
+class AbstractSelections(Jumps):
     def _plan_abstract(
         self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
     ) -> None:

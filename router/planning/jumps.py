@@ -14,31 +14,18 @@ from dataclasses import replace
 
 from graphql import GraphQLCompositeType, SelectionSetNode
 
-from router.planning.alternatives import Choices
-from router.planning.capabilities import Capabilities
 from router.planning.errors import PlanningError
 from router.planning.groups import FetchGroup
 from router.planning.position import Position
-from router.planning.registry import GroupRegistry
 from router.planning.requirements import requirement
 from router.planning.selections import base_path
-from router.supergraph.model import FieldSource, Supergraph
+from router.planning.walk import Walk
+from router.supergraph.model import FieldSource
 
 MAX_KEY_HOPS = 3
 
 
-class Jumps:
-    supergraph: Supergraph
-    capabilities: Capabilities
-    registry: GroupRegistry
-    choices: Choices
-
-    # Provided by the planner that mixes this in.
-    def _plan_selection_set(
-        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        raise NotImplementedError
-
+class Jumps(Walk):
     def _jump_target(
         self,
         position: Position,

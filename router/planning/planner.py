@@ -33,7 +33,6 @@ from router.planning.alternatives import Choices, cheapest
 from router.planning.capabilities import Capabilities
 from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
 from router.planning.groups import FetchGroup, OperationContext, assemble
-from router.planning.jumps import Jumps
 from router.planning.plan import LIST, OperationKind, QueryPlan
 from router.planning.position import Position, field_directives
 from router.planning.registry import GroupRegistry
@@ -85,9 +84,8 @@ def select_operation(document: DocumentNode, name: str | None) -> OperationDefin
     raise PlanningError(f"no operation named {name!r} in the document")
 
 
-class _Planner(Jumps, AbstractSelections, SplitSelections):
-    """One walk of the operation. The mixins declare the methods they call on
-    each other as stubs; `Jumps` comes first so its `_jump` is the one found."""
+class _Planner(AbstractSelections, SplitSelections):
+    """One walk of the operation (see `walk.py` for how the mixins fit)."""
 
     def __init__(
         self,

@@ -16,42 +16,19 @@ from graphql import (
     FieldNode,
     GraphQLCompositeType,
     GraphQLObjectType,
-    OperationDefinitionNode,
     get_named_type,
 )
 
-from router.planning.capabilities import Capabilities
 from router.planning.errors import PlanningError
+from router.planning.jumps import Jumps
 from router.planning.plan import LIST, type_condition
 from router.planning.position import Position, Step, field_directives
-from router.planning.registry import GroupRegistry
 from router.planning.selections import alias_of, list_depth
 from router.planning.tree import SelectionTree
-from router.supergraph.model import FieldSource, Supergraph
+from router.supergraph.model import FieldSource
 
 
-class SplitSelections:
-    supergraph: Supergraph
-    capabilities: Capabilities
-    registry: GroupRegistry
-    operation: OperationDefinitionNode
-
-    # Provided by the planner that mixes this in.
-    def _plan_field(
-        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode
-    ) -> None:
-        raise NotImplementedError
-
-    def _jump(
-        self,
-        position: Position,
-        parent: GraphQLCompositeType,
-        target: str,
-        rename: str | None,
-        requires: None,
-    ) -> Position:
-        raise NotImplementedError
-
+class SplitSelections(Jumps):
     def _plan_elsewhere(
         self,
         position: Position,
