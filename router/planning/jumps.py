@@ -108,7 +108,7 @@ class Jumps(Walk):
             key_read = key.selection_set
         else:
             key_read = position.tree.add_hidden(key.selection_set)
-        needed = requirement(requires) if requires is not None else None
+        needed = requirement(requires, self.client_aliases) if requires is not None else None
         if needed is not None:
             producers |= self._ensure(position, parent, needed.fetched)
         read = needed.read if needed is not None else None

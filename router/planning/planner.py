@@ -23,8 +23,10 @@ from graphql import (
     GraphQLObjectType,
     OperationDefinitionNode,
     SelectionSetNode,
+    Visitor,
     get_named_type,
     is_composite_type,
+    visit,
 )
 
 from router.planning.abstract import AbstractSelections
@@ -105,6 +107,7 @@ class _Planner(AbstractSelections, SplitSelections):
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.fragments = Fragments(self.schema, fragments)
+        self.client_aliases = _aliases(document)
         self.capabilities = Capabilities(supergraph, labels, self.fragments)
         self.registry = GroupRegistry(supergraph)
 
@@ -257,3 +260,15 @@ class _Planner(AbstractSelections, SplitSelections):
             step=(parent, field_node),
         )
         self._plan_selection_set(child, named, field_node.selection_set)
+
+
+def _aliases(document: DocumentNode) -> frozenset[str]:
+    found: set[str] = set()
+
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            if node.alias is not None and node.alias.value != node.name.value:
+                found.add(node.alias.value)
+
+    visit(document, Collect())
+    return frozenset(found)

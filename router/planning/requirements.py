@@ -1,9 +1,10 @@
 """@requires field sets as the planner fetches them and as representations read them.
 
-A required field that takes arguments (`price(currency: "EUR")`) is fetched
-under a private alias named after its arguments, so two requirements of one
-field that differ only in arguments never share a response key, and a
-client's own selection of that field (or an alias it chose) is left alone.
+A required field that takes arguments (`price(currency: "EUR")`), or whose
+name the client uses as an alias of something else, is fetched under a
+private alias named after its arguments, so two requirements of one field
+that differ only in arguments never share a response key, and a client's own
+selection of that field (or an alias it chose) is left alone.
 The representation reads the alias back into the field's name, which is what
 the requiring subgraph expects.
 """
@@ -24,12 +25,13 @@ class Requirement:
     read: SelectionSetNode  # how the representation takes it from the data
 
 
-def requirement(requires: SelectionSetNode) -> Requirement:
+def requirement(requires: SelectionSetNode, taken: frozenset[str] = frozenset()) -> Requirement:
+    """`requires` as fetched and as read; `taken`: response keys the client gives other meanings."""
     fetched: list[FieldNode | InlineFragmentNode] = []
     read: list[FieldNode | InlineFragmentNode] = []
     for selection in requires.selections:
         if isinstance(selection, InlineFragmentNode):
-            inner = requirement(selection.selection_set)
+            inner = requirement(selection.selection_set, taken)
             condition = selection.type_condition
             fetched.append(
                 InlineFragmentNode(type_condition=condition, selection_set=inner.fetched)
@@ -38,9 +40,10 @@ def requirement(requires: SelectionSetNode) -> Requirement:
             continue
         if not isinstance(selection, FieldNode):
             continue
-        below = requirement(selection.selection_set) if selection.selection_set else None
+        below = requirement(selection.selection_set, taken) if selection.selection_set else None
         name = selection.name
-        alias = _private_alias(selection) if selection.arguments else None
+        private = selection.arguments or name.value in taken
+        alias = _private_alias(selection) if private else None
         fetched.append(
             FieldNode(
                 alias=alias,

@@ -33,6 +33,7 @@ class Walk:
     capabilities: Capabilities
     registry: GroupRegistry
     choices: Choices
+    client_aliases: frozenset[str]  # response keys the client chose for other fields
 
     def _plan_selection_set(
         self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode

@@ -141,6 +141,15 @@ CASES = [
         expected_fetches={"warehouse": 2, "pricing": 1},
     ),
     RouterCase(
+        id="requires-field-named-like-a-client-alias-not-confused",
+        subgraphs=BOTH,
+        query="{ products { b1: name a2 } }",
+        expected_response={
+            "data": {"products": [{"b1": "Table", "a2": 21}, {"b1": "Lamp", "a2": 7}]}
+        },
+        expected_fetches={"warehouse": 2, "pricing": 1},
+    ),
+    RouterCase(
         id="requires-field-with-an-argument",
         subgraphs=BOTH,
         query="{ products { usd } }",
