@@ -165,6 +165,21 @@ KNOWN_DIFFERENCES: Mapping[str, KnownDifference] = {
             }
         ],
     ),
+    "requires-field-named-like-a-client-alias-not-confused": KnownDifference(
+        reason=(
+            "Hive merges the required `b1` into the client's `b1: name` and fails on the "
+            "mismatch; we fetch the required field under a private alias"
+        ),
+        data=None,
+        errors=[
+            {
+                "message": "Unexpected error.",
+                "locations": [{"line": 1, "column": 14}],
+                "path": ["products", 0, "b1"],
+                "extensions": INTERNAL,
+            }
+        ],
+    ),
     "valid-fetch-one-name-two-types-aliased-and-renamed-back": KnownDifference(
         reason=ONE_KEY_TWO_TYPES, data=None, errors=[_conflict("accounts", "accounts")]
     ),
