@@ -2,13 +2,15 @@
 
 It walks the client's operation from the root. A field goes into the fetch of
 the subgraph already serving its parent object when that subgraph resolves it
-(itself or through @provides). Otherwise the planner jumps: the current fetch
-also asks for the parent's `__typename` and a key, and an `_entities` fetch to
-a subgraph that resolves the field runs after it. @requires fields, and keys
-the current subgraph cannot give, are planned like client fields first and
-travel in the representations. Among several subgraphs able to serve a field
-it prefers the one already fetching, then the one resolving most of the
-field's selections itself, which keeps the number of fetches low.
+(itself or through @provides). Otherwise the planner jumps (`jumps.py`): the
+current fetch also asks for the parent's `__typename` and a key, and an
+`_entities` fetch to a subgraph that resolves the field runs after it. Where
+no key leads there, the selection is split: the same path is taken in another
+subgraph (`split.py`). Interfaces and unions are handled in `abstract.py`.
+Among several subgraphs able to serve a field it first prefers the one
+already fetching, then the one resolving most of the field's selections;
+`alternatives.py` then tries the other choices and keeps the cheapest plan.
+Planning stops at its deadline (`errors.py`).
 """
 
 from __future__ import annotations
