@@ -21,12 +21,14 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
     VariableNode,
+    print_ast,
 )
 
 from router.planning.groups import Conditions
 from router.planning.plan import PathElement
 
 Directives = tuple[DirectiveNode, ...]
+SpreadKey = tuple[str, tuple[str, ...]]  # fragment name, conditions printed
 
 
 class Fragments:
@@ -41,38 +43,52 @@ class Fragments:
         parent: GraphQLCompositeType,
         selection_set: SelectionSetNode,
         directives: Directives,
-        spread: set[tuple[int, Directives]] | None = None,
+        seen: set[SpreadKey] | None = None,
     ) -> Iterator[tuple[FieldNode, Directives]]:
         """Fields selected on `parent` itself, with fragments that always apply flattened in.
 
-        A fragment spread again at the same place under the same conditions adds
-        nothing: it is walked once, so fragments that spread each other twice
-        cost their size, not two to the power of their depth.
+        A fragment spread again under the same conditions adds nothing new, so
+        it is expanded once: a document of fragments that each spread the one
+        before twice costs its length here, not two to the power of it.
         """
-        spread = set() if spread is None else spread
+        seen = set() if seen is None else seen
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 yield selection, directives
                 continue
             condition, selections, extra = self.fragment(selection)
-            seen = (id(selections), directives + extra)
-            if seen in spread:
-                continue
-            spread.add(seen)
+            if isinstance(selection, FragmentSpreadNode):
+                spread = spread_key(selection.name.value, combined(directives, extra))
+                if spread in seen:
+                    continue
+                seen.add(spread)
             if condition is None or condition == parent.name or self.contains(condition, parent):
-                yield from self.fields(parent, selections, directives + extra, spread)
+                yield from self.fields(parent, selections, combined(directives, extra), seen)
 
     def narrowing(
-        self, parent: GraphQLCompositeType, selection_set: SelectionSetNode, directives: Directives
+        self,
+        parent: GraphQLCompositeType,
+        selection_set: SelectionSetNode,
+        directives: Directives,
+        seen: set[SpreadKey] | None = None,
     ) -> list[tuple[GraphQLObjectType, SelectionSetNode, Directives]]:
-        """Fragments that narrow an abstract parent, as (object type, selections) pairs."""
+        """Fragments that narrow an abstract parent, as (object type, selections) pairs.
+
+        Each fragment counts once per set of conditions, as in `fields`.
+        """
+        seen = set() if seen is None else seen
         found: list[tuple[GraphQLObjectType, SelectionSetNode, Directives]] = []
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 continue
             condition, selections, extra = self.fragment(selection)
+            if isinstance(selection, FragmentSpreadNode):
+                spread = spread_key(selection.name.value, combined(directives, extra))
+                if spread in seen:
+                    continue
+                seen.add(spread)
             if condition is None or condition == parent.name:
-                found += self.narrowing(parent, selections, directives + extra)
+                found += self.narrowing(parent, selections, combined(directives, extra), seen)
                 continue
             target = self.schema.get_type(condition)
             if isinstance(target, GraphQLObjectType):
@@ -82,7 +98,7 @@ class Fragments:
             else:
                 continue
             for object_type in objects:
-                found.append((object_type, selections, directives + extra))
+                found.append((object_type, selections, combined(directives, extra)))
         return found
 
     def fragment(self, selection: object) -> tuple[str | None, SelectionSetNode, Directives]:
@@ -104,6 +120,22 @@ class Fragments:
             and isinstance(abstract, (GraphQLInterfaceType, GraphQLUnionType))
             and self.schema.is_sub_type(abstract, parent)
         )
+
+
+def combined(directives: Directives, extra: Directives) -> Directives:
+    """Enclosing conditions and a fragment's own, each once: a condition repeated adds nothing."""
+    if not extra:
+        return directives
+    present = {print_ast(d) for d in directives}
+    return directives + tuple(d for d in extra if print_ast(d) not in present)
+
+
+def spread_key(name: str, directives: Directives) -> SpreadKey:
+    """What makes two spreads of a fragment the same: its name and the conditions on it.
+
+    Conditions compare printed, since AST nodes compare with their locations.
+    """
+    return name, tuple(print_ast(d) for d in directives)
 
 
 def base_path(path: tuple[PathElement, ...]) -> tuple[PathElement, ...]:
