@@ -67,7 +67,9 @@ def cheapest(make: Callable[[Choices], QueryPlan], budget: int = MAX_PLANS) -> Q
                 try:
                     plan = make(choices)
                 except PlanningTimeout:
-                    raise
+                    if best is None:
+                        raise
+                    return best  # out of time for alternatives: the best so far stands
                 except PlanningError:
                     continue  # this alternative leads nowhere; others may
                 if cost(plan) < best_cost:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router.planning.alternatives import MAX_PLANS, Choices, cheapest, cost
-from router.planning.errors import PlanningError
+from router.planning.errors import PlanningError, PlanningTimeout
 from router.planning.plan import Fetch, Flatten, Parallel, QueryPlan, Sequence
 
 
@@ -65,4 +65,21 @@ def test_when_every_choice_is_a_dead_end_the_first_reason_is_raised() -> None:
         raise PlanningError(f"dead end at {choices.pick('root', ['A', 'B'])}")
 
     with pytest.raises(PlanningError, match="dead end at A"):
+        cheapest(make)
+
+
+def test_running_out_of_time_among_alternatives_keeps_the_best_so_far() -> None:
+    def make(choices: Choices) -> QueryPlan:
+        if choices.pick("root", ["A", "B"]) == "B":
+            raise PlanningTimeout("Planning this operation took longer than 1 s.")
+        return fetches(2, chained=False)
+
+    assert cost(cheapest(make)) == (2, 1)
+
+
+def test_running_out_of_time_without_any_plan_is_a_timeout() -> None:
+    def make(choices: Choices) -> QueryPlan:
+        raise PlanningTimeout("Planning this operation took longer than 1 s.")
+
+    with pytest.raises(PlanningTimeout):
         cheapest(make)
