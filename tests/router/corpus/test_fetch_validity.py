@@ -21,9 +21,14 @@ ACCOUNTS = SubgraphSpec(
         interface Account { id: ID name: String! }
         type User implements Account @key(fields: "id") { id: ID! name: String! }
         type Admin implements Account { id: ID name: String! level: Int! }
+        type Shop @key(fields: "id") { id: ID! owner: Account! }
         """
     ),
     data={
+        "Shop": [
+            {"id": "s1", "owner": {"__typename": "User", "id": "u1", "name": "Ann"}},
+            {"id": "s2", "owner": {"__typename": "Admin", "id": None, "name": "Root", "level": 9}},
+        ],
         "Query": {
             "accounts": [
                 {"__typename": "User", "id": "u1", "name": "Ann"},
@@ -84,7 +89,17 @@ AUDIT = SubgraphSpec(
     ),
     data={"Query": {"recent": [{"__typename": "User", "id": "u2"}]}},
 )
-ALL = [ACCOUNTS, PROFILES, LIBRARY, BOOKSHOP, AUDIT]
+SHOPS = SubgraphSpec(
+    name="shops",
+    sdl=federation_sdl(
+        """
+        type Query { shops: [Shop!]! }
+        type Shop @key(fields: "id") { id: ID! city: String! }
+        """
+    ),
+    data={"Query": {"shops": [{"id": "s1", "city": "Oslo"}, {"id": "s2", "city": "Bergen"}]}},
+)
+ALL = [ACCOUNTS, PROFILES, LIBRARY, BOOKSHOP, AUDIT, SHOPS]
 
 CASES = [
     RouterCase(
@@ -116,6 +131,20 @@ CASES = [
             }
         },
         expected_fetches={"accounts": 1, "profiles": 1},
+    ),
+    RouterCase(
+        id="valid-fetch-one-name-two-types-inside-an-entity-fetch",
+        subgraphs=ALL,
+        query="{ shops { city owner { id ... on User { bio } } } }",
+        expected_response={
+            "data": {
+                "shops": [
+                    {"city": "Oslo", "owner": {"id": "u1", "bio": "Builds tables"}},
+                    {"city": "Bergen", "owner": {"id": None}},
+                ]
+            }
+        },
+        expected_fetches={"shops": 1, "accounts": 1, "profiles": 1},
     ),
     RouterCase(
         id="valid-fetch-type-condition-of-another-subgraph-dropped",

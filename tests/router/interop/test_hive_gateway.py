@@ -121,14 +121,14 @@ def _unsatisfiable(
     }
 
 
-def _conflict(service: str, path: str) -> dict[str, Any]:
+def _conflict(service: str, *path: str) -> dict[str, Any]:
     message = (
         "Fields 'id' conflict because they return conflicting types 'ID' and 'ID!'. "
         "Use different aliases on the fields to fetch both if this was intentional."
     )
     return {
         "message": message,
-        "path": [path],
+        "path": list(path),
         "extensions": {"code": "DOWNSTREAM_SERVICE_ERROR", "serviceName": service},
     }
 
@@ -182,6 +182,9 @@ KNOWN_DIFFERENCES: Mapping[str, KnownDifference] = {
     ),
     "valid-fetch-one-name-two-types-aliased-and-renamed-back": KnownDifference(
         reason=ONE_KEY_TWO_TYPES, data=None, errors=[_conflict("accounts", "accounts")]
+    ),
+    "valid-fetch-one-name-two-types-inside-an-entity-fetch": KnownDifference(
+        reason=ONE_KEY_TWO_TYPES, data=None, errors=[_conflict("accounts", "shops", "owner")]
     ),
     "valid-fetch-type-condition-of-another-subgraph-dropped": KnownDifference(
         reason=ONE_KEY_TWO_TYPES, data=None, errors=[_conflict("audit", "recent")]
