@@ -36,6 +36,10 @@ class RouterConfig(BaseSettings):
         default=1000, description="Parsed and validated documents kept (LRU)."
     )
     plan_cache_size: PositiveInt = Field(default=1000, description="Query plans kept (LRU).")
+    planning_timeout_seconds: PositiveFloat = Field(
+        default=1.0,
+        description="Seconds planning one operation may take (then QUERY_PLANNING_FAILED).",
+    )
 
     max_tokens: PositiveInt = Field(
         default=15_000, description="Most lexical tokens a document may have."

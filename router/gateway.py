@@ -8,12 +8,14 @@ errors which failure it was (the HTTP layer maps that for `application/json`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from graphql import DocumentNode
@@ -32,6 +34,7 @@ from router.operation import (
     RequestFailure,
     coerce_variables,
 )
+from router.planning.errors import PlanningError, PlanningTimeout
 from router.planning.plan import QueryPlan
 from router.planning.planner import plan_operation
 from router.policies import Authorization, Authorized
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 # (supergraph, document, operation name, active override labels) -> plan
 Planner = Callable[[Supergraph, DocumentNode, str | None, frozenset[str]], QueryPlan]
 PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
+# Our planner stops itself at its deadline; a planner that does not is given
+# up on this much later, so the client still gets an answer.
+PLANNING_GRACE_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,7 @@ class Gateway:
     ) -> None:
         self.supergraph = supergraph
         self.config = config
-        self.planner = planner or plan_operation
+        self.planner = planner or partial(plan_operation, timeout=config.planning_timeout_seconds)
         self.documents = DocumentCache(
             supergraph.api_schema,
             DocumentLimits(
@@ -123,13 +129,24 @@ class Gateway:
             )
         return prepared
 
-    def plan_for(self, prepared: PreparedOperation) -> QueryPlan:
-        """The plan (cached by document, operation and active override labels)."""
+    async def plan_for(self, prepared: PreparedOperation) -> QueryPlan:
+        """The plan (cached by document, operation and active override labels).
+
+        A new plan is made in a worker thread, so the event loop keeps serving
+        other requests while it is made.
+        """
         labels = self.active_labels()
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self.planner(self.supergraph, prepared.document, prepared.name, labels)
+            making = asyncio.to_thread(
+                self.planner, self.supergraph, prepared.document, prepared.name, labels
+            )
+            timeout = self.config.planning_timeout_seconds + PLANNING_GRACE_SECONDS
+            try:
+                plan = await asyncio.wait_for(making, timeout)
+            except TimeoutError as error:
+                raise PlanningTimeout("Planning this operation took too long.") from error
             self.plans.put(key, plan)
         return plan
 
@@ -164,10 +181,15 @@ class Gateway:
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
-            plan = self.plan_for(authorized.planned if authorized else prepared)
+            plan = await self.plan_for(authorized.planned if authorized else prepared)
+        except PlanningError as error:
+            # What no plan can serve (or planning too long): the reason names
+            # schema coordinates only, so the client gets it.
+            return _internal_error(
+                f"The router could not plan this operation: {error}", "QUERY_PLANNING_FAILED"
+            )
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
-            # A validated operation the planner cannot plan: an unsatisfiable
-            # supergraph or a planner bug. Details go to the log, not the client.
+            # A planner bug. Details go to the log, not the client.
             return _internal_error(
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )

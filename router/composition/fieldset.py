@@ -26,7 +26,7 @@ from graphql import (
 if TYPE_CHECKING:
     from router.composition.model import Field, Subgraph, TypeDef
 
-Problem = Literal["syntax", "unknown", "directive", "args", "selection"]
+Problem = Literal["syntax", "arguments", "unknown", "directive", "args", "selection"]
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,11 @@ def _visit_field(
     name = node.name.value
     if name == "__typename":
         return
-    if node.alias is not None or node.arguments:
-        result.problems.append(("syntax", f'"{parent.name}.{name}" has an alias or arguments'))
+    if node.alias is not None:
+        result.problems.append(("syntax", f'"{parent.name}.{name}" has an alias'))
+    if node.arguments:
+        # Federation 2.1 lets @requires pass arguments; @key and @provides may not.
+        result.problems.append(("arguments", f'"{parent.name}.{name}" is given arguments'))
     found = parent.fields.get(name)
     if found is None:
         result.problems.append(("unknown", f'cannot query field "{name}" on type "{parent.name}"'))

@@ -20,6 +20,7 @@ _PERCENT = re.compile(r"^percent\((\d{1,2}(\.\d{1,8})?|100(\.0{1,8})?)\)$")
 _PROBLEM_CODES = {
     "key": {
         "syntax": Code.KEY_INVALID_FIELDS,
+        "arguments": Code.KEY_INVALID_FIELDS,
         "unknown": Code.KEY_INVALID_FIELDS,
         "selection": Code.KEY_INVALID_FIELDS,
         "directive": Code.KEY_DIRECTIVE_IN_FIELDS_ARG,
@@ -33,6 +34,7 @@ _PROBLEM_CODES = {
     },
     "provides": {
         "syntax": Code.PROVIDES_INVALID_FIELDS,
+        "arguments": Code.PROVIDES_INVALID_FIELDS,
         "unknown": Code.PROVIDES_INVALID_FIELDS,
         "selection": Code.PROVIDES_INVALID_FIELDS,
         "directive": Code.PROVIDES_DIRECTIVE_IN_FIELDS_ARG,

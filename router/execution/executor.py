@@ -19,7 +19,7 @@ from graphql import GraphQLSchema
 from router.execution.clients import SubgraphClient, SubgraphFailure, SubgraphResponse
 from router.execution.coverage import ErrorCoverage
 from router.execution.entities import EntityBatch, entity_batch, objects_at
-from router.execution.merge import merge_into
+from router.execution.merge import merge_into, rename_back
 from router.execution.subgraph_errors import (
     client_error,
     common_prefix,
@@ -105,6 +105,7 @@ class PlanExecutor:
                 state.coverage.add((key,))
             return
         if response.data is not None:
+            rename_back(response.data, fetch.renames)
             merge_into(state.data, response.data)
         unplaced = False
         for error in response.errors:
@@ -147,6 +148,7 @@ class PlanExecutor:
             for index, entity in enumerate(entities[: len(batch.targets)]):
                 if not isinstance(entity, dict):
                     continue
+                rename_back(entity, fetch.renames)
                 if fetch.rename_typename_to is not None:
                     # The subgraph names the interface; the object keeps its own type.
                     entity = {k: v for k, v in entity.items() if k != "__typename"}

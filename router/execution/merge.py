@@ -10,7 +10,11 @@ an interface name are stripped of it before merging; see the executor.)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from router.execution.entities import objects_at
+from router.planning.plan import Rename
 
 
 def merge_into(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -32,3 +36,12 @@ def _merged(existing: Any, value: Any) -> Any:
             existing[index] = _merged(existing[index], item)
         return existing
     return value
+
+
+def rename_back(data: dict[str, Any], renames: Iterable[Rename]) -> None:
+    """Values a fetch took under a private alias go back under their response key."""
+    for rename in renames:
+        for obj, _ in objects_at(data, rename.path):
+            if rename.alias in obj:
+                value = obj.pop(rename.alias)
+                obj[rename.key] = _merged(obj[rename.key], value) if rename.key in obj else value

@@ -45,6 +45,45 @@ class Capabilities:
             if abstract.name in self.supergraph.types[t.name].implements.get(graph, frozenset())
         ]
 
+    def possible_below(
+        self,
+        owner: GraphQLCompositeType,
+        field_name: str,
+        abstract: GraphQLCompositeType,
+        graph: str,
+    ) -> list[GraphQLObjectType]:
+        """Object types `owner.field_name` may return in `graph`, as all its subgraphs agree.
+
+        A shared field answers the same in every subgraph serving it, so its
+        objects can only be of types all of them know; type conditions on the
+        others select nothing, as in Apollo's planner. (@interfaceObject
+        subgraphs know no implementations and have no say.)
+        """
+        sources = self.sources(owner.name, field_name)
+        if graph not in sources:
+            return self.possible_in_graph(abstract, graph)
+        meta = self.supergraph.types.get(abstract.name)
+        blind = meta.interface_object_in if meta else frozenset()
+        possible = self._possible_for(owner, field_name, abstract, graph)
+        for other in sources:
+            if other != graph and other not in blind:
+                known = self._possible_for(owner, field_name, abstract, other)
+                possible = [t for t in possible if t in known]
+        return possible
+
+    def _possible_for(
+        self,
+        owner: GraphQLCompositeType,
+        field_name: str,
+        abstract: GraphQLCompositeType,
+        graph: str,
+    ) -> list[GraphQLObjectType]:
+        source = self.sources(owner.name, field_name).get(graph)
+        own = self.schema.get_type(source.type.strip("[]!")) if source and source.type else None
+        if isinstance(own, GraphQLObjectType):
+            return [own]  # the subgraph types the field as one object type
+        return self.possible_in_graph(abstract, graph)
+
     def best_graph(
         self, graphs: list[str], parent: GraphQLObjectType, field_node: FieldNode
     ) -> str:
@@ -57,6 +96,8 @@ class Capabilities:
         def local(graph: str) -> int:
             count = 0
             for sub, _ in self.fragments.fields(field_type, selections, ()):
+                if sub.name.value == "__typename":
+                    continue  # every subgraph answers it
                 if graph in self.sources(field_type.name, sub.name.value):
                     count += 1
             return count

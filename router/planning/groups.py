@@ -21,10 +21,16 @@ from router.planning.plan import (
     Parallel,
     PathElement,
     PlanNode,
+    Rename,
     Sequence,
 )
 from router.planning.tree import SelectionTree
 from router.supergraph.fieldset import parse_selection_set
+
+
+class PlanningCycle(RuntimeError):
+    """A planner bug: two fetch groups would each wait for the other."""
+
 
 # (variable, value that keeps the selection): @include(if: $v) -> (v, True)
 Conditions = frozenset[tuple[str, bool]]
@@ -42,10 +48,27 @@ class FetchGroup:
     depends_on: list[FetchGroup] = field(default_factory=list)
     conditions: Conditions | None = None  # None until a selection lands in the group
     rename_typename_to: str | None = None
+    renames: tuple[Rename, ...] = ()
 
     def depend_on(self, other: FetchGroup) -> None:
-        if other is not self and other not in self.depends_on:
-            self.depends_on.append(other)
+        if other is self or other in self.depends_on:
+            return
+        if self in other.ancestors():
+            # The planner picks groups so that this never happens; a cycle would
+            # leave the plan without an order to run in.
+            raise PlanningCycle(f"fetch group {self.id} would wait for itself")
+        self.depends_on.append(other)
+
+    def ancestors(self) -> set[FetchGroup]:
+        """Every group this one waits for, directly or not."""
+        found: set[FetchGroup] = set()
+        pending = list(self.depends_on)
+        while pending:
+            group = pending.pop()
+            if group not in found:
+                found.add(group)
+                pending.extend(group.depends_on)
+        return found
 
     def narrow_conditions(self, conditions: Conditions) -> None:
         """The group runs only when every selection in it would be skipped otherwise."""
@@ -76,6 +99,7 @@ def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
             variable_usages=tuple(used),
             requires=parse_selection_set(group.requires.render()),
             rename_typename_to=group.rename_typename_to,
+            renames=group.renames,
         )
     arguments = f"({', '.join(definitions)})" if definitions else ""
     header = f"{context.kind} {name}{arguments}".strip()
@@ -84,6 +108,7 @@ def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
         operation=f"{header} {group.tree.render()}",
         operation_kind=context.kind,
         variable_usages=tuple(used),
+        renames=group.renames,
     )
 
 

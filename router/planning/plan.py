@@ -26,6 +26,19 @@ def type_condition(*type_names: str) -> PathElement:
 
 
 @dataclass(frozen=True, slots=True)
+class Rename:
+    """A private alias the fetch used, read back into the client's response key.
+
+    `path` leads from the fetch's data (for an entity fetch: from each entity)
+    to the objects holding `alias`; it may end in a type condition.
+    """
+
+    path: tuple[PathElement, ...]
+    alias: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Fetch:
     service: str  # the subgraph's name, as in join__graph(name:)
     operation: str  # the document sent to the subgraph
@@ -37,6 +50,8 @@ class Fetch:
     # For @interfaceObject: representations and results carry the interface's
     # name as __typename in this subgraph; the executor swaps it both ways.
     rename_typename_to: str | None = None
+    # Response keys one subgraph could not take twice with two types (see Rename).
+    renames: tuple[Rename, ...] = ()
 
     @property
     def is_entity_fetch(self) -> bool:

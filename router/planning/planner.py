@@ -2,54 +2,57 @@
 
 It walks the client's operation from the root. A field goes into the fetch of
 the subgraph already serving its parent object when that subgraph resolves it
-(itself or through @provides). Otherwise the planner jumps: the current fetch
-also asks for the parent's `__typename` and a key, and an `_entities` fetch to
-a subgraph that resolves the field runs after it. @requires fields, and keys
-the current subgraph cannot give, are planned like client fields first and
-travel in the representations. Among several subgraphs able to serve a field
-it prefers the one already fetching, then the one resolving most of the
-field's selections itself, which keeps the number of fetches low.
+(itself or through @provides). Otherwise the planner jumps (`jumps.py`): the
+current fetch also asks for the parent's `__typename` and a key, and an
+`_entities` fetch to a subgraph that resolves the field runs after it. Where
+no key leads there, the selection is split: the same path is taken in another
+subgraph (`split.py`). Interfaces and unions are handled in `abstract.py`.
+Among several subgraphs able to serve a field it first prefers the one
+already fetching, then the one resolving most of the field's selections;
+`alternatives.py` then tries the other choices and keeps the cheapest plan.
+Planning stops at its deadline (`errors.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLCompositeType,
-    GraphQLInterfaceType,
     GraphQLObjectType,
     OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
+    Visitor,
     get_named_type,
     is_composite_type,
+    visit,
 )
 
+from router.planning.abstract import AbstractSelections
+from router.planning.aliasing import alias_conflicts
+from router.planning.alternatives import Choices, cheapest
 from router.planning.capabilities import Capabilities
-from router.planning.groups import Conditions, FetchGroup, OperationContext, assemble
-from router.planning.plan import LIST, OperationKind, PathElement, QueryPlan, type_condition
+from router.planning.errors import DEFAULT_PLANNING_TIMEOUT, Deadline, PlanningError
+from router.planning.groups import FetchGroup, OperationContext, assemble
+from router.planning.plan import LIST, OperationKind, QueryPlan
+from router.planning.position import Position, field_directives
+from router.planning.registry import GroupRegistry
 from router.planning.selections import (
-    Directives,
     Fragments,
     alias_of,
-    base_path,
     list_depth,
     provided_under,
     selection_conditions,
 )
-from router.planning.tree import SelectionTree
-from router.supergraph.model import FieldSource, Supergraph
+from router.planning.split import SplitSelections
+from router.supergraph.model import Supergraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
-MAX_KEY_HOPS = 3
 
-
-class PlanningError(Exception):
-    """The operation cannot be planned over this supergraph."""
+__all__ = ["PlanningError", "plan_operation", "select_operation"]
 
 
 def plan_operation(
@@ -57,14 +60,22 @@ def plan_operation(
     document: DocumentNode,
     operation_name: str | None,
     override_labels: frozenset[str] = frozenset(),
+    *,
+    timeout: float = DEFAULT_PLANNING_TIMEOUT,
 ) -> QueryPlan:
     """A plan for an operation already validated against the API schema.
 
     `override_labels` are the progressive-override labels active for this
-    request; plans differ by them, so cache plans by them too.
+    request; plans differ by them, so cache plans by them too. Planning longer
+    than `timeout` seconds raises `PlanningTimeout`.
     """
     operation = select_operation(document, operation_name)
-    return _Planner(supergraph, document, operation, override_labels).plan()
+    deadline = Deadline.after(timeout)
+
+    def make(choices: Choices) -> QueryPlan:
+        return _Planner(supergraph, document, operation, override_labels, deadline, choices).plan()
+
+    return cheapest(make)
 
 
 def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -77,38 +88,30 @@ def select_operation(document: DocumentNode, name: str | None) -> OperationDefin
     raise PlanningError(f"no operation named {name!r} in the document")
 
 
-@dataclass(frozen=True)
-class _Position:
-    """Where the walk is: the group fetching the objects at `path`, and its selections there."""
+class _Planner(AbstractSelections, SplitSelections):
+    """One walk of the operation (see `walk.py` for how the mixins fit)."""
 
-    group: FetchGroup
-    tree: SelectionTree
-    path: tuple[PathElement, ...]
-    provided: SelectionSetNode | None = None  # what @provides makes local below this point
-    conditions: Conditions = frozenset()
-    directives: Directives = ()  # @skip/@include inherited from enclosing fragments
-    hops: int = 0  # nested key look-ups, bounded so unreachable keys cannot loop
-
-
-class _Planner:
     def __init__(
         self,
         supergraph: Supergraph,
         document: DocumentNode,
         operation: OperationDefinitionNode,
         labels: frozenset[str],
+        deadline: Deadline,
+        choices: Choices,
     ) -> None:
         self.supergraph = supergraph
+        self.deadline = deadline
+        self.choices = choices
         self.schema = supergraph.schema
         self.operation = operation
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.fragments = Fragments(self.schema, fragments)
+        self.client_aliases = _aliases(document)
         self.capabilities = Capabilities(supergraph, labels, self.fragments)
-        self.groups: list[FetchGroup] = []
-        self._entity_groups: dict[tuple[object, ...], FetchGroup] = {}
-        self._touched: list[set[FetchGroup]] = []
+        self.registry = GroupRegistry(supergraph)
 
     def plan(self) -> QueryPlan:
         kind: OperationKind = self.operation.operation.value
@@ -122,34 +125,41 @@ class _Planner:
             if (conditions := selection_conditions(field_node.directives, directives)) is None:
                 continue
             group = self._root_group(root, field_node, kind)
-            position = _Position(group, group.tree, (), None, conditions, directives)
+            position = Position(group, group.tree, (), None, conditions, directives)
             self._plan_field(position, root, field_node)
         variables = {v.variable.name.value: v for v in self.operation.variable_definitions or ()}
         operation_name = self.operation.name.value if self.operation.name else None
         context = OperationContext(kind, operation_name, variables)
-        return QueryPlan(assemble(self.groups, context), kind)
+        for group in self.registry.groups:
+            alias_conflicts(group, self.supergraph, root)
+        return QueryPlan(assemble(self.registry.groups, context), kind)
 
     def _root_group(self, root: GraphQLObjectType, field_node: FieldNode, kind: str) -> FetchGroup:
         sources = self.capabilities.sources(root.name, field_node.name.value)
         if not sources:
             raise PlanningError(f"no subgraph resolves {root.name}.{field_node.name.value}")
-        roots = [g for g in self.groups if not g.is_entity]
+        roots = self.registry.root_groups()
         if kind == "mutation":
             # Mutation fields run one after another in document order: only the
             # group of the field just before may take this one as well.
             if roots and roots[-1].graph in sources:
                 return roots[-1]
         else:
-            for group in roots:
-                if group.graph in sources:
-                    return group
+            # Joining a root fetch already there first, then the subgraph that
+            # resolves most of the field's selections; the others as alternatives.
+            best = self.capabilities.best_graph(sorted(sources), root, field_node)
+            joined = [g.graph for g in roots if g.graph in sources]
+            ordered = list(dict.fromkeys([*joined, best, *sorted(sources)]))
+            graph = self.choices.pick(("root", alias_of(field_node) or root.name), ordered)
+            group = next((g for g in roots if g.graph == graph), None)
+            return group or self.registry.new_group(graph, (), entity=False)
         graph = self.capabilities.best_graph(sorted(sources), root, field_node)
-        return self._new_group(graph, (), entity=False)
+        return self.registry.new_group(graph, (), entity=False)
 
     # -- selections --------------------------------------------------------------------
 
     def _plan_selection_set(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
+        self, position: Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
     ) -> None:
         if isinstance(parent, GraphQLObjectType):
             for field_node, directives in self.fragments.fields(
@@ -164,125 +174,25 @@ class _Planner:
             return
         self._plan_abstract(position, parent, selection_set)
 
-    def _plan_abstract(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        graph = position.group.graph
-        meta = self.supergraph.types.get(parent.name)
-        if meta is not None and graph in meta.interface_object_in:
-            self._plan_interface_object(position, parent, selection_set)
-            return
-        # Which object each result is decides which fragments apply to it: always ask.
-        position.tree.add_field("__typename")
-        possible = self.capabilities.possible_in_graph(parent, graph)
-        direct = list(self.fragments.fields(parent, selection_set, position.directives))
-        if all(self._keeps_on_abstract(parent, f, possible, graph, position) for f, _ in direct):
-            for field_node, directives in direct:
-                self._plan_direct(position, parent, field_node, directives)
-            narrowed = self.fragments.narrowing(parent, selection_set, position.directives)
-        else:
-            # Some field needs a jump, and jumps work per object type: select
-            # for every possible type separately.
-            narrowed = [(p, selection_set, position.directives) for p in possible]
-        for object_type, selections, directives in narrowed:
-            if object_type not in possible:
-                continue  # this subgraph never returns such objects here
-            typed = replace(
-                position,
-                tree=position.tree.fragment(object_type.name),
-                path=(*position.path, type_condition(object_type.name)),
-                directives=directives,
-            )
-            self._plan_selection_set(typed, object_type, selections)
-
-    def _plan_direct(
-        self,
-        position: _Position,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        directives: Directives,
-    ) -> None:
-        """A field kept on the abstract type itself, in the current fetch."""
-        conditions = selection_conditions(field_node.directives, directives)
-        if conditions is None:
-            return
-        here = replace(position, directives=directives, conditions=position.conditions | conditions)
-        if field_node.name.value == "__typename":
-            self._plan_field(here, parent, field_node)
-            return
-        provided = provided_under(position.provided, field_node.name.value)
-        self._add_local(here, parent, field_node, None, provided)
-
-    def _plan_interface_object(
-        self, position: _Position, parent: GraphQLCompositeType, selection_set: SelectionSetNode
-    ) -> None:
-        """This subgraph knows the interface as one object type (@interfaceObject).
-
-        Its objects come back with the interface's name as __typename. Fields it
-        resolves stay here; the real type, type conditions and other fields come
-        from a subgraph where the interface is a keyed interface.
-        """
-        graph = position.group.graph
-        rest: list[SelectionNode] = []
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.name.value != "__typename":
-                source = self.capabilities.sources(parent.name, selection.name.value).get(graph)
-                if source is not None and source.requires is None:
-                    self._plan_direct(position, parent, selection, position.directives)
-                    continue
-            rest.append(selection)
-        if not rest:
-            return
-        meta = self.supergraph.type(parent.name)
-        targets = [
-            g for g in meta.graphs if g not in meta.interface_object_in and meta.resolvable_keys(g)
-        ]
-        if not targets:
-            raise PlanningError(f"no subgraph resolves the object types behind {parent.name}")
-        entity = self._jump(position, parent, targets[0], None, None)
-        self._plan_abstract(entity, parent, SelectionSetNode(selections=tuple(rest)))
-
-    def _keeps_on_abstract(
-        self,
-        parent: GraphQLCompositeType,
-        field_node: FieldNode,
-        possible: list[GraphQLObjectType],
-        graph: str,
-        position: _Position,
-    ) -> bool:
-        name = field_node.name.value
-        if name == "__typename":
-            return True
-        if not isinstance(parent, GraphQLInterfaceType):
-            return False
-        if provided_under(position.provided, name) is not None:
-            return True
-        own = self.capabilities.sources(parent.name, name).get(graph)
-        if own is None or own.requires is not None:
-            return False
-        for object_type in possible:
-            source = self.capabilities.sources(object_type.name, name).get(graph)
-            if source is None or source.requires is not None:
-                return False
-        return True
-
     def _plan_field(
-        self, position: _Position, parent: GraphQLCompositeType, field_node: FieldNode
+        self, position: Position, parent: GraphQLCompositeType, field_node: FieldNode
     ) -> None:
+        self.deadline.check()
         name = field_node.name.value
         if name == "__typename":
             position.tree.add_field(
                 "__typename",
                 alias_of(field_node),
-                directives=_field_directives(field_node, position),
+                directives=field_directives(field_node, position),
             )
-            self._touch(position.group, position.conditions)
+            self.registry.touch(position.group, position.conditions)
             return
         graph = position.group.graph
         sources = self.capabilities.sources(parent.name, name)
         here = sources.get(graph)
         provided = provided_under(position.provided, name)
-        if provided is not None or (here is not None and here.requires is None):
+        local = provided is not None or (here is not None and here.requires is None)
+        if local:
             below = here.provides if here and here.provides else provided
             elsewhere = set(sources) - {graph}
             if not elsewhere or self.capabilities.servable(graph, parent, field_node, below):
@@ -290,14 +200,25 @@ class _Planner:
                     position, parent, field_node, here.provides if here else None, provided
                 )
                 return
-        target, rename = self._jump_target(position, parent, name, sources)
+        jump = self._jump_target(position, parent, name, sources)
+        if jump is None:
+            if local:
+                # No other subgraph serves the whole selection either: what this
+                # one lacks is split off below.
+                self._add_local(
+                    position, parent, field_node, here.provides if here else None, provided
+                )
+            else:
+                self._plan_elsewhere(position, parent, field_node, sources)
+            return
+        target, rename = jump
         source = sources.get(target) or self._interface_source(parent, name, target)
         entity = self._jump(position, parent, target, rename, source.requires if source else None)
         self._add_local(entity, parent, field_node, source.provides if source else None)
 
     def _add_local(
         self,
-        position: _Position,
+        position: Position,
         parent: GraphQLCompositeType,
         field_node: FieldNode,
         provides: SelectionSetNode | None,
@@ -311,14 +232,25 @@ class _Planner:
             field_node.name.value,
             alias_of(field_node),
             tuple(field_node.arguments or ()),
-            _field_directives(field_node, position),
+            field_directives(field_node, position),
             composite,
         )
-        self._touch(position.group, position.conditions)
+        self.registry.touch(position.group, position.conditions)
         if not composite or field_node.selection_set is None or selection.children is None:
             return
+        source = self.capabilities.sources(parent.name, field_node.name.value).get(
+            position.group.graph
+        )
+        if source is not None and source.type is not None:
+            # The subgraph types the field more narrowly (an object where the
+            # supergraph has a union): select as that subgraph sees it, and ask
+            # which type the objects are, which the subgraph's type alone says.
+            own = self.schema.get_type(source.type.strip("[]!"))
+            if isinstance(own, GraphQLObjectType) and own is not named:
+                selection.children.add_field("__typename")
+                named = own
         key = field_node.alias.value if field_node.alias else field_node.name.value
-        child = _Position(
+        child = Position(
             position.group,
             selection.children,
             (*position.path, key, *[LIST] * list_depth(field_def.type)),
@@ -326,147 +258,19 @@ class _Planner:
             position.conditions,
             (),
             position.hops,
+            up=position,
+            step=(parent, field_node),
         )
         self._plan_selection_set(child, named, field_node.selection_set)
 
-    # -- jumps -------------------------------------------------------------------------
 
-    def _jump_target(
-        self,
-        position: _Position,
-        parent: GraphQLCompositeType,
-        name: str,
-        sources: dict[str, FieldSource],
-    ) -> tuple[str, str | None]:
-        """The subgraph to fetch `parent.name` from, and the typename it knows the parent by."""
-        if not sources:
-            for interface in getattr(parent, "interfaces", ()):
-                meta = self.supergraph.types.get(interface.name)
-                if meta is None:
-                    continue
-                for graph in sorted(meta.interface_object_in):
-                    if graph in self.capabilities.sources(interface.name, name):
-                        return graph, interface.name
-            raise PlanningError(f"no subgraph resolves {parent.name}.{name}")
-        current = position.group.graph
-        candidates = sorted(sources, key=lambda g: (g != current, g))
-        for graph in candidates:
-            if (graph, base_path(position.path), position.group.id) in {
-                k[:3] for k in self._entity_groups
-            }:
-                return graph, None
-        for graph in candidates:
-            if (
-                self.capabilities.direct_key(parent.name, graph, current, position.provided)
-                is not None
-            ):
-                return graph, None
-        for graph in candidates:
-            if self.supergraph.type(parent.name).resolvable_keys(graph):
-                return graph, None
-        raise PlanningError(
-            f"{parent.name}.{name} is only in subgraphs that cannot fetch {parent.name} by key"
-        )
+def _aliases(document: DocumentNode) -> frozenset[str]:
+    found: set[str] = set()
 
-    def _interface_source(
-        self, parent: GraphQLCompositeType, name: str, graph: str
-    ) -> FieldSource | None:
-        for interface in getattr(parent, "interfaces", ()):
-            source = self.capabilities.sources(interface.name, name).get(graph)
-            if source is not None:
-                return source
-        return None
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            if node.alias is not None and node.alias.value != node.name.value:
+                found.add(node.alias.value)
 
-    def _jump(
-        self,
-        position: _Position,
-        parent: GraphQLCompositeType,
-        target: str,
-        rename: str | None,
-        requires: SelectionSetNode | None,
-    ) -> _Position:
-        """An `_entities` fetch to `target` for the objects at this position."""
-        keyed_type = rename or parent.name
-        current = position.group.graph
-        key = self.capabilities.direct_key(keyed_type, target, current, position.provided)
-        producers: set[FetchGroup] = {position.group}
-        position.tree.add_field("__typename")
-        if key is None:
-            keys = self.supergraph.type(keyed_type).resolvable_keys(target)
-            if not keys or position.hops >= MAX_KEY_HOPS:
-                raise PlanningError(f"cannot reach {parent.name} in {target} from {current}")
-            key = keys[0]
-            producers |= self._ensure(
-                replace(position, hops=position.hops + 1), parent, key.selection_set
-            )
-            key_read = key.selection_set
-        else:
-            key_read = position.tree.add_hidden(key.selection_set)
-        if requires is not None:
-            producers |= self._ensure(position, parent, requires)
-        entity = self._entity_group(target, position, rename)
-        for producer in producers:
-            entity.depend_on(producer)
-        representation = entity.requires.fragment(parent.name)
-        representation.add_field("__typename")
-        representation.add_selection_set(key_read)
-        if requires is not None:
-            representation.add_selection_set(requires)
-        return _Position(
-            entity,
-            entity.tree.fragment(keyed_type),
-            position.path,
-            None,
-            position.conditions,
-            position.directives,
-            position.hops,
-        )
-
-    def _ensure(
-        self, position: _Position, parent: GraphQLCompositeType, fields: SelectionSetNode
-    ) -> set[FetchGroup]:
-        """Plans `fields` as if the client asked for them; the groups that fetch them."""
-        self._touched.append(set())
-        try:
-            self._plan_selection_set(replace(position, directives=()), parent, fields)
-        finally:
-            touched = self._touched.pop()
-        return touched
-
-    # -- groups ------------------------------------------------------------------------
-
-    def _entity_group(self, graph: str, position: _Position, rename: str | None) -> FetchGroup:
-        # One fetch per subgraph and path below one parent fetch: sibling fields,
-        # @requires'd or not, and every object type at the path share it (the
-        # representations say which type each object is).
-        path = base_path(position.path)
-        key = (graph, path, position.group.id, rename)
-        group = self._entity_groups.get(key)
-        if group is None:
-            group = self._new_group(graph, path, entity=True)
-            group.rename_typename_to = rename
-            group.depend_on(position.group)
-            self._entity_groups[key] = group
-        return group
-
-    def _new_group(self, graph: str, path: tuple[PathElement, ...], *, entity: bool) -> FetchGroup:
-        group = FetchGroup(
-            id=len(self.groups),
-            graph=graph,
-            service=self.supergraph.graphs[graph].name,
-            path=path,
-            is_entity=entity,
-        )
-        self.groups.append(group)
-        return group
-
-    def _touch(self, group: FetchGroup, conditions: Conditions) -> None:
-        group.narrow_conditions(conditions)
-        for touched in self._touched:
-            touched.add(group)
-
-
-def _field_directives(field_node: FieldNode, position: _Position) -> Directives:
-    """@skip/@include of the field and of enclosing fragments, kept for the subgraph to apply."""
-    own = tuple(d for d in field_node.directives or () if d.name.value in ("skip", "include"))
-    return (*own, *position.directives)
+    visit(document, Collect())
+    return frozenset(found)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import GraphQLSchema, SelectionSetNode
+from graphql import FieldNode, GraphQLSchema, SelectionSetNode
 
 from router.supergraph.costs import CostDirectives
 
@@ -79,6 +79,21 @@ class TypeMeta:
     def resolvable_keys(self, graph: str) -> tuple[Key, ...]:
         return tuple(key for key in self.keys if key.graph == graph and key.resolvable)
 
+    def key_fields(self, graph: str) -> frozenset[str]:
+        """Top-level fields of the keys `graph` declares for this type.
+
+        A subgraph returns them with every object it returns, also where the
+        supergraph marks them external (`@extends` types, composed by other
+        tools): an entity reference is nothing but its key.
+        """
+        return frozenset(
+            selection.name.value
+            for key in self.keys
+            if key.graph == graph
+            for selection in key.selection_set.selections
+            if isinstance(selection, FieldNode)
+        )
+
     @property
     def is_entity(self) -> bool:
         return any(key.resolvable for key in self.keys)
@@ -108,7 +123,11 @@ class Supergraph:
             return {}
         if field_meta is None or not field_meta.sources:
             return {graph: FieldSource(graph) for graph in meta.graphs}
-        return {g: s for g, s in field_meta.sources.items() if s.resolvable(labels)}
+        return {
+            g: s
+            for g, s in field_meta.sources.items()
+            if s.resolvable(labels) or (s.external and field_name in meta.key_fields(g))
+        }
 
     @property
     def override_labels(self) -> frozenset[str]:

@@ -34,7 +34,7 @@ from tests.router.harness.composition import (
     compose_supergraph,
 )
 from tests.router.harness.server import ServedSubgraphs, serve_subgraphs
-from tests.router.harness.subgraph import SubgraphSpec
+from tests.router.harness.subgraph import Subgraph, SubgraphSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,9 +124,27 @@ def _printed_plan(case: RouterCase, supergraph: Any, planner: Any, printer: Any)
     if validate(supergraph.api_schema, document):
         return "(refused before planning: the operation is invalid)"
     labels = frozenset(label for label in supergraph.override_labels if _percent(label) >= 100)
-    plan = planner.plan_operation(supergraph, document, case.operation_name, labels)
+    try:
+        plan = planner.plan_operation(supergraph, document, case.operation_name, labels)
+    except planner.PlanningError as error:
+        return f"(refused at planning: {error})"
+    problems = invalid_fetches(plan, case.subgraphs)
+    assert not problems, "fetches invalid in their own subgraph:\n" + "\n".join(problems)
     text: str = printer.print_plan(plan)
     return text
+
+
+def invalid_fetches(plan: Any, specs: Sequence[SubgraphSpec]) -> list[str]:
+    """Every fetch of `plan` that its own subgraph's schema would refuse, with why.
+
+    Every fetch is checked, also those a condition or an empty list would skip.
+    """
+    schemas = {spec.name: Subgraph(spec).schema for spec in specs}
+    problems: list[str] = []
+    for fetch in plan.fetches():
+        errors = validate(schemas[fetch.service], parse(fetch.operation))
+        problems += [f"{fetch.service}: {fetch.operation}\n  {e.message}" for e in errors]
+    return problems
 
 
 def _percent(label: str) -> float:

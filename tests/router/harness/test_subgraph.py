@@ -356,3 +356,21 @@ async def test_federation_one_extensions_and_prefixed_keys_are_understood() -> N
     assert me == {"data": {"me": {"a": 1}}}
     assert a == {"data": {"_entities": [{"__typename": "User", "a": 1}]}}
     assert b == {"data": {"_entities": [{"__typename": "User", "b": 2}]}}
+
+
+def test_fetches_a_subgraph_would_refuse_are_reported() -> None:
+    from router.planning.plan import Fetch, Parallel, QueryPlan
+    from tests.router.harness.case import invalid_fetches
+
+    plan = QueryPlan(
+        Parallel(
+            (
+                Fetch("users", "{ me { name } }"),
+                Fetch("users", "{ me { age } }"),
+            )
+        )
+    )
+
+    assert invalid_fetches(plan, [USERS]) == [
+        "users: { me { age } }\n  Cannot query field 'age' on type 'User'. Did you mean 'name'?"
+    ]
