@@ -52,5 +52,6 @@ SUBGRAPHS: dict[str, SubgraphEntry] = {
         SubgraphEntry("users", 4001, "subgraphs.users"),
         SubgraphEntry("catalog", 4002, "subgraphs.catalog"),
         SubgraphEntry("commerce", 4003, "subgraphs.commerce"),
+        SubgraphEntry("insights", 4005, "subgraphs.insights"),
     ]
 }

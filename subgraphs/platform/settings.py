@@ -24,6 +24,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "product.viewed": "shopgraph.tracking",
     "product.searched": "shopgraph.tracking",
     "product.added_to_cart": "shopgraph.tracking",
+    # The router's usage log: one record per operation.
+    "operation.*": "shopgraph.usage",
 }
 
 

@@ -72,6 +72,7 @@ async def test_each_subgraph_is_also_served_under_its_path(dev: httpx.AsyncClien
             "users": "/subgraphs/users/graphql",
             "catalog": "/subgraphs/catalog/graphql",
             "commerce": "/subgraphs/commerce/graphql",
+            "insights": "/subgraphs/insights/graphql",
         },
     }
     sdl = await dev.post("/subgraphs/users/graphql", json={"query": "{ _service { sdl } }"})
