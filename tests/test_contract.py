@@ -27,8 +27,6 @@ PENDING = {
     *("Product.ratingDistribution", "type RatingCount", "type ReviewSort", "type ReviewStatus"),
     *("Mutation.updateReview", "Mutation.deleteReview", "Mutation.hideReview"),
     *("Mutation.restoreReview", "Mutation.markReviewHelpful", "type ReviewUpdateInput"),
-    # insights
-    *("Product.frequentlyBoughtTogether", "Product.alsoViewed", "Query.recommendations"),
 }
 
 

@@ -26,13 +26,16 @@ metadata = InsightsTable.metadata
 
 
 class ProductStateRow(InsightsTable):
-    """Whether a product may be recommended: not deleted and in stock (catalog events)."""
+    """Whether a product may be recommended: not deleted and in stock (catalog events).
+    A product insights never heard of counts as available."""
 
     __tablename__ = "product_states"
 
     product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    available: Mapped[bool]
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool]
+    in_stock: Mapped[bool]
+    # The newest catalog event applied: an older one arriving late changes nothing.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OrderBasketRow(InsightsTable):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, TypeAlias
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from subgraphs.insights import activity, reports
 from subgraphs.insights.analytics.port import Granularity
+from subgraphs.insights.errors import InsightsErrorCode
+from subgraphs.insights.recommendations import reading
 from subgraphs.insights.services import InsightsServices
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.context import RequestContext
@@ -18,14 +21,40 @@ from subgraphs.platform.errors import DomainError, UserError, forbidden, query_e
 from subgraphs.platform.money import Money
 from subgraphs.platform.schema import federation_schema
 
+NeighbourKey: TypeAlias = tuple[reading.Relation, str, int]  # relation, product, first
+MAX_RECOMMENDATIONS = 50
+
 
 @dataclass(frozen=True)
 class InsightsLoaders:
-    pass
+    neighbours: DataLoader[NeighbourKey, list[str]]
 
 
 def make_loaders(services: InsightsServices) -> InsightsLoaders:
-    return InsightsLoaders()
+    async def load(keys: list[NeighbourKey]) -> list[list[str]]:
+        # One query per (relation, first) in the batch: usually exactly one.
+        groups: dict[tuple[reading.Relation, int], set[str]] = {}
+        for relation, product_id, first in keys:
+            groups.setdefault((relation, first), set()).add(product_id)
+        found = {
+            (relation, first): await reading.neighbours(services.database, relation, ids, first)
+            for (relation, first), ids in groups.items()
+        }
+        return [found[(relation, first)][pid] for relation, pid, first in keys]
+
+    return InsightsLoaders(neighbours=DataLoader(load_fn=load))
+
+
+def _first(first: int) -> int:
+    if not 1 <= first <= MAX_RECOMMENDATIONS:
+        raise query_error(
+            DomainError(
+                InsightsErrorCode.INVALID_INPUT,
+                f"first must be 1 to {MAX_RECOMMENDATIONS}",
+                ["first"],
+            )
+        )
+    return first
 
 
 Context: TypeAlias = RequestContext[InsightsServices, InsightsLoaders]
@@ -49,6 +78,18 @@ class Product:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Product:
         return cls(id=id)
+
+    @strawberry.field(description="Products most often in the same paid orders as this one.")
+    async def frequently_bought_together(
+        self, info: Info[Context, None], first: int = 5
+    ) -> list[Product]:
+        ids = await info.context.loaders.neighbours.load(("bought", str(self.id), _first(first)))
+        return [Product(id=strawberry.ID(i)) for i in ids]
+
+    @strawberry.field(description="Products most often viewed in the same sessions as this one.")
+    async def also_viewed(self, info: Info[Context, None], first: int = 5) -> list[Product]:
+        ids = await info.context.loaders.neighbours.load(("viewed", str(self.id), _first(first)))
+        return [Product(id=strawberry.ID(i)) for i in ids]
 
 
 @strawberry.input
@@ -104,6 +145,17 @@ class OperationStat:
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="Personal when signed in, popular this week otherwise.")
+    async def recommendations(self, info: Info[Context, None], first: int = 10) -> list[Product]:
+        database = info.context.services.database
+        today = datetime.now(UTC).date()
+        principal = info.context.principal
+        if principal is None:
+            ids = await reading.popular(database, _first(first), today)
+        else:
+            ids = await reading.personal(database, principal.user_id, _first(first), today)
+        return [Product(id=strawberry.ID(i)) for i in ids]
+
     @strawberry.field(description="Staff only: paid orders and revenue per hour or day.")
     async def sales_report(
         self,

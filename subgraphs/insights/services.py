@@ -1,7 +1,8 @@
 """The insights subgraph's services, opened once per process in the app lifespan.
 
 Without Kafka (`shopgraph dev`), this process also feeds the analytics store
-from the bus; with Kafka, `shopgraph worker analytics` does that from the log.
+and the recommendation counts from the bus; with Kafka, `shopgraph worker
+analytics` and `shopgraph worker recommendations` do that from the log.
 Tracking events go to the log when there is one, else to the bus.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from subgraphs.insights.analytics.factory import create_analytics_store
 from subgraphs.insights.analytics.port import AnalyticsStore
 from subgraphs.insights.analytics.sink import running_analytics_sink
+from subgraphs.insights.recommendations.consumer import running_recommender
 from subgraphs.insights.settings import InsightsSettings
 from subgraphs.insights.tracking import Tracker
 from subgraphs.platform.database import Database
@@ -82,6 +84,7 @@ async def open_services(
         )
         if platform.log is None:
             await stack.enter_async_context(running_analytics_sink(platform.bus, store))
+            await stack.enter_async_context(running_recommender(database, platform.bus))
         await stack.enter_async_context(tracker.running())
         yield services
 

@@ -63,8 +63,9 @@ def upgrade() -> None:
     op.create_table(
         "product_states",
         sa.Column("product_id", sa.String(length=36), nullable=False),
-        sa.Column("available", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("in_stock", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("product_id", name=op.f("pk_product_states")),
     )
     op.create_table(
