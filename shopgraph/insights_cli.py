@@ -47,3 +47,55 @@ async def run_analytics_worker(settings: Settings) -> None:
             console.print(f"analytics worker stopped after {worker.committed} records")
     finally:
         await store.close()
+
+
+async def run_recommendations_worker(settings: Settings) -> None:
+    from subgraphs.insights.recommendations.consumer import GROUP, running_recommender
+    from subgraphs.insights.services import MIGRATIONS, NAME
+    from subgraphs.platform.database import Database
+    from subgraphs.platform.migrations import upgrade
+
+    stop = stop_on_signals()
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+        async with open_platform(settings) as platform, running_recommender(database, platform.bus):
+            where = (
+                "the Kafka log" if GROUP in settings.kafka_groups and platform.log else "the bus"
+            )
+            console.print(f"[bold]recommendations worker[/] reading {where}; Ctrl-C stops it")
+            await stop.wait()
+    finally:
+        await database.close()
+    console.print("recommendations worker stopped")
+
+
+async def rebuild_recommendations(settings: Settings) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from subgraphs.insights.recommendations.rebuild import rebuild
+    from subgraphs.insights.services import MIGRATIONS, NAME
+    from subgraphs.platform.database import Database
+    from subgraphs.platform.migrations import upgrade
+
+    database = Database(settings, NAME)
+    try:
+        await upgrade(database, MIGRATIONS)
+        with Progress(
+            TextColumn("[bold]replaying the event log"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("rebuild", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            async with open_platform(settings) as platform:
+                if platform.log is None:
+                    raise RuntimeError("a rebuild replays the Kafka log: set SHOPGRAPH_KAFKA_URL")
+                return await rebuild(database, platform.log, advance)
+    finally:
+        await database.close()

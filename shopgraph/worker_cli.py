@@ -106,3 +106,11 @@ def analytics() -> None:
         )
         raise typer.Exit(code=1)
     asyncio.run(run_analytics_worker(settings))
+
+
+@worker_app.command("recommendations")
+def recommendations() -> None:
+    """Keep the recommendation counts from events, until stopped (Ctrl-C)."""
+    from shopgraph.insights_cli import run_recommendations_worker
+
+    asyncio.run(run_recommendations_worker(Settings()))
