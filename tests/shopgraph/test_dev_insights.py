@@ -4,7 +4,6 @@ up in the funnel (in-process bus, SQLite analytics store)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,19 +15,10 @@ from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.settings import Settings
 from tests.shopgraph.test_dev_shopping import ADD, ORDER, Customer
+from tests.subgraphs.insights.conftest import eventually
 
-WITHIN = 10.0
 NOW = datetime.now(UTC)
 RANGE = {"from": (NOW - timedelta(days=1)).isoformat(), "to": (NOW + timedelta(days=1)).isoformat()}
-
-
-async def eventually(read: Any, wanted: Any) -> Any:
-    deadline = asyncio.get_running_loop().time() + WITHIN
-    while True:
-        value = await read()
-        if value == wanted or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 async def test_checkouts_and_tracking_reach_recommendations_and_reports(

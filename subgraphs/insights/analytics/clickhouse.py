@@ -21,7 +21,13 @@ from urllib.parse import unquote, urlsplit
 
 from clickhouse_driver import Client
 
-from subgraphs.insights.analytics.facts import Fact, FactKind, Operation
+from subgraphs.insights.analytics.facts import (
+    FACT_COLUMNS,
+    OPERATION_COLUMNS,
+    Fact,
+    FactKind,
+    Operation,
+)
 from subgraphs.insights.analytics.port import (
     FunnelCounts,
     Granularity,
@@ -34,15 +40,6 @@ from subgraphs.insights.analytics.port import (
 )
 
 _T = TypeVar("_T")
-
-FACT_COLUMNS = (
-    "event_id, line, kind, occurred_at, session_id, user_id, product_id, order_id, "
-    "quantity, amount_cents, query, results"
-)
-OPERATION_COLUMNS = (
-    "id, occurred_at, operation_name, document_hash, client_name, client_version, "
-    "duration_ms, error_count, user_hash"
-)
 
 
 def _tables(db: str) -> list[str]:
@@ -113,16 +110,8 @@ class ClickHouseAnalyticsStore:
 
     async def insert(self, facts: Sequence[Fact], operations: Sequence[Operation] = ()) -> None:
         db = self.database
-        fact_rows = [
-            (f.event_id, f.line, f.kind.value, _seconds(f.occurred_at), f.session_id, f.user_id,
-             f.product_id, f.order_id, f.quantity, f.amount_cents, f.query, f.results)
-            for f in facts
-        ]  # fmt: skip
-        operation_rows = [
-            (o.id, _seconds(o.occurred_at), o.operation_name, o.document_hash, o.client_name,
-             o.client_version, o.duration_ms, o.error_count, o.user_hash)
-            for o in operations
-        ]  # fmt: skip
+        fact_rows = [f.row() for f in facts]
+        operation_rows = [o.row() for o in operations]
 
         def insert(client: Client) -> None:
             if fact_rows:

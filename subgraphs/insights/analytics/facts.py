@@ -50,6 +50,14 @@ class Fact:
     query: str = ""
     results: int = -1  # -1: not known (a search tracked by the storefront)
 
+    def row(self) -> tuple[str, int, str, int, str, str, str, str, int, int, str, int]:
+        """The store row, in `FACT_COLUMNS` order, with the time in Unix seconds."""
+        return (
+            self.event_id, self.line, self.kind.value, int(self.occurred_at.timestamp()),
+            self.session_id, self.user_id, self.product_id, self.order_id, self.quantity,
+            self.amount_cents, self.query, self.results,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -62,6 +70,24 @@ class Operation:
     duration_ms: float
     error_count: int
     user_hash: str
+
+    def row(self) -> tuple[str, int, str, str, str, str, float, int, str]:
+        """The store row, in `OPERATION_COLUMNS` order, with the time in Unix seconds."""
+        return (
+            self.id, int(self.occurred_at.timestamp()), self.operation_name, self.document_hash,
+            self.client_name, self.client_version, self.duration_ms, self.error_count,
+            self.user_hash,
+        )  # fmt: skip
+
+
+FACT_COLUMNS = (
+    "event_id, line, kind, occurred_at, session_id, user_id, product_id, order_id, "
+    "quantity, amount_cents, query, results"
+)
+OPERATION_COLUMNS = (
+    "id, occurred_at, operation_name, document_hash, client_name, client_version, "
+    "duration_ms, error_count, user_hash"
+)
 
 
 class UnusableEventError(ValueError):

@@ -15,7 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from subgraphs.insights.analytics.facts import Fact, FactKind, Operation
+from subgraphs.insights.analytics.facts import (
+    Fact,
+    FactKind,
+    Operation,
+)
 from subgraphs.insights.analytics.port import (
     FunnelCounts,
     Granularity,
@@ -83,16 +87,8 @@ class SQLiteAnalyticsStore:
         await self._run(create)
 
     async def insert(self, facts: Sequence[Fact], operations: Sequence[Operation] = ()) -> None:
-        fact_rows = [
-            (f.event_id, f.line, f.kind.value, _seconds(f.occurred_at), f.session_id, f.user_id,
-             f.product_id, f.order_id, f.quantity, f.amount_cents, f.query, f.results)
-            for f in facts
-        ]  # fmt: skip
-        operation_rows = [
-            (o.id, _seconds(o.occurred_at), o.operation_name, o.document_hash, o.client_name,
-             o.client_version, o.duration_ms, o.error_count, o.user_hash)
-            for o in operations
-        ]  # fmt: skip
+        fact_rows = [f.row() for f in facts]
+        operation_rows = [o.row() for o in operations]
 
         def insert(connection: sqlite3.Connection) -> None:
             with connection:
