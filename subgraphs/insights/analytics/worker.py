@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -64,12 +65,26 @@ class AnalyticsWorker:
                 log.warning("analytics worker cannot reach Kafka yet; retrying", exc_info=True)
                 if await _stopped(stop, 1.0):
                     return
+        # One batch is stored and committed while the next is fetched and decoded;
+        # batches still reach the store, and commit, strictly one after another.
+        storing: asyncio.Task[bool] | None = None
         try:
             while not stop.is_set():
                 records = await self._collect(consumer, stop)
-                if records and not await self._handle(consumer, records, stop):
-                    return  # stopped while the store was down: nothing committed
+                if not records:
+                    if storing is not None and not await storing:
+                        return  # stopped while the store was down: nothing committed
+                    storing = None
+                    continue
+                batch = await self._decode(records)
+                if storing is not None and not await storing:
+                    return
+                storing = asyncio.create_task(self._insert_and_commit(consumer, batch, stop))
+            if storing is not None:
+                await storing
         finally:
+            if storing is not None and not storing.done():
+                storing.cancel()  # cancelled from outside: uncommitted, so it comes again
             await consumer.stop()
 
     async def _collect(self, consumer: Any, stop: asyncio.Event) -> list[Any]:
@@ -96,7 +111,8 @@ class AnalyticsWorker:
                 deadline = loop.time() + self._flush_seconds
         return records
 
-    async def _handle(self, consumer: Any, records: list[Any], stop: asyncio.Event) -> bool:
+    async def _decode(self, records: list[Any]) -> _Batch:
+        """The rows of `records`; unusable ones go to the dead letters."""
         facts: list[Fact] = []
         operations: list[Operation] = []
         offsets: dict[TopicPartition, int] = {}
@@ -110,15 +126,19 @@ class AnalyticsWorker:
                 continue
             facts += more_facts
             operations += more_operations
-        if not await self._insert(facts, operations, stop):
+        return _Batch(facts, operations, offsets, len(records))
+
+    async def _insert_and_commit(self, consumer: Any, batch: _Batch, stop: asyncio.Event) -> bool:
+        """Insert, then commit; False if stopped before the store took the batch."""
+        if not await self._insert(batch.facts, batch.operations, stop):
             return False
         try:
-            await consumer.commit(offsets)
+            await consumer.commit(batch.offsets)
         except KafkaError:
             # The batch comes again after a restart; its facts are kept once.
             log.warning("analytics worker could not commit; the batch will repeat", exc_info=True)
             return True
-        self.committed += len(records)
+        self.committed += batch.records
         self.progress.set()
         return True
 
@@ -141,6 +161,14 @@ class AnalyticsWorker:
                 continue
             self.inserted += len(facts) + len(operations)
             return True
+
+
+@dataclass(frozen=True)
+class _Batch:
+    facts: list[Fact]
+    operations: list[Operation]
+    offsets: dict[TopicPartition, int]
+    records: int
 
 
 async def _stopped(stop: asyncio.Event, seconds: float) -> bool:
