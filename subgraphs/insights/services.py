@@ -3,7 +3,8 @@
 Without Kafka (`shopgraph dev`), this process also feeds the analytics store
 and the recommendation counts from the bus; with Kafka, `shopgraph worker
 analytics` and `shopgraph worker recommendations` do that from the log.
-Tracking events go to the log when there is one, else to the bus.
+Tracking events go to the log when there is one, else to the bus
+(`create_tracker`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from subgraphs.insights.analytics.port import AnalyticsStore
 from subgraphs.insights.analytics.sink import running_analytics_sink
 from subgraphs.insights.recommendations.consumer import running_recommender
 from subgraphs.insights.settings import InsightsSettings
-from subgraphs.insights.tracking import Tracker
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus
+from subgraphs.platform.events.tracking import Tracker, create_tracker
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.ratelimit import FixedWindowLimiter
 from subgraphs.platform.resources import Platform
@@ -66,13 +67,7 @@ async def open_services(
         stack.push_async_callback(store.close)
         await upgrade(database, MIGRATIONS)
         await store.create_tables()
-        publish = platform.log.publish if platform.log is not None else platform.bus.publish
-        tracker = Tracker(
-            publish,
-            capacity=insights.tracking_buffer_size,
-            batch_size=insights.tracking_batch_size,
-            flush_seconds=insights.tracking_flush_seconds,
-        )
+        tracker = create_tracker(platform)
         limiter = FixedWindowLimiter(
             platform.cache,
             insights.track_rate_limit,

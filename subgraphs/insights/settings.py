@@ -17,13 +17,6 @@ class InsightsSettings(BaseSettings):
         ),
     )
     currency: str = Field(default="USD", description="The currency reports are given in.")
-    tracking_buffer_size: int = Field(
-        default=10_000,
-        gt=0,
-        description="Tracking events held in memory per process; beyond it they are dropped.",
-    )
-    tracking_batch_size: int = Field(default=500, gt=0)
-    tracking_flush_seconds: float = Field(default=0.2, gt=0)
     track_rate_limit: int = Field(default=120, gt=0, description="trackEvent calls per session.")
     track_rate_window_seconds: int = Field(default=60, gt=0)
     analytics_batch_size: int = Field(default=5000, gt=0)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         description="Idempotent producer; turn off for brokers without it (tansu).",
     )
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    tracking_buffer_size: int = Field(
+        default=10_000,
+        gt=0,
+        description="Tracking events held in memory per process; beyond it they are dropped.",
+    )
+    tracking_batch_size: int = Field(default=500, gt=0)
+    tracking_flush_seconds: float = Field(default=0.2, gt=0)
 
     jwt_private_key: SecretStr | None = Field(
         default=None, description="PEM of the Ed25519 key that signs access tokens (users)."

@@ -1,6 +1,7 @@
 """Insights in `shopgraph dev`, through the router: three real checkouts make
-frequentlyBoughtTogether and salesReport right within seconds, and a tracked view shows
-up in the funnel (in-process bus, SQLite analytics store)."""
+frequentlyBoughtTogether and salesReport right within seconds, a tracked view shows up in
+the funnel, and catalog's searches in searchTerms, zero-result ones counted (in-process
+bus, SQLite analytics store)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,37 @@ async def test_checkouts_and_tracking_reach_recommendations_and_reports(
         return (await staff.call(funnel, RANGE))["funnel"]
 
     assert await eventually(views, {"views": 1, "addsToCart": 0}) == {"views": 1, "addsToCart": 0}
+
+
+async def test_catalog_searches_reach_search_terms_with_zero_results(
+    dev: httpx.AsyncClient, settings: Settings
+) -> None:
+    staff = Customer(dev)
+    staff.token = AccessTokens(load_key_pair(settings), settings).issue(
+        Principal("staff-1", Role.STAFF)
+    )
+    search = "query S($q: String!) { searchProducts(query: $q) { totalCount } }"
+
+    async def indexed() -> Any:
+        # The demo catalog reaches the search index through events, just after start.
+        return (await staff.call(search, {"q": "hiking"}))["searchProducts"]["totalCount"] > 0
+
+    assert await eventually(indexed, True)
+    for text in ("Boots", "zzqx nothing", "boots"):
+        response = await dev.post(
+            "/graphql",
+            json={"query": search, "variables": {"q": text}},
+            headers={"x-shopgraph-session": "browser-2"},
+        )
+        assert "errors" not in response.json()
+    terms = "query T($from: DateTime!, $to: DateTime!) { searchTerms(from: $from, to: $to) { query searches zeroResults } }"
+
+    async def reported() -> Any:
+        found = (await staff.call(terms, RANGE))["searchTerms"]
+        return [t for t in found if t["query"] != "hiking"]
+
+    wanted = [
+        {"query": "boots", "searches": 2, "zeroResults": 0},
+        {"query": "zzqx nothing", "searches": 1, "zeroResults": 1},
+    ]
+    assert await eventually(reported, wanted) == wanted

@@ -86,8 +86,7 @@ async def until(condition: Callable[[], bool], within: float = WAIT) -> None:
 async def insights(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[InsightsSubgraph]:
-    monkeypatch.setenv("SHOPGRAPH_TRACKING_FLUSH_SECONDS", "0.05")
     monkeypatch.setenv("SHOPGRAPH_TRACK_RATE_LIMIT", "5")
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"tracking_flush_seconds": 0.05}))
     async with serve(app, "http://insights") as client:
         yield InsightsSubgraph(client, app.state.services, app.state.platform_tokens)

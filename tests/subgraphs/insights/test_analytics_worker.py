@@ -20,9 +20,9 @@ from shopgraph.loopback import free_port
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
 from subgraphs.insights.analytics.port import FunnelCounts, Granularity, OperationStat, SalesPoint
 from subgraphs.insights.analytics.worker import AnalyticsWorker
-from subgraphs.insights.tracking import Tracker
 from subgraphs.platform.events import Event, KafkaBus, TopicRoutes
 from subgraphs.platform.events.kafka import DEAD_REASON_HEADER, dead_topic_name
+from subgraphs.platform.events.tracking import Tracker
 from tests.kafka import tansu
 from tests.proxy import TcpProxy
 from tests.subgraphs.insights.conftest import until
@@ -203,7 +203,9 @@ async def test_tracking_waits_in_a_bounded_buffer_while_kafka_is_cut(
             try:
                 async with tracker.running():
                     await proxy.cut()
-                    with caplog.at_level(logging.WARNING, logger="subgraphs.insights.tracking"):
+                    with caplog.at_level(
+                        logging.WARNING, logger="subgraphs.platform.events.tracking"
+                    ):
                         accepted = [tracker.offer(e) for e in offered]
                     await proxy.restore()
                     await until(lambda: tracker.waiting == 0)

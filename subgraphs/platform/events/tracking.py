@@ -1,4 +1,5 @@
-"""The tracking buffer: shoppers' events go to the log in batches, never through a database.
+"""The tracking buffer: shoppers' events (views, searches, cart adds) go to the event log
+in batches, never through a database or an outbox.
 
 `offer` never waits: an event goes into a bounded in-memory buffer, or, when
 the buffer is full (the log is down or slower than the shoppers), it is
@@ -20,7 +21,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from subgraphs.platform.events import Event
+from subgraphs.platform.events.envelope import Event
+from subgraphs.platform.resources import Platform
+from subgraphs.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +131,15 @@ async def _wait(stop: asyncio.Event, seconds: float, *others: asyncio.Event) -> 
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def create_tracker(platform: Platform) -> Tracker:
+    """A tracker that sends to the Kafka log when there is one, else to the process's bus."""
+    settings: Settings = platform.settings
+    publish = platform.log.publish if platform.log is not None else platform.bus.publish
+    return Tracker(
+        publish,
+        capacity=settings.tracking_buffer_size,
+        batch_size=settings.tracking_batch_size,
+        flush_seconds=settings.tracking_flush_seconds,
+    )
