@@ -249,6 +249,13 @@ class KafkaBus:
             await consumer.stop()
         return events
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def wait_closed(self) -> None:
+        await self._closing.wait()
+
     def _ready(self) -> AIOKafkaProducer:
         if self._closed:
             raise BusClosedError("the event bus is closed")
@@ -269,16 +276,28 @@ class _Stream:
         self._not_before = 0.0
 
     async def next_record(self) -> Any:
+        """The next record, or None once the bus closes."""
         loop = asyncio.get_running_loop()
-        while True:
+        while not self.bus.closed:
             pause = self._not_before - loop.time()
             if pause > 0:
                 await asyncio.sleep(pause)
+            fetching = asyncio.ensure_future(self.consumer.getone())
+            closing = asyncio.ensure_future(self.bus.wait_closed())
             try:
-                return await self.consumer.getone()
+                await asyncio.wait({fetching, closing}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                closing.cancel()
+                if not fetching.done():
+                    fetching.cancel()
+            if not fetching.done() or fetching.cancelled():
+                return None
+            try:
+                return fetching.result()
             except KafkaError:
                 logger.warning("%s cannot fetch from Kafka; retrying", self.group, exc_info=True)
                 await asyncio.sleep(self.bus._reconnect_interval)
+        return None
 
     def attempt_of(self, record: Any) -> tuple[int, bool]:
         """The attempt of this delivery of `record`, and whether it was handed out before."""

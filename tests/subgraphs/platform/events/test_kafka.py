@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from shopgraph.loopback import free_port
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import (
+    BusClosedError,
     BusUnavailableError,
     Delivery,
     Event,
@@ -287,3 +288,15 @@ async def _unsent(database: Database, tables: EventTables) -> int:
             select(func.count()).select_from(tables.outbox).where(tables.outbox.c.sent_at.is_(None))
         )
     return int(count or 0)
+
+
+async def test_close_ends_consumers_and_refuses_publishing(log: Log) -> None:
+    bus = await log.bus()
+    stream = bus.consume(log.group("close"), ["order.placed"])
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)  # the stream starts and waits for a record
+    await bus.close()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(waiting, WAIT)
+    with pytest.raises(BusClosedError):
+        await bus.publish([placed(1)])
