@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, MetaData, String
+from sqlalchemy import Index, MetaData, String, desc
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.platform.columns import NAMING_CONVENTION, UTCDateTime
@@ -53,7 +53,8 @@ class CoPurchaseRow(InsightsTable):
     """Paid orders that held both products."""
 
     __tablename__ = "co_purchases"
-    __table_args__ = (Index("ix_co_purchases_rank", "product_id", "orders"),)
+    # A product's best pairs, in answer order: a read stops after the first few.
+    __table_args__ = (Index("ix_co_purchases_rank", "product_id", desc("orders"), "other_id"),)
 
     product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     other_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -73,7 +74,7 @@ class CoViewRow(InsightsTable):
     """Sessions that viewed both products."""
 
     __tablename__ = "co_views"
-    __table_args__ = (Index("ix_co_views_rank", "product_id", "sessions"),)
+    __table_args__ = (Index("ix_co_views_rank", "product_id", desc("sessions"), "other_id"),)
 
     product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     other_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -84,6 +85,7 @@ class UserProductRow(InsightsTable):
     """What a signed-in user viewed and bought: the seeds of personal recommendations."""
 
     __tablename__ = "user_products"
+    __table_args__ = (Index("ix_user_products_seeds", "user_id", desc("bought"), desc("views")),)
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -92,7 +94,7 @@ class UserProductRow(InsightsTable):
 
 
 class DailyPopularityRow(InsightsTable):
-    """Views plus units bought per product and UTC day, for "popular this week"."""
+    """Views plus paid orders per product and UTC day, for "popular this week"."""
 
     __tablename__ = "daily_popularity"
 

@@ -22,7 +22,7 @@ from subgraphs.platform.money import Money
 from subgraphs.platform.schema import federation_schema
 
 NeighbourKey: TypeAlias = tuple[reading.Relation, str, int]  # relation, product, first
-MAX_RECOMMENDATIONS = 50
+MAX_RECOMMENDATIONS = reading.MAX_FIRST
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,17 @@ class OperationStat:
 class Query:
     @strawberry.field(description="Personal when signed in, popular this week otherwise.")
     async def recommendations(self, info: Info[Context, None], first: int = 10) -> list[Product]:
-        database = info.context.services.database
+        services = info.context.services
         today = datetime.now(UTC).date()
         principal = info.context.principal
         if principal is None:
-            ids = await reading.popular(database, _first(first), today)
+            ids = await reading.popular_cached(
+                services.cache, services.database, _first(first), today
+            )
         else:
-            ids = await reading.personal(database, principal.user_id, _first(first), today)
+            ids = await reading.personal(
+                services.database, principal.user_id, _first(first), today, services.cache
+            )
         return [Product(id=strawberry.ID(i)) for i in ids]
 
     @strawberry.field(description="Staff only: paid orders and revenue per hour or day.")

@@ -19,6 +19,7 @@ from subgraphs.insights.analytics.port import AnalyticsStore
 from subgraphs.insights.analytics.sink import running_analytics_sink
 from subgraphs.insights.recommendations.consumer import running_recommender
 from subgraphs.insights.settings import InsightsSettings
+from subgraphs.platform.cache import Cache
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus
 from subgraphs.platform.events.tracking import Tracker, create_tracker
@@ -40,6 +41,7 @@ class InsightsServices:
     tracker: Tracker
     track_limiter: FixedWindowLimiter
     bus: EventBus
+    cache: Cache
 
 
 async def migrate(settings: Settings) -> None:
@@ -75,7 +77,7 @@ async def open_services(
             namespace="track-session",
         )
         services = InsightsServices(
-            settings, insights, database, store, tracker, limiter, platform.bus
+            settings, insights, database, store, tracker, limiter, platform.bus, platform.cache
         )
         if platform.log is None:
             await stack.enter_async_context(running_analytics_sink(platform.bus, store))
