@@ -25,6 +25,8 @@ search_app = typer.Typer(help="Look after the product search index.")
 app.add_typer(search_app, name="search")
 app.add_typer(schema_app, name="schema")
 app.add_typer(worker_app, name="worker")
+insights_app = typer.Typer(help="Look after the recommendation tables.")
+app.add_typer(insights_app, name="insights")
 console = Console()
 
 DataDir = Annotated[
@@ -145,3 +147,12 @@ def reindex(data_dir: DataDir = None) -> None:
     from shopgraph.catalog_cli import run_reindex
 
     run_reindex(load_settings(data_dir))
+
+
+@insights_app.command("rebuild")
+def rebuild_recommendations(data_dir: DataDir = None) -> None:
+    """Rebuild the recommendation tables by replaying the Kafka log."""
+    from shopgraph.insights_cli import rebuild_recommendations
+
+    applied = asyncio.run(rebuild_recommendations(load_settings(data_dir)))
+    console.print(f"[green]rebuilt[/] the recommendations from {applied} events")

@@ -42,7 +42,11 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     public_pem = load_key_pair(settings).public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    config = RouterConfig(jwt_public_key=public_pem.decode())
+    # The storefront's session header reaches insights (trackEvent) through the router.
+    config = RouterConfig(
+        jwt_public_key=public_pem.decode(),
+        forward_headers=("authorization", "x-shopgraph-session"),
+    )
     router = create_router_app(compose_subgraphs(url_of), config)
 
     @asynccontextmanager

@@ -53,5 +53,6 @@ SUBGRAPHS: dict[str, SubgraphEntry] = {
         SubgraphEntry("catalog", 4002, "subgraphs.catalog"),
         SubgraphEntry("commerce", 4003, "subgraphs.commerce"),
         SubgraphEntry("social", 4004, "subgraphs.social"),
+        SubgraphEntry("insights", 4005, "subgraphs.insights"),
     ]
 }

@@ -2,7 +2,8 @@
 
 `payments` charges placed orders (see subgraphs/commerce/payments/worker.py).
 With `--dead-letters` it lists the events that ran out of retries instead, and
-with `--requeue` it puts them back on the payments queue.
+with `--requeue` it puts them back on the payments queue. `analytics` moves
+the Kafka log into the analytics store (see shopgraph/insights_cli.py).
 """
 
 from __future__ import annotations
@@ -90,3 +91,26 @@ async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
         )
     console.print(table)
     console.print(f"{len(events)} dead letter(s) in {GROUP}")
+
+
+@worker_app.command("analytics")
+def analytics() -> None:
+    """Move the Kafka log into the analytics store in batches, until stopped (Ctrl-C)."""
+    from shopgraph.insights_cli import run_analytics_worker
+
+    settings = Settings()
+    if settings.kafka_url is None:
+        console.print(
+            "[red]the analytics worker reads the Kafka log: set SHOPGRAPH_KAFKA_URL[/] "
+            "(`shopgraph dev` feeds analytics in-process)"
+        )
+        raise typer.Exit(code=1)
+    asyncio.run(run_analytics_worker(settings))
+
+
+@worker_app.command("recommendations")
+def recommendations() -> None:
+    """Keep the recommendation counts from events, until stopped (Ctrl-C)."""
+    from shopgraph.insights_cli import run_recommendations_worker
+
+    asyncio.run(run_recommendations_worker(Settings()))

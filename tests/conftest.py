@@ -2,12 +2,14 @@
 
 `backend` runs a test once on SQLite and once on PostgreSQL (a throwaway
 database per test session); `redis_url` gives a flushed Redis database;
-`rabbitmq_url` the RabbitMQ broker.
+`rabbitmq_url` the RabbitMQ broker; `kafka_url` a tansu broker for the
+session (or `SHOPGRAPH_TEST_KAFKA_URL`); `clickhouse_url` the ClickHouse server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +22,8 @@ from sqlalchemy.engine import make_url
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.settings import Settings
-from tests.backends import POSTGRES, RABBITMQ, REDIS
+from tests.backends import CLICKHOUSE, POSTGRES, RABBITMQ, REDIS, missing
+from tests.kafka import tansu
 
 BACKENDS = ("sqlite", "postgres")
 SERVICE_TOKEN = secrets.token_urlsafe(32)
@@ -122,6 +125,29 @@ def rabbitmq_url() -> str:
     return RABBITMQ.url
 
 
+@pytest.fixture(scope="session")
+def kafka_url() -> Iterator[str]:
+    """A Kafka-protocol broker for the whole session: tansu on a free loopback port."""
+    given = os.environ.get("SHOPGRAPH_TEST_KAFKA_URL")
+    if given:
+        yield given
+        return
+    try:
+        broker = tansu()
+        url = broker.__enter__()
+    except (RuntimeError, OSError) as error:
+        missing(f"the tansu Kafka broker did not start: {error}")
+    yield url
+    broker.__exit__(None, None, None)
+
+
+@pytest.fixture
+def clickhouse_url() -> str:
+    """The ClickHouse server; a test uses its own database and drops it."""
+    CLICKHOUSE.require()
+    return CLICKHOUSE.url
+
+
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """An empty database of a made-up subgraph (its own PostgreSQL schema or SQLite file)."""
@@ -148,7 +174,15 @@ def _backends_of(item: pytest.Item) -> set[str]:
         used.add("redis")
     if "rabbitmq_url" in fixtures:
         used.add("rabbitmq")
-    used.update(m.name for m in item.iter_markers() if m.name in {"postgres", "redis", "rabbitmq"})
+    if "kafka_url" in fixtures:
+        used.add("kafka")
+    if "clickhouse_url" in fixtures:
+        used.add("clickhouse")
+    used.update(
+        m.name
+        for m in item.iter_markers()
+        if m.name in {"postgres", "redis", "rabbitmq", "kafka", "clickhouse"}
+    )
     return used
 
 
@@ -170,5 +204,5 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("tests passed per backend")
-    for name in ("all", "sqlite", "postgres", "redis", "rabbitmq"):
+    for name in ("all", "sqlite", "postgres", "redis", "rabbitmq", "kafka", "clickhouse"):
         terminalreporter.write_line(f"{name:>9}: {_ran[name]}")

@@ -31,6 +31,9 @@ from subgraphs.platform.money import Money
 from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
 from subgraphs.platform.schema import federation_schema
 
+# The storefront's session id, passed on by the router (SHOPGRAPH_ROUTER_FORWARD_HEADERS).
+SESSION_HEADER = "x-shopgraph-session"
+
 
 @dataclass(frozen=True)
 class CatalogLoaders:
@@ -263,12 +266,16 @@ class Query:
         filter: ProductFilterInput | None = None,
     ) -> ProductSearchResult:
         try:
+            searcher = search_service.Searcher(
+                info.context.request.headers.get(SESSION_HEADER), info.context.principal
+            )
             result = await search_service.search(
                 info.context.services,
                 query,
                 first,
                 after,
                 filter.value() if filter else ProductFilter(),
+                searcher,
             )
         except DomainError as error:
             raise query_error(error) from error

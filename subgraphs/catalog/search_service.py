@@ -1,4 +1,10 @@
-"""searchProducts: ask the search backend, then load the products it found."""
+"""searchProducts: ask the search backend, then load the products it found.
+
+The first page of every search is also tracked (`product.searched`, with the
+shopper's session and the number of results) so analytics can report the
+searches that found nothing. Tracking never fails or slows a search: a full
+tracking buffer drops the event (see platform/events/tracking.py).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,25 @@ from typing import TYPE_CHECKING
 from subgraphs.catalog.domain import Product, ProductFilter
 from subgraphs.catalog.products import MAX_PAGE, products_by_id
 from subgraphs.catalog.search.port import Facet, InvalidCursor, SearchFilter, SearchQuery
+from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.errors import DomainError
+from subgraphs.platform.events import Event, JSONObject
 from subgraphs.platform.pagination import invalid_cursor
 
 if TYPE_CHECKING:
     from subgraphs.catalog.services import CatalogServices
 
 MAX_QUERY_CHARS = 10_000
+SEARCHED = "product.searched"
+MAX_TRACKED_QUERY_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Searcher:
+    """Who searched: the storefront's session id (if sent) and the signed-in user."""
+
+    session_id: str | None
+    principal: Principal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +50,7 @@ async def search(
     first: int,
     after: str | None,
     product_filter: ProductFilter,
+    searcher: Searcher | None = None,
 ) -> SearchResult:
     if not 0 <= first <= MAX_PAGE:
         raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
@@ -58,6 +77,8 @@ async def search(
         for h in page.hits
         if h.id in found and found[h.id].deleted_at is None
     ]
+    if searcher is not None and after is None and text.strip():
+        track_search(services, searcher, text, page.total)
     return SearchResult(
         products=tuple(product for product, _ in kept),
         cursors=tuple(cursor for _, cursor in kept),
@@ -65,3 +86,15 @@ async def search(
         total=page.total,
         facets=page.facets,
     )
+
+
+def track_search(services: CatalogServices, searcher: Searcher, text: str, results: int) -> None:
+    user = searcher.principal.user_id if searcher.principal else None
+    session = searcher.session_id or (f"user:{user}" if user else "anonymous")
+    payload: JSONObject = {
+        "sessionId": session,
+        "userId": user,
+        "query": text.strip()[:MAX_TRACKED_QUERY_CHARS],
+        "results": results,
+    }
+    services.tracker.offer(Event.new(SEARCHED, session, payload))

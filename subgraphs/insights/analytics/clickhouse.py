@@ -1,0 +1,217 @@
+"""`ClickHouseAnalyticsStore`: analytics in ClickHouse through clickhouse-driver.
+
+The SQL stays inside what ClickHouse 18.16 (Debian) and current releases both
+run: DateTime (no DateTime64), ReplacingMergeTree with ORDER BY and PARTITION
+BY, FINAL, -If combinators, quantileExact, IN subqueries; no window functions,
+CTEs, JSON or Map. Duplicates of a fact share its whole sorting key
+(kind, occurred_at, event_id, line), so ReplacingMergeTree keeps one; reads
+that count or sum use FINAL to see one before merges happen, while distinct
+counts and IN sets, which repeats cannot change, skip its cost. Times cross the wire as
+Unix seconds, so neither the server's nor the client's time zone matters;
+rows are always passed as parameters (an inline VALUES insert hangs on 18.16).
+The driver is synchronous: calls run in a worker thread, one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from clickhouse_driver import Client
+
+from subgraphs.insights.analytics.facts import (
+    FACT_COLUMNS,
+    OPERATION_COLUMNS,
+    Fact,
+    FactKind,
+    Operation,
+)
+from subgraphs.insights.analytics.port import (
+    FunnelCounts,
+    Granularity,
+    OperationStat,
+    ProductStat,
+    SalesPoint,
+    SearchTermStat,
+    money,
+)
+
+_T = TypeVar("_T")
+
+
+def _tables(db: str) -> list[str]:
+    return [
+        f"CREATE DATABASE IF NOT EXISTS {db}",
+        f"""CREATE TABLE IF NOT EXISTS {db}.facts (
+            event_id String, line UInt16, kind String, occurred_at DateTime,
+            session_id String, user_id String, product_id String, order_id String,
+            quantity Int32, amount_cents Int64, query String, results Int32
+        ) ENGINE = ReplacingMergeTree()
+        PARTITION BY toYYYYMM(occurred_at)
+        ORDER BY (kind, occurred_at, event_id, line)""",
+        f"""CREATE TABLE IF NOT EXISTS {db}.operations (
+            id String, occurred_at DateTime, operation_name String, document_hash String,
+            client_name String, client_version String, duration_ms Float64,
+            error_count UInt32, user_hash String
+        ) ENGINE = ReplacingMergeTree()
+        PARTITION BY toYYYYMM(occurred_at)
+        ORDER BY (occurred_at, id)""",
+    ]
+
+
+_IN_WINDOW = "occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s)"
+
+
+def _seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class ClickHouseAnalyticsStore:
+    def __init__(self, url: str) -> None:
+        address = urlsplit(url)
+        self.database = address.path.strip("/") or "default"
+        if not self.database.replace("_", "").isalnum():
+            raise ValueError(f"unusable ClickHouse database name {self.database!r}")
+        self._connect = {
+            "host": address.hostname or "127.0.0.1",
+            "port": address.port or 9000,
+            "user": unquote(address.username or "default"),
+            "password": unquote(address.password or ""),
+            # Tables are named with their database, which may not exist yet.
+            "database": "default",
+            "connect_timeout": 3,
+            "send_receive_timeout": 30,
+        }
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def _run(self, work: Callable[[Client], _T]) -> _T:
+        async with self._lock:
+            if self._client is None:
+                self._client = Client(**self._connect)
+            client = self._client
+            try:
+                return await asyncio.to_thread(work, client)
+            except BaseException:
+                # A half-done call leaves the connection unusable; start afresh next time.
+                await asyncio.to_thread(client.disconnect)
+                raise
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = await self._run(lambda c: c.execute(sql, params))
+        return rows
+
+    async def create_tables(self) -> None:
+        def create(client: Client) -> None:
+            for statement in _tables(self.database):
+                client.execute(statement)
+
+        await self._run(create)
+
+    async def insert(self, facts: Sequence[Fact], operations: Sequence[Operation] = ()) -> None:
+        db = self.database
+        fact_rows = [f.row() for f in facts]
+        operation_rows = [o.row() for o in operations]
+
+        def insert(client: Client) -> None:
+            if fact_rows:
+                client.execute(f"INSERT INTO {db}.facts ({FACT_COLUMNS}) VALUES", fact_rows)
+            if operation_rows:
+                client.execute(
+                    f"INSERT INTO {db}.operations ({OPERATION_COLUMNS}) VALUES", operation_rows
+                )
+
+        await self._run(insert)
+
+    def _window(self, start: datetime, end: datetime, **more: Any) -> dict[str, Any]:
+        return {"start": _seconds(start), "end": _seconds(end), **more}
+
+    async def sales_report(
+        self, start: datetime, end: datetime, granularity: Granularity
+    ) -> list[SalesPoint]:
+        rows = await self._rows(
+            f"SELECT intDiv(toUInt32(occurred_at), %(step)s) * %(step)s AS bucket, "
+            f"count(), sum(amount_cents) FROM {self.database}.facts FINAL "
+            "WHERE kind = 'order_paid' AND occurred_at >= toDateTime(%(start)s) "
+            "AND occurred_at < toDateTime(%(end)s) GROUP BY bucket ORDER BY bucket",
+            self._window(start, end, step=granularity.seconds),
+        )
+        return [SalesPoint(datetime.fromtimestamp(b, UTC), n, money(c)) for b, n, c in rows]
+
+    async def top_products(self, start: datetime, end: datetime, first: int) -> list[ProductStat]:
+        db = self.database
+        # Ranked in the server, so only `first` rows travel. Paid order ids are a set:
+        # repeats cannot change IN, so that subquery needs no FINAL.
+        rows = await self._rows(
+            "SELECT product_id, sum(units) AS u, sum(cents) AS c, sum(views) AS v FROM ("
+            "SELECT product_id, toInt64(quantity) AS units, amount_cents AS cents, "
+            f"toUInt64(0) AS views FROM {db}.facts FINAL WHERE kind = 'order_line' "
+            f"AND {_IN_WINDOW} AND order_id IN "
+            f"(SELECT order_id FROM {db}.facts WHERE kind = 'order_paid') "
+            "UNION ALL SELECT product_id, toInt64(0), toInt64(0), count() "
+            f"FROM {db}.facts FINAL WHERE kind = 'view' AND {_IN_WINDOW} GROUP BY product_id"
+            ") GROUP BY product_id ORDER BY c DESC, u DESC, v DESC, product_id "
+            "LIMIT %(first)s",
+            self._window(start, end, first=first),
+        )
+        return [ProductStat(p, u, money(c), v) for p, u, c, v in rows]
+
+    async def funnel(self, start: datetime, end: datetime) -> FunnelCounts:
+        db = self.database
+        # Distinct counts and IN sets do not change when a fact is repeated, so no
+        # FINAL here; sessions are counted by a 64-bit hash, cheaper than the text.
+
+        def buyers(kind: FactKind) -> str:
+            return f"(SELECT user_id FROM {db}.facts WHERE kind = '{kind.value}' AND {_IN_WINDOW})"
+
+        [(views, adds, ordered, paid)] = await self._rows(
+            "SELECT uniqExactIf(cityHash64(session_id), kind = 'view'), "
+            "uniqExactIf(cityHash64(session_id), kind = 'cart_add'), "
+            "uniqExactIf(cityHash64(session_id), user_id != '' AND user_id IN "
+            f"{buyers(FactKind.ORDER_PLACED)}), "
+            "uniqExactIf(cityHash64(session_id), user_id != '' AND user_id IN "
+            f"{buyers(FactKind.ORDER_PAID)}) "
+            f"FROM {db}.facts WHERE kind IN ('view', 'search', 'cart_add') AND {_IN_WINDOW}",
+            self._window(start, end),
+        )
+        return FunnelCounts(views, adds, ordered, paid)
+
+    async def search_terms(
+        self, start: datetime, end: datetime, first: int
+    ) -> list[SearchTermStat]:
+        rows = await self._rows(
+            f"SELECT query, count() AS searches, countIf(results = 0) "
+            f"FROM {self.database}.facts FINAL WHERE kind = 'search' "
+            "AND occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s) "
+            "GROUP BY query ORDER BY searches DESC, query LIMIT %(first)s",
+            self._window(start, end, first=first),
+        )
+        return [SearchTermStat(q, n, z) for q, n, z in rows]
+
+    async def operation_stats(
+        self, start: datetime, end: datetime, first: int
+    ) -> list[OperationStat]:
+        rows = await self._rows(
+            "SELECT operation_name, count() AS requests, countIf(error_count > 0), "
+            f"quantileExact(0.95)(duration_ms) FROM {self.database}.operations FINAL "
+            "WHERE occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s) "
+            "GROUP BY operation_name ORDER BY requests DESC, operation_name LIMIT %(first)s",
+            self._window(start, end, first=first),
+        )
+        return [OperationStat(name, n, e, float(p)) for name, n, e, p in rows]
+
+    async def ping(self) -> None:
+        await self._rows("SELECT 1", {})
+
+    async def drop(self) -> None:
+        """Drop the whole database (tests and benches)."""
+        await self._rows(f"DROP DATABASE IF EXISTS {self.database}", {})
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._client is not None:
+                await asyncio.to_thread(self._client.disconnect)
+                self._client = None

@@ -1,0 +1,217 @@
+"""The rows of the analytics store, taken from domain, tracking and usage events.
+
+One event becomes zero or more `Fact`s (an order with three lines is one
+`order_placed` fact and three `order_line` facts); each is keyed by the event
+id and its line number, so a repeated event writes the same keys again and the
+store keeps one copy. Money is kept as integer cents, exact on every store.
+Router usage records (`operation.executed`) become `Operation`s.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from subgraphs.platform.events import Event, JSONValue
+
+VIEWED = "product.viewed"
+SEARCHED = "product.searched"
+ADDED_TO_CART = "product.added_to_cart"
+TRACKED_TYPES = (VIEWED, SEARCHED, ADDED_TO_CART)
+ORDER_PLACED = "order.placed"
+ORDER_STATUS_CHANGED = "order.status_changed"
+OPERATION_EXECUTED = "operation.executed"
+EVENT_TYPES = (*TRACKED_TYPES, ORDER_PLACED, ORDER_STATUS_CHANGED, OPERATION_EXECUTED)
+
+
+class FactKind(enum.StrEnum):
+    VIEW = "view"
+    SEARCH = "search"
+    CART_ADD = "cart_add"
+    ORDER_PLACED = "order_placed"
+    ORDER_LINE = "order_line"
+    ORDER_PAID = "order_paid"
+
+
+@dataclass(frozen=True)
+class Fact:
+    event_id: str
+    line: int
+    kind: FactKind
+    occurred_at: datetime
+    session_id: str = ""
+    user_id: str = ""
+    product_id: str = ""
+    order_id: str = ""
+    quantity: int = 0
+    amount_cents: int = 0
+    query: str = ""
+    results: int = -1  # -1: not known (a search tracked by the storefront)
+
+    def row(self) -> tuple[str, int, str, int, str, str, str, str, int, int, str, int]:
+        """The store row, in `FACT_COLUMNS` order, with the time in Unix seconds."""
+        return (
+            self.event_id, self.line, self.kind.value, int(self.occurred_at.timestamp()),
+            self.session_id, self.user_id, self.product_id, self.order_id, self.quantity,
+            self.amount_cents, self.query, self.results,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    occurred_at: datetime
+    operation_name: str
+    document_hash: str
+    client_name: str
+    client_version: str
+    duration_ms: float
+    error_count: int
+    user_hash: str
+
+    def row(self) -> tuple[str, int, str, str, str, str, float, int, str]:
+        """The store row, in `OPERATION_COLUMNS` order, with the time in Unix seconds."""
+        return (
+            self.id, int(self.occurred_at.timestamp()), self.operation_name, self.document_hash,
+            self.client_name, self.client_version, self.duration_ms, self.error_count,
+            self.user_hash,
+        )  # fmt: skip
+
+
+FACT_COLUMNS = (
+    "event_id, line, kind, occurred_at, session_id, user_id, product_id, order_id, "
+    "quantity, amount_cents, query, results"
+)
+OPERATION_COLUMNS = (
+    "id, occurred_at, operation_name, document_hash, client_name, client_version, "
+    "duration_ms, error_count, user_hash"
+)
+
+
+class UnusableEventError(ValueError):
+    """An event of a known type whose payload cannot become facts."""
+
+
+def cents(value: JSONValue) -> int:
+    try:
+        return int((Decimal(str(value)) * 100).to_integral_value())
+    except ArithmeticError as error:
+        raise UnusableEventError(f"{value!r} is not an amount") from error
+
+
+def normalized_query(query: str) -> str:
+    return " ".join(query.lower().split())
+
+
+def facts_of(event: Event) -> list[Fact]:
+    """The facts `event` adds; [] for types analytics does not keep."""
+    p = event.payload
+    base = {"event_id": str(event.id), "occurred_at": event.occurred_at}
+    try:
+        if event.type in TRACKED_TYPES:
+            kind = {VIEWED: FactKind.VIEW, SEARCHED: FactKind.SEARCH}.get(
+                event.type, FactKind.CART_ADD
+            )
+            return [
+                Fact(
+                    **base,  # type: ignore[arg-type]  # event_id and occurred_at
+                    line=0,
+                    kind=kind,
+                    session_id=_text(p, "sessionId"),
+                    user_id=_text(p, "userId"),
+                    product_id=_text(p, "productId"),
+                    quantity=_int(p, "quantity", 0),
+                    query=normalized_query(_text(p, "query")),
+                    results=_int(p, "results", -1),
+                )
+            ]
+        if event.type == ORDER_PLACED:
+            return _order_facts(event, base)
+        if event.type == ORDER_STATUS_CHANGED and p.get("to") == "PAID":
+            return [
+                Fact(
+                    **base,  # type: ignore[arg-type]
+                    line=0,
+                    kind=FactKind.ORDER_PAID,
+                    order_id=event.subject_id,
+                    user_id=_text(p, "userId"),
+                    amount_cents=cents(p.get("total")),
+                )
+            ]
+    except (TypeError, KeyError) as error:
+        raise UnusableEventError(f"{event.type} {event.id}: {error}") from error
+    return []
+
+
+def _order_facts(event: Event, base: dict[str, object]) -> list[Fact]:
+    p = event.payload
+    user = _text(p, "userId")
+    lines = p.get("lines")
+    if not isinstance(lines, list):
+        raise UnusableEventError(f"order.placed {event.id} has no lines")
+    facts = [
+        Fact(
+            **base,  # type: ignore[arg-type]
+            line=0,
+            kind=FactKind.ORDER_PLACED,
+            order_id=event.subject_id,
+            user_id=user,
+            amount_cents=cents(p.get("total")),
+        )
+    ]
+    for number, line in enumerate(lines, start=1):
+        if not isinstance(line, dict):
+            raise UnusableEventError(f"order.placed {event.id} has a bad line")
+        quantity = _int(line, "quantity", 0)
+        facts.append(
+            Fact(
+                **base,  # type: ignore[arg-type]
+                line=number,
+                kind=FactKind.ORDER_LINE,
+                order_id=event.subject_id,
+                user_id=user,
+                product_id=_text(line, "productId"),
+                quantity=quantity,
+                amount_cents=cents(line.get("unitPrice")) * quantity,
+            )
+        )
+    return facts
+
+
+def operation_of(event: Event) -> Operation:
+    """The usage record an `operation.executed` event carries."""
+    p = event.payload
+    duration = p.get("durationMs")
+    if not isinstance(duration, int | float) or isinstance(duration, bool):
+        raise UnusableEventError(f"usage record {event.id} has no duration")
+    return Operation(
+        id=str(event.id),
+        occurred_at=event.occurred_at,
+        operation_name=_text(p, "operationName") or "(anonymous)",
+        document_hash=_text(p, "documentHash"),
+        client_name=_text(p, "clientName"),
+        client_version=_text(p, "clientVersion"),
+        duration_ms=float(duration),
+        error_count=_int(p, "errors", 0),
+        user_hash=_text(p, "userHash"),
+    )
+
+
+def _text(payload: dict[str, JSONValue], name: str) -> str:
+    value = payload.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UnusableEventError(f"{name} must be text, got {value!r}")
+    return value
+
+
+def _int(payload: dict[str, JSONValue], name: str, default: int) -> int:
+    value = payload.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UnusableEventError(f"{name} must be an integer, got {value!r}")
+    return value
