@@ -1,0 +1,442 @@
+"""Every change between two API schemas, classified.
+
+Output positions may narrow (`Int` -> `Int!` is safe for readers) and input
+positions may widen (`Int!` -> `Int` is safe for writers); anything else that
+changes a type breaks someone. Added enum values, union members and
+interfaces are dangerous: clients that switch over them meet a value they do
+not know. Changed defaults are dangerous: the same request means something new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLType,
+    GraphQLUnionType,
+    is_required_argument,
+    is_required_input_field,
+    is_specified_directive,
+    is_specified_scalar_type,
+    print_ast,
+)
+
+from shopgraph.schema_registry.changes import Change, ChangeCode, Criticality
+
+B, D, S = Criticality.BREAKING, Criticality.DANGEROUS, Criticality.SAFE
+
+
+def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
+    changes = [*_roots(old, new), *_directives(old, new)]
+    old_types, new_types = _user_types(old), _user_types(new)
+    for name in sorted(old_types.keys() - new_types.keys()):
+        changes.append(Change(name, ChangeCode.TYPE_REMOVED, B, f"Type {name} was removed", name))
+    for name in sorted(new_types.keys() - old_types.keys()):
+        changes.append(Change(name, ChangeCode.TYPE_ADDED, S, f"Type {name} was added", name))
+    for name in sorted(old_types.keys() & new_types.keys()):
+        changes.extend(_type(old_types[name], new_types[name]))
+    return sorted(changes)
+
+
+def _user_types(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
+    # Built-in scalars come and go from the type map with their use; they never change.
+    return {
+        n: t
+        for n, t in schema.type_map.items()
+        if not n.startswith("__") and not is_specified_scalar_type(t)
+    }
+
+
+def _roots(old: GraphQLSchema, new: GraphQLSchema) -> Iterator[Change]:
+    for kind in ("query", "mutation", "subscription"):
+        before = getattr(old, f"{kind}_type")
+        after = getattr(new, f"{kind}_type")
+        before_name = before.name if before else None
+        after_name = after.name if after else None
+        if before_name != after_name:
+            yield Change(
+                f"schema.{kind}",
+                ChangeCode.SCHEMA_ROOT_TYPE_CHANGED,
+                B if before_name else S,
+                f"Schema {kind} root changed from {before_name} to {after_name}",
+                before_name or after_name or kind,
+            )
+
+
+def _directives(old: GraphQLSchema, new: GraphQLSchema) -> Iterator[Change]:
+    before = {d.name: d for d in old.directives if not is_specified_directive(d)}
+    after = {d.name: d for d in new.directives if not is_specified_directive(d)}
+    for name in sorted(before.keys() - after.keys()):
+        yield Change(
+            f"@{name}",
+            ChangeCode.DIRECTIVE_REMOVED,
+            B,
+            f"Directive @{name} was removed",
+            f"@{name}",
+        )
+    for name in sorted(after.keys() - before.keys()):
+        yield Change(
+            f"@{name}", ChangeCode.DIRECTIVE_ADDED, S, f"Directive @{name} was added", f"@{name}"
+        )
+    for name in sorted(before.keys() & after.keys()):
+        old_d, new_d = before[name], after[name]
+        for location in sorted(
+            {loc.name for loc in old_d.locations} - {loc.name for loc in new_d.locations}
+        ):
+            yield Change(
+                f"@{name}",
+                ChangeCode.DIRECTIVE_LOCATION_REMOVED,
+                B,
+                f"Location {location} was removed from directive @{name}",
+                f"@{name}",
+            )
+        for location in sorted(
+            {loc.name for loc in new_d.locations} - {loc.name for loc in old_d.locations}
+        ):
+            yield Change(
+                f"@{name}",
+                ChangeCode.DIRECTIVE_LOCATION_ADDED,
+                S,
+                f"Location {location} was added to directive @{name}",
+                f"@{name}",
+            )
+        for arg in sorted(old_d.args.keys() - new_d.args.keys()):
+            coordinate = f"@{name}({arg}:)"
+            yield Change(
+                coordinate,
+                ChangeCode.DIRECTIVE_ARGUMENT_REMOVED,
+                B,
+                f"Argument {arg} was removed from directive @{name}",
+                coordinate,
+            )
+        for arg in sorted(new_d.args.keys() - old_d.args.keys()):
+            coordinate = f"@{name}({arg}:)"
+            required = is_required_argument(new_d.args[arg])
+            yield Change(
+                coordinate,
+                ChangeCode.DIRECTIVE_ARGUMENT_ADDED,
+                B if required else S,
+                f"{_required(required)} argument {arg} was added to directive @{name}",
+                f"@{name}",
+            )
+
+
+def _required(required: bool) -> str:
+    return "Required" if required else "Optional"
+
+
+def _kind(named: GraphQLNamedType) -> str:
+    return type(named).__name__.removeprefix("GraphQL").removesuffix("Type")
+
+
+def _type(old: GraphQLNamedType, new: GraphQLNamedType) -> Iterator[Change]:
+    name = old.name
+    if type(old) is not type(new):
+        yield Change(
+            name,
+            ChangeCode.TYPE_KIND_CHANGED,
+            B,
+            f"{name} changed from {_kind(old)} to {_kind(new)}",
+            name,
+        )
+        return
+    if (old.description or None) != (new.description or None):
+        yield Change(
+            name, ChangeCode.TYPE_DESCRIPTION_CHANGED, S, f"Description of {name} changed", name
+        )
+    if isinstance(old, GraphQLObjectType | GraphQLInterfaceType) and isinstance(
+        new, GraphQLObjectType | GraphQLInterfaceType
+    ):
+        yield from _interfaces(old, new)
+        yield from _fields(old, new)
+    elif isinstance(old, GraphQLInputObjectType) and isinstance(new, GraphQLInputObjectType):
+        yield from _input_fields(old, new)
+    elif isinstance(old, GraphQLEnumType) and isinstance(new, GraphQLEnumType):
+        yield from _enum_values(old, new)
+    elif isinstance(old, GraphQLUnionType) and isinstance(new, GraphQLUnionType):
+        before = {t.name for t in old.types}
+        after = {t.name for t in new.types}
+        for member in sorted(before - after):
+            yield Change(
+                f"{name}.{member}",
+                ChangeCode.UNION_MEMBER_REMOVED,
+                B,
+                f"Member {member} was removed from union {name}",
+                name,
+            )
+        for member in sorted(after - before):
+            yield Change(
+                f"{name}.{member}",
+                ChangeCode.UNION_MEMBER_ADDED,
+                D,
+                f"Member {member} was added to union {name}",
+                name,
+            )
+
+
+def _interfaces(
+    old: GraphQLObjectType | GraphQLInterfaceType, new: GraphQLObjectType | GraphQLInterfaceType
+) -> Iterator[Change]:
+    before = {i.name for i in old.interfaces}
+    after = {i.name for i in new.interfaces}
+    for interface in sorted(before - after):
+        yield Change(
+            old.name,
+            ChangeCode.OBJECT_TYPE_INTERFACE_REMOVED,
+            B,
+            f"{old.name} no longer implements {interface}",
+            interface,
+        )
+    for interface in sorted(after - before):
+        yield Change(
+            old.name,
+            ChangeCode.OBJECT_TYPE_INTERFACE_ADDED,
+            D,
+            f"{old.name} now implements {interface}",
+            interface,
+        )
+
+
+def _fields(
+    old: GraphQLObjectType | GraphQLInterfaceType, new: GraphQLObjectType | GraphQLInterfaceType
+) -> Iterator[Change]:
+    for field_name in sorted(old.fields.keys() - new.fields.keys()):
+        coordinate = f"{old.name}.{field_name}"
+        deprecated = old.fields[field_name].deprecation_reason is not None
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_REMOVED,
+            B,
+            f"Field {coordinate} was removed" + (" (it was deprecated)" if deprecated else ""),
+            coordinate,
+        )
+    for field_name in sorted(new.fields.keys() - old.fields.keys()):
+        coordinate = f"{old.name}.{field_name}"
+        yield Change(
+            coordinate, ChangeCode.FIELD_ADDED, S, f"Field {coordinate} was added", coordinate
+        )
+    for field_name in sorted(old.fields.keys() & new.fields.keys()):
+        yield from _field(
+            f"{old.name}.{field_name}", old.fields[field_name], new.fields[field_name]
+        )
+
+
+def _field(coordinate: str, old: GraphQLField, new: GraphQLField) -> Iterator[Change]:
+    if str(old.type) != str(new.type):
+        safe = _safe_output(old.type, new.type)
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_TYPE_CHANGED,
+            S if safe else B,
+            f"Field {coordinate} changed type from {old.type} to {new.type}",
+            coordinate,
+        )
+    if (old.description or None) != (new.description or None):
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_DESCRIPTION_CHANGED,
+            S,
+            f"Description of {coordinate} changed",
+            coordinate,
+        )
+    yield from _deprecation(coordinate, old.deprecation_reason, new.deprecation_reason, field=True)
+    for arg in sorted(old.args.keys() - new.args.keys()):
+        arg_coordinate = f"{coordinate}({arg}:)"
+        yield Change(
+            arg_coordinate,
+            ChangeCode.FIELD_ARGUMENT_REMOVED,
+            B,
+            f"Argument {arg} was removed from {coordinate}",
+            arg_coordinate,
+        )
+    for arg in sorted(new.args.keys() - old.args.keys()):
+        required = is_required_argument(new.args[arg])
+        yield Change(
+            f"{coordinate}({arg}:)",
+            ChangeCode.FIELD_ARGUMENT_ADDED,
+            B if required else S,
+            f"{_required(required)} argument {arg} was added to {coordinate}",
+            coordinate,
+        )
+    for arg in sorted(old.args.keys() & new.args.keys()):
+        yield from _argument(f"{coordinate}({arg}:)", old.args[arg], new.args[arg])
+
+
+def _argument(coordinate: str, old: GraphQLArgument, new: GraphQLArgument) -> Iterator[Change]:
+    if str(old.type) != str(new.type):
+        safe = _safe_input(old.type, new.type)
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_ARGUMENT_TYPE_CHANGED,
+            S if safe else B,
+            f"Argument {coordinate} changed type from {old.type} to {new.type}",
+            coordinate,
+        )
+    before, after = _default(old), _default(new)
+    if before != after:
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_ARGUMENT_DEFAULT_CHANGED,
+            D,
+            f"Default of {coordinate} changed from {before or 'none'} to {after or 'none'}",
+            coordinate,
+        )
+
+
+def _input_fields(old: GraphQLInputObjectType, new: GraphQLInputObjectType) -> Iterator[Change]:
+    for name in sorted(old.fields.keys() - new.fields.keys()):
+        coordinate = f"{old.name}.{name}"
+        yield Change(
+            coordinate,
+            ChangeCode.INPUT_FIELD_REMOVED,
+            B,
+            f"Input field {coordinate} was removed",
+            coordinate,
+        )
+    for name in sorted(new.fields.keys() - old.fields.keys()):
+        coordinate = f"{old.name}.{name}"
+        required = is_required_input_field(new.fields[name])
+        yield Change(
+            coordinate,
+            ChangeCode.INPUT_FIELD_ADDED,
+            B if required else S,
+            f"{_required(required)} input field {coordinate} was added",
+            old.name,
+        )
+    for name in sorted(old.fields.keys() & new.fields.keys()):
+        coordinate = f"{old.name}.{name}"
+        before_field, after_field = old.fields[name], new.fields[name]
+        if str(before_field.type) != str(after_field.type):
+            safe = _safe_input(before_field.type, after_field.type)
+            yield Change(
+                coordinate,
+                ChangeCode.INPUT_FIELD_TYPE_CHANGED,
+                S if safe else B,
+                f"Input field {coordinate} changed type"
+                f" from {before_field.type} to {after_field.type}",
+                coordinate,
+            )
+        before, after = _default(before_field), _default(after_field)
+        if before != after:
+            yield Change(
+                coordinate,
+                ChangeCode.INPUT_FIELD_DEFAULT_VALUE_CHANGED,
+                D,
+                f"Default of {coordinate} changed from {before or 'none'} to {after or 'none'}",
+                coordinate,
+            )
+
+
+def _enum_values(old: GraphQLEnumType, new: GraphQLEnumType) -> Iterator[Change]:
+    for value in sorted(old.values.keys() - new.values.keys()):
+        coordinate = f"{old.name}.{value}"
+        yield Change(
+            coordinate,
+            ChangeCode.ENUM_VALUE_REMOVED,
+            B,
+            f"Enum value {coordinate} was removed",
+            old.name,
+        )
+    for value in sorted(new.values.keys() - old.values.keys()):
+        coordinate = f"{old.name}.{value}"
+        yield Change(
+            coordinate,
+            ChangeCode.ENUM_VALUE_ADDED,
+            D,
+            f"Enum value {coordinate} was added",
+            old.name,
+        )
+    for value in sorted(old.values.keys() & new.values.keys()):
+        before = old.values[value].deprecation_reason
+        after = new.values[value].deprecation_reason
+        coordinate = f"{old.name}.{value}"
+        if before is None and after is not None:
+            yield Change(
+                coordinate,
+                ChangeCode.ENUM_VALUE_DEPRECATION_ADDED,
+                S,
+                f"Enum value {coordinate} was deprecated: {after}",
+                old.name,
+            )
+        elif before is not None and after is None:
+            yield Change(
+                coordinate,
+                ChangeCode.ENUM_VALUE_DEPRECATION_REMOVED,
+                S,
+                f"Enum value {coordinate} is no longer deprecated",
+                old.name,
+            )
+
+
+def _deprecation(
+    coordinate: str, before: str | None, after: str | None, *, field: bool
+) -> Iterator[Change]:
+    if before is None and after is not None:
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_DEPRECATION_ADDED,
+            S,
+            f"Field {coordinate} was deprecated: {after}",
+            coordinate,
+        )
+    elif before is not None and after is None:
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_DEPRECATION_REMOVED,
+            D,
+            f"Field {coordinate} is no longer deprecated",
+            coordinate,
+        )
+    elif before != after:
+        yield Change(
+            coordinate,
+            ChangeCode.FIELD_DEPRECATION_REASON_CHANGED,
+            S,
+            f"Deprecation reason of {coordinate} changed to: {after}",
+            coordinate,
+        )
+
+
+def _default(element: GraphQLArgument | GraphQLInputField) -> str | None:
+    node = element.ast_node
+    if node is None or node.default_value is None:
+        return None
+    return print_ast(node.default_value)
+
+
+def _safe_output(old: GraphQLType, new: GraphQLType) -> bool:
+    """Whether every value of `new` is a value readers of `old` accept."""
+    if isinstance(old, GraphQLNonNull):
+        return isinstance(new, GraphQLNonNull) and _safe_output(old.of_type, new.of_type)
+    if isinstance(new, GraphQLNonNull):
+        return _safe_output(old, new.of_type)
+    if isinstance(old, GraphQLList):
+        return isinstance(new, GraphQLList) and _safe_output(old.of_type, new.of_type)
+    return not isinstance(new, GraphQLList) and getattr(old, "name", None) == getattr(
+        new, "name", None
+    )
+
+
+def _safe_input(old: GraphQLType, new: GraphQLType) -> bool:
+    """Whether every value writers sent for `old` is still accepted by `new`."""
+    if isinstance(old, GraphQLNonNull):
+        inner = new.of_type if isinstance(new, GraphQLNonNull) else new
+        return _safe_input(old.of_type, inner)
+    if isinstance(new, GraphQLNonNull):
+        return False
+    if isinstance(old, GraphQLList):
+        return isinstance(new, GraphQLList) and _safe_input(old.of_type, new.of_type)
+    return not isinstance(new, GraphQLList) and getattr(old, "name", None) == getattr(
+        new, "name", None
+    )
