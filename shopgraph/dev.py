@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
@@ -21,6 +22,8 @@ from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
+
+DEV_MANIFEST = Path("schema/operations/manifest.json")
 
 
 def create_dev_app(settings: Settings, port: int) -> Starlette:
@@ -43,6 +46,9 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     config = RouterConfig(jwt_public_key=public_pem.decode())
+    if config.trusted_documents_manifest is None and DEV_MANIFEST.is_file():
+        # Run from a checkout (`make run`): trusted document ids work out of the box.
+        config = config.model_copy(update={"trusted_documents_manifest": DEV_MANIFEST})
     router = create_router_app(compose_subgraphs(url_of), config)
 
     @asynccontextmanager
