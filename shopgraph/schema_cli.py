@@ -110,9 +110,14 @@ def publish(
     from shopgraph.schema_registry.publish import PublishOutcome
     from shopgraph.schema_registry.publish import publish as publish_schemas
     from shopgraph.schema_registry.report import render
+    from shopgraph.schema_registry.store import RegistryUnreachable
 
     setup = _setup(registry, subgraph, sdl, operations, approvals)
-    result = publish_schemas(setup.registry, setup.request, force=force)
+    try:
+        result = publish_schemas(setup.registry, setup.request, force=force)
+    except RegistryUnreachable as error:
+        err_console.print(f"error: registry unreachable: {error}")
+        raise typer.Exit(code=2) from error
     if result.report is not None:
         console.print(render(result.report, ReportFormat.TEXT, setup.files), markup=False)
     if result.outcome is PublishOutcome.REFUSED:

@@ -49,7 +49,9 @@ class RemoteRegistry:
             raise RegistryUnreachable(f"{self.url} did not answer with schemas") from error
 
     def write(self, subgraphs: dict[str, str], supergraph: str, changelog_entry: str) -> None:
+        """Publishes the subgraphs that differ; the caller's check already decided (force)."""
         published = self.read()
-        for name, sdl in sorted(subgraphs.items()):
-            if published.subgraphs.get(name) != sdl:
-                self._request(f"/v1/subgraphs/{name}", orjson.dumps({"sdl": sdl, "force": True}))
+        changed = {n: sdl for n, sdl in subgraphs.items() if published.subgraphs.get(n) != sdl}
+        if changed:
+            body = orjson.dumps({"subgraphs": changed, "force": True})
+            self._request("/v1/subgraphs", body)
