@@ -92,6 +92,9 @@ class RouterConfig(BaseSettings):
     trusted_documents_manifest: Path | None = Field(
         default=None, description="manifest.json of `shopgraph schema operations build`."
     )
+    rest_config: Path | None = Field(
+        default=None, description="rest.yaml: REST paths that run trusted documents."
+    )
 
     def subgraph_timeout(self, name: str) -> float:
         return self.subgraph_timeouts.get(name, self.default_timeout)

@@ -24,6 +24,7 @@ from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 
 DEV_MANIFEST = Path("schema/operations/manifest.json")
+DEV_REST = Path("schema/rest.yaml")  # the seed's REST API over those documents
 
 
 def create_dev_app(settings: Settings, port: int) -> Starlette:
@@ -49,6 +50,8 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     if config.trusted_documents_manifest is None and DEV_MANIFEST.is_file():
         # Run from a checkout (`make run`): trusted document ids work out of the box.
         config = config.model_copy(update={"trusted_documents_manifest": DEV_MANIFEST})
+        if config.rest_config is None and DEV_REST.is_file():
+            config = config.model_copy(update={"rest_config": DEV_REST})
     router = create_router_app(compose_subgraphs(url_of), config)
 
     @asynccontextmanager

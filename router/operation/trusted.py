@@ -61,6 +61,18 @@ def read_manifest(path: Path) -> dict[str, str]:
     raise ManifestError(f"{path} is not a trusted documents manifest")
 
 
+def named_documents(path: Path) -> dict[str, str]:
+    """`client/OperationName` -> body, from the registry's manifest (REST mappings name them so)."""
+    try:
+        data: Any = orjson.loads(path.read_bytes())
+        return {
+            f"{entry['client']['name']}/{entry['name']}": entry["body"]
+            for entry in data["documents"]
+        }
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as error:
+        raise ManifestError(f"{path} does not name its documents: {error}") from error
+
+
 def _bare(document_id: str) -> str:
     return document_id.removeprefix("sha256:")
 
