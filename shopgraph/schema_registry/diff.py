@@ -18,27 +18,25 @@ from graphql import (
     GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
-    GraphQLList,
     GraphQLNamedType,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    GraphQLType,
     GraphQLUnionType,
     is_required_argument,
     is_required_input_field,
-    is_specified_directive,
     is_specified_scalar_type,
     print_ast,
 )
 
 from shopgraph.schema_registry.changes import Change, ChangeCode, Criticality
+from shopgraph.schema_registry.roots import directive_changes, root_changes
+from shopgraph.schema_registry.variance import safe_input, safe_output
 
 B, D, S = Criticality.BREAKING, Criticality.DANGEROUS, Criticality.SAFE
 
 
 def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
-    changes = [*_roots(old, new), *_directives(old, new)]
+    changes = [*root_changes(old, new), *directive_changes(old, new)]
     old_types, new_types = _user_types(old), _user_types(new)
     for name in sorted(old_types.keys() - new_types.keys()):
         changes.append(Change(name, ChangeCode.TYPE_REMOVED, B, f"Type {name} was removed", name))
@@ -56,80 +54,6 @@ def _user_types(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
         for n, t in schema.type_map.items()
         if not n.startswith("__") and not is_specified_scalar_type(t)
     }
-
-
-def _roots(old: GraphQLSchema, new: GraphQLSchema) -> Iterator[Change]:
-    for kind in ("query", "mutation", "subscription"):
-        before = getattr(old, f"{kind}_type")
-        after = getattr(new, f"{kind}_type")
-        before_name = before.name if before else None
-        after_name = after.name if after else None
-        if before_name != after_name:
-            yield Change(
-                f"schema.{kind}",
-                ChangeCode.SCHEMA_ROOT_TYPE_CHANGED,
-                B if before_name else S,
-                f"Schema {kind} root changed from {before_name} to {after_name}",
-                before_name or after_name or kind,
-            )
-
-
-def _directives(old: GraphQLSchema, new: GraphQLSchema) -> Iterator[Change]:
-    before = {d.name: d for d in old.directives if not is_specified_directive(d)}
-    after = {d.name: d for d in new.directives if not is_specified_directive(d)}
-    for name in sorted(before.keys() - after.keys()):
-        yield Change(
-            f"@{name}",
-            ChangeCode.DIRECTIVE_REMOVED,
-            B,
-            f"Directive @{name} was removed",
-            f"@{name}",
-        )
-    for name in sorted(after.keys() - before.keys()):
-        yield Change(
-            f"@{name}", ChangeCode.DIRECTIVE_ADDED, S, f"Directive @{name} was added", f"@{name}"
-        )
-    for name in sorted(before.keys() & after.keys()):
-        old_d, new_d = before[name], after[name]
-        for location in sorted(
-            {loc.name for loc in old_d.locations} - {loc.name for loc in new_d.locations}
-        ):
-            yield Change(
-                f"@{name}",
-                ChangeCode.DIRECTIVE_LOCATION_REMOVED,
-                B,
-                f"Location {location} was removed from directive @{name}",
-                f"@{name}",
-            )
-        for location in sorted(
-            {loc.name for loc in new_d.locations} - {loc.name for loc in old_d.locations}
-        ):
-            yield Change(
-                f"@{name}",
-                ChangeCode.DIRECTIVE_LOCATION_ADDED,
-                S,
-                f"Location {location} was added to directive @{name}",
-                f"@{name}",
-            )
-        for arg in sorted(old_d.args.keys() - new_d.args.keys()):
-            coordinate = f"@{name}({arg}:)"
-            yield Change(
-                coordinate,
-                ChangeCode.DIRECTIVE_ARGUMENT_REMOVED,
-                B,
-                f"Argument {arg} was removed from directive @{name}",
-                coordinate,
-            )
-        for arg in sorted(new_d.args.keys() - old_d.args.keys()):
-            coordinate = f"@{name}({arg}:)"
-            required = is_required_argument(new_d.args[arg])
-            yield Change(
-                coordinate,
-                ChangeCode.DIRECTIVE_ARGUMENT_ADDED,
-                B if required else S,
-                f"{_required(required)} argument {arg} was added to directive @{name}",
-                f"@{name}",
-            )
 
 
 def _required(required: bool) -> str:
@@ -234,7 +158,7 @@ def _fields(
 
 def _field(coordinate: str, old: GraphQLField, new: GraphQLField) -> Iterator[Change]:
     if str(old.type) != str(new.type):
-        safe = _safe_output(old.type, new.type)
+        safe = safe_output(old.type, new.type)
         yield Change(
             coordinate,
             ChangeCode.FIELD_TYPE_CHANGED,
@@ -275,7 +199,7 @@ def _field(coordinate: str, old: GraphQLField, new: GraphQLField) -> Iterator[Ch
 
 def _argument(coordinate: str, old: GraphQLArgument, new: GraphQLArgument) -> Iterator[Change]:
     if str(old.type) != str(new.type):
-        safe = _safe_input(old.type, new.type)
+        safe = safe_input(old.type, new.type)
         yield Change(
             coordinate,
             ChangeCode.FIELD_ARGUMENT_TYPE_CHANGED,
@@ -318,7 +242,7 @@ def _input_fields(old: GraphQLInputObjectType, new: GraphQLInputObjectType) -> I
         coordinate = f"{old.name}.{name}"
         before_field, after_field = old.fields[name], new.fields[name]
         if str(before_field.type) != str(after_field.type):
-            safe = _safe_input(before_field.type, after_field.type)
+            safe = safe_input(before_field.type, after_field.type)
             yield Change(
                 coordinate,
                 ChangeCode.INPUT_FIELD_TYPE_CHANGED,
@@ -413,30 +337,3 @@ def _default(element: GraphQLArgument | GraphQLInputField) -> str | None:
     if node is None or node.default_value is None:
         return None
     return print_ast(node.default_value)
-
-
-def _safe_output(old: GraphQLType, new: GraphQLType) -> bool:
-    """Whether every value of `new` is a value readers of `old` accept."""
-    if isinstance(old, GraphQLNonNull):
-        return isinstance(new, GraphQLNonNull) and _safe_output(old.of_type, new.of_type)
-    if isinstance(new, GraphQLNonNull):
-        return _safe_output(old, new.of_type)
-    if isinstance(old, GraphQLList):
-        return isinstance(new, GraphQLList) and _safe_output(old.of_type, new.of_type)
-    return not isinstance(new, GraphQLList) and getattr(old, "name", None) == getattr(
-        new, "name", None
-    )
-
-
-def _safe_input(old: GraphQLType, new: GraphQLType) -> bool:
-    """Whether every value writers sent for `old` is still accepted by `new`."""
-    if isinstance(old, GraphQLNonNull):
-        inner = new.of_type if isinstance(new, GraphQLNonNull) else new
-        return _safe_input(old.of_type, inner)
-    if isinstance(new, GraphQLNonNull):
-        return False
-    if isinstance(old, GraphQLList):
-        return isinstance(new, GraphQLList) and _safe_input(old.of_type, new.of_type)
-    return not isinstance(new, GraphQLList) and getattr(old, "name", None) == getattr(
-        new, "name", None
-    )
