@@ -194,24 +194,36 @@ def _field(coordinate: str, old: GraphQLField, new: GraphQLField) -> Iterator[Ch
             coordinate,
         )
     for arg in sorted(old.args.keys() & new.args.keys()):
-        yield from _argument(f"{coordinate}({arg}:)", old.args[arg], new.args[arg])
+        yield from _input_value(
+            f"{coordinate}({arg}:)",
+            old.args[arg],
+            new.args[arg],
+            (ChangeCode.FIELD_ARGUMENT_TYPE_CHANGED, ChangeCode.FIELD_ARGUMENT_DEFAULT_CHANGED),
+        )
 
 
-def _argument(coordinate: str, old: GraphQLArgument, new: GraphQLArgument) -> Iterator[Change]:
+def _input_value(
+    coordinate: str,
+    old: GraphQLArgument | GraphQLInputField,
+    new: GraphQLArgument | GraphQLInputField,
+    codes: tuple[ChangeCode, ChangeCode],  # (type changed, default changed)
+) -> Iterator[Change]:
+    """An argument or input field kept under its name: its type and default."""
+    what = "Argument" if isinstance(old, GraphQLArgument) else "Input field"
     if str(old.type) != str(new.type):
         safe = safe_input(old.type, new.type)
         yield Change(
             coordinate,
-            ChangeCode.FIELD_ARGUMENT_TYPE_CHANGED,
+            codes[0],
             S if safe else B,
-            f"Argument {coordinate} changed type from {old.type} to {new.type}",
+            f"{what} {coordinate} changed type from {old.type} to {new.type}",
             coordinate,
         )
     before, after = _default(old), _default(new)
     if before != after:
         yield Change(
             coordinate,
-            ChangeCode.FIELD_ARGUMENT_DEFAULT_CHANGED,
+            codes[1],
             D,
             f"Default of {coordinate} changed from {before or 'none'} to {after or 'none'}",
             coordinate,
@@ -239,27 +251,12 @@ def _input_fields(old: GraphQLInputObjectType, new: GraphQLInputObjectType) -> I
             old.name,
         )
     for name in sorted(old.fields.keys() & new.fields.keys()):
-        coordinate = f"{old.name}.{name}"
-        before_field, after_field = old.fields[name], new.fields[name]
-        if str(before_field.type) != str(after_field.type):
-            safe = safe_input(before_field.type, after_field.type)
-            yield Change(
-                coordinate,
-                ChangeCode.INPUT_FIELD_TYPE_CHANGED,
-                S if safe else B,
-                f"Input field {coordinate} changed type"
-                f" from {before_field.type} to {after_field.type}",
-                coordinate,
-            )
-        before, after = _default(before_field), _default(after_field)
-        if before != after:
-            yield Change(
-                coordinate,
-                ChangeCode.INPUT_FIELD_DEFAULT_VALUE_CHANGED,
-                D,
-                f"Default of {coordinate} changed from {before or 'none'} to {after or 'none'}",
-                coordinate,
-            )
+        yield from _input_value(
+            f"{old.name}.{name}",
+            old.fields[name],
+            new.fields[name],
+            (ChangeCode.INPUT_FIELD_TYPE_CHANGED, ChangeCode.INPUT_FIELD_DEFAULT_VALUE_CHANGED),
+        )
 
 
 def _enum_values(old: GraphQLEnumType, new: GraphQLEnumType) -> Iterator[Change]:
