@@ -180,3 +180,9 @@ async def test_the_cli_checks_and_publishes_against_the_service(
         assert publish.exit_code == 0, publish.output
         async with httpx.AsyncClient(base_url=url) as client:
             assert (await client.get("/v1/schemas")).json()["subgraphs"] == {"a": A2}
+
+
+def test_serve_refuses_a_short_token() -> None:
+    result = CliRunner().invoke(app, ["registry", "serve", "--token", "short"])
+    assert result.exit_code == 2
+    assert "at least 16 characters" in result.output
