@@ -1,13 +1,15 @@
 """Printing a check report: for people (text), for programs (json), for GitHub (annotations).
 
 GitHub annotations (`::error file=F,line=L,col=C::message`) point at the
-line of the proposed subgraph SDL that holds the element (or its closest
-parent, for a removal); `files` says which file holds each subgraph's SDL.
+line that holds the element (or its closest parent, for a removal) in the
+file each subgraph's SDL is read from: the `--sdl` file, else the registry's
+published file (where a breaking change's element still is).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -17,13 +19,21 @@ from shopgraph.schema_registry.check import CheckedChange, CheckReport
 from shopgraph.schema_registry.locate import locate
 
 
+@dataclass(frozen=True)
+class SdlFile:
+    """A file annotations point at, with the SDL text it holds."""
+
+    path: str
+    text: str
+
+
 class ReportFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     GITHUB = "github"
 
 
-def render(report: CheckReport, fmt: ReportFormat, files: Mapping[str, str]) -> str:
+def render(report: CheckReport, fmt: ReportFormat, files: Mapping[str, SdlFile]) -> str:
     if fmt is ReportFormat.JSON:
         return orjson.dumps(as_json(report), option=orjson.OPT_INDENT_2).decode()
     if fmt is ReportFormat.GITHUB:
@@ -96,25 +106,30 @@ def _annotation(level: str, file: str, line: int, column: int, message: str) -> 
     return f"::{level} file={file},line={line},col={column}::{_escape(message)}"
 
 
-def _annotations(report: CheckReport, files: Mapping[str, str]) -> list[str]:
+def _annotations(report: CheckReport, files: Mapping[str, SdlFile]) -> list[str]:
     lines: list[str] = []
+    texts = {**report.proposed, **{name: f.text for name, f in files.items()}}
+
+    def path(subgraph: str) -> str:
+        return files[subgraph].path if subgraph in files else subgraph
+
     for sdl in report.sdl_problems:
         lines.append(
             _annotation(
                 "error",
-                files.get(sdl.subgraph, sdl.subgraph),
+                path(sdl.subgraph),
                 sdl.line,
                 sdl.column,
                 sdl.message,
             )
         )
     for error in report.composition_errors:
-        where = locate(error.coordinate, report.proposed, error.subgraphs)
+        where = locate(error.coordinate, texts, error.subgraphs)
         subgraph = where.subgraph if where else (error.subgraphs[0] if error.subgraphs else "")
         lines.append(
             _annotation(
                 "error",
-                files.get(subgraph, subgraph),
+                path(subgraph),
                 where.line if where else 1,
                 where.column if where else 1,
                 f"{error.code}: {error.message}",
@@ -123,13 +138,13 @@ def _annotations(report: CheckReport, files: Mapping[str, str]) -> list[str]:
     for checked in report.changes:
         if not (checked.fails or checked.change.breaking):
             continue
-        where = locate(checked.change.coordinate, report.proposed, report.changed)
+        where = locate(checked.change.coordinate, texts, report.changed)
         subgraph = where.subgraph if where else (report.changed[0] if report.changed else "")
         level = "error" if checked.fails else "warning"
         lines.append(
             _annotation(
                 level,
-                files.get(subgraph, subgraph),
+                path(subgraph),
                 where.line if where else 1,
                 where.column if where else 1,
                 _describe(checked),

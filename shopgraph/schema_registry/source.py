@@ -16,6 +16,7 @@ from router.supergraph import SupergraphError, load_supergraph
 from shopgraph.schema_registry.approvals import ApprovalsInvalid, load_approvals
 from shopgraph.schema_registry.check import CheckRequest
 from shopgraph.schema_registry.operations import load_documents
+from shopgraph.schema_registry.report import SdlFile
 from shopgraph.schema_registry.store import (
     DirectoryRegistry,
     PublishedSchemas,
@@ -32,7 +33,7 @@ class SetupError(Exception):
 class CheckSetup:
     registry: SchemaRegistry
     request: CheckRequest
-    files: Mapping[str, str]  # subgraph -> the file annotations point at
+    files: Mapping[str, SdlFile]  # subgraph -> the file annotations point at
 
 
 def open_registry(location: str) -> SchemaRegistry:
@@ -81,9 +82,12 @@ def prepare_check(
         raise SetupError(f"registry unreachable: {error}") from error
     urls = published_urls(published)
     proposed = dict(published.subgraphs)
-    files: dict[str, str] = {}
+    files: dict[str, SdlFile] = {}
     if isinstance(registry, DirectoryRegistry):
-        files = {name: str(registry.subgraph_path(name)) for name in urls}
+        files = {
+            name: SdlFile(str(registry.subgraph_path(name)), sdl)
+            for name, sdl in published.subgraphs.items()
+        }
     if subgraph is not None and sdl_file is not None:
         if subgraph not in urls:
             known = ", ".join(sorted(urls))
@@ -92,7 +96,7 @@ def prepare_check(
             proposed[subgraph] = sdl_file.read_text()
         except OSError as error:
             raise SetupError(f"cannot read {sdl_file}: {error.strerror}") from error
-        files[subgraph] = str(sdl_file)
+        files[subgraph] = SdlFile(str(sdl_file), proposed[subgraph])
     else:
         proposed.update(code_subgraphs())
     root = Path(location) if isinstance(registry, DirectoryRegistry) else Path("schema")

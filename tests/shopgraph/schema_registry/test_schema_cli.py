@@ -197,3 +197,16 @@ def test_usage_errors_exit_with_2(repo: Path) -> None:
     result = runner.invoke(app, ["schema", "check", "--registry", "http://127.0.0.1:9/"])
     assert result.exit_code == 2
     assert result.output.startswith("error: registry unreachable: http://127.0.0.1:9")
+
+
+def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None:
+    # Publish a field the code does not have: checking the code then removes it.
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  legacy: String\n")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 0
+    code, out = run(repo, "schema", "check", "--format", "github")
+    published = repo / "schema" / "subgraphs" / "catalog.graphql"
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f"::warning file={published},line=10,col=3::BREAKING FIELD_REMOVED at Category.legacy:"
+        " Field Category.legacy was removed; no known operation uses it"
+    )
