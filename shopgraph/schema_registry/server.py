@@ -11,12 +11,12 @@
 Publishing composes the proposal with the latest version and checks it like
 `shopgraph schema check` (trusted documents, approvals); it is refused (422)
 with every error unless forced, and a proposal that does not compose is
-always refused. Publishes are serialized within the process.
+always refused. Publishes are serialized, across processes too (see
+`VersionStore.publishing`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,7 +72,6 @@ def _change_json(change: Any) -> dict[str, Any]:
 def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette:
     database = Database(settings, "registry")
     store = VersionStore(database)
-    publishing = asyncio.Lock()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -158,8 +157,8 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
                 subgraphs = strings(payload.get("subgraphs"), "subgraphs")
                 urls = strings(payload.get("urls"), "urls")
             force = payload.get("force") is True
-            async with publishing:
-                latest = await store.latest()
+            async with store.publishing() as transaction:
+                latest = await transaction.latest()
                 base = published(latest)
                 check = check_request(base, subgraphs, urls)
                 if latest is not None and dict(check.proposed) == latest.subgraphs:
@@ -168,7 +167,7 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
                 if report.supergraph is None or (not report.passed and not force):
                     return JSONResponse({"outcome": "refused", "report": as_json(report)}, 422)
                 changes = [_change_json(c.change) for c in report.changes]
-                version = await store.add(
+                version = await transaction.add(
                     dict(check.proposed),
                     report.supergraph,
                     list(report.changed),

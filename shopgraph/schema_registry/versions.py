@@ -8,6 +8,8 @@ diff between two versions is a comparison of their supergraphs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +26,9 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.columns import NAMING_CONVENTION, UTCDateTime, utc_now
 from subgraphs.platform.database import Database
@@ -84,28 +88,21 @@ def _version(row: Any) -> SchemaVersion:
     )
 
 
-class VersionStore:
-    def __init__(self, database: Database) -> None:
-        self.database = database
+async def _latest(session: AsyncSession) -> SchemaVersion | None:
+    newest = select(func.max(schema_versions.c.id)).scalar_subquery()
+    query = select(schema_versions).where(schema_versions.c.id == newest)
+    row = (await session.execute(query)).first()
+    return _version(row) if row else None
+
+
+class Publishing:
+    """The publish transaction: read the latest version, maybe add the next one."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def latest(self) -> SchemaVersion | None:
-        async with self.database.session() as session:
-            newest = select(func.max(schema_versions.c.id)).scalar_subquery()
-            row = (
-                await session.execute(select(schema_versions).where(schema_versions.c.id == newest))
-            ).first()
-        return _version(row) if row else None
-
-    async def get(self, version: int) -> SchemaVersion | None:
-        async with self.database.session() as session:
-            query = select(schema_versions).where(schema_versions.c.id == version)
-            row = (await session.execute(query)).first()
-        return _version(row) if row else None
-
-    async def all(self) -> list[SchemaVersion]:
-        async with self.database.session() as session:
-            rows = await session.execute(select(schema_versions).order_by(schema_versions.c.id))
-        return [_version(row) for row in rows]
+        return await _latest(self.session)
 
     async def add(
         self,
@@ -125,8 +122,39 @@ class VersionStore:
             "changes": orjson.dumps(changes).decode(),
             "forced": forced,
         }
+        statement = insert(schema_versions).values(**values).returning(schema_versions.c.id)
+        return int((await self.session.execute(statement)).scalar_one())
+
+
+class VersionStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @asynccontextmanager
+    async def publishing(self) -> AsyncIterator[Publishing]:
+        """One publish at a time across every registry process sharing the database.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: the platform's
+        sessions begin with BEGIN IMMEDIATE, which takes the write lock.
+        """
         async with self.database.session() as session:
-            result = await session.execute(
-                insert(schema_versions).values(**values).returning(schema_versions.c.id)
-            )
-            return int(result.scalar_one())
+            if not self.database.is_sqlite:
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext('shopgraph.registry.publish'))")
+                )
+            yield Publishing(session)
+
+    async def latest(self) -> SchemaVersion | None:
+        async with self.database.session() as session:
+            return await _latest(session)
+
+    async def get(self, version: int) -> SchemaVersion | None:
+        async with self.database.session() as session:
+            query = select(schema_versions).where(schema_versions.c.id == version)
+            row = (await session.execute(query)).first()
+        return _version(row) if row else None
+
+    async def all(self) -> list[SchemaVersion]:
+        async with self.database.session() as session:
+            rows = await session.execute(select(schema_versions).order_by(schema_versions.c.id))
+        return [_version(row) for row in rows]

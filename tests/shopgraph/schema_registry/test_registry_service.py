@@ -186,3 +186,18 @@ def test_serve_refuses_a_short_token() -> None:
     result = CliRunner().invoke(app, ["registry", "serve", "--token", "short"])
     assert result.exit_code == 2
     assert "at least 16 characters" in result.output
+
+
+async def test_concurrent_publishes_each_build_on_the_one_before(
+    registry: httpx.AsyncClient,
+) -> None:
+    await registry.post("/v1/subgraphs", json={"subgraphs": {"a": A1}, "urls": URLS}, headers=AUTH)
+    b = FED + "type Query { c: Int }\n"
+    first, second = await asyncio.gather(
+        registry.post("/v1/subgraphs/a", json={"sdl": A2}, headers=AUTH),
+        registry.post(
+            "/v1/subgraphs/b", json={"sdl": b, "url": "http://127.0.0.1:5502/graphql"}, headers=AUTH
+        ),
+    )
+    assert sorted([first.json()["version"], second.json()["version"]]) == [2, 3]
+    assert (await registry.get("/v1/schemas")).json()["subgraphs"] == {"a": A2, "b": b}
