@@ -93,6 +93,8 @@ def serve_router(
 
     from router.config import RouterConfig
     from router.http import create_router_app
+    from router.operation.trusted import ManifestError
+    from router.rest import RestConfigError
     from router.supergraph import SupergraphError
 
     if not supergraph.is_file():
@@ -100,7 +102,7 @@ def serve_router(
         raise typer.Exit(code=1)
     try:
         app = create_router_app(supergraph.read_text(), RouterConfig())
-    except SupergraphError as error:
+    except (SupergraphError, ManifestError, RestConfigError) as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
     console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")
