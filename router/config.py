@@ -7,8 +7,12 @@ Subgraphs are named as in the supergraph's `join__graph(name:)`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from router.operation.trusted import TrustedDocumentsMode
 
 
 class RouterConfig(BaseSettings):
@@ -83,6 +87,18 @@ class RouterConfig(BaseSettings):
 
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")
+
+    # Trusted documents (schema registry).
+    trusted_documents: TrustedDocumentsMode = Field(
+        default=TrustedDocumentsMode.ALLOW,
+        description="off, allow (trusted ids plus any document) or enforce (trusted ids only).",
+    )
+    trusted_documents_manifest: Path | None = Field(
+        default=None, description="manifest.json of `shopgraph schema operations build`."
+    )
+    rest_config: Path | None = Field(
+        default=None, description="rest.yaml: REST paths that run trusted documents."
+    )
 
     def subgraph_timeout(self, name: str) -> float:
         return self.subgraph_timeouts.get(name, self.default_timeout)

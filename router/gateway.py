@@ -34,6 +34,7 @@ from router.operation import (
     RequestFailure,
     coerce_variables,
 )
+from router.operation.trusted import TrustedDocuments, read_manifest
 from router.planning.errors import PlanningError, PlanningTimeout
 from router.planning.plan import QueryPlan
 from router.planning.planner import plan_operation
@@ -95,6 +96,10 @@ class Gateway:
         self.executor = PlanExecutor(self.clients, supergraph.schema)
         self.authorization = Authorization(supergraph, config)
         self._forward = tuple(name.lower() for name in config.forward_headers)
+        manifest = config.trusted_documents_manifest
+        self.trusted = TrustedDocuments(
+            config.trusted_documents, read_manifest(manifest) if manifest else {}
+        )
         for name in {*config.subgraph_urls, *config.subgraph_timeouts} - set(self.clients):
             # Most likely a typo; the setting would otherwise be silently ignored.
             log.warning("configuration names subgraph %r, which the supergraph lacks", name)
@@ -170,6 +175,7 @@ class Gateway:
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str]) -> GraphQLResponse:
         try:
             self.authorization.authenticate(headers)
+            request = self.trusted.resolve(request)
             prepared = self.prepare(request)
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
             self.cost_limit.check(prepared, variables)

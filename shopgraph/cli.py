@@ -11,7 +11,9 @@ import uvicorn
 from rich.console import Console
 
 from shopgraph.registry import SUBGRAPHS
+from shopgraph.registry_cli import registry_app
 from shopgraph.router_cli import router_app, schema_app
+from shopgraph.schema_cli import add_schema_commands
 from shopgraph.worker_cli import worker_app
 from subgraphs.platform.settings import Settings
 
@@ -24,6 +26,8 @@ app.add_typer(router_app, name="router")
 search_app = typer.Typer(help="Look after the product search index.")
 app.add_typer(search_app, name="search")
 app.add_typer(schema_app, name="schema")
+add_schema_commands(schema_app)
+app.add_typer(registry_app, name="registry")
 app.add_typer(worker_app, name="worker")
 insights_app = typer.Typer(help="Look after the recommendation tables.")
 app.add_typer(insights_app, name="insights")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
@@ -21,6 +22,9 @@ from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
+
+DEV_MANIFEST = Path("schema/operations/manifest.json")
+DEV_REST = Path("schema/rest.yaml")  # the seed's REST API over those documents
 
 
 def create_dev_app(settings: Settings, port: int) -> Starlette:
@@ -47,6 +51,11 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         jwt_public_key=public_pem.decode(),
         forward_headers=("authorization", "x-shopgraph-session"),
     )
+    if config.trusted_documents_manifest is None and DEV_MANIFEST.is_file():
+        # Run from a checkout (`make run`): trusted document ids work out of the box.
+        config = config.model_copy(update={"trusted_documents_manifest": DEV_MANIFEST})
+        if config.rest_config is None and DEV_REST.is_file():
+            config = config.model_copy(update={"rest_config": DEV_REST})
     router = create_router_app(compose_subgraphs(url_of), config)
 
     @asynccontextmanager

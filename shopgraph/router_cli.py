@@ -72,14 +72,29 @@ def serve_router(
     ] = DEFAULT_SUPERGRAPH,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 4000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    registry: Annotated[
+        str | None,
+        typer.Option(help="Follow this `shopgraph registry serve` URL instead of --supergraph."),
+    ] = None,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between registry polls.")] = 5.0,
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
 
+    if registry is not None:
+        from router.config import RouterConfig
+        from router.registry_poller import RegistryFollower
+
+        console.print(f"router at http://{host}:{port}/graphql following {registry}")
+        uvicorn.run(RegistryFollower(registry, RouterConfig(), poll_interval), host=host, port=port)
+        return
+
     from router.config import RouterConfig
     from router.http import create_router_app
+    from router.operation.trusted import ManifestError
+    from router.rest import RestConfigError
     from router.supergraph import SupergraphError
 
     if not supergraph.is_file():
@@ -87,7 +102,7 @@ def serve_router(
         raise typer.Exit(code=1)
     try:
         app = create_router_app(supergraph.read_text(), RouterConfig())
-    except SupergraphError as error:
+    except (SupergraphError, ManifestError, RestConfigError) as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
     console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")

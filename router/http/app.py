@@ -31,6 +31,7 @@ from router.http.negotiation import (
     response_media_type,
 )
 from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.rest import rest_routes_for
 from router.supergraph import load_supergraph
 
 GRAPHQL_PATH = "/graphql"
@@ -90,6 +91,7 @@ def create_router_app(
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
+    routes += rest_routes_for(config, gateway)  # REST over trusted documents (rest.yaml)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
     return app

@@ -32,14 +32,17 @@ def _bad(message: str) -> HttpProblem:
 def request_from_query(params: Mapping[str, str]) -> GraphQLRequest:
     """A GET request; an empty parameter counts as absent (GraphQL over HTTP)."""
     query = params.get("query") or None
-    if query is None:
+    extensions = _json_object(params.get("extensions"), "extensions")
+    document_id = params.get("documentId") or None
+    if query is None and not _names_document(document_id, extensions):
         raise _bad("A GET request needs a 'query' parameter.")
     return GraphQLRequest(
-        query=query,
+        query=query or "",
         operation_name=params.get("operationName") or None,
         variables=_json_object(params.get("variables"), "variables"),
-        extensions=_json_object(params.get("extensions"), "extensions"),
+        extensions=extensions,
         method="GET",
+        document_id=document_id,
     )
 
 
@@ -53,6 +56,12 @@ async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
     if not isinstance(payload, dict):
         raise _bad("The request body must be a JSON object.")
     query = payload.get("query")
+    document_id = payload.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise _bad("'documentId' must be a string.")
+    extensions = _object(payload.get("extensions"), "extensions")
+    if query is None and _names_document(document_id, extensions):
+        query = ""  # a trusted document, resolved by the gateway
     if not isinstance(query, str):
         raise _bad("The request needs 'query', a string.")
     operation_name = payload.get("operationName")
@@ -62,9 +71,15 @@ async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
         query=query,
         operation_name=operation_name or None,
         variables=_object(payload.get("variables"), "variables"),
-        extensions=_object(payload.get("extensions"), "extensions"),
+        extensions=extensions,
         method="POST",
+        document_id=document_id,
     )
+
+
+def _names_document(document_id: str | None, extensions: Mapping[str, Any] | None) -> bool:
+    """Whether the request names a trusted or persisted document instead of sending it."""
+    return bool(document_id) or isinstance((extensions or {}).get("persistedQuery"), dict)
 
 
 def _check_content_type(content_type: str | None) -> None:

@@ -15,3 +15,5 @@ class GraphQLRequest:
     extensions: Mapping[str, Any] | None = None
     # GET may only run queries; the transport says which method carried the request.
     method: Literal["GET", "POST"] = "POST"
+    # A trusted document's id (`documentId`); `query` is then empty until resolved.
+    document_id: str | None = None

@@ -61,3 +61,18 @@ def test_schema_compose_refuses_an_unknown_subgraph_url(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "expected NAME=URL" in result.output
+
+
+def test_router_refuses_an_unreadable_trusted_documents_manifest(tmp_path: Path) -> None:
+    missing = tmp_path / "manifest.json"
+    result = runner.invoke(
+        app,
+        [
+            "router",
+            "--supergraph",
+            str(Path(__file__).parents[2] / "schema" / "supergraph.graphql"),
+        ],
+        env={"SHOPGRAPH_ROUTER_TRUSTED_DOCUMENTS_MANIFEST": str(missing)},
+    )
+    assert result.exit_code == 1
+    assert "cannot read the trusted documents manifest" in result.output

@@ -1,0 +1,44 @@
+"""`shopgraph registry serve`: the schema registry service (see schema_registry/server.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+registry_app = typer.Typer(help="The schema registry service for teams.")
+console = Console()
+
+
+@registry_app.command("serve")
+def serve_registry(
+    token: Annotated[
+        str,
+        typer.Option(envvar="SHOPGRAPH_REGISTRY_TOKEN", help="Bearer token publishing needs."),
+    ],
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 4100,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    operations: Annotated[
+        Path | None, typer.Option(help="Trusted documents that checks protect.")
+    ] = None,
+    approvals: Annotated[
+        Path | None, typer.Option(help="approvals.yaml of breaking changes.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Where the embedded SQLite database lives.")
+    ] = None,
+) -> None:
+    """Serve the registry on PostgreSQL (SHOPGRAPH_DATABASE_URL) or SQLite in the data dir."""
+    import uvicorn
+
+    from shopgraph.schema_registry.server import RegistryConfig, create_registry_app
+    from subgraphs.platform.settings import Settings
+
+    if len(token) < 16:
+        raise typer.BadParameter("the registry token needs at least 16 characters")
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    app = create_registry_app(settings, RegistryConfig(token, operations, approvals))
+    console.print(f"schema registry at http://{host}:{port}/v1/supergraph")
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,107 @@
+"""Operation checks: a breaking change fails only when an operation uses it, whether a
+trusted document or the router's usage log says so; and the trusted documents manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from typer.testing import CliRunner
+
+from shopgraph.cli import app
+from shopgraph.schema_registry.check import CheckRequest, run_check
+from shopgraph.schema_registry.operations import load_documents
+from shopgraph.schema_registry.source import published_urls
+from shopgraph.schema_registry.store import DirectoryRegistry
+from shopgraph.schema_registry.usage import OperationUse
+from tests.shopgraph.schema_registry.conftest import edited
+
+runner = CliRunner()
+
+
+class FakeUsageLog:
+    """What insights' ClickHouse would answer: operations seen, with their coordinates."""
+
+    def __init__(self, seen: dict[OperationUse, frozenset[str]]) -> None:
+        self.seen = seen
+        self.asked_days: list[int] = []
+
+    def used_coordinates(self, days: int) -> dict[OperationUse, frozenset[str]]:
+        self.asked_days.append(days)
+        return self.seen
+
+
+def request(repo: Path, subgraph: str, sdl: Path, **extra: object) -> CheckRequest:
+    published = DirectoryRegistry(repo / "schema").read()
+    proposed = {**published.subgraphs, subgraph: sdl.read_text()}
+    return CheckRequest(published, proposed, published_urls(published), **extra)  # type: ignore[arg-type]
+
+
+def test_without_usage_a_breaking_change_passes(repo: Path) -> None:
+    sdl = edited(repo, "commerce", "  cardLast4: String!\n", "")
+    report = run_check(request(repo, "commerce", sdl))
+    assert [
+        (c.change.coordinate, c.change.breaking, c.operations, c.fails) for c in report.changes
+    ] == [("Payment.cardLast4", True, (), False)]
+    assert report.passed
+
+
+def test_usage_from_the_log_makes_it_fail(repo: Path) -> None:
+    sdl = edited(repo, "commerce", "  cardLast4: String!\n", "")
+    ios = OperationUse("ios", "OrderReceipt", "usage log")
+    web = OperationUse("web", "Home", "usage log")
+    log = FakeUsageLog(
+        {ios: frozenset({"Payment", "Payment.cardLast4"}), web: frozenset({"Query.products"})}
+    )
+    report = run_check(request(repo, "commerce", sdl, usage_log=log, usage_days=7))
+    assert [(c.change.coordinate, c.operations, c.fails) for c in report.changes] == [
+        ("Payment.cardLast4", (ios,), True)
+    ]
+    assert log.asked_days == [7]
+    assert not report.passed
+
+
+def test_trusted_documents_decide_when_no_log_is_configured(repo: Path) -> None:
+    sdl = edited(
+        repo, "users", '  """Visible to the user and to staff only."""\n  email: String!\n', ""
+    )
+    documents = tuple(load_documents(repo / "schema" / "operations"))
+    report = run_check(request(repo, "users", sdl, documents=documents))
+    assert [(c.change.coordinate, [u.operation for u in c.operations]) for c in report.changes] == [
+        ("User.email", ["Login", "Me", "Register", "User"])
+    ]
+    assert not report.passed
+    assert report.notes == ("no usage log configured: trusted documents alone decide",)
+
+
+def test_an_invalid_trusted_document_fails_the_check_with_its_position(repo: Path) -> None:
+    folder = repo / "schema" / "operations" / "storefront"
+    (folder / "Broken.graphql").write_text("query Broken {\n  products { nope }\n}\n")
+    result = runner.invoke(app, ["schema", "check", "--registry", str(repo / "schema")])
+    assert result.exit_code == 1
+    assert (
+        f"trusted document {folder / 'Broken.graphql'}:2:14: "
+        "Cannot query field 'nope' on type 'ProductConnection'."
+    ) in result.output.splitlines()
+
+
+def test_operations_build_writes_the_manifest_and_check_spots_a_stale_one(repo: Path) -> None:
+    folder = repo / "schema" / "operations"
+    build = ["schema", "operations", "build", "--operations", str(folder)]
+    assert runner.invoke(app, [*build, "--check"]).exit_code == 0
+    (folder / "storefront" / "Hello.graphql").write_text("query Hello { categories { id } }\n")
+    assert runner.invoke(app, [*build, "--check"]).exit_code == 1
+    assert runner.invoke(app, build).exit_code == 0
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    hello = [d for d in manifest["documents"] if d["name"] == "Hello"]
+    assert hello == [
+        {
+            "id": "sha256:87697dc17660d9ba1d067c35a95eb3208957f657c5dd530bbbf0aff3579c7dd7",
+            "hash": "87697dc17660d9ba1d067c35a95eb3208957f657c5dd530bbbf0aff3579c7dd7",
+            "client": {"name": "storefront", "version": "1.0.0"},
+            "name": "Hello",
+            "body": "query Hello { categories { id } }\n",
+        }
+    ]
+    assert manifest["format"] == "graphql-trusted-documents"
+    assert len(manifest["documents"]) == 17

@@ -1,0 +1,214 @@
+"""`shopgraph schema check` and `publish` on a registry in a temporary git repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+from typer.testing import CliRunner
+
+from shopgraph.cli import app
+from shopgraph.registry import SUBGRAPHS
+from tests.shopgraph.schema_registry.conftest import ROOT, edited, git
+
+runner = CliRunner()
+
+
+def run(repo: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [*args[:2], "--registry", str(repo / "schema"), *args[2:]])
+    return result.exit_code, result.output
+
+
+def registry_files(repo: Path) -> dict[str, str]:
+    root = repo / "schema"
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_code_matches_the_published_registry() -> None:
+    result = runner.invoke(
+        app, ["schema", "check", "--registry", str(ROOT / "schema"), "--fail-on-unpublished"]
+    )
+    assert (result.exit_code, result.output.splitlines()[-2:]) == (
+        0,
+        ["no changes", "check passed"],
+    )
+
+
+def test_a_safe_change_passes(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  color: String\n")
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert code == 0
+    assert out.splitlines() == [
+        "changed subgraphs: catalog",
+        "SAFE FIELD_ADDED at Category.color: Field Category.color was added",
+        "note: no usage log configured: trusted documents alone decide",
+        "check passed",
+    ]
+
+
+def test_a_breaking_change_used_by_a_trusted_document_fails(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "")
+    code, out = run(
+        repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl), "--format", "json"
+    )
+    assert code == 1
+    report = orjson.loads(out)
+    assert report["passed"] is False
+    assert report["changes"] == [
+        {
+            "criticality": "BREAKING",
+            "code": "FIELD_REMOVED",
+            "coordinate": "Category.slug",
+            "message": "Field Category.slug was removed",
+            "affectedOperations": [
+                {"client": "storefront", "operation": name, "source": "trusted document"}
+                for name in ("Categories", "Product", "Products")
+            ],
+            "approval": None,
+            "fails": True,
+        }
+    ]
+    assert [
+        (e["file"].split("schema/")[1], e["line"], e["column"]) for e in report["documentErrors"]
+    ] == [
+        ("operations/storefront/Categories.graphql", 2, 24),
+        ("operations/storefront/Product.graphql", 9, 24),
+        ("operations/storefront/Products.graphql", 5, 75),
+    ]
+
+
+def test_a_breaking_change_no_operation_uses_passes(repo: Path) -> None:
+    # Payment.createdAt: no trusted document selects it.
+    sdl = edited(
+        repo, "commerce", "  cardLast4: String!\n  createdAt: DateTime!\n", "  cardLast4: String!\n"
+    )
+    code, out = run(repo, "schema", "check", "--subgraph", "commerce", "--sdl", str(sdl))
+    assert code == 0
+    assert (
+        "BREAKING FIELD_REMOVED at Payment.createdAt: Field Payment.createdAt was removed;"
+        " no known operation uses it"
+    ) in out.splitlines()
+
+
+def test_github_annotations_point_at_the_sdl_line(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: Int!\n")
+    code, out = run(
+        repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl), "--format", "github"
+    )
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(
+        f"::error file={sdl},line=9,col=3::BREAKING FIELD_TYPE_CHANGED at Category.slug"
+    )
+
+
+def test_an_approved_breaking_change_passes_and_is_in_the_changelog(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "")
+    (repo / "schema" / "approvals.yaml").write_text(
+        "- coordinate: Category.slug\n  reason: slugs moved to the storefront\n  approved_by: maria\n"
+    )
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert code == 0, out
+    code, out = run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert code == 0, out
+    changelog = (repo / "schema" / "CHANGELOG.md").read_text().split("\n## ")
+    assert changelog[1].splitlines()[1:] == [
+        "",
+        "- BREAKING `Category.slug` (FIELD_REMOVED): Field Category.slug was removed;"
+        " approved by maria: slugs moved to the storefront",
+    ]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC: catalog", changelog[1].splitlines()[0])
+    assert git(repo, "status", "--porcelain").split() == [
+        "M",
+        "schema/CHANGELOG.md",
+        "M",
+        "schema/subgraphs/catalog.graphql",
+        "M",
+        "schema/supergraph.graphql",
+        "??",
+        "catalog.proposed.graphql",
+        "??",
+        "schema/approvals.yaml",
+    ]
+    assert (
+        "slug"
+        not in (repo / "schema" / "supergraph.graphql")
+        .read_text()
+        .split("type Category")[1]
+        .split("}")[0]
+    )
+
+
+def test_publish_is_idempotent(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  color: String\n")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 0
+    after_first = registry_files(repo)
+    code, out = run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert (code, out.splitlines()[-1]) == (0, f"unchanged: {repo / 'schema'}")
+    assert registry_files(repo) == after_first
+
+
+def test_a_publish_that_breaks_composition_is_refused_and_changes_nothing(repo: Path) -> None:
+    before = registry_files(repo)
+    sdl = edited(
+        repo, "commerce", 'type Product @key(fields: "id"', 'type Product @key(fields: "sku"'
+    )
+    code, out = run(
+        repo, "schema", "publish", "--subgraph", "commerce", "--sdl", str(sdl), "--force"
+    )
+    assert code == 1
+    assert "composition error KEY_INVALID_FIELDS at Product [commerce]" in out
+    assert "publish refused: the registry is unchanged" in out
+    assert registry_files(repo) == before
+
+
+def test_a_check_failure_refuses_publish_unless_forced(repo: Path) -> None:
+    before = registry_files(repo)
+    sdl = edited(repo, "catalog", "  slug: String!\n", "")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 1
+    assert registry_files(repo) == before
+    code, _ = run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl), "--force")
+    assert code == 0
+    entry = (repo / "schema" / "CHANGELOG.md").read_text().split("\n## ")[1]
+    assert "Published with --force although the check failed." in entry
+
+
+def test_a_malformed_sdl_is_reported_with_line_and_column(repo: Path) -> None:
+    bad = repo / "bad.graphql"
+    bad.write_text("type Query {\n  a: Int\n  b(: Int\n}\n")
+    code, out = run(
+        repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(bad), "--format", "github"
+    )
+    assert code == 1
+    assert out.splitlines()[:1] == [
+        f"::error file={bad},line=3,col=5::Syntax Error: Expected Name, found ':'."
+    ]
+
+
+def test_usage_errors_exit_with_2(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "slug", "slug")
+    code, out = run(repo, "schema", "check", "--subgraph", "reviews", "--sdl", str(sdl))
+    known = ", ".join(sorted(SUBGRAPHS))
+    assert (code, out.strip()) == (
+        2,
+        f"error: unknown subgraph 'reviews'; known subgraphs: {known}",
+    )
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog")
+    assert (code, out.strip()) == (2, "error: --subgraph and --sdl go together")
+    result = runner.invoke(app, ["schema", "check", "--registry", "http://127.0.0.1:9/"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: registry unreachable: http://127.0.0.1:9")
+
+
+def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None:
+    # Publish a field the code does not have: checking the code then removes it.
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  legacy: String\n")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 0
+    code, out = run(repo, "schema", "check", "--format", "github")
+    published = repo / "schema" / "subgraphs" / "catalog.graphql"
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f"::warning file={published},line=10,col=3::BREAKING FIELD_REMOVED at Category.legacy:"
+        " Field Category.legacy was removed; no known operation uses it"
+    )
