@@ -76,7 +76,16 @@ class RouterConfig(BaseSettings):
         default=None, description="PEM public key (Ed25519 or RSA) that verifies bearer JWTs."
     )
     jwks_url: str | None = Field(
-        default=None, description="JWKS document of the token issuer, fetched once at start."
+        default=None,
+        description="JWKS document of the token issuer: fetched at start, every "
+        "`jwks_refresh_seconds`, and when a token names an unknown `kid`.",
+    )
+    jwks_refresh_seconds: PositiveFloat = Field(
+        default=300.0, description="Seconds between periodic fetches of the JWKS."
+    )
+    jwks_min_refetch_seconds: PositiveFloat = Field(
+        default=10.0,
+        description="Least seconds between two fetches caused by tokens with an unknown `kid`.",
     )
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of bearer JWTs.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of bearer JWTs.")

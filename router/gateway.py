@@ -109,6 +109,7 @@ class Gateway:
             await client.start()
 
     async def close(self) -> None:
+        await self.authorization.close()
         for client in self.clients.values():
             await client.close()
 
@@ -169,7 +170,7 @@ class Gateway:
 
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str]) -> GraphQLResponse:
         try:
-            self.authorization.authenticate(headers)
+            await self.authorization.authenticate(headers)
             prepared = self.prepare(request)
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
             self.cost_limit.check(prepared, variables)

@@ -133,6 +133,21 @@ def generate_key(
     console.print(pem.decode(), end="", highlight=False)
 
 
+@keys_app.command("rotate")
+def rotate_key(
+    path: Annotated[Path, typer.Argument(help="PEM file of the signing key to replace.")],
+) -> None:
+    """Replace the signing key; the old one keeps verifying until its tokens expire.
+
+    Running processes pick the new key up on their next token, and the router
+    on its next JWKS fetch: nothing restarts.
+    """
+    from subgraphs.platform.auth.keyring import rotate_key_file
+
+    old, new = rotate_key_file(path)
+    console.print(f"signing key in {path} is now kid {new.kid} (retired: {old.kid})")
+
+
 @app.command("seed")
 def seed(data_dir: DataDir = None) -> None:
     """Add the demo shop where it is missing: products, demo customers, their reviews."""
