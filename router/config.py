@@ -90,6 +90,30 @@ class RouterConfig(BaseSettings):
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of bearer JWTs.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of bearer JWTs.")
 
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="Origins whose pages may read the router's answers (CORS), e.g. "
+        '["https://shop.example.com"].',
+    )
+    cors_allow_localhost: bool = Field(
+        default=False, description="Also allow pages served from localhost on any port (dev)."
+    )
+    cors_allow_credentials: bool = Field(
+        default=False, description="Let allowed origins send cookies and read the answers."
+    )
+    cors_max_age_seconds: PositiveInt = Field(
+        default=600, description="Seconds a browser may cache a CORS preflight answer."
+    )
+    csrf_prevention: bool = Field(
+        default=True,
+        description="Refuse requests a browser sends without a preflight (GET, or a simple "
+        "content type) unless one of `csrf_required_headers` is present.",
+    )
+    csrf_required_headers: tuple[str, ...] = Field(
+        default=("x-apollo-operation-name", "apollo-require-preflight"),
+        description="Headers that let a request without a non-simple content type through.",
+    )
+
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")
 

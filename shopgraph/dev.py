@@ -48,6 +48,7 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         jwt_public_key=public_pem.decode(),
         jwks_url=f"http://127.0.0.1:{port}/subgraphs/users/.well-known/jwks.json",
         forward_headers=("authorization", "x-shopgraph-session"),
+        cors_allow_localhost=True,
     )
     router = create_router_app(compose_subgraphs(url_of), config)
 

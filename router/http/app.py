@@ -1,5 +1,8 @@
 """The router's HTTP app: /graphql (GET and POST), GraphiQL, /healthz and /readyz.
 
+Browsers' cross-origin requests are governed by `router.http.cors` (CORS for
+the configured origins, CSRF prevention before anything is read).
+
 Status codes follow GraphQL over HTTP (Stage 2 draft): with
 `application/graphql-response+json` every request error is a 4xx; with
 `application/json` only requests that are not well-formed GraphQL-over-HTTP
@@ -23,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner
+from router.http.cors import cors_middleware, csrf_problem
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
 from router.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -66,6 +70,9 @@ def create_router_app(
                 ),
                 JSON,
             )
+        csrf = csrf_problem(request.headers, config)
+        if csrf is not None:
+            return _problem(csrf, media_type)
         try:
             if request.method == "POST":
                 graphql_request = await request_from_body(request, config.max_body_bytes)
@@ -90,7 +97,8 @@ def create_router_app(
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    cors = cors_middleware(config)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
     app.state.gateway = gateway
     return app
 
