@@ -114,6 +114,18 @@ class RouterConfig(BaseSettings):
         description="Headers that let a request without a non-simple content type through.",
     )
 
+    supergraph_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds between checks of the supergraph file for a new version "
+        "(0: never reload).",
+    )
+    drain_seconds: PositiveFloat = Field(
+        default=60.0,
+        description="Seconds requests still running on a replaced supergraph, or at "
+        "shutdown, may take before their connections are closed.",
+    )
+
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")
 

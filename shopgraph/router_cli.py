@@ -86,7 +86,7 @@ def serve_router(
         err_console.print(f"[red]no supergraph at {supergraph}[/]: run `shopgraph schema compose`")
         raise typer.Exit(code=1)
     try:
-        app = create_router_app(supergraph.read_text(), RouterConfig())
+        app = create_router_app(supergraph.read_text(), RouterConfig(), supergraph_file=supergraph)
     except SupergraphError as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import orjson
 from starlette.applications import Starlette
@@ -35,26 +36,45 @@ from router.http.negotiation import (
     response_media_type,
 )
 from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.reload import LiveGateway, SupergraphFileWatcher
 from router.supergraph import load_supergraph
 
 GRAPHQL_PATH = "/graphql"
 
 
 def create_router_app(
-    supergraph_sdl: str, config: RouterConfig | None = None, *, planner: Planner | None = None
+    supergraph_sdl: str,
+    config: RouterConfig | None = None,
+    *,
+    planner: Planner | None = None,
+    supergraph_file: Path | None = None,
 ) -> Starlette:
-    """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan."""
+    """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan.
+
+    With `supergraph_file`, changes to that file are swapped in while serving
+    (`router.reload`); `app.state.live.swap` does the same for other sources.
+    """
     config = config or RouterConfig()
-    gateway = Gateway(load_supergraph(supergraph_sdl), config, planner)
+    live = LiveGateway(
+        Gateway(load_supergraph(supergraph_sdl), config, planner),
+        planner,
+        config.drain_seconds,
+    )
+    watcher = None
+    if supergraph_file is not None and config.supergraph_poll_seconds > 0:
+        watcher = SupergraphFileWatcher(supergraph_file, live, config.supergraph_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await gateway.start()
-        app.state.gateway = gateway
+        await live.start()
+        if watcher is not None:
+            watcher.start()
         try:
             yield
         finally:
-            await gateway.close()
+            if watcher is not None:
+                await watcher.close()
+            await live.close()
 
     async def graphql(request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -80,14 +100,15 @@ def create_router_app(
                 graphql_request = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
-        response = await gateway.execute(graphql_request, request.headers)
+        async with live.serving() as gateway:
+            response = await gateway.execute(graphql_request, request.headers)
         return _graphql_response(response, media_type)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        if gateway.ready:
+        if live.current.ready:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "reason": "subgraph clients closed"}, 503)
 
@@ -99,7 +120,7 @@ def create_router_app(
     ]
     cors = cors_middleware(config)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
-    app.state.gateway = gateway
+    app.state.live = live
     return app
 
 
