@@ -114,6 +114,21 @@ class RouterConfig(BaseSettings):
         description="Headers that let a request without a non-simple content type through.",
     )
 
+    apq: bool = Field(
+        default=True,
+        description="Accept automatic persisted queries (extensions.persistedQuery).",
+    )
+    apq_redis_url: str | None = Field(
+        default=None,
+        description="Redis that keeps persisted queries for every worker and replica "
+        "(unset: an in-memory LRU per process).",
+    )
+    apq_cache_size: PositiveInt = Field(
+        default=10_000, description="Persisted queries kept in memory (LRU), without Redis."
+    )
+    apq_ttl_seconds: PositiveInt = Field(
+        default=86_400, description="Seconds Redis keeps an unused persisted query."
+    )
     supergraph_poll_seconds: float = Field(
         default=2.0,
         ge=0,

@@ -175,10 +175,7 @@ class Gateway:
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
             self.cost_limit.check(prepared, variables)
         except RequestError as error:
-            extra = _FAILURE_HEADERS.get(error.failure, {})
-            return GraphQLResponse(
-                {"errors": error.errors}, error.failure.status, error.failure, extra
-            )
+            return request_error(error)
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
@@ -229,6 +226,12 @@ _FAILURE_HEADERS: dict[RequestFailure, dict[str, str]] = {
     RequestFailure.METHOD: {"allow": "POST"},
     RequestFailure.UNAUTHENTICATED: {"www-authenticate": 'Bearer error="invalid_token"'},
 }
+
+
+def request_error(error: RequestError) -> GraphQLResponse:
+    """The response to a request refused before execution."""
+    extra = _FAILURE_HEADERS.get(error.failure, {})
+    return GraphQLResponse({"errors": error.errors}, error.failure.status, error.failure, extra)
 
 
 def _internal_error(message: str, code: str) -> GraphQLResponse:

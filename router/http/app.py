@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from router.config import RouterConfig
-from router.gateway import Gateway, GraphQLResponse, Planner
+from router.gateway import Gateway, GraphQLResponse, Planner, request_error
 from router.http.cors import cors_middleware, csrf_problem
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
 from router.http.negotiation import (
@@ -36,6 +36,8 @@ from router.http.negotiation import (
     response_media_type,
 )
 from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.operation import RequestError
+from router.operation.apq import PersistedQueries
 from router.reload import LiveGateway, SupergraphFileWatcher
 from router.supergraph import load_supergraph
 
@@ -60,6 +62,11 @@ def create_router_app(
         planner,
         config.drain_seconds,
     )
+    persisted = (
+        PersistedQueries.stored(config.apq_redis_url, config.apq_cache_size, config.apq_ttl_seconds)
+        if config.apq
+        else None
+    )
     watcher = None
     if supergraph_file is not None and config.supergraph_poll_seconds > 0:
         watcher = SupergraphFileWatcher(supergraph_file, live, config.supergraph_poll_seconds)
@@ -75,6 +82,8 @@ def create_router_app(
             if watcher is not None:
                 await watcher.close()
             await live.close()
+            if persisted is not None:
+                await persisted.store.close()
 
     async def graphql(request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -100,6 +109,11 @@ def create_router_app(
                 graphql_request = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
+        if persisted is not None:
+            try:
+                graphql_request = await persisted.resolve(graphql_request)
+            except RequestError as error:
+                return _graphql_response(request_error(error), media_type)
         async with live.serving() as gateway:
             response = await gateway.execute(graphql_request, request.headers)
         return _graphql_response(response, media_type)

@@ -32,13 +32,14 @@ def _bad(message: str) -> HttpProblem:
 def request_from_query(params: Mapping[str, str]) -> GraphQLRequest:
     """A GET request; an empty parameter counts as absent (GraphQL over HTTP)."""
     query = params.get("query") or None
-    if query is None:
+    extensions = _json_object(params.get("extensions"), "extensions")
+    if query is None and not _persisted(extensions):
         raise _bad("A GET request needs a 'query' parameter.")
     return GraphQLRequest(
-        query=query,
+        query=query or "",  # "": a persisted query, looked up by its hash
         operation_name=params.get("operationName") or None,
         variables=_json_object(params.get("variables"), "variables"),
-        extensions=_json_object(params.get("extensions"), "extensions"),
+        extensions=extensions,
         method="GET",
     )
 
@@ -53,6 +54,9 @@ async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
     if not isinstance(payload, dict):
         raise _bad("The request body must be a JSON object.")
     query = payload.get("query")
+    extensions = _object(payload.get("extensions"), "extensions")
+    if query is None and _persisted(extensions):
+        query = ""  # a persisted query, looked up by its hash
     if not isinstance(query, str):
         raise _bad("The request needs 'query', a string.")
     operation_name = payload.get("operationName")
@@ -62,9 +66,13 @@ async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
         query=query,
         operation_name=operation_name or None,
         variables=_object(payload.get("variables"), "variables"),
-        extensions=_object(payload.get("extensions"), "extensions"),
+        extensions=extensions,
         method="POST",
     )
+
+
+def _persisted(extensions: Mapping[str, Any] | None) -> bool:
+    return extensions is not None and "persistedQuery" in extensions
 
 
 def _check_content_type(content_type: str | None) -> None:
