@@ -141,6 +141,16 @@ class RouterConfig(BaseSettings):
         "shutdown, may take before their connections are closed.",
     )
 
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector that gets the router's traces, e.g. "
+        "http://otel-collector:4318 (unset: no traces).",
+    )
+    service_name: str = Field(
+        default="shopgraph-router", description="`service.name` of the router's traces."
+    )
+
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")
 

@@ -39,6 +39,7 @@ from router.planning.plan import QueryPlan
 from router.planning.planner import plan_operation
 from router.policies import Authorization, Authorized
 from router.supergraph import Supergraph
+from router.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,14 @@ class GraphQLResponse:
 
 class Gateway:
     def __init__(
-        self, supergraph: Supergraph, config: RouterConfig, planner: Planner | None = None
+        self,
+        supergraph: Supergraph,
+        config: RouterConfig,
+        planner: Planner | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.supergraph = supergraph
+        self.telemetry = telemetry or Telemetry()
         self.config = config
         self.planner = planner or partial(plan_operation, timeout=config.planning_timeout_seconds)
         self.documents = DocumentCache(
@@ -76,6 +82,7 @@ class Gateway:
                 config.max_tokens, config.max_depth, config.max_aliases, config.max_query_nodes
             ),
             config.document_cache_size,
+            self.telemetry,
         )
         estimator = CostEstimator(supergraph.api_schema, supergraph.costs, config.cost_list_size)
         self.cost_limit = CostLimit(estimator, config.max_cost, config.document_cache_size)
@@ -92,7 +99,7 @@ class Gateway:
             )
             for graph in supergraph.graphs.values()
         }
-        self.executor = PlanExecutor(self.clients, supergraph.schema)
+        self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry)
         self.authorization = Authorization(supergraph, config)
         self._forward = tuple(name.lower() for name in config.forward_headers)
         for name in {*config.subgraph_urls, *config.subgraph_timeouts} - set(self.clients):
@@ -139,6 +146,7 @@ class Gateway:
         labels = self.active_labels()
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
+        self.telemetry.cache("plan", plan is not None)
         if plan is None:
             making = asyncio.to_thread(
                 self.planner, self.supergraph, prepared.document, prepared.name, labels
@@ -179,7 +187,8 @@ class Gateway:
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
-            plan = await self.plan_for(authorized.planned if authorized else prepared)
+            with self.telemetry.stage("plan"):
+                plan = await self.plan_for(authorized.planned if authorized else prepared)
         except PlanningError as error:
             # What no plan can serve (or planning too long): the reason names
             # schema coordinates only, so the client gets it.
@@ -192,7 +201,8 @@ class Gateway:
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )
         try:
-            return await self._run(prepared, plan, request, variables, headers, authorized)
+            with self.telemetry.stage("execute"):
+                return await self._run(prepared, plan, request, variables, headers, authorized)
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
             return _internal_error(
                 "The router failed to execute the operation.", "INTERNAL_SERVER_ERROR"

@@ -97,7 +97,9 @@ class LiveGateway:
             if sdl == self._current.supergraph.sdl:
                 return self._tell(SwapResult(False, source, "the supergraph is unchanged"))
             try:
-                gateway = Gateway(load_supergraph(sdl), self._current.config, self._planner)
+                current = self._current
+                supergraph = load_supergraph(sdl)
+                gateway = Gateway(supergraph, current.config, self._planner, current.telemetry)
                 await gateway.start()
             # Whatever a new supergraph breaks must not stop the router serving the old one.
             except Exception as error:  # noqa: BLE001 - logged with the reason and returned

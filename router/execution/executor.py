@@ -28,6 +28,7 @@ from router.execution.subgraph_errors import (
     fetch_scope,
 )
 from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan
+from router.telemetry import Telemetry
 
 
 @dataclass(slots=True)
@@ -40,8 +41,14 @@ class ExecutionState:
 
 
 class PlanExecutor:
-    def __init__(self, clients: Mapping[str, SubgraphClient], schema: GraphQLSchema) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, SubgraphClient],
+        schema: GraphQLSchema,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.clients = clients
+        self.telemetry = telemetry or Telemetry()
         self.schema = schema  # the supergraph's: objects may be of types clients cannot see
 
     async def execute(
@@ -80,7 +87,8 @@ class PlanExecutor:
         client = self.clients.get(fetch.service)
         if client is None:
             raise SubgraphFailure("the router has no client for it")
-        return await client.fetch(fetch.operation, variables, state.headers)
+        with self.telemetry.fetch(fetch.service, state.headers) as headers:
+            return await client.fetch(fetch.operation, variables, headers)
 
     async def _root_fetch(self, fetch: Fetch, state: ExecutionState) -> None:
         try:

@@ -19,7 +19,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -36,10 +38,17 @@ from router.http.negotiation import (
     response_media_type,
 )
 from router.http.params import HttpProblem, request_from_body, request_from_query
-from router.operation import RequestError
+from router.operation import GraphQLRequest, RequestError
 from router.operation.apq import PersistedQueries
 from router.reload import LiveGateway, SupergraphFileWatcher
 from router.supergraph import load_supergraph
+from router.telemetry import (
+    REQUEST_ID_HEADER,
+    RouterMetrics,
+    Telemetry,
+    otlp_provider,
+    router_tracer,
+)
 
 GRAPHQL_PATH = "/graphql"
 
@@ -50,6 +59,7 @@ def create_router_app(
     *,
     planner: Planner | None = None,
     supergraph_file: Path | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Starlette:
     """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan.
 
@@ -57,8 +67,9 @@ def create_router_app(
     (`router.reload`); `app.state.live.swap` does the same for other sources.
     """
     config = config or RouterConfig()
+    telemetry = telemetry or configured_telemetry(config)
     live = LiveGateway(
-        Gateway(load_supergraph(supergraph_sdl), config, planner),
+        Gateway(load_supergraph(supergraph_sdl), config, planner, telemetry),
         planner,
         config.drain_seconds,
     )
@@ -109,14 +120,24 @@ def create_router_app(
                 graphql_request = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
+        with telemetry.request(request.headers, graphql_request.operation_name) as seen:
+            response = await _answer(graphql_request, request.headers)
+            seen.outcome = _outcome(response)
+        return _graphql_response(response, media_type, seen.request_id)
+
+    async def _answer(graphql_request: GraphQLRequest, headers: Headers) -> GraphQLResponse:
         if persisted is not None:
             try:
                 graphql_request = await persisted.resolve(graphql_request)
             except RequestError as error:
-                return _graphql_response(request_error(error), media_type)
+                return request_error(error)
         async with live.serving() as gateway:
-            response = await gateway.execute(graphql_request, request.headers)
-        return _graphql_response(response, media_type)
+            return await gateway.execute(graphql_request, headers)
+
+    async def metrics(_: Request) -> Response:
+        if telemetry.metrics is None:
+            return Response("metrics are off", 404)
+        return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -129,23 +150,46 @@ def create_router_app(
     routes = [
         Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
+        Route("/metrics", metrics),
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
     cors = cors_middleware(config)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
     app.state.live = live
+    app.state.telemetry = telemetry
     return app
 
 
-def _graphql_response(response: GraphQLResponse, media_type: str) -> Response:
+def configured_telemetry(config: RouterConfig) -> Telemetry:
+    """Metrics (unless off) and traces to OTLP when an endpoint is configured."""
+    provider = (
+        otlp_provider(config.otlp_endpoint, config.service_name) if config.otlp_endpoint else None
+    )
+    return Telemetry(RouterMetrics() if config.metrics else None, router_tracer(provider))
+
+
+def _outcome(response: GraphQLResponse) -> str:
+    if response.failure is not None:
+        return "request_error"
+    if response.status_code >= 500:
+        return "error"
+    return "partial" if response.body.get("errors") else "ok"
+
+
+def _graphql_response(
+    response: GraphQLResponse, media_type: str, request_id: str | None = None
+) -> Response:
     status = response.status_code
     if media_type == JSON and response.failure is not None:
         status = response.failure.legacy_status
+    headers = dict(response.headers)
+    if request_id is not None:
+        headers[REQUEST_ID_HEADER] = request_id
     return Response(
         orjson.dumps(response.body),
         status_code=status,
-        headers=dict(response.headers),
+        headers=headers,
         media_type=f"{media_type}; charset=utf-8",
     )
 
