@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,6 +69,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Defaults to the subgraph's own port.")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     data_dir: DataDir = None,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            envvar="SHOPGRAPH_LOG_FORMAT",
+            help="`text` or `json` (one object a line).",
+        ),
+    ] = "text",
 ) -> None:
     """Serve one subgraph (migrating its database first)."""
     entry = SUBGRAPHS.get(name)
@@ -75,7 +84,23 @@ def serve(
         raise typer.BadParameter(f"unknown subgraph {name!r}; choose from {', '.join(SUBGRAPHS)}")
     settings = load_settings(data_dir)
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
-    uvicorn.run(entry.create_app(settings), host=host, port=port or entry.port, log_level="info")
+    endpoint = os.environ.get("SHOPGRAPH_OTLP_ENDPOINT")
+    if endpoint:
+        # The subgraph's spans (children of the router's fetch spans) go to the collector.
+        from opentelemetry import trace
+
+        from router.telemetry import otlp_provider
+
+        trace.set_tracer_provider(otlp_provider(endpoint, f"shopgraph-{name}"))
+    if log_format == "json":
+        from shopgraph.logs import configure_json_logging
+
+        configure_json_logging()
+        uvicorn.run(entry.create_app(settings), host=host, port=port or entry.port, log_config=None)
+    else:
+        uvicorn.run(
+            entry.create_app(settings), host=host, port=port or entry.port, log_level="info"
+        )
 
 
 @app.command()

@@ -72,6 +72,14 @@ def serve_router(
     ] = DEFAULT_SUPERGRAPH,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 4000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            envvar="SHOPGRAPH_LOG_FORMAT",
+            help="`text` or `json` (one object a line).",
+        ),
+    ] = "text",
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
     if ctx.invoked_subcommand is not None:
@@ -91,7 +99,13 @@ def serve_router(
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
     console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if log_format == "json":
+        from shopgraph.logs import configure_json_logging
+
+        configure_json_logging()
+        uvicorn.run(app, host=host, port=port, log_config=None)
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @schema_app.command("compose")
