@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+SUPERGRAPH_FILE_VARIABLE = "SHOPGRAPH_ROUTER_SUPERGRAPH_FILE"
 router_app = typer.Typer(
     help="Serve a supergraph with the shopgraph router, or show how it plans an operation.",
     invoke_without_command=True,
 )
+config_app = typer.Typer(help="Check a router.yaml before deploying it.")
+router_app.add_typer(config_app, name="config")
 DEFAULT_SUPERGRAPH = Path("schema/supergraph.graphql")
 schema_app = typer.Typer(help="Compose and inspect the supergraph schema.")
 console = Console()
@@ -64,6 +71,21 @@ def plan(
         raise typer.Exit(code=1) from error
 
 
+@config_app.command("validate")
+def validate_config(
+    file: Annotated[Path, typer.Argument(help="The router.yaml to check.", dir_okay=False)],
+) -> None:
+    """Report every mistake in FILE with its path and line; exit 1 if there is any."""
+    from router.config_file import problems
+
+    found = problems(file)
+    for problem in found:
+        err_console.print(f"[red]{file}[/] {problem}", highlight=False, soft_wrap=True)
+    if found:
+        raise typer.Exit(code=1)
+    console.print(f"[green]{file} is a valid router configuration[/]", soft_wrap=True)
+
+
 @router_app.callback()
 def serve_router(
     ctx: typer.Context,
@@ -80,32 +102,76 @@ def serve_router(
             help="`text` or `json` (one object a line).",
         ),
     ] = "text",
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="SHOPGRAPH_ROUTER_CONFIG",
+            help="router.yaml; SHOPGRAPH_ROUTER_* variables override its values.",
+            dir_okay=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes serving the same port.")
+    ] = 1,
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
 
-    from router.config import RouterConfig
-    from router.http import create_router_app
-    from router.supergraph import SupergraphError
+    from router.config_file import ConfigFileError, load_router_config
+    from router.supergraph import SupergraphError, load_supergraph
 
     if not supergraph.is_file():
         err_console.print(f"[red]no supergraph at {supergraph}[/]: run `shopgraph schema compose`")
         raise typer.Exit(code=1)
     try:
-        app = create_router_app(supergraph.read_text(), RouterConfig(), supergraph_file=supergraph)
+        config = load_router_config(config_file)
+    except ConfigFileError as error:
+        for problem in error.problems:
+            err_console.print(f"[red]{config_file}[/] {problem}", highlight=False)
+        raise typer.Exit(code=1) from error
+    try:
+        load_supergraph(supergraph.read_text())
     except SupergraphError as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
-    console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")
-    if log_format == "json":
+    # Each worker process builds its app from these (uvicorn starts them afresh).
+    os.environ[SUPERGRAPH_FILE_VARIABLE] = str(supergraph.resolve())
+    if config_file is not None:
+        os.environ["SHOPGRAPH_ROUTER_CONFIG"] = str(config_file.resolve())
+    os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
+    console.print(
+        f"router at http://{host}:{port}/graphql serving {supergraph} ({workers} worker(s))"
+    )
+    # On SIGTERM uvicorn stops accepting, lets running requests finish (at
+    # most drain_seconds), then runs the lifespan's shutdown.
+    uvicorn.run(
+        "shopgraph.router_cli:router_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=int(config.drain_seconds),
+        log_config=None if log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+        log_level="info",
+    )
+
+
+def router_worker_app() -> Starlette:
+    """The app of one router worker process, from what `shopgraph router` checked."""
+    from router.config_file import load_router_config
+    from router.http import create_router_app
+
+    if os.environ.get("SHOPGRAPH_LOG_FORMAT") == "json":
         from shopgraph.logs import configure_json_logging
 
         configure_json_logging()
-        uvicorn.run(app, host=host, port=port, log_config=None)
-    else:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+    supergraph = Path(os.environ[SUPERGRAPH_FILE_VARIABLE])
+    configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
+    config = load_router_config(Path(configured) if configured else None)
+    return create_router_app(supergraph.read_text(), config, supergraph_file=supergraph)
 
 
 @schema_app.command("compose")
