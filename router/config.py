@@ -10,6 +10,8 @@ from __future__ import annotations
 from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from router.execution.headers import HeaderRule
+
 
 class RouterConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_ROUTER_", env_file=None, frozen=True)
@@ -30,6 +32,12 @@ class RouterConfig(BaseSettings):
     forward_headers: tuple[str, ...] = Field(
         default=("authorization",),
         description="Client request headers passed on to every subgraph fetch.",
+    )
+    header_rules: dict[str, tuple[HeaderRule, ...]] = Field(
+        default_factory=dict,
+        description="Subgraph name (or `all`) -> rules run in order after forward_headers: "
+        "`{propagate: NAME, rename: NEW, default: VALUE}`, `{insert: NAME, value: VALUE}`, "
+        "`{remove: NAME}`.",
     )
 
     document_cache_size: PositiveInt = Field(

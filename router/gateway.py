@@ -22,6 +22,8 @@ from graphql import DocumentNode
 
 from router.config import RouterConfig
 from router.execution import PlanExecutor, ResponseShaper, SubgraphClient, introspect
+from router.execution.headers import ALL as ALL_SUBGRAPHS
+from router.execution.headers import HeaderRules
 from router.operation import (
     CostEstimator,
     CostLimit,
@@ -99,10 +101,11 @@ class Gateway:
             )
             for graph in supergraph.graphs.values()
         }
-        self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry)
+        rules = HeaderRules(config.forward_headers, config.header_rules)
+        self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
         self.authorization = Authorization(supergraph, config)
-        self._forward = tuple(name.lower() for name in config.forward_headers)
-        for name in {*config.subgraph_urls, *config.subgraph_timeouts} - set(self.clients):
+        configured = {*config.subgraph_urls, *config.subgraph_timeouts, *config.header_rules}
+        for name in configured - set(self.clients) - {ALL_SUBGRAPHS}:
             # Most likely a typo; the setting would otherwise be silently ignored.
             log.warning("configuration names subgraph %r, which the supergraph lacks", name)
 
@@ -217,8 +220,8 @@ class Gateway:
         headers: Mapping[str, str],
         authorized: Authorized | None = None,
     ) -> GraphQLResponse:
-        forwarded = {name: value for name in self._forward if (value := headers.get(name))}
-        state = await self.executor.execute(plan, variables, forwarded)
+        # The executor picks what each subgraph gets (forward_headers, header_rules).
+        state = await self.executor.execute(plan, variables, headers)
         if prepared.introspection is not None:
             data, errors = introspect(self.supergraph.api_schema, prepared, request.variables)
             state.data.update(data)
