@@ -74,6 +74,12 @@ class RouterConfig(BaseSettings):
     max_body_bytes: PositiveInt = Field(
         default=1_048_576, description="Largest accepted request body."
     )
+    batching: bool = Field(
+        default=False, description="Accept a JSON array of operations in one POST (a batch)."
+    )
+    max_batch_size: PositiveInt = Field(
+        default=10, description="Most operations one batch may hold."
+    )
 
     override_labels: frozenset[str] = Field(
         default_factory=frozenset,

@@ -14,6 +14,7 @@ Executed operations are 200, partial data or not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,7 +38,7 @@ from router.http.negotiation import (
     prefers_html,
     response_media_type,
 )
-from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.http.params import HttpProblem, request_from_query, requests_from_body
 from router.operation import GraphQLRequest, RequestError
 from router.operation.apq import PersistedQueries
 from router.reload import LiveGateway, SupergraphFileWatcher
@@ -115,15 +116,27 @@ def create_router_app(
             return _problem(csrf, media_type)
         try:
             if request.method == "POST":
-                graphql_request = await request_from_body(request, config.max_body_bytes)
+                max_batch = config.max_batch_size if config.batching else None
+                received = await requests_from_body(request, config.max_body_bytes, max_batch)
             else:
-                graphql_request = request_from_query(request.query_params)
+                received = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
-        with telemetry.request(request.headers, graphql_request.operation_name) as seen:
-            response = await _answer(graphql_request, request.headers)
+        if isinstance(received, list):
+            # A batch: each operation is its own request (metrics, traces); one answer.
+            answers = await asyncio.gather(*(_observed(item, request.headers) for item in received))
+            body = orjson.dumps([answer.body for answer, _ in answers])
+            return Response(body, media_type=f"{media_type}; charset=utf-8")
+        response, request_id = await _observed(received, request.headers)
+        return _graphql_response(response, media_type, request_id)
+
+    async def _observed(
+        graphql_request: GraphQLRequest, headers: Headers
+    ) -> tuple[GraphQLResponse, str]:
+        with telemetry.request(headers, graphql_request.operation_name) as seen:
+            response = await _answer(graphql_request, headers)
             seen.outcome = _outcome(response)
-        return _graphql_response(response, media_type, seen.request_id)
+        return response, seen.request_id
 
     async def _answer(graphql_request: GraphQLRequest, headers: Headers) -> GraphQLResponse:
         if persisted is not None:
