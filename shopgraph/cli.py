@@ -12,7 +12,7 @@ import uvicorn
 from rich.console import Console
 
 from shopgraph.registry import SUBGRAPHS
-from shopgraph.router_cli import router_app, schema_app
+from shopgraph.router_cli import LogFormat, router_app, schema_app, uvicorn_logging
 from shopgraph.worker_cli import worker_app
 from subgraphs.platform.settings import Settings
 
@@ -69,14 +69,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Defaults to the subgraph's own port.")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     data_dir: DataDir = None,
-    log_format: Annotated[
-        str,
-        typer.Option(
-            "--log-format",
-            envvar="SHOPGRAPH_LOG_FORMAT",
-            help="`text` or `json` (one object a line).",
-        ),
-    ] = "text",
+    log_format: LogFormat = "text",
 ) -> None:
     """Serve one subgraph (migrating its database first)."""
     entry = SUBGRAPHS.get(name)
@@ -92,15 +85,8 @@ def serve(
         from router.telemetry import otlp_provider
 
         trace.set_tracer_provider(otlp_provider(endpoint, f"shopgraph-{name}"))
-    if log_format == "json":
-        from shopgraph.logs import configure_json_logging
-
-        configure_json_logging()
-        uvicorn.run(entry.create_app(settings), host=host, port=port or entry.port, log_config=None)
-    else:
-        uvicorn.run(
-            entry.create_app(settings), host=host, port=port or entry.port, log_level="info"
-        )
+    subgraph_app = entry.create_app(settings)
+    uvicorn.run(subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format))
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 SUPERGRAPH_FILE_VARIABLE = "SHOPGRAPH_ROUTER_SUPERGRAPH_FILE"
+LogFormat = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        envvar="SHOPGRAPH_LOG_FORMAT",
+        help="`text` or `json` (one object a line).",
+    ),
+]
 router_app = typer.Typer(
     help="Serve a supergraph with the shopgraph router, or show how it plans an operation.",
     invoke_without_command=True,
@@ -94,14 +102,7 @@ def serve_router(
     ] = DEFAULT_SUPERGRAPH,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 4000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    log_format: Annotated[
-        str,
-        typer.Option(
-            "--log-format",
-            envvar="SHOPGRAPH_LOG_FORMAT",
-            help="`text` or `json` (one object a line).",
-        ),
-    ] = "text",
+    log_format: LogFormat = "text",
     config_file: Annotated[
         Path | None,
         typer.Option(
@@ -154,8 +155,7 @@ def serve_router(
         port=port,
         workers=workers,
         timeout_graceful_shutdown=int(config.drain_seconds),
-        log_config=None if log_format == "json" else uvicorn.config.LOGGING_CONFIG,
-        log_level="info",
+        **uvicorn_logging(log_format),
     )
 
 
@@ -164,14 +164,21 @@ def router_worker_app() -> Starlette:
     from router.config_file import load_router_config
     from router.http import create_router_app
 
-    if os.environ.get("SHOPGRAPH_LOG_FORMAT") == "json":
-        from shopgraph.logs import configure_json_logging
-
-        configure_json_logging()
+    uvicorn_logging(os.environ.get("SHOPGRAPH_LOG_FORMAT", "text"))
     supergraph = Path(os.environ[SUPERGRAPH_FILE_VARIABLE])
     configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
     config = load_router_config(Path(configured) if configured else None)
     return create_router_app(supergraph.read_text(), config, supergraph_file=supergraph)
+
+
+def uvicorn_logging(log_format: str) -> dict[str, Any]:
+    """uvicorn's logging options; with `json`, JSON lines are set up for the whole process."""
+    if log_format != "json":
+        return {"log_level": "info"}
+    from shopgraph.logs import configure_json_logging
+
+    configure_json_logging()
+    return {"log_config": None}
 
 
 @schema_app.command("compose")

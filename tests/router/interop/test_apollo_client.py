@@ -15,8 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from router.http import create_router_app
 from shopgraph.loopback import free_port, served
 from tests.router.execution.fakes import answer, subgraphs
 from tests.router.execution.shop import SDL
+from tests.router.harness.npm import NpmFailed, npm_ci
 
 PACKAGE_DIR = Path(__file__).parent / "apollo"
 
@@ -40,32 +39,16 @@ def apollo_dir() -> Path:
     lock = (PACKAGE_DIR / "package-lock.json").read_bytes()
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shopgraph"
     directory = root / f"apollo-client-{hashlib.sha256(lock).hexdigest()[:16]}"
-    if (directory / "node_modules" / "@apollo" / "client" / "package.json").is_file():
-        return directory
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=root))
-    try:
-        for name in ("package.json", "package-lock.json", "apq.mjs"):
-            shutil.copyfile(PACKAGE_DIR / name, staging / name)
-        npm = shutil.which("npm") or "npm"
-        completed = subprocess.run(  # noqa: S603 - a fixed npm command line, no user input
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=staging,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        if completed.returncode != 0:
-            pytest.fail(f"npm ci of Apollo Client failed:\n{completed.stderr[-3000:]}")
+    if not _installed(directory):
         try:
-            staging.rename(directory)
-        except OSError:
-            if not (directory / "node_modules").is_dir():  # not a concurrent install
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            npm_ci(PACKAGE_DIR, directory, _installed)
+        except NpmFailed as error:
+            pytest.fail(str(error))
     return directory
+
+
+def _installed(directory: Path) -> bool:
+    return (directory / "node_modules" / "@apollo" / "client" / "package.json").is_file()
 
 
 async def run_apollo(url: str, mode: str) -> dict[str, Any]:
