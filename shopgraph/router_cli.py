@@ -154,7 +154,7 @@ def serve_router(
         host=host,
         port=port,
         workers=workers,
-        timeout_graceful_shutdown=int(config.drain_seconds),
+        timeout_graceful_shutdown=max(1, round(config.drain_seconds)),
         **uvicorn_logging(log_format),
     )
 
