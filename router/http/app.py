@@ -75,7 +75,9 @@ def create_router_app(
         config.drain_seconds,
     )
     persisted = (
-        PersistedQueries.stored(config.apq_redis_url, config.apq_cache_size, config.apq_ttl_seconds)
+        PersistedQueries.stored(
+            config.apq_redis_url, config.apq_cache_size, config.apq_ttl_seconds, telemetry
+        )
         if config.apq
         else None
     )

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from router.operation.errors import RequestError, RequestFailure
 from router.operation.lru import LruCache
 from router.operation.request import GraphQLRequest
+from router.telemetry import Telemetry
 
 NOT_FOUND = "PersistedQueryNotFound"  # the message Apollo clients also recognise
 REDIS_PREFIX = "shopgraph:router:apq:"
@@ -63,15 +64,18 @@ class RedisQueryStore:
 
 
 class PersistedQueries:
-    def __init__(self, store: PersistedQueryStore) -> None:
+    def __init__(self, store: PersistedQueryStore, telemetry: Telemetry | None = None) -> None:
         self.store = store
+        self.telemetry = telemetry or Telemetry()
 
     @classmethod
-    def stored(cls, redis_url: str | None, cache_size: int, ttl_seconds: int) -> PersistedQueries:
+    def stored(
+        cls, redis_url: str | None, cache_size: int, ttl_seconds: int, telemetry: Telemetry
+    ) -> PersistedQueries:
         """In Redis when a URL is given, else in this process's memory."""
         if redis_url is None:
-            return cls(MemoryQueryStore(cache_size))
-        return cls(RedisQueryStore(redis_url, ttl_seconds))
+            return cls(MemoryQueryStore(cache_size), telemetry)
+        return cls(RedisQueryStore(redis_url, ttl_seconds), telemetry)
 
     async def resolve(self, request: GraphQLRequest) -> GraphQLRequest:
         """`request` with its document; RequestError when the hash is unknown or wrong."""
@@ -99,6 +103,7 @@ class PersistedQueries:
             await self.store.put(sha256.lower(), request.query)
             return request
         query = await self.store.get(sha256.lower())
+        self.telemetry.cache("apq", query is not None)
         if query is None:
             raise RequestError.single(RequestFailure.PERSISTED_QUERY_NOT_FOUND, NOT_FOUND)
         return dataclasses.replace(request, query=query)

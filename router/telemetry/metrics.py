@@ -49,7 +49,7 @@ class RouterMetrics:
         )
         self.cache_lookups = Counter(
             "shopgraph_router_cache_lookups",
-            "Lookups in the router's caches (document, plan, apq), hit or miss.",
+            "Lookups in the router's caches (document, plan, apq by hash), hit or miss.",
             ["cache", "result"],
             registry=self.registry,
         )

@@ -61,8 +61,11 @@ async def test_a_hash_alone_is_unknown_until_sent_with_its_query(store: dict[str
             params={"extensions": orjson.dumps(PERSISTED).decode(), "operationName": "Me"},
             headers={"apollo-require-preflight": "true"},
         )
+        metrics = (await client.get("/metrics")).text
 
     assert (unknown.status_code, unknown.json()) == (200, NOT_FOUND)
+    assert 'shopgraph_router_cache_lookups_total{cache="apq",result="miss"} 1.0' in metrics
+    assert 'shopgraph_router_cache_lookups_total{cache="apq",result="hit"} 2.0' in metrics
     assert registered.json() == by_hash.json() == by_get.json() == ANSWER
     fetched = [" ".join(r.body["query"].split()) for r in users.received]
     assert fetched == ["query Me__users__0 { me { name } }"] * 3
