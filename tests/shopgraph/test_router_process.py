@@ -91,3 +91,54 @@ async def test_sigterm_lets_every_running_request_finish_then_stops(tmp_path: Pa
         {"data": {"me": {"name": "Ada"}}}
     ] * 20
     assert code == 0
+
+
+async def test_every_worker_swaps_in_a_changed_supergraph_file(tmp_path: Path) -> None:
+    from tests.router.test_reload import SDL_V2
+
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(SDL)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data = {"me": {"name": "Ada"}, "motd": "hello"}
+    async with subgraphs(users=answer(data)) as fakes:
+        environment = {
+            **os.environ,
+            "SHOPGRAPH_ROUTER_SUBGRAPH_URLS": json.dumps({"users": fakes["users"].url}),
+            "SHOPGRAPH_ROUTER_SUPERGRAPH_POLL_SECONDS": "0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "shopgraph",
+            "router",
+            "--supergraph",
+            str(supergraph),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            env=environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await started(url, process)
+            async with httpx.AsyncClient(timeout=10) as client:
+                before = await client.post(f"{url}/graphql", json={"query": "{ motd }"})
+                supergraph.write_text(SDL_V2)
+                # Fresh connections reach either worker; each must have swapped.
+                seen: list[Any] = []
+                for _ in range(200):
+                    async with httpx.AsyncClient(timeout=10) as fresh:
+                        reply = await fresh.post(f"{url}/graphql", json={"query": "{ motd }"})
+                    seen = [*seen[-9:], reply.json()]
+                    if seen == [{"data": {"motd": "hello"}}] * 10:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+
+    assert before.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert seen == [{"data": {"motd": "hello"}}] * 10
