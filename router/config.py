@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from router.execution.headers import HeaderRule
 from router.operation.trusted import TrustedDocumentsMode
 
 
@@ -34,6 +35,12 @@ class RouterConfig(BaseSettings):
     forward_headers: tuple[str, ...] = Field(
         default=("authorization",),
         description="Client request headers passed on to every subgraph fetch.",
+    )
+    header_rules: dict[str, tuple[HeaderRule, ...]] = Field(
+        default_factory=dict,
+        description="Subgraph name (or `all`) -> rules run in order after forward_headers: "
+        "`{propagate: NAME, rename: NEW, default: VALUE}`, `{insert: NAME, value: VALUE}`, "
+        "`{remove: NAME}`.",
     )
 
     document_cache_size: PositiveInt = Field(
@@ -70,6 +77,12 @@ class RouterConfig(BaseSettings):
     max_body_bytes: PositiveInt = Field(
         default=1_048_576, description="Largest accepted request body."
     )
+    batching: bool = Field(
+        default=False, description="Accept a JSON array of operations in one POST (a batch)."
+    )
+    max_batch_size: PositiveInt = Field(
+        default=10, description="Most operations one batch may hold."
+    )
 
     override_labels: frozenset[str] = Field(
         default_factory=frozenset,
@@ -80,10 +93,80 @@ class RouterConfig(BaseSettings):
         default=None, description="PEM public key (Ed25519 or RSA) that verifies bearer JWTs."
     )
     jwks_url: str | None = Field(
-        default=None, description="JWKS document of the token issuer, fetched once at start."
+        default=None,
+        description="JWKS document of the token issuer: fetched at start, every "
+        "`jwks_refresh_seconds`, and when a token names an unknown `kid`.",
+    )
+    jwks_refresh_seconds: PositiveFloat = Field(
+        default=300.0, description="Seconds between periodic fetches of the JWKS."
+    )
+    jwks_min_refetch_seconds: PositiveFloat = Field(
+        default=10.0,
+        description="Least seconds between two fetches caused by tokens with an unknown `kid`.",
     )
     jwt_issuer: str | None = Field(default=None, description="Required `iss` of bearer JWTs.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` of bearer JWTs.")
+
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="Origins whose pages may read the router's answers (CORS), e.g. "
+        '["https://shop.example.com"].',
+    )
+    cors_allow_localhost: bool = Field(
+        default=False, description="Also allow pages served from localhost on any port (dev)."
+    )
+    cors_allow_credentials: bool = Field(
+        default=False, description="Let allowed origins send cookies and read the answers."
+    )
+    cors_max_age_seconds: PositiveInt = Field(
+        default=600, description="Seconds a browser may cache a CORS preflight answer."
+    )
+    csrf_prevention: bool = Field(
+        default=True,
+        description="Refuse requests a browser sends without a preflight (GET, or a simple "
+        "content type) unless one of `csrf_required_headers` is present.",
+    )
+    csrf_required_headers: tuple[str, ...] = Field(
+        default=("x-apollo-operation-name", "apollo-require-preflight"),
+        description="Headers that let a request without a non-simple content type through.",
+    )
+
+    apq: bool = Field(
+        default=True,
+        description="Accept automatic persisted queries (extensions.persistedQuery).",
+    )
+    apq_redis_url: str | None = Field(
+        default=None,
+        description="Redis that keeps persisted queries for every worker and replica "
+        "(unset: an in-memory LRU per process).",
+    )
+    apq_cache_size: PositiveInt = Field(
+        default=10_000, description="Persisted queries kept in memory (LRU), without Redis."
+    )
+    apq_ttl_seconds: PositiveInt = Field(
+        default=86_400, description="Seconds Redis keeps an unused persisted query."
+    )
+    supergraph_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds between checks of the supergraph file for a new version "
+        "(0: never reload).",
+    )
+    drain_seconds: PositiveFloat = Field(
+        default=60.0,
+        description="Seconds requests still running on a replaced supergraph, or at "
+        "shutdown, may take before their connections are closed.",
+    )
+
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector that gets the router's traces, e.g. "
+        "http://otel-collector:4318 (unset: no traces).",
+    )
+    service_name: str = Field(
+        default="shopgraph-router", description="`service.name` of the router's traces."
+    )
 
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     introspection: bool = Field(default=True, description="Answer __schema and __type.")

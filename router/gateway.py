@@ -22,6 +22,8 @@ from graphql import DocumentNode
 
 from router.config import RouterConfig
 from router.execution import PlanExecutor, ResponseShaper, SubgraphClient, introspect
+from router.execution.headers import ALL as ALL_SUBGRAPHS
+from router.execution.headers import HeaderRules
 from router.operation import (
     CostEstimator,
     CostLimit,
@@ -40,6 +42,7 @@ from router.planning.plan import QueryPlan
 from router.planning.planner import plan_operation
 from router.policies import Authorization, Authorized
 from router.supergraph import Supergraph
+from router.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +69,14 @@ class GraphQLResponse:
 
 class Gateway:
     def __init__(
-        self, supergraph: Supergraph, config: RouterConfig, planner: Planner | None = None
+        self,
+        supergraph: Supergraph,
+        config: RouterConfig,
+        planner: Planner | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.supergraph = supergraph
+        self.telemetry = telemetry or Telemetry()
         self.config = config
         self.planner = planner or partial(plan_operation, timeout=config.planning_timeout_seconds)
         self.documents = DocumentCache(
@@ -77,6 +85,7 @@ class Gateway:
                 config.max_tokens, config.max_depth, config.max_aliases, config.max_query_nodes
             ),
             config.document_cache_size,
+            self.telemetry,
         )
         estimator = CostEstimator(supergraph.api_schema, supergraph.costs, config.cost_list_size)
         self.cost_limit = CostLimit(estimator, config.max_cost, config.document_cache_size)
@@ -93,14 +102,15 @@ class Gateway:
             )
             for graph in supergraph.graphs.values()
         }
-        self.executor = PlanExecutor(self.clients, supergraph.schema)
+        rules = HeaderRules(config.forward_headers, config.header_rules)
+        self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
         self.authorization = Authorization(supergraph, config)
-        self._forward = tuple(name.lower() for name in config.forward_headers)
         manifest = config.trusted_documents_manifest
         self.trusted = TrustedDocuments(
             config.trusted_documents, read_manifest(manifest) if manifest else {}
         )
-        for name in {*config.subgraph_urls, *config.subgraph_timeouts} - set(self.clients):
+        configured = {*config.subgraph_urls, *config.subgraph_timeouts, *config.header_rules}
+        for name in configured - set(self.clients) - {ALL_SUBGRAPHS}:
             # Most likely a typo; the setting would otherwise be silently ignored.
             log.warning("configuration names subgraph %r, which the supergraph lacks", name)
 
@@ -114,6 +124,7 @@ class Gateway:
             await client.start()
 
     async def close(self) -> None:
+        await self.authorization.close()
         for client in self.clients.values():
             await client.close()
 
@@ -143,6 +154,7 @@ class Gateway:
         labels = self.active_labels()
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
+        self.telemetry.cache("plan", plan is not None)
         if plan is None:
             making = asyncio.to_thread(
                 self.planner, self.supergraph, prepared.document, prepared.name, labels
@@ -174,20 +186,18 @@ class Gateway:
 
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str]) -> GraphQLResponse:
         try:
-            self.authorization.authenticate(headers)
+            await self.authorization.authenticate(headers)
             request = self.trusted.resolve(request)
             prepared = self.prepare(request)
             variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
             self.cost_limit.check(prepared, variables)
         except RequestError as error:
-            extra = _FAILURE_HEADERS.get(error.failure, {})
-            return GraphQLResponse(
-                {"errors": error.errors}, error.failure.status, error.failure, extra
-            )
+            return request_error(error)
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
-            plan = await self.plan_for(authorized.planned if authorized else prepared)
+            with self.telemetry.stage("plan"):
+                plan = await self.plan_for(authorized.planned if authorized else prepared)
         except PlanningError as error:
             # What no plan can serve (or planning too long): the reason names
             # schema coordinates only, so the client gets it.
@@ -200,7 +210,8 @@ class Gateway:
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )
         try:
-            return await self._run(prepared, plan, request, variables, headers, authorized)
+            with self.telemetry.stage("execute"):
+                return await self._run(prepared, plan, request, variables, headers, authorized)
         except Exception:  # noqa: BLE001 - logged with its traceback in _internal_error
             return _internal_error(
                 "The router failed to execute the operation.", "INTERNAL_SERVER_ERROR"
@@ -215,8 +226,8 @@ class Gateway:
         headers: Mapping[str, str],
         authorized: Authorized | None = None,
     ) -> GraphQLResponse:
-        forwarded = {name: value for name in self._forward if (value := headers.get(name))}
-        state = await self.executor.execute(plan, variables, forwarded)
+        # The executor picks what each subgraph gets (forward_headers, header_rules).
+        state = await self.executor.execute(plan, variables, headers)
         if prepared.introspection is not None:
             data, errors = introspect(self.supergraph.api_schema, prepared, request.variables)
             state.data.update(data)
@@ -234,6 +245,12 @@ _FAILURE_HEADERS: dict[RequestFailure, dict[str, str]] = {
     RequestFailure.METHOD: {"allow": "POST"},
     RequestFailure.UNAUTHENTICATED: {"www-authenticate": 'Bearer error="invalid_token"'},
 }
+
+
+def request_error(error: RequestError) -> GraphQLResponse:
+    """The response to a request refused before execution."""
+    extra = _FAILURE_HEADERS.get(error.failure, {})
+    return GraphQLResponse({"errors": error.errors}, error.failure.status, error.failure, extra)
 
 
 def _internal_error(message: str, code: str) -> GraphQLResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from rich.console import Console
 
 from shopgraph.registry import SUBGRAPHS
 from shopgraph.registry_cli import registry_app
-from shopgraph.router_cli import router_app, schema_app
+from shopgraph.router_cli import LogFormat, router_app, schema_app, uvicorn_logging
 from shopgraph.schema_cli import add_schema_commands
 from shopgraph.worker_cli import worker_app
 from subgraphs.platform.settings import Settings
@@ -72,6 +73,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Defaults to the subgraph's own port.")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     data_dir: DataDir = None,
+    log_format: LogFormat = "text",
 ) -> None:
     """Serve one subgraph (migrating its database first)."""
     entry = SUBGRAPHS.get(name)
@@ -79,7 +81,16 @@ def serve(
         raise typer.BadParameter(f"unknown subgraph {name!r}; choose from {', '.join(SUBGRAPHS)}")
     settings = load_settings(data_dir)
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
-    uvicorn.run(entry.create_app(settings), host=host, port=port or entry.port, log_level="info")
+    endpoint = os.environ.get("SHOPGRAPH_OTLP_ENDPOINT")
+    if endpoint:
+        # The subgraph's spans (children of the router's fetch spans) go to the collector.
+        from opentelemetry import trace
+
+        from router.telemetry import otlp_provider
+
+        trace.set_tracer_provider(otlp_provider(endpoint, f"shopgraph-{name}"))
+    subgraph_app = entry.create_app(settings)
+    uvicorn.run(subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format))
 
 
 @app.command()
@@ -135,6 +146,21 @@ def generate_key(
     )
     console.print(f"signing key in {path}; public key (for SHOPGRAPH_JWT_PUBLIC_KEY):")
     console.print(pem.decode(), end="", highlight=False)
+
+
+@keys_app.command("rotate")
+def rotate_key(
+    path: Annotated[Path, typer.Argument(help="PEM file of the signing key to replace.")],
+) -> None:
+    """Replace the signing key; the old one keeps verifying until its tokens expire.
+
+    Running processes pick the new key up on their next token, and the router
+    on its next JWKS fetch: nothing restarts.
+    """
+    from subgraphs.platform.auth.keyring import rotate_key_file
+
+    old, new = rotate_key_file(path)
+    console.print(f"signing key in {path} is now kid {new.kid} (retired: {old.kid})")
 
 
 @app.command("seed")

@@ -42,14 +42,17 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     def url_of(entry: SubgraphEntry) -> str:
         return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
 
-    # The router verifies bearer tokens with the same key the users subgraph signs with.
+    # The router verifies bearer tokens with the key the users subgraph signs with
+    # at start, and follows its JWKS after a rotation (`shopgraph keys rotate`).
     public_pem = load_key_pair(settings).public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     # The storefront's session header reaches insights (trackEvent) through the router.
     config = RouterConfig(
         jwt_public_key=public_pem.decode(),
+        jwks_url=f"http://127.0.0.1:{port}/subgraphs/users/.well-known/jwks.json",
         forward_headers=("authorization", "x-shopgraph-session"),
+        cors_allow_localhost=True,
     )
     if config.trusted_documents_manifest is None and DEV_MANIFEST.is_file():
         # Run from a checkout (`make run`): trusted document ids work out of the box.

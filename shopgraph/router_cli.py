@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+SUPERGRAPH_FILE_VARIABLE = "SHOPGRAPH_ROUTER_SUPERGRAPH_FILE"
+LogFormat = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        envvar="SHOPGRAPH_LOG_FORMAT",
+        help="`text` or `json` (one object a line).",
+    ),
+]
 router_app = typer.Typer(
     help="Serve a supergraph with the shopgraph router, or show how it plans an operation.",
     invoke_without_command=True,
 )
+config_app = typer.Typer(help="Check a router.yaml before deploying it.")
+router_app.add_typer(config_app, name="config")
 DEFAULT_SUPERGRAPH = Path("schema/supergraph.graphql")
 schema_app = typer.Typer(help="Compose and inspect the supergraph schema.")
 console = Console()
@@ -64,6 +79,21 @@ def plan(
         raise typer.Exit(code=1) from error
 
 
+@config_app.command("validate")
+def validate_config(
+    file: Annotated[Path, typer.Argument(help="The router.yaml to check.", dir_okay=False)],
+) -> None:
+    """Report every mistake in FILE with its path and line; exit 1 if there is any."""
+    from router.config_file import problems
+
+    found = problems(file)
+    for problem in found:
+        err_console.print(f"[red]{file}[/] {problem}", highlight=False, soft_wrap=True)
+    if found:
+        raise typer.Exit(code=1)
+    console.print(f"[green]{file} is a valid router configuration[/]", soft_wrap=True)
+
+
 @router_app.callback()
 def serve_router(
     ctx: typer.Context,
@@ -77,36 +107,96 @@ def serve_router(
         typer.Option(help="Follow this `shopgraph registry serve` URL instead of --supergraph."),
     ] = None,
     poll_interval: Annotated[float, typer.Option(help="Seconds between registry polls.")] = 5.0,
+    log_format: LogFormat = "text",
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="SHOPGRAPH_ROUTER_CONFIG",
+            help="router.yaml; SHOPGRAPH_ROUTER_* variables override its values.",
+            dir_okay=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes serving the same port.")
+    ] = 1,
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn
 
-    if registry is not None:
-        from router.config import RouterConfig
-        from router.registry_poller import RegistryFollower
-
-        console.print(f"router at http://{host}:{port}/graphql following {registry}")
-        uvicorn.run(RegistryFollower(registry, RouterConfig(), poll_interval), host=host, port=port)
-        return
-
-    from router.config import RouterConfig
+    from router.config_file import ConfigFileError, load_router_config
     from router.http import create_router_app
     from router.operation.trusted import ManifestError
     from router.rest import RestConfigError
     from router.supergraph import SupergraphError
 
+    try:
+        config = load_router_config(config_file)
+    except ConfigFileError as error:
+        for problem in error.problems:
+            err_console.print(f"[red]{config_file}[/] {problem}", highlight=False)
+        raise typer.Exit(code=1) from error
+    if registry is not None:
+        from router.registry_poller import RegistryFollower
+
+        console.print(f"router at http://{host}:{port}/graphql following {registry}")
+        follower = RegistryFollower(registry, config, poll_interval)
+        uvicorn.run(follower, host=host, port=port, **uvicorn_logging(log_format))
+        return
+
     if not supergraph.is_file():
         err_console.print(f"[red]no supergraph at {supergraph}[/]: run `shopgraph schema compose`")
         raise typer.Exit(code=1)
     try:
-        app = create_router_app(supergraph.read_text(), RouterConfig())
+        # Built once here so a bad supergraph, manifest or rest.yaml stops the
+        # command with its reason instead of every worker with a traceback.
+        create_router_app(supergraph.read_text(), config)
     except (SupergraphError, ManifestError, RestConfigError) as error:
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(code=1) from error
-    console.print(f"router at http://{host}:{port}/graphql serving {supergraph}")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Each worker process builds its app from these (uvicorn starts them afresh).
+    os.environ[SUPERGRAPH_FILE_VARIABLE] = str(supergraph.resolve())
+    if config_file is not None:
+        os.environ["SHOPGRAPH_ROUTER_CONFIG"] = str(config_file.resolve())
+    os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
+    console.print(
+        f"router at http://{host}:{port}/graphql serving {supergraph} ({workers} worker(s))"
+    )
+    # On SIGTERM uvicorn stops accepting, lets running requests finish (at
+    # most drain_seconds), then runs the lifespan's shutdown.
+    uvicorn.run(
+        "shopgraph.router_cli:router_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=max(1, round(config.drain_seconds)),
+        **uvicorn_logging(log_format),
+    )
+
+
+def router_worker_app() -> Starlette:
+    """The app of one router worker process, from what `shopgraph router` checked."""
+    from router.config_file import load_router_config
+    from router.http import create_router_app
+
+    uvicorn_logging(os.environ.get("SHOPGRAPH_LOG_FORMAT", "text"))
+    supergraph = Path(os.environ[SUPERGRAPH_FILE_VARIABLE])
+    configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
+    config = load_router_config(Path(configured) if configured else None)
+    return create_router_app(supergraph.read_text(), config, supergraph_file=supergraph)
+
+
+def uvicorn_logging(log_format: str) -> dict[str, Any]:
+    """uvicorn's logging options; with `json`, JSON lines are set up for the whole process."""
+    if log_format != "json":
+        return {"log_level": "info"}
+    from shopgraph.logs import configure_json_logging
+
+    configure_json_logging()
+    return {"log_config": None}
 
 
 @schema_app.command("compose")

@@ -19,6 +19,7 @@ from graphql import GraphQLSchema
 from router.execution.clients import SubgraphClient, SubgraphFailure, SubgraphResponse
 from router.execution.coverage import ErrorCoverage
 from router.execution.entities import EntityBatch, entity_batch, objects_at
+from router.execution.headers import HeaderRules
 from router.execution.merge import merge_into, rename_back
 from router.execution.subgraph_errors import (
     client_error,
@@ -28,6 +29,7 @@ from router.execution.subgraph_errors import (
     fetch_scope,
 )
 from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan
+from router.telemetry import Telemetry
 
 
 @dataclass(slots=True)
@@ -40,8 +42,17 @@ class ExecutionState:
 
 
 class PlanExecutor:
-    def __init__(self, clients: Mapping[str, SubgraphClient], schema: GraphQLSchema) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, SubgraphClient],
+        schema: GraphQLSchema,
+        telemetry: Telemetry | None = None,
+        header_rules: HeaderRules | None = None,
+    ) -> None:
         self.clients = clients
+        # None: every fetch carries the headers given to `execute` as they are.
+        self.header_rules = header_rules
+        self.telemetry = telemetry or Telemetry()
         self.schema = schema  # the supergraph's: objects may be of types clients cannot see
 
     async def execute(
@@ -80,7 +91,11 @@ class PlanExecutor:
         client = self.clients.get(fetch.service)
         if client is None:
             raise SubgraphFailure("the router has no client for it")
-        return await client.fetch(fetch.operation, variables, state.headers)
+        given = state.headers
+        if self.header_rules is not None:
+            given = self.header_rules.outgoing(fetch.service, state.headers)
+        with self.telemetry.fetch(fetch.service, given) as headers:
+            return await client.fetch(fetch.operation, variables, headers)
 
     async def _root_fetch(self, fetch: Fetch, state: ExecutionState) -> None:
         try:

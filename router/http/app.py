@@ -1,5 +1,8 @@
 """The router's HTTP app: /graphql (GET and POST), GraphiQL, /healthz and /readyz.
 
+Browsers' cross-origin requests are governed by `router.http.cors` (CORS for
+the configured origins, CSRF prevention before anything is read).
+
 Status codes follow GraphQL over HTTP (Stage 2 draft): with
 `application/graphql-response+json` every request error is a 4xx; with
 `application/json` only requests that are not well-formed GraphQL-over-HTTP
@@ -11,18 +14,23 @@ Executed operations are 200, partial data or not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from router.config import RouterConfig
-from router.gateway import Gateway, GraphQLResponse, Planner
+from router.gateway import Gateway, GraphQLResponse, Planner, request_error
+from router.http.cors import cors_middleware, csrf_problem
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
 from router.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -30,28 +38,67 @@ from router.http.negotiation import (
     prefers_html,
     response_media_type,
 )
-from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.http.params import HttpProblem, request_from_query, requests_from_body
+from router.operation import GraphQLRequest, RequestError
+from router.operation.apq import PersistedQueries
+from router.reload import LiveGateway, SupergraphFileWatcher
 from router.rest import rest_routes_for
 from router.supergraph import load_supergraph
+from router.telemetry import (
+    REQUEST_ID_HEADER,
+    RouterMetrics,
+    Telemetry,
+    otlp_provider,
+    router_tracer,
+)
 
 GRAPHQL_PATH = "/graphql"
 
 
 def create_router_app(
-    supergraph_sdl: str, config: RouterConfig | None = None, *, planner: Planner | None = None
+    supergraph_sdl: str,
+    config: RouterConfig | None = None,
+    *,
+    planner: Planner | None = None,
+    supergraph_file: Path | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Starlette:
-    """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan."""
+    """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan.
+
+    With `supergraph_file`, changes to that file are swapped in while serving
+    (`router.reload`); `app.state.live.swap` does the same for other sources.
+    """
     config = config or RouterConfig()
-    gateway = Gateway(load_supergraph(supergraph_sdl), config, planner)
+    telemetry = telemetry or configured_telemetry(config)
+    live = LiveGateway(
+        Gateway(load_supergraph(supergraph_sdl), config, planner, telemetry),
+        planner,
+        config.drain_seconds,
+    )
+    persisted = (
+        PersistedQueries.stored(
+            config.apq_redis_url, config.apq_cache_size, config.apq_ttl_seconds, telemetry
+        )
+        if config.apq
+        else None
+    )
+    watcher = None
+    if supergraph_file is not None and config.supergraph_poll_seconds > 0:
+        watcher = SupergraphFileWatcher(supergraph_file, live, config.supergraph_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await gateway.start()
-        app.state.gateway = gateway
+        await live.start()
+        if watcher is not None:
+            watcher.start()
         try:
             yield
         finally:
-            await gateway.close()
+            if watcher is not None:
+                await watcher.close()
+            await live.close()
+            if persisted is not None:
+                await persisted.store.close()
 
     async def graphql(request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -67,44 +114,101 @@ def create_router_app(
                 ),
                 JSON,
             )
+        csrf = csrf_problem(request.headers, config)
+        if csrf is not None:
+            return _problem(csrf, media_type)
         try:
             if request.method == "POST":
-                graphql_request = await request_from_body(request, config.max_body_bytes)
+                max_batch = config.max_batch_size if config.batching else None
+                received = await requests_from_body(request, config.max_body_bytes, max_batch)
             else:
-                graphql_request = request_from_query(request.query_params)
+                received = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
-        response = await gateway.execute(graphql_request, request.headers)
-        return _graphql_response(response, media_type)
+        if isinstance(received, list):
+            # A batch: each operation is its own request (metrics, traces); one answer.
+            answers = await asyncio.gather(*(_observed(item, request.headers) for item in received))
+            body = orjson.dumps([answer.body for answer, _ in answers])
+            return Response(body, media_type=f"{media_type}; charset=utf-8")
+        response, request_id = await _observed(received, request.headers)
+        return _graphql_response(response, media_type, request_id)
+
+    async def _observed(
+        graphql_request: GraphQLRequest, headers: Headers
+    ) -> tuple[GraphQLResponse, str]:
+        with telemetry.request(headers, graphql_request.operation_name) as seen:
+            response = await _answer(graphql_request, headers)
+            seen.outcome = _outcome(response)
+        return response, seen.request_id
+
+    async def _answer(graphql_request: GraphQLRequest, headers: Headers) -> GraphQLResponse:
+        async with live.serving() as gateway:
+            if persisted is not None:
+                # A trusted document's hash needs no APQ registration: its text is known.
+                graphql_request = gateway.trusted.with_known_text(graphql_request)
+                try:
+                    graphql_request = await persisted.resolve(graphql_request)
+                except RequestError as error:
+                    return request_error(error)
+            return await gateway.execute(graphql_request, headers)
+
+    async def metrics(_: Request) -> Response:
+        if telemetry.metrics is None:
+            return Response("metrics are off", 404)
+        return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        if gateway.ready:
+        if live.current.ready:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "reason": "subgraph clients closed"}, 503)
 
     routes = [
         Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
+        Route("/metrics", metrics),
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
-    routes += rest_routes_for(config, gateway)  # REST over trusted documents (rest.yaml)
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.gateway = gateway
+    routes += rest_routes_for(config, live)  # REST over trusted documents (rest.yaml)
+    cors = cors_middleware(config)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
+    app.state.live = live
+    app.state.telemetry = telemetry
     return app
 
 
-def _graphql_response(response: GraphQLResponse, media_type: str) -> Response:
+def configured_telemetry(config: RouterConfig) -> Telemetry:
+    """Metrics (unless off) and traces to OTLP when an endpoint is configured."""
+    provider = (
+        otlp_provider(config.otlp_endpoint, config.service_name) if config.otlp_endpoint else None
+    )
+    return Telemetry(RouterMetrics() if config.metrics else None, router_tracer(provider))
+
+
+def _outcome(response: GraphQLResponse) -> str:
+    if response.failure is not None:
+        return "request_error"
+    if response.status_code >= 500:
+        return "error"
+    return "partial" if response.body.get("errors") else "ok"
+
+
+def _graphql_response(
+    response: GraphQLResponse, media_type: str, request_id: str | None = None
+) -> Response:
     status = response.status_code
     if media_type == JSON and response.failure is not None:
         status = response.failure.legacy_status
+    headers = dict(response.headers)
+    if request_id is not None:
+        headers[REQUEST_ID_HEADER] = request_id
     return Response(
         orjson.dumps(response.body),
         status_code=status,
-        headers=dict(response.headers),
+        headers=headers,
         media_type=f"{media_type}; charset=utf-8",
     )
 

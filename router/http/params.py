@@ -46,13 +46,30 @@ def request_from_query(params: Mapping[str, str]) -> GraphQLRequest:
     )
 
 
-async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
+async def requests_from_body(
+    request: Request, max_bytes: int, max_batch: int | None
+) -> GraphQLRequest | list[GraphQLRequest]:
+    """One request, or a batch (a JSON array) when batches are allowed (`max_batch`)."""
     _check_content_type(request.headers.get("content-type"))
     body = await _read_body(request, max_bytes)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise _bad(f"The request body is not valid JSON: {error.msg}.") from error
+    if not isinstance(payload, list):
+        return _request_from_payload(payload)
+    if max_batch is None:
+        raise _bad("The request body must be a JSON object (batches are not enabled).")
+    if not payload or len(payload) > max_batch:
+        raise HttpProblem(
+            400,
+            f"A batch holds 1 to {max_batch} operations, not {len(payload)}.",
+            "BATCH_LIMIT_EXCEEDED",
+        )
+    return [_request_from_payload(item) for item in payload]
+
+
+def _request_from_payload(payload: Any) -> GraphQLRequest:
     if not isinstance(payload, dict):
         raise _bad("The request body must be a JSON object.")
     query = payload.get("query")

@@ -28,6 +28,7 @@ from router.operation.errors import RequestError, RequestFailure, graphql_errors
 from router.operation.limits import excess, measure_operations
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
+from router.telemetry import Telemetry
 
 MAX_VALIDATION_ERRORS = 50
 # graphql-core stops validating once a document costs more than its work budget
@@ -65,9 +66,16 @@ class Refusal:
 
 
 class DocumentCache:
-    def __init__(self, schema: GraphQLSchema, limits: DocumentLimits, max_size: int) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        limits: DocumentLimits,
+        max_size: int,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.schema = schema
         self.limits = limits
+        self.telemetry = telemetry or Telemetry()
         self._cache: LruCache[str, PreparedDocument | Refusal] = LruCache(max_size)
 
     def __len__(self) -> int:
@@ -77,6 +85,7 @@ class DocumentCache:
         """The document ready to execute, or a RequestError saying why it is not."""
         key = hashlib.sha256(query.encode()).hexdigest()
         found = self._cache.get(key)
+        self.telemetry.cache("document", found is not None)
         if found is None:
             prepared = self._prepare(query, key)
             found = Refusal.of(prepared) if isinstance(prepared, RequestError) else prepared
@@ -87,7 +96,8 @@ class DocumentCache:
 
     def _prepare(self, query: str, key: str) -> PreparedDocument | RequestError:
         try:
-            document = parse(query, no_location=False, max_tokens=self.limits.max_tokens)
+            with self.telemetry.stage("parse"):
+                document = parse(query, no_location=False, max_tokens=self.limits.max_tokens)
         except GraphQLError as error:
             return graphql_errors(RequestFailure.PARSE, [error])
         except RecursionError:
@@ -98,7 +108,8 @@ class DocumentCache:
             limit_error = self._check_limits(document)
             if limit_error is not None:
                 return limit_error
-            errors = validate(self.schema, document, max_errors=MAX_VALIDATION_ERRORS)
+            with self.telemetry.stage("validate"):
+                errors = validate(self.schema, document, max_errors=MAX_VALIDATION_ERRORS)
         except RecursionError:
             return RequestError.single(
                 RequestFailure.VALIDATION, "The document is nested too deeply to validate."

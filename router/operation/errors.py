@@ -24,6 +24,8 @@ class RequestFailure(Enum):
     VARIABLES = ("BAD_USER_INPUT", 400, 200)  # CoerceVariableValues() failed
     METHOD = ("METHOD_NOT_ALLOWED", 405, 405)  # a mutation over GET
     UNAUTHENTICATED = ("UNAUTHENTICATED", 401, 401)  # a bearer token that does not verify
+    # APQ: the client resends with the query; 200, as Apollo answers it.
+    PERSISTED_QUERY_NOT_FOUND = ("PERSISTED_QUERY_NOT_FOUND", 200, 200)
 
     def __init__(self, code: str, status: int, legacy_status: int) -> None:
         self.code = code

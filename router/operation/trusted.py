@@ -90,6 +90,14 @@ class TrustedDocuments:
             return str(persisted["sha256Hash"])
         return None
 
+    def with_known_text(self, request: GraphQLRequest) -> GraphQLRequest:
+        """The request with its registered text when it names a known document; else unchanged."""
+        if self.mode is TrustedDocumentsMode.OFF or request.query:
+            return request
+        document_id = self.requested_id(request)
+        body = self.documents.get(document_id) if document_id is not None else None
+        return request if body is None else replace(request, query=body)
+
     def resolve(self, request: GraphQLRequest) -> GraphQLRequest:
         """The request with its trusted document's text, or RequestError."""
         if self.mode is TrustedDocumentsMode.OFF:

@@ -1,7 +1,9 @@
 """Who is calling: the `authorization: Bearer <JWT>` header verified into a `Caller`.
 
 Tokens are verified with EdDSA (Ed25519) or RS256 against a PEM public key from
-configuration, or against a JWKS document fetched once at start. A missing
+configuration, or against the issuer's JWKS (`router.policies.jwks`: refreshed
+periodically and on a token with an unknown `kid`, so key rotation needs no
+restart). A missing
 token makes an anonymous caller, who simply loses every protected field. A
 token that is sent but expired, forged or malformed is refused with 401 before
 anything else happens (`rejection`): the client can act on that (sign in
@@ -16,24 +18,17 @@ satisfied exactly when the token's `policies` claim lists it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from router.policies.jwks import JwksKeys, KeySet, VerifyingKey
 from router.policies.requirements import Requirement
-
-log = logging.getLogger(__name__)
-
-ALGORITHMS = frozenset({"EdDSA", "RS256"})
-VerifyingKey = Ed25519PublicKey | RSAPublicKey
-JWKS_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +58,50 @@ class TokenVerifier:
         jwks_url: str | None = None,
         issuer: str | None = None,
         audience: str | None = None,
+        *,
+        jwks_refresh_seconds: float = 300.0,
+        jwks_min_refetch_seconds: float = 10.0,
     ) -> None:
-        self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = audience
-        self._keys: dict[str | None, tuple[VerifyingKey, str]] = {}
+        self._static: KeySet = {}
+        self.jwks = (
+            None
+            if jwks_url is None
+            else JwksKeys(jwks_url, jwks_refresh_seconds, jwks_min_refetch_seconds)
+        )
         if public_key is not None:
             key = load_pem_public_key(public_key.encode())
             if not isinstance(key, (Ed25519PublicKey, RSAPublicKey)):
                 raise ValueError("the JWT public key must be an Ed25519 or RSA key")
-            self._keys[None] = (key, _algorithm(key))
+            self._static[None] = (key, _algorithm(key))
+
+    @property
+    def _keys(self) -> KeySet:
+        if self.jwks is None:
+            return self._static
+        return {**self._static, **self.jwks.keys} if self._static else self.jwks.keys
 
     async def start(self) -> None:
-        """Fetch the JWKS document once; without it every caller is anonymous (fail closed)."""
-        if self.jwks_url is None:
+        """Fetch the JWKS; without it every caller is anonymous until a fetch works."""
+        if self.jwks is not None:
+            await self.jwks.start()
+
+    async def close(self) -> None:
+        if self.jwks is not None:
+            await self.jwks.close()
+
+    async def prepare(self, headers: Mapping[str, str]) -> None:
+        """Fetch the JWKS again (rate-limited) when the token sent names a key not held."""
+        token = _bearer(headers)
+        if token is None or self.jwks is None:
             return
         try:
-            async with (
-                aiohttp.ClientSession(timeout=JWKS_TIMEOUT) as session,
-                session.get(self.jwks_url, raise_for_status=True) as response,
-            ):
-                document = await response.json(content_type=None)
-            keys = jwt.PyJWKSet.from_dict(document).keys
-        except (aiohttp.ClientError, TimeoutError, ValueError, jwt.PyJWTError):
-            log.exception("could not load the JWKS from %s: callers are anonymous", self.jwks_url)
-            return
-        for jwk in keys:
-            if jwk.algorithm_name in ALGORITHMS and isinstance(jwk.key, VerifyingKey):
-                self._keys[jwk.key_id] = (jwk.key, jwk.algorithm_name)
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            return  # malformed: `rejection` says so
+        if kid not in self._keys:
+            await self.jwks.fetch_for(kid)
 
     def rejection(self, headers: Mapping[str, str]) -> str | None:
         """Why the bearer token sent is refused; None when none is sent or it verifies."""

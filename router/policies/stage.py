@@ -58,7 +58,12 @@ class Authorization:
         self.schema = supergraph.api_schema
         self.rules: AccessRules = read_rules(parse(supergraph.sdl), supergraph.api_schema)
         self.verifier = TokenVerifier(
-            config.jwt_public_key, config.jwks_url, config.jwt_issuer, config.jwt_audience
+            config.jwt_public_key,
+            config.jwks_url,
+            config.jwt_issuer,
+            config.jwt_audience,
+            jwks_refresh_seconds=config.jwks_refresh_seconds,
+            jwks_min_refetch_seconds=config.jwks_min_refetch_seconds,
         )
         # Requirements each operation meets; empty for most, which then cost one lookup.
         self._touched: LruCache[OperationKey, frozenset[Requirement]] = LruCache(
@@ -72,8 +77,12 @@ class Authorization:
     async def start(self) -> None:
         await self.verifier.start()
 
-    def authenticate(self, headers: Mapping[str, str]) -> None:
+    async def close(self) -> None:
+        await self.verifier.close()
+
+    async def authenticate(self, headers: Mapping[str, str]) -> None:
         """RequestError UNAUTHENTICATED (401) when the bearer token sent does not verify."""
+        await self.verifier.prepare(headers)
         reason = self.verifier.rejection(headers)
         if reason is not None:
             raise RequestError.single(RequestFailure.UNAUTHENTICATED, reason)

@@ -11,21 +11,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from router.config import RouterConfig
-from router.gateway import Gateway
+from router.reload import LiveGateway
 from router.rest.endpoints import rest_routes
 from router.rest.mapping import RestConfigError, load_rest_config
 from router.rest.openapi import openapi_document
 
 
-def rest_routes_for(config: RouterConfig, gateway: Gateway) -> list[Route]:
+def rest_routes_for(config: RouterConfig, live: LiveGateway) -> list[Route]:
     if config.rest_config is None:
         return []
     if config.trusted_documents_manifest is None:
         raise RestConfigError("REST routes run trusted documents: set the manifest too")
     rest = load_rest_config(config.rest_config, config.trusted_documents_manifest)
-    document = openapi_document(rest, gateway.supergraph.api_schema)
+    # Built from the supergraph served at start; a hot reload keeps this document.
+    document = openapi_document(rest, live.current.supergraph.api_schema)
 
     async def openapi(_: Request) -> Response:
         return JSONResponse(document)
 
-    return [*rest_routes(rest, lambda _: gateway), Route("/openapi.json", openapi)]
+    return [*rest_routes(rest, lambda _: live.current), Route("/openapi.json", openapi)]

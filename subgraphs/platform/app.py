@@ -27,6 +27,7 @@ from subgraphs.platform.auth.service_token import is_service_call
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
+from subgraphs.platform.tracing import RequestTracing
 from subgraphs.platform.view import SubgraphGraphQL, error_response
 
 ServicesT = TypeVar("ServicesT")
@@ -113,6 +114,7 @@ def create_subgraph_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestTracing, service=spec.name)
     return app
 
 

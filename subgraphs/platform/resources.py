@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from subgraphs.platform.auth.keys import KeyPair, load_key_pair
+from subgraphs.platform.auth.keyring import KeyRing, load_key_ring
 from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.cache import Cache, create_cache
@@ -22,7 +22,7 @@ from subgraphs.platform.settings import Settings
 @dataclass(frozen=True)
 class Platform:
     settings: Settings
-    keys: KeyPair
+    keys: KeyRing
     tokens: AccessTokens
     cache: Cache
     pubsub: PubSub
@@ -35,7 +35,7 @@ class Platform:
 
 @asynccontextmanager
 async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
-    keys = load_key_pair(settings)
+    keys = load_key_ring(settings)
     # An exit stack, so a bus that fails to connect still closes what opened before it.
     async with AsyncExitStack() as opened:
         cache = create_cache(settings)

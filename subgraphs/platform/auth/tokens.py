@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from subgraphs.platform.auth.keyring import KeyRing
 from subgraphs.platform.auth.keys import KeyPair
 from subgraphs.platform.auth.principal import Principal, Role
 from subgraphs.platform.settings import Settings
@@ -19,14 +20,15 @@ class InvalidToken(Exception):
 
 
 class AccessTokens:
-    def __init__(self, keys: KeyPair, settings: Settings) -> None:
-        self.keys = keys
+    def __init__(self, keys: KeyRing | KeyPair, settings: Settings) -> None:
+        self.keys = keys if isinstance(keys, KeyRing) else KeyRing(keys)
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._ttl = timedelta(seconds=settings.access_token_ttl_seconds)
 
     def issue(self, principal: Principal, now: datetime | None = None) -> str:
-        if self.keys.private_key is None:
+        signing = self.keys.current
+        if signing.private_key is None:
             raise RuntimeError("this process only verifies tokens; it holds no private key")
         issued = now or datetime.now(UTC)
         claims = {
@@ -39,14 +41,17 @@ class AccessTokens:
             "jti": str(uuid.uuid4()),
         }
         return jwt.encode(
-            claims, self.keys.private_key, algorithm=ALGORITHM, headers={"kid": self.keys.kid}
+            claims, signing.private_key, algorithm=ALGORITHM, headers={"kid": signing.kid}
         )
 
     def verify(self, token: str) -> Principal:
         try:
+            key = self.keys.verifying_key(jwt.get_unverified_header(token).get("kid"))
+            if key is None:
+                raise InvalidToken("the token was signed by a key this service does not know")
             claims = jwt.decode(
                 token,
-                self.keys.public_key,
+                key,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,

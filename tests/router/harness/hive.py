@@ -24,7 +24,6 @@ import json
 import os
 import pkgutil
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -37,6 +36,7 @@ import aiohttp
 
 from tests.router.harness.case import RouterCase, assert_response, compose
 from tests.router.harness.composition import Composer
+from tests.router.harness.npm import NpmFailed, NpmMissing, npm_ci
 from tests.router.harness.server import ServedSubgraphs, _closed_port, serve_subgraphs
 
 PACKAGE = "@graphql-hive/gateway"
@@ -93,36 +93,12 @@ def _installed(directory: Path) -> bool:
 
 
 def _install(directory: Path) -> None:
-    """`npm ci` beside the final directory, then one rename: a killed or concurrent
-    install never leaves a half-filled cache behind."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise HiveUnavailable(f"npm is not installed, so {PACKAGE} cannot be installed")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=directory.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the cache is for every user of the machine
     try:
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(PACKAGE_DIR / name, staging / name)
-        # Scripts are off (npm 11's default, explicit for older npm): the gateway needs none;
-        # the only scripts in the tree are protobufjs version checks.
-        completed = subprocess.run(  # noqa: S603 - a fixed npm command line, no user input
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=staging,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        if completed.returncode != 0:
-            raise HiveFailed(f"npm ci of {PACKAGE} failed:\n{completed.stderr[-3000:]}")
-        try:
-            staging.rename(directory)
-        except OSError:
-            if not _installed(directory):  # not a concurrent install that finished first
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        npm_ci(PACKAGE_DIR, directory, _installed)
+    except NpmMissing as error:
+        raise HiveUnavailable(f"npm is not installed, so {PACKAGE} cannot be installed") from error
+    except NpmFailed as error:
+        raise HiveFailed(str(error)) from error
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,12 @@ async def test_a_selection_left_empty_keeps_its_parent() -> None:
 class RefusingVerifier:
     """Fails the test if the caller's requirements are looked at (a sent token is still checked)."""
 
+    async def prepare(self, _headers: Mapping[str, str]) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
     def rejection(self, _headers: Mapping[str, str]) -> None:
         return None
 

@@ -1,0 +1,64 @@
+"""Each subgraph request continues the caller's trace and carries its request id into logs.
+
+The router sends W3C `traceparent` and `x-request-id` with every fetch. This
+middleware opens the subgraph's server span as a child of the router's fetch
+span (so one trace shows the request end to end) and keeps the request id in
+a context variable that `RequestIdFilter` adds to every log record. Spans go
+wherever the process's OpenTelemetry provider sends them (`shopgraph serve`
+configures OTLP when `SHOPGRAPH_OTLP_ENDPOINT` is set); without one they cost
+nothing and the trace id still reaches the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextvars import ContextVar
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.trace import SpanKind, Tracer
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+MAX_REQUEST_ID = 128
+_request_id: ContextVar[str | None] = ContextVar("shopgraph_subgraph_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+class RequestTracing:
+    def __init__(self, app: ASGIApp, service: str, tracer: Tracer | None = None) -> None:
+        self.app = app
+        self.service = service
+        self.tracer = tracer or trace.get_tracer("shopgraph.subgraph")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get(REQUEST_ID_HEADER)
+        identity = _request_id.set(given[:MAX_REQUEST_ID] if given else uuid.uuid4().hex)
+        attached = context.attach(propagate.extract(headers))
+        try:
+            with self.tracer.start_as_current_span(
+                f"{self.service} {scope['path']}",
+                kind=SpanKind.SERVER,
+                attributes={"subgraph.name": self.service},
+            ):
+                await self.app(scope, receive, send)
+        finally:
+            context.detach(attached)
+            _request_id.reset(identity)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` and `trace_id` (empty outside a request) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get() or ""
+        span = trace.get_current_span().get_span_context()
+        record.trace_id = format(span.trace_id, "032x") if span.is_valid else ""
+        return True
