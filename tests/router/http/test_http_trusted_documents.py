@@ -34,7 +34,11 @@ async def test_enforce_runs_trusted_ids_and_refuses_everything_else(manifest: Pa
         by_apq = await post(
             client, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": HASH}}}
         )
-        by_get = await client.get("/graphql", params={"documentId": f"sha256:{HASH}"})
+        by_get = await client.get(  # the header a browser cannot send without a preflight (CSRF)
+            "/graphql",
+            params={"documentId": f"sha256:{HASH}"},
+            headers={"apollo-require-preflight": "true"},
+        )
         text = await post(client, {"query": QUERY})
         unknown = await post(client, {"documentId": "sha256:" + "0" * 64})
         legacy = await post(client, {"query": QUERY}, LEGACY)
