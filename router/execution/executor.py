@@ -52,6 +52,10 @@ class PlanExecutor:
             await self._run(plan.node, state)
         return state
 
+    async def resume(self, node: PlanNode, state: ExecutionState) -> None:
+        """Runs `node` on data a root fetch already produced (a subscription's event)."""
+        await self._run(node, state)
+
     async def _run(self, node: PlanNode, state: ExecutionState) -> None:
         if isinstance(node, Fetch):
             await self._root_fetch(node, state)

@@ -1,4 +1,8 @@
-"""The router's HTTP app: /graphql (GET and POST), GraphiQL, /healthz and /readyz.
+"""The router's HTTP app: /graphql (GET, POST, WebSocket), GraphiQL, /healthz and /readyz.
+
+Subscriptions come over WebSocket (graphql-transport-ws), or as a POST that
+accepts `text/event-stream` (SSE) or `multipart/mixed` (Apollo's multipart
+subscriptions); `app.state.subscriptions` is their hub.
 
 Status codes follow GraphQL over HTTP (Stage 2 draft): with
 `application/graphql-response+json` every request error is a 4xx; with
@@ -18,8 +22,9 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
 
 from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner
@@ -31,6 +36,9 @@ from router.http.negotiation import (
     response_media_type,
 )
 from router.http.params import HttpProblem, request_from_body, request_from_query
+from router.http.streams import stream_kind, stream_response
+from router.http.websocket import GraphQLWebSocket, is_subscription
+from router.subscriptions import SubscriptionHub
 from router.supergraph import load_supergraph
 
 GRAPHQL_PATH = "/graphql"
@@ -42,14 +50,17 @@ def create_router_app(
     """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan."""
     config = config or RouterConfig()
     gateway = Gateway(load_supergraph(supergraph_sdl), config, planner)
+    subscriptions = SubscriptionHub(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.start()
+        await subscriptions.start()
         app.state.gateway = gateway
         try:
             yield
         finally:
+            await subscriptions.close()
             await gateway.close()
 
     async def graphql(request: Request) -> Response:
@@ -57,6 +68,20 @@ def create_router_app(
         if request.method in ("GET", "HEAD") and config.graphiql and prefers_html(accept):
             return HTMLResponse(graphiql_page(request.scope.get("root_path", ""), GRAPHQL_PATH))
         media_type = response_media_type(accept)
+        streamed = stream_kind(accept) if request.method == "POST" else None
+        if streamed is not None:
+            try:
+                graphql_request = await request_from_body(request, config.max_body_bytes)
+            except HttpProblem as problem:
+                return _problem(problem, media_type or JSON)
+            subscription = is_subscription(gateway, graphql_request)
+            if subscription or media_type is None:
+                return await stream_response(
+                    subscriptions, gateway, graphql_request, request.headers, streamed, subscription
+                )
+            return _graphql_response(
+                await gateway.execute(graphql_request, request.headers), media_type
+            )
         if media_type is None:
             return _problem(
                 HttpProblem(
@@ -76,6 +101,9 @@ def create_router_app(
         response = await gateway.execute(graphql_request, request.headers)
         return _graphql_response(response, media_type)
 
+    async def websocket(socket: WebSocket) -> None:
+        await GraphQLWebSocket(subscriptions, gateway, socket).serve()
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -86,12 +114,14 @@ def create_router_app(
 
     routes = [
         Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        WebSocketRoute(GRAPHQL_PATH, websocket),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
+    app.state.subscriptions = subscriptions
     return app
 
 

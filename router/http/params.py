@@ -50,8 +50,13 @@ async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise _bad(f"The request body is not valid JSON: {error.msg}.") from error
+    return request_from_payload(payload)
+
+
+def request_from_payload(payload: Any) -> GraphQLRequest:
+    """A request from its JSON object (a POST body, a WebSocket `subscribe` payload)."""
     if not isinstance(payload, dict):
-        raise _bad("The request body must be a JSON object.")
+        raise _bad("The request must be a JSON object.")
     query = payload.get("query")
     if not isinstance(query, str):
         raise _bad("The request needs 'query', a string.")
