@@ -43,6 +43,10 @@ class AccessTokens:
         )
 
     def verify(self, token: str) -> Principal:
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[Principal, datetime]:
+        """The caller, and when the token expires (a socket is closed then)."""
         try:
             claims = jwt.decode(
                 token,
@@ -52,6 +56,7 @@ class AccessTokens:
                 audience=self._audience,
                 options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
             )
-            return Principal(user_id=str(claims["sub"]), role=Role(claims["role"]))
+            principal = Principal(user_id=str(claims["sub"]), role=Role(claims["role"]))
+            return principal, datetime.fromtimestamp(int(claims["exp"]), UTC)
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from error
