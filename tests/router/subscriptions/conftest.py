@@ -1,7 +1,7 @@
 """`shopgraph dev` on a real port, with customers who check out and follow their orders.
 
 Payments retry quickly here: the simulator's transient card (two failures, then
-success) keeps an order PENDING_PAYMENT for about 1.5 s, long enough to see that
+success) keeps an order PENDING_PAYMENT for about 2.5 s, long enough to see that
 status on subscribing, and then PAID.
 """
 
@@ -123,7 +123,7 @@ async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
         jwt_private_key=signing_key_pem,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
-        bus_retry_delays_seconds=(0.5, 1.0, 30.0),
+        bus_retry_delays_seconds=(1.0, 1.5, 30.0),
     )
     port = free_port()
     app = create_dev_app(settings, port)
