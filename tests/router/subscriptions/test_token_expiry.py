@@ -26,6 +26,13 @@ EXPIRED = {
 }
 
 
+async def follow(url: str, query: str, order_id: str, token: str, seen: list[Any]) -> None:
+    """Appends each payload to `seen` until the subscription ends."""
+    async with subscribe(url, query, {"id": order_id}, token=token) as payloads:
+        async for payload in payloads:
+            seen.append(payload)
+
+
 async def settled_order(shop: DevShop, customer: Customer) -> tuple[str, str]:
     """An order whose payment already failed: its status no longer changes by itself."""
     order_id, product = await shop.place_order(customer, DECLINED)
@@ -39,11 +46,9 @@ async def test_the_router_closes_the_socket_with_4403_when_the_token_expires(sho
     token = shop.token_expiring_in(ada, LIFETIME)
     expires = time.time() + LIFETIME
 
-    seen = []
+    seen: list[Any] = []
     with pytest.raises(SocketClosed) as closed:
-        async with subscribe(shop.ws_url, STATUS, {"id": order_id}, token=token) as payloads:
-            async for payload in payloads:
-                seen.append(payload)
+        await follow(shop.ws_url, STATUS, order_id, token, seen)
 
     assert seen == [status_event("PAYMENT_FAILED", ada, product)]
     assert closed.value.code == 4403
@@ -116,13 +121,9 @@ async def test_the_commerce_subgraph_closes_the_socket_with_4403_when_the_token_
     token = shop.token_expiring_in(ada, LIFETIME)
     query = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
 
-    seen = []
+    seen: list[Any] = []
     with pytest.raises(SocketClosed) as closed:
-        async with subscribe(
-            commerce_ws_url(shop), query, {"id": order_id}, token=token
-        ) as payloads:
-            async for payload in payloads:
-                seen.append(payload)
+        await follow(commerce_ws_url(shop), query, order_id, token, seen)
 
     assert seen == [{"data": {"orderStatusChanged": {"status": "PAYMENT_FAILED"}}}]
     assert closed.value.code == 4403
