@@ -153,14 +153,16 @@ async def paid_order(
         {"i": {"idempotencyKey": f"bench-{n}", "paymentMethod": card}},
     )
     order_id: str = checkout["checkout"]["order"]["id"]
-    for _ in range(200):
+    status = None
+    for _ in range(1200):
         order = await call(
             session, url, staff, "query O($id: ID!) { order(id: $id) { status } }", {"id": order_id}
         )
-        if order["order"]["status"] == "PAID":
+        status = order["order"]["status"]
+        if status == "PAID":
             return order_id
         await asyncio.sleep(0.05)
-    raise SystemExit(f"order {order_id} was not paid")
+    raise SystemExit(f"order {order_id} was not paid within 60 s: {status}")
 
 
 async def follow_orders(
@@ -230,7 +232,7 @@ async def bench(url: str, pid: int, count: int, orders: int) -> None:
         fanned = await follow_orders(session, graphql, many, customer, staff, 1, orders + 1)
         after = rss_kib(pid)
         fanned += await follow_orders(
-            session, graphql, many, customer, staff, orders - 1, orders + 1
+            session, graphql, many, customer, staff, orders - 1, orders + 2
         )
         await many.close()
 
@@ -293,7 +295,7 @@ def main() -> None:
             [str(shopgraph), "dev", "--port", str(port), "--data-dir", data_dir],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # uvicorn logs every socket; an unread pipe would stall it
         )
         try:
             url = f"http://127.0.0.1:{port}"

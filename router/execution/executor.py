@@ -108,6 +108,10 @@ class PlanExecutor:
             for key in keys:
                 state.coverage.add((key,))
             return
+        self.merge_root(fetch, response, state)
+
+    def merge_root(self, fetch: Fetch, response: SubgraphResponse, state: ExecutionState) -> None:
+        """A root fetch's answer (or a subscription's event) merged in, errors placed."""
         if response.data is not None:
             rename_back(response.data, fetch.renames)
             merge_into(state.data, response.data)

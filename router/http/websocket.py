@@ -73,8 +73,11 @@ class GraphQLWebSocket:
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if self._closed in done:
                 await self._close(self._closed.result())
-            elif (error := reader.exception()) is not None and isinstance(error, _Closed):
+            elif isinstance(error := reader.exception(), _Closed):
                 await self._close(error)
+            elif error is not None and not isinstance(error, WebSocketDisconnect):
+                log.error("graphql-transport-ws socket failed", exc_info=error)
+                await self._close(_Closed(1011, "Internal error"))
         finally:
             reader.cancel()
             for task in self.operations.values():

@@ -16,9 +16,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLSchema
 
-from router.execution import ExecutionState, PlanExecutor, ResponseShaper
-from router.execution.merge import rename_back
-from router.execution.subgraph_errors import client_error, error_path, fetch_scope
+from router.execution import ExecutionState, PlanExecutor, ResponseShaper, SubgraphResponse
 from router.gateway import Gateway
 from router.operation import (
     GraphQLRequest,
@@ -111,29 +109,16 @@ async def run_event(
     payload: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The client's response to one upstream event: the rest of the plan run on its data."""
-    root = operation.root
     state = ExecutionState(operation.variables, operation.headers)
-    data = payload.get("data")
-    errors = payload.get("errors")
-    placed_all = True
-    for error in errors if isinstance(errors, list) else []:
-        path = error_path(error)
-        state.errors.append(client_error(error, root.service, path))
-        if path:
-            state.coverage.add(path)
-        else:
-            placed_all = False
-    if isinstance(data, dict):
-        rename_back(data, root.renames)
-        state.data.update(data)
-        if operation.rest is not None:
-            await executor.resume(operation.rest, state)
-    if not isinstance(data, dict) or not placed_all:
-        for key in fetch_scope(root.operation, entity=False):
-            state.coverage.add((key,))
+    data, errors = payload.get("data"), payload.get("errors")
+    data = data if isinstance(data, dict) else None
+    event = SubgraphResponse(data, errors if isinstance(errors, list) else [])
+    executor.merge_root(operation.root, event, state)
+    if data is not None and operation.rest is not None:
+        await executor.resume(operation.rest, state)
     authorized = operation.authorized
     coverage = authorized.coverage(state.coverage) if authorized else state.coverage
     shaper = ResponseShaper(api_schema, operation.prepared, operation.variables, coverage)
-    shaped = shaper.shape(state.data) if isinstance(data, dict) else None
+    shaped = shaper.shape(state.data) if data is not None else None
     every = (authorized.errors() if authorized else []) + state.errors + shaper.errors
     return {"data": shaped, "errors": every} if every else {"data": shaped}

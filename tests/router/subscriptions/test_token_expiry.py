@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -36,8 +37,20 @@ async def follow(url: str, query: str, order_id: str, token: str, seen: list[Any
 async def settled_order(shop: DevShop, customer: Customer) -> tuple[str, str]:
     """An order whose payment already failed: its status no longer changes by itself."""
     order_id, product = await shop.place_order(customer, DECLINED)
-    await websocket_events(shop, order_id, customer.token, "PAYMENT_FAILED")
+    await websocket_events(shop, order_id, customer, "PAYMENT_FAILED")
     return order_id, product
+
+
+async def post_expiring(
+    shop: DevShop, customer: Customer, order_id: str, accept: str
+) -> httpx.Response:
+    """The whole streamed answer to STATUS, sent with a token about to expire."""
+    token = shop.token_expiring_in(customer, LIFETIME)
+    return await shop.http.post(
+        "/graphql",
+        json={"query": STATUS, "variables": {"id": order_id}},
+        headers={"authorization": f"Bearer {token}", "accept": accept},
+    )
 
 
 async def test_the_router_closes_the_socket_with_4403_when_the_token_expires(shop: DevShop) -> None:
@@ -67,13 +80,8 @@ async def test_an_expired_token_is_refused_at_connection_init(shop: DevShop) -> 
 async def test_sse_ends_with_an_error_event_when_the_token_expires(shop: DevShop) -> None:
     ada = await shop.register("ada")
     order_id, product = await settled_order(shop, ada)
-    token = shop.token_expiring_in(ada, LIFETIME)
 
-    response = await shop.http.post(
-        "/graphql",
-        json={"query": STATUS, "variables": {"id": order_id}},
-        headers={"authorization": f"Bearer {token}", "accept": "text/event-stream"},
-    )
+    response = await post_expiring(shop, ada, order_id, "text/event-stream")
 
     events = sse_events(response.text)
     assert events == [
@@ -86,16 +94,9 @@ async def test_sse_ends_with_an_error_event_when_the_token_expires(shop: DevShop
 async def test_multipart_ends_with_an_error_part_when_the_token_expires(shop: DevShop) -> None:
     ada = await shop.register("ada")
     order_id, product = await settled_order(shop, ada)
-    token = shop.token_expiring_in(ada, LIFETIME)
 
-    response = await shop.http.post(
-        "/graphql",
-        json={"query": STATUS, "variables": {"id": order_id}},
-        headers={
-            "authorization": f"Bearer {token}",
-            "accept": 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
-        },
-    )
+    accept = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+    response = await post_expiring(shop, ada, order_id, accept)
 
     parts: list[Any] = [
         orjson.loads(part.partition("\r\n\r\n")[2])

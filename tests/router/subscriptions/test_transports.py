@@ -11,6 +11,7 @@ import asyncio
 from typing import Any
 
 import orjson
+import pytest
 
 from subgraphs.commerce.services import status_channel
 from tests.router.subscriptions.conftest import STATUS, Customer, DevShop, status_event
@@ -19,9 +20,11 @@ from tests.websocket import subscribe
 ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
 
 
-async def websocket_events(shop: DevShop, order_id: str, token: str, until: str) -> list[Any]:
+async def websocket_events(
+    shop: DevShop, order_id: str, customer: Customer, until: str
+) -> list[Any]:
     seen = []
-    async with subscribe(shop.ws_url, STATUS, {"id": order_id}, token=token) as payloads:
+    async with subscribe(shop.ws_url, STATUS, {"id": order_id}, token=customer.token) as payloads:
         async for payload in payloads:
             seen.append(payload)
             if payload["data"] is None or payload["data"]["orderStatusChanged"]["status"] == until:
@@ -92,16 +95,21 @@ async def multipart_payloads(
                 if message == {}:
                     continue  # a heartbeat
                 seen.append(message["payload"])
-                if seen[-1]["data"]["orderStatusChanged"]["status"] == until:
+                data = seen[-1]["data"]
+                if data is None or data["orderStatusChanged"]["status"] == until:
                     return seen
     return seen
 
 
-async def test_websocket_events_join_users_and_catalog(shop: DevShop) -> None:
+FOLLOW = {"websocket": websocket_events, "sse": sse_payloads, "multipart": multipart_payloads}
+
+
+@pytest.mark.parametrize("transport", FOLLOW)
+async def test_events_join_users_and_catalog(transport: str, shop: DevShop) -> None:
     ada = await shop.register("ada")
     order_id, product = await shop.place_order(ada)
 
-    seen = await websocket_events(shop, order_id, ada.token, "PAID")
+    seen = await FOLLOW[transport](shop, order_id, ada, "PAID")
 
     assert seen == [
         status_event("PENDING_PAYMENT", ada, product),
@@ -109,35 +117,12 @@ async def test_websocket_events_join_users_and_catalog(shop: DevShop) -> None:
     ]
 
 
-async def test_sse_events_join_users_and_catalog(shop: DevShop) -> None:
-    ada = await shop.register("ada")
-    order_id, product = await shop.place_order(ada)
-
-    seen = await sse_payloads(shop, order_id, ada, "PAID")
-
-    assert seen == [
-        status_event("PENDING_PAYMENT", ada, product),
-        status_event("PAID", ada, product),
-    ]
-
-
-async def test_multipart_events_join_users_and_catalog(shop: DevShop) -> None:
-    ada = await shop.register("ada")
-    order_id, product = await shop.place_order(ada)
-
-    seen = await multipart_payloads(shop, order_id, ada, "PAID")
-
-    assert seen == [
-        status_event("PENDING_PAYMENT", ada, product),
-        status_event("PAID", ada, product),
-    ]
-
-
-async def test_another_customer_gets_no_event_of_the_order(shop: DevShop) -> None:
+@pytest.mark.parametrize("transport", FOLLOW)
+async def test_another_customer_gets_no_event_of_the_order(transport: str, shop: DevShop) -> None:
     ada, bob = await shop.register("ada"), await shop.register("bob")
     order_id, _ = await shop.place_order(ada)
 
-    seen = await websocket_events(shop, order_id, bob.token, "PAID")
+    seen = await FOLLOW[transport](shop, order_id, bob, "PAID")
 
     [payload] = seen
     assert payload["data"] is None
@@ -199,3 +184,21 @@ async def _until_async(value: Any, expected: Any) -> None:
     async with asyncio.timeout(5):
         while await value() != expected:  # noqa: ASYNC110 - likewise, a count at the subgraph
             await asyncio.sleep(0.02)
+
+
+async def test_a_subscription_asking_for_json_is_told_the_transports(shop: DevShop) -> None:
+    response = await shop.http.post(
+        "/graphql",
+        json={"query": STATUS, "variables": {"id": "1"}},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "A subscription needs a WebSocket (graphql-transport-ws), or a POST "
+                'accepting text/event-stream or multipart/mixed; subscriptionSpec="1.0".',
+                "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"},
+            }
+        ]
+    }
