@@ -110,21 +110,28 @@ async def test_multipart_ends_with_an_error_part_when_the_token_expires(shop: De
     assert response.text.endswith("\r\n--graphql--\r\n")
 
 
+COMMERCE_STATUS = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
+
+
 def commerce_ws_url(shop: DevShop) -> str:
     return f"{shop.url}/subgraphs/commerce/graphql".replace("http", "ws", 1)
+
+
+async def expiring_order(shop: DevShop) -> tuple[str, str]:
+    """A settled order of a new customer, and a token of theirs about to expire."""
+    ada = await shop.register("ada")
+    order_id, _ = await settled_order(shop, ada)
+    return order_id, shop.token_expiring_in(ada, LIFETIME)
 
 
 async def test_the_commerce_subgraph_closes_the_socket_with_4403_when_the_token_expires(
     shop: DevShop,
 ) -> None:
-    ada = await shop.register("ada")
-    order_id, _ = await settled_order(shop, ada)
-    token = shop.token_expiring_in(ada, LIFETIME)
-    query = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
+    order_id, token = await expiring_order(shop)
 
     seen: list[Any] = []
     with pytest.raises(SocketClosed) as closed:
-        await follow(commerce_ws_url(shop), query, order_id, token, seen)
+        await follow(commerce_ws_url(shop), COMMERCE_STATUS, order_id, token, seen)
 
     assert seen == [{"data": {"orderStatusChanged": {"status": "PAYMENT_FAILED"}}}]
     assert closed.value.code == 4403
@@ -133,10 +140,7 @@ async def test_the_commerce_subgraph_closes_the_socket_with_4403_when_the_token_
 async def test_the_commerce_subgraph_takes_no_subscription_on_an_expired_socket(
     shop: DevShop,
 ) -> None:
-    ada = await shop.register("ada")
-    order_id, _ = await settled_order(shop, ada)
-    token = shop.token_expiring_in(ada, LIFETIME)
-    query = "subscription S($id: ID!) { orderStatusChanged(orderId: $id) { status } }"
+    order_id, token = await expiring_order(shop)
     async with open_socket(commerce_ws_url(shop)) as socket:
         await socket.init(auth_payload(token))
 
@@ -148,7 +152,7 @@ async def test_the_commerce_subgraph_takes_no_subscription_on_an_expired_socket(
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": query, "variables": {"id": order_id}},
+                    "payload": {"query": COMMERCE_STATUS, "variables": {"id": order_id}},
                 }
             )
 
