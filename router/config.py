@@ -183,5 +183,24 @@ class RouterConfig(BaseSettings):
         default=None, description="rest.yaml: REST paths that run trusted documents."
     )
 
+    # Subscriptions.
+    subscription_heartbeat_seconds: PositiveFloat = Field(
+        default=10.0,
+        description="Seconds between heartbeats on an idle subscription (WebSocket ping, SSE "
+        "comment, empty multipart part).",
+    )
+    subscription_buffer_size: PositiveInt = Field(
+        default=64,
+        description="Events kept for one subscriber that reads too slowly; one more closes it.",
+    )
+    max_subscription_connections: PositiveInt = Field(
+        default=10_000,
+        description="Most subscription connections (WebSockets, SSE and multipart streams) open "
+        "at once; more are refused.",
+    )
+    subscription_init_timeout_seconds: PositiveFloat = Field(
+        default=5.0, description="Seconds a WebSocket may take to send connection_init."
+    )
+
     def subgraph_timeout(self, name: str) -> float:
         return self.subgraph_timeouts.get(name, self.default_timeout)

@@ -137,7 +137,9 @@ class Gateway:
             )
         if prepared.kind == "subscription":
             raise RequestError.single(
-                RequestFailure.OPERATION, "Subscriptions are not served over this endpoint."
+                RequestFailure.OPERATION,
+                "A subscription needs a WebSocket (graphql-transport-ws), or a POST accepting "
+                'text/event-stream or multipart/mixed; subscriptionSpec="1.0".',
             )
         if prepared.introspection is not None and not self.config.introspection:
             raise RequestError.single(

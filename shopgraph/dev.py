@@ -94,4 +94,6 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     # Each subgraph's app, so tests can reach its services (statement counts).
     app.state.subgraphs = apps
+    # The router's app, so tests can reach its state (the subscription hub).
+    app.state.router = router
     return app

@@ -63,6 +63,10 @@ class PlanExecutor:
             await self._run(plan.node, state)
         return state
 
+    async def resume(self, node: PlanNode, state: ExecutionState) -> None:
+        """Runs `node` on data a root fetch already produced (a subscription's event)."""
+        await self._run(node, state)
+
     async def _run(self, node: PlanNode, state: ExecutionState) -> None:
         if isinstance(node, Fetch):
             await self._root_fetch(node, state)
@@ -119,6 +123,10 @@ class PlanExecutor:
             for key in keys:
                 state.coverage.add((key,))
             return
+        self.merge_root(fetch, response, state)
+
+    def merge_root(self, fetch: Fetch, response: SubgraphResponse, state: ExecutionState) -> None:
+        """A root fetch's answer (or a subscription's event) merged in, errors placed."""
         if response.data is not None:
             rename_back(response.data, fetch.renames)
             merge_into(state.data, response.data)

@@ -1,4 +1,8 @@
-"""The router's HTTP app: /graphql (GET and POST), GraphiQL, /healthz and /readyz.
+"""The router's HTTP app: /graphql (GET, POST, WebSocket), GraphiQL, /healthz and /readyz.
+
+Subscriptions come over WebSocket (graphql-transport-ws), or as a POST that
+accepts `text/event-stream` (SSE) or `multipart/mixed` (Apollo's multipart
+subscriptions); `app.state.subscriptions` is their hub.
 
 Browsers' cross-origin requests are governed by `router.http.cors` (CORS for
 the configured origins, CSRF prevention before anything is read).
@@ -25,8 +29,9 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
 
 from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner, request_error
@@ -38,11 +43,19 @@ from router.http.negotiation import (
     prefers_html,
     response_media_type,
 )
-from router.http.params import HttpProblem, request_from_query, requests_from_body
+from router.http.params import (
+    HttpProblem,
+    request_from_body,
+    request_from_query,
+    requests_from_body,
+)
+from router.http.streams import StreamKind, stream_kind, stream_response
+from router.http.websocket import GraphQLWebSocket, is_subscription
 from router.operation import GraphQLRequest, RequestError
 from router.operation.apq import PersistedQueries
 from router.reload import LiveGateway, SupergraphFileWatcher
 from router.rest import rest_routes_for
+from router.subscriptions import SubscriptionHub
 from router.supergraph import load_supergraph
 from router.telemetry import (
     REQUEST_ID_HEADER,
@@ -82,6 +95,9 @@ def create_router_app(
         if config.apq
         else None
     )
+    subscriptions = SubscriptionHub(lambda: live.current)
+    if telemetry.metrics is not None:
+        telemetry.metrics.count_active_subscriptions(lambda: subscriptions.active)
     watcher = None
     if supergraph_file is not None and config.supergraph_poll_seconds > 0:
         watcher = SupergraphFileWatcher(supergraph_file, live, config.supergraph_poll_seconds)
@@ -89,6 +105,7 @@ def create_router_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await live.start()
+        await subscriptions.start()
         if watcher is not None:
             watcher.start()
         try:
@@ -96,6 +113,7 @@ def create_router_app(
         finally:
             if watcher is not None:
                 await watcher.close()
+            await subscriptions.close()
             await live.close()
             if persisted is not None:
                 await persisted.store.close()
@@ -105,6 +123,12 @@ def create_router_app(
         if request.method in ("GET", "HEAD") and config.graphiql and prefers_html(accept):
             return HTMLResponse(graphiql_page(request.scope.get("root_path", ""), GRAPHQL_PATH))
         media_type = response_media_type(accept)
+        csrf = csrf_problem(request.headers, config)
+        if csrf is not None:
+            return _problem(csrf, media_type or JSON)
+        streamed = stream_kind(accept) if request.method == "POST" else None
+        if streamed is not None:
+            return await _stream(request, streamed, media_type)
         if media_type is None:
             return _problem(
                 HttpProblem(
@@ -114,9 +138,6 @@ def create_router_app(
                 ),
                 JSON,
             )
-        csrf = csrf_problem(request.headers, config)
-        if csrf is not None:
-            return _problem(csrf, media_type)
         try:
             if request.method == "POST":
                 max_batch = config.max_batch_size if config.batching else None
@@ -130,6 +151,21 @@ def create_router_app(
             answers = await asyncio.gather(*(_observed(item, request.headers) for item in received))
             body = orjson.dumps([answer.body for answer, _ in answers])
             return Response(body, media_type=f"{media_type}; charset=utf-8")
+        response, request_id = await _observed(received, request.headers)
+        return _graphql_response(response, media_type, request_id)
+
+    async def _stream(request: Request, streamed: StreamKind, media_type: str | None) -> Response:
+        """SSE or multipart: a subscription's events, or one operation's answer as one event."""
+        try:
+            received = await request_from_body(request, config.max_body_bytes)
+        except HttpProblem as problem:
+            return _problem(problem, media_type or JSON)
+        gateway = live.current
+        subscription = is_subscription(gateway, received)
+        if subscription or media_type is None:
+            return await stream_response(
+                subscriptions, gateway, received, request.headers, streamed, subscription
+            )
         response, request_id = await _observed(received, request.headers)
         return _graphql_response(response, media_type, request_id)
 
@@ -157,6 +193,9 @@ def create_router_app(
             return Response("metrics are off", 404)
         return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
+    async def websocket(socket: WebSocket) -> None:
+        await GraphQLWebSocket(subscriptions, live.current, socket).serve()
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -167,6 +206,7 @@ def create_router_app(
 
     routes = [
         Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        WebSocketRoute(GRAPHQL_PATH, websocket),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/readyz", readyz),
@@ -177,6 +217,7 @@ def create_router_app(
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
     app.state.live = live
     app.state.telemetry = telemetry
+    app.state.subscriptions = subscriptions
     return app
 
 

@@ -46,18 +46,21 @@ def request_from_query(params: Mapping[str, str]) -> GraphQLRequest:
     )
 
 
+async def request_from_body(request: Request, max_bytes: int) -> GraphQLRequest:
+    """One request from a POST body (a streamed answer carries one operation, never a batch)."""
+    payload = await _json_body(request, max_bytes)
+    if isinstance(payload, list):
+        raise _bad("The request body must be a JSON object.")
+    return request_from_payload(payload)
+
+
 async def requests_from_body(
     request: Request, max_bytes: int, max_batch: int | None
 ) -> GraphQLRequest | list[GraphQLRequest]:
     """One request, or a batch (a JSON array) when batches are allowed (`max_batch`)."""
-    _check_content_type(request.headers.get("content-type"))
-    body = await _read_body(request, max_bytes)
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise _bad(f"The request body is not valid JSON: {error.msg}.") from error
+    payload = await _json_body(request, max_bytes)
     if not isinstance(payload, list):
-        return _request_from_payload(payload)
+        return request_from_payload(payload)
     if max_batch is None:
         raise _bad("The request body must be a JSON object (batches are not enabled).")
     if not payload or len(payload) > max_batch:
@@ -66,12 +69,22 @@ async def requests_from_body(
             f"A batch holds 1 to {max_batch} operations, not {len(payload)}.",
             "BATCH_LIMIT_EXCEEDED",
         )
-    return [_request_from_payload(item) for item in payload]
+    return [request_from_payload(item) for item in payload]
 
 
-def _request_from_payload(payload: Any) -> GraphQLRequest:
+async def _json_body(request: Request, max_bytes: int) -> Any:
+    _check_content_type(request.headers.get("content-type"))
+    body = await _read_body(request, max_bytes)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise _bad(f"The request body is not valid JSON: {error.msg}.") from error
+
+
+def request_from_payload(payload: Any) -> GraphQLRequest:
+    """A request from its JSON object (a POST body, a WebSocket `subscribe` payload)."""
     if not isinstance(payload, dict):
-        raise _bad("The request body must be a JSON object.")
+        raise _bad("The request must be a JSON object.")
     query = payload.get("query")
     document_id = payload.get("documentId")
     if document_id is not None and not isinstance(document_id, str):

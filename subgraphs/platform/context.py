@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from starlette.requests import Request
@@ -27,12 +28,17 @@ class RequestContext(Generic[ServicesT, LoadersT]):
     is_service: bool = False
     # A WebSocket's `connection_init` payload, set by Strawberry; None over HTTP.
     connection_params: dict[str, object] | None = None
+    # When the principal's token expires; on a socket, nothing runs for it after that.
+    principal_expires_at: datetime | None = None
 
     def require_service(self) -> None:
         if not self.is_service:
             raise forbidden()
 
     def require_principal(self) -> Principal:
+        expires_at = self.principal_expires_at
+        if expires_at is not None and expires_at <= datetime.now(UTC):
+            self.principal = None
         if self.principal is None:
             raise unauthenticated()
         return self.principal

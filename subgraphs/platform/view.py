@@ -9,15 +9,20 @@ Over WebSocket it serves subscriptions with graphql-transport-ws only (the
 legacy graphql-ws protocol is closed with 4406). The caller is read at
 `connection_init`, from the payload's `authorization` (browsers cannot set
 headers on a WebSocket) or else from the upgrade's Authorization header; a
-bad token closes the socket with 4403 rather than leaving it anonymous. A
+bad token closes the socket with 4403 rather than leaving it anonymous, and so
+does the token expiring while the socket is open: its subscriptions end and
+no new one starts on it (the client reconnects with a fresh token). A
 handshake whose Origin names another host than its Host is refused with 403:
 browsers send cookies with WebSockets but apply no CORS to them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -66,7 +71,8 @@ class _TextFrames(ASGIWebSocketAdapter):
     async def send_json(self, message: Mapping[str, object]) -> None:
         try:
             await self.ws.send_text(self.view.encode_json_string(message))
-        except WebSocketDisconnect as error:
+        except (WebSocketDisconnect, RuntimeError) as error:
+            # RuntimeError: the socket was closed from our side (an expired token).
             raise WebSocketDisconnected from error
 
 
@@ -86,6 +92,14 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         self._context = context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                expiry = scope.get("state", {}).get(_EXPIRY)
+                if expiry is not None:
+                    expiry.cancel()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -131,9 +145,13 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         if credentials is not None and not isinstance(credentials, str):
             raise ConnectionRejectionError
         try:
-            context.principal = self._principal(credentials)
+            verified = self._verified(credentials)
         except _InvalidCredentials as error:
             raise ConnectionRejectionError from error  # Strawberry closes with 4403 Forbidden
+        if verified is not None:
+            context.principal, context.principal_expires_at = verified
+            if isinstance(context.request, WebSocket):
+                _close_at_expiry(context, context.request, verified[1])
         return UnsetType()  # the singleton UNSET, typed: acknowledge without a payload
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
@@ -148,13 +166,17 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         return False
 
     def _principal(self, header: str | None) -> Principal | None:
+        verified = self._verified(header)
+        return None if verified is None else verified[0]
+
+    def _verified(self, header: str | None) -> tuple[Principal, datetime] | None:
         if not header:
             return None
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _InvalidCredentials("the Authorization header must be 'Bearer <access token>'")
         try:
-            return self._tokens().verify(token.strip())
+            return self._tokens().verify_until(token.strip())
         except InvalidToken as error:
             raise _InvalidCredentials("the access token is invalid or expired") from error
 
@@ -173,6 +195,29 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+_EXPIRY = "shopgraph.token_expiry"  # the socket's close timer, in its ASGI scope state
+EXPIRED_CLOSE_CODE = 4403
+
+
+def _close_at_expiry(
+    context: RequestContext[Any, Any], websocket: WebSocket, expires_at: datetime
+) -> None:
+    """Closes the socket with 4403 when the token expires; its operations end with it."""
+
+    async def close() -> None:
+        context.principal = None
+        with contextlib.suppress(RuntimeError):  # already closing
+            await websocket.close(EXPIRED_CLOSE_CODE, "Forbidden: the access token has expired")
+
+    state = websocket.scope.setdefault("state", {})
+
+    def expire() -> None:
+        state[_EXPIRY] = asyncio.ensure_future(close())
+
+    delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+    state[_EXPIRY] = asyncio.get_running_loop().call_later(delay, expire)
 
 
 def _is_request_error(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:

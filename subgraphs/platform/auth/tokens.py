@@ -45,6 +45,10 @@ class AccessTokens:
         )
 
     def verify(self, token: str) -> Principal:
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[Principal, datetime]:
+        """The caller, and when the token expires (a socket is closed then)."""
         try:
             key = self.keys.verifying_key(jwt.get_unverified_header(token).get("kid"))
             if key is None:
@@ -57,6 +61,7 @@ class AccessTokens:
                 audience=self._audience,
                 options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]},
             )
-            return Principal(user_id=str(claims["sub"]), role=Role(claims["role"]))
+            principal = Principal(user_id=str(claims["sub"]), role=Role(claims["role"]))
+            return principal, datetime.fromtimestamp(int(claims["exp"]), UTC)
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from error
