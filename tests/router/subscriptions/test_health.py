@@ -43,7 +43,7 @@ async def second_router(shop: DevShop, **settings: Any) -> AsyncIterator[tuple[s
             return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
 
         pem = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        key = shop.tokens.keys.public_key.public_bytes(*pem).decode()
+        key = shop.tokens.keys.current.public_key.public_bytes(*pem).decode()
         config = RouterConfig(jwt_public_key=key, **settings)
         port = free_port()
         async with served(create_router_app(compose_subgraphs(url_of), config), port) as url:
