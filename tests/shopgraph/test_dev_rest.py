@@ -136,9 +136,9 @@ async def test_a_customer_reviews_and_gets_recommendations_over_rest(
     account = {"username": "critic", "email": "critic@example.com", "password": "long enough"}
     token = (await dev.post("/api/register", json=account)).json()["accessToken"]
     auth = {"authorization": f"Bearer {token}"}
-    product_id = (await dev.get("/api/products", params={"first": "1"})).json()["edges"][0][
-        "node"
-    ]["id"]
+    product_id = (await dev.get("/api/products", params={"first": "1"})).json()["edges"][0]["node"][
+        "id"
+    ]
 
     # The demo data has reviews of its own: compare with what was there before.
     before = (await dev.get(f"/api/reviews/{product_id}", params={"first": "50"})).json()
@@ -179,7 +179,8 @@ async def test_a_customer_reviews_and_gets_recommendations_over_rest(
 
     popular = await dev.get("/api/recommendations", params={"first": "3"})
     assert popular.status_code == 200, popular.text
-    assert isinstance(popular.json(), list) and len(popular.json()) <= 3
+    assert isinstance(popular.json(), list)
+    assert len(popular.json()) <= 3
     assert all(set(p) == {"id", "name", "price", "inStock"} for p in popular.json())
     personal = await dev.get("/api/recommendations", headers=auth)
     assert personal.status_code == 200, personal.text
