@@ -129,7 +129,7 @@ def run_check(request: CheckRequest) -> CheckReport:
             # is not a trusted one cannot be matched against any change.
             names = ", ".join(f"{s.operation} ({s.client})" for s in usage.unresolved)
             notes.append(
-                f"{len(usage.unresolved)} operations in the usage log have no trusted document, "
+                f"operations in the usage log without a trusted document, "
                 f"so what they use is unknown: {names}"
             )
     if request.usage_log is None:

@@ -131,7 +131,7 @@ def test_check_names_the_clients_the_log_saw_using_a_removed_field(
         )
     ]
     assert report["notes"] == [
-        "1 operations in the usage log have no trusted document, so what they use is "
+        "operations in the usage log without a trusted document, so what they use is "
         "unknown: Adhoc (scripts)"
     ]
 

@@ -92,7 +92,7 @@ def test_a_logged_operation_is_placed_by_its_trusted_document_hash(repo: Path) -
         )
     ]
     assert report.notes == (
-        "1 operations in the usage log have no trusted document, so what they use is "
+        "operations in the usage log without a trusted document, so what they use is "
         "unknown: Adhoc (ios 2.1)",
     )
 
