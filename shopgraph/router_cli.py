@@ -141,6 +141,10 @@ def serve_router(
     if registry is not None:
         from router.registry_poller import RegistryFollower
 
+        if workers > 1:
+            err_console.print("[red]--workers needs --supergraph[/]: --registry serves one process")
+            raise typer.Exit(code=2)
+
         console.print(f"router at http://{host}:{port}/graphql following {registry}")
         follower = RegistryFollower(registry, config, poll_interval)
         uvicorn.run(follower, host=host, port=port, **uvicorn_logging(log_format))

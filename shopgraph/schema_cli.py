@@ -49,9 +49,10 @@ def _setup(
     operations: Path | None,
     approvals: Path | None,
     usage_days: int = 30,
+    usage: str | None = None,
 ) -> CheckSetup:
     try:
-        return prepare_check(registry, subgraph, sdl, operations, approvals, usage_days)
+        return prepare_check(registry, subgraph, sdl, operations, approvals, usage_days, usage)
     except SetupError as error:
         err_console.print(f"error: {error}")
         raise typer.Exit(code=2) from error
@@ -66,6 +67,14 @@ def check(
     usage_days: Annotated[
         int, typer.Option("--usage-days", min=1, help="Days of the router's usage log to read.")
     ] = 30,
+    usage: Annotated[
+        str | None,
+        typer.Option(
+            "--usage",
+            envvar="SHOPGRAPH_SCHEMA_USAGE_URL",
+            help="The router's usage log: insights' ClickHouse, clickhouse://host:9000/db.",
+        ),
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = (
         ReportFormat.TEXT
     ),
@@ -79,9 +88,14 @@ def check(
     """Check subgraph schemas (the code's, or --subgraph/--sdl) against the registry."""
     from shopgraph.schema_registry.check import run_check
     from shopgraph.schema_registry.report import render
+    from shopgraph.schema_registry.usage import UsageLogUnreachable
 
-    setup = _setup(registry, subgraph, sdl, operations, approvals, usage_days)
-    report = run_check(setup.request)
+    setup = _setup(registry, subgraph, sdl, operations, approvals, usage_days, usage)
+    try:
+        report = run_check(setup.request)
+    except UsageLogUnreachable as error:
+        err_console.print(f"error: {error}")
+        raise typer.Exit(code=2) from error
     console.print(render(report, fmt, setup.files), markup=False)
     if not report.passed:
         raise typer.Exit(code=1)

@@ -124,6 +124,14 @@ def run_check(request: CheckRequest) -> CheckReport:
             checked.append(
                 CheckedChange(change, operations, approval_for(change, request.approvals))
             )
+        if usage.unresolved:
+            # The usage record holds no field coordinates: an operation whose document
+            # is not a trusted one cannot be matched against any change.
+            names = ", ".join(f"{s.operation} ({s.client})" for s in usage.unresolved)
+            notes.append(
+                f"operations in the usage log without a trusted document, "
+                f"so what they use is unknown: {names}"
+            )
     if request.usage_log is None:
         notes.append("no usage log configured: trusted documents alone decide")
     # A document an approved breaking change breaks is broken on purpose: it is

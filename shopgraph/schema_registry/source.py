@@ -23,6 +23,7 @@ from shopgraph.schema_registry.store import (
     RegistryUnreachable,
     SchemaRegistry,
 )
+from shopgraph.schema_registry.usage import UsageLog
 
 
 class SetupError(Exception):
@@ -42,6 +43,16 @@ def open_registry(location: str) -> SchemaRegistry:
 
         return RemoteRegistry(location)
     return DirectoryRegistry(Path(location))
+
+
+def open_usage_log(location: str | None) -> UsageLog | None:
+    if location is None:
+        return None
+    if not location.startswith("clickhouse://"):
+        raise SetupError(f"unsupported usage log {location!r}: use clickhouse://host:port/db")
+    from shopgraph.schema_registry.clickhouse_usage import ClickHouseUsageLog
+
+    return ClickHouseUsageLog(location)
 
 
 def published_urls(published: PublishedSchemas) -> dict[str, str]:
@@ -72,6 +83,7 @@ def prepare_check(
     operations: Path | None,
     approvals: Path | None,
     usage_days: int = 30,
+    usage: str | None = None,
 ) -> CheckSetup:
     if (subgraph is None) != (sdl_file is None):
         raise SetupError("--subgraph and --sdl go together")
@@ -106,6 +118,6 @@ def prepare_check(
         raise SetupError(str(error)) from error
     documents = tuple(load_documents(operations or root / "operations"))
     request = CheckRequest(
-        published, proposed, urls, documents, approved, usage_log=None, usage_days=usage_days
+        published, proposed, urls, documents, approved, open_usage_log(usage), usage_days
     )
     return CheckSetup(registry, request, files)

@@ -1,10 +1,13 @@
-"""Which operations use a schema coordinate: from trusted documents, and later the usage log.
+"""Which operations use a schema coordinate: from trusted documents and the usage log.
 
 An operation uses the fields and arguments it selects, every type it names
 or reaches (field and argument types, fragment conditions, variable types),
 every field of the input types it can send, and the directives it applies.
-The router's usage log (insights' ClickHouse) plugs in as a `UsageLog`; until
-it lands, trusted documents alone decide whether a breaking change matters.
+The router's usage log (insights' ClickHouse, `shopgraph.schema_registry.
+clickhouse_usage`) plugs in as a `UsageLog`. Its records name the operation,
+client and document hash but hold no field coordinates, so a seen operation's
+coordinates come from the trusted document with that hash; one whose document
+is not registered cannot be placed and is listed as `unresolved`.
 """
 
 from __future__ import annotations
@@ -43,10 +46,24 @@ class OperationUse:
     source: str  # "trusted document" or "usage log"
 
 
-class UsageLog(Protocol):
-    """Operations the routers served in the last `days` days, with the coordinates each used."""
+class UsageLogUnreachable(Exception):
+    """The usage log could not be read: a usage error (exit 2), not a failed check."""
 
-    def used_coordinates(self, days: int) -> dict[OperationUse, frozenset[str]]: ...
+
+@dataclass(frozen=True, order=True)
+class SeenOperation:
+    """One operation of one client (name and version) that the routers served."""
+
+    client: str
+    operation: str
+    document_hash: str  # SHA-256 hex of the document, as trusted documents are named
+    coordinates: frozenset[str] | None = None  # None: the log does not record them
+
+
+class UsageLog(Protocol):
+    """Operations the routers served in the last `days` days."""
+
+    def seen_operations(self, days: int) -> list[SeenOperation]: ...
 
 
 class _Collector(Visitor):
@@ -127,13 +144,25 @@ class Usage:
         days: int = 30,
     ) -> None:
         self._uses: dict[OperationUse, frozenset[str]] = {}
+        by_hash: dict[str, frozenset[str]] = {}
         for document in documents:
             parsed = parse_document(document)
             if isinstance(parsed, DocumentNode):
                 use = OperationUse(document.client, document.name, "trusted document")
-                self._uses[use] = coordinates_of(schema, parsed)
+                self._uses[use] = by_hash[document.hash] = coordinates_of(schema, parsed)
+        self.unresolved: tuple[SeenOperation, ...] = ()
         if log is not None:
-            self._uses.update(log.used_coordinates(days))
+            unresolved: list[SeenOperation] = []
+            for seen in log.seen_operations(days):
+                used = seen.coordinates
+                if used is None:
+                    used = by_hash.get(seen.document_hash.removeprefix("sha256:"))
+                if used is None:
+                    unresolved.append(seen)
+                    continue
+                use = OperationUse(seen.client, seen.operation, "usage log")
+                self._uses[use] = self._uses.get(use, frozenset()) | used
+            self.unresolved = tuple(sorted(set(unresolved)))
 
     def operations_using(self, coordinate: str) -> list[OperationUse]:
         return sorted(use for use, used in self._uses.items() if coordinate in used)

@@ -37,6 +37,9 @@ async def test_openapi_document_is_valid_and_lists_the_routes(dev: httpx.AsyncCl
         ("/api/orders", "post"),
         ("/api/orders/{id}", "get"),
         ("/api/search", "get"),
+        ("/api/reviews", "post"),
+        ("/api/reviews/{productId}", "get"),
+        ("/api/recommendations", "get"),
     }
     search = document["paths"]["/api/search"]["get"]["parameters"]
     assert [(p["name"], p["required"]) for p in search if "." not in p["name"]] == [
@@ -125,3 +128,63 @@ async def test_auth_errors_map_to_401_and_403(dev: httpx.AsyncClient) -> None:
     assert codes(await dev.delete("/api/products/1", headers=auth))[0] == 403
     bad = await dev.get("/api/cart", headers={"authorization": "Bearer nonsense"})
     assert codes(bad) == (401, ["UNAUTHENTICATED"])
+
+
+async def test_a_customer_reviews_and_gets_recommendations_over_rest(
+    dev: httpx.AsyncClient,
+) -> None:
+    account = {"username": "critic", "email": "critic@example.com", "password": "long enough"}
+    token = (await dev.post("/api/register", json=account)).json()["accessToken"]
+    auth = {"authorization": f"Bearer {token}"}
+    product_id = (await dev.get("/api/products", params={"first": "1"})).json()["edges"][0]["node"][
+        "id"
+    ]
+
+    # The demo data has reviews of its own: compare with what was there before.
+    before = (await dev.get(f"/api/reviews/{product_id}", params={"first": "50"})).json()
+    review = {"productId": product_id, "rating": 4, "comment": "Does the job."}
+    assert (await dev.post("/api/reviews", json=review)).status_code == 401
+    added = await dev.post("/api/reviews", json=review, headers=auth)
+    assert added.status_code == 201, added.text
+    created = added.json()["review"]
+    assert (created["product"]["id"], created["author"]["username"], created["rating"]) == (
+        product_id,
+        "critic",
+        4,
+    )
+    assert (created["comment"], created["status"], created["verifiedPurchase"]) == (
+        "Does the job.",
+        "PUBLISHED",
+        False,
+    )
+    assert codes(await dev.post("/api/reviews", json=review, headers=auth)) == (
+        409,
+        ["ALREADY_REVIEWED"],
+    )
+    bad = {"productId": product_id, "rating": 9, "comment": "Too good."}
+    assert codes(await dev.post("/api/reviews", json=bad, headers=auth)) == (
+        400,
+        ["INVALID_RATING"],
+    )
+
+    listed = await dev.get(f"/api/reviews/{product_id}", params={"first": "50"})
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert (body["id"], body["reviewCount"]) == (product_id, before["reviewCount"] + 1)
+    assert [(e["node"]["id"], e["node"]["rating"]) for e in body["reviews"]["edges"]] == [
+        (created["id"], 4)
+    ] + [(e["node"]["id"], e["node"]["rating"]) for e in before["reviews"]["edges"]]
+    assert body["reviews"]["totalCount"] == before["reviews"]["totalCount"] + 1
+    assert codes(await dev.get("/api/reviews/999999999")) == (404, ["NOT_FOUND"])
+
+    popular = await dev.get("/api/recommendations", params={"first": "3"})
+    assert popular.status_code == 200, popular.text
+    assert isinstance(popular.json(), list)
+    assert len(popular.json()) <= 3
+    assert all(set(p) == {"id", "name", "price", "inStock"} for p in popular.json())
+    personal = await dev.get("/api/recommendations", headers=auth)
+    assert personal.status_code == 200, personal.text
+    assert codes(await dev.get("/api/recommendations", params={"first": "x"})) == (
+        400,
+        ["BAD_REQUEST"],
+    )

@@ -206,6 +206,19 @@ class ClickHouseAnalyticsStore:
     async def ping(self) -> None:
         await self._rows("SELECT 1", {})
 
+    async def seen_operations(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str, str, str]]:
+        """Each (client name, client version, operation name, document hash) served in the
+        window: what `shopgraph schema check` asks of the usage log."""
+        rows = await self._rows(
+            "SELECT DISTINCT client_name, client_version, operation_name, document_hash "
+            f"FROM {self.database}.operations WHERE {_IN_WINDOW} "
+            "ORDER BY client_name, client_version, operation_name, document_hash",
+            self._window(start, end),
+        )
+        return [(str(c), str(v), str(o), str(h)) for c, v, o, h in rows]
+
     async def drop(self) -> None:
         """Drop the whole database (tests and benches)."""
         await self._rows(f"DROP DATABASE IF EXISTS {self.database}", {})

@@ -13,20 +13,20 @@ from shopgraph.schema_registry.check import CheckRequest, run_check
 from shopgraph.schema_registry.operations import load_documents
 from shopgraph.schema_registry.source import published_urls
 from shopgraph.schema_registry.store import DirectoryRegistry
-from shopgraph.schema_registry.usage import OperationUse
+from shopgraph.schema_registry.usage import OperationUse, SeenOperation
 from tests.shopgraph.schema_registry.conftest import edited
 
 runner = CliRunner()
 
 
 class FakeUsageLog:
-    """What insights' ClickHouse would answer: operations seen, with their coordinates."""
+    """A usage log that answers operations seen, with coordinates when it records them."""
 
-    def __init__(self, seen: dict[OperationUse, frozenset[str]]) -> None:
+    def __init__(self, seen: list[SeenOperation]) -> None:
         self.seen = seen
         self.asked_days: list[int] = []
 
-    def used_coordinates(self, days: int) -> dict[OperationUse, frozenset[str]]:
+    def seen_operations(self, days: int) -> list[SeenOperation]:
         self.asked_days.append(days)
         return self.seen
 
@@ -49,9 +49,11 @@ def test_without_usage_a_breaking_change_passes(repo: Path) -> None:
 def test_usage_from_the_log_makes_it_fail(repo: Path) -> None:
     sdl = edited(repo, "commerce", "  cardLast4: String!\n", "")
     ios = OperationUse("ios", "OrderReceipt", "usage log")
-    web = OperationUse("web", "Home", "usage log")
     log = FakeUsageLog(
-        {ios: frozenset({"Payment", "Payment.cardLast4"}), web: frozenset({"Query.products"})}
+        [
+            SeenOperation("ios", "OrderReceipt", "h1", frozenset({"Payment", "Payment.cardLast4"})),
+            SeenOperation("web", "Home", "h2", frozenset({"Query.products"})),
+        ]
     )
     report = run_check(request(repo, "commerce", sdl, usage_log=log, usage_days=7))
     assert [(c.change.coordinate, c.operations, c.fails) for c in report.changes] == [
@@ -59,6 +61,40 @@ def test_usage_from_the_log_makes_it_fail(repo: Path) -> None:
     ]
     assert log.asked_days == [7]
     assert not report.passed
+
+
+def test_a_logged_operation_is_placed_by_its_trusted_document_hash(repo: Path) -> None:
+    sdl = edited(
+        repo, "users", '  """Visible to the user and to staff only."""\n  email: String!\n', ""
+    )
+    documents = tuple(load_documents(repo / "schema" / "operations"))
+    me = next(d for d in documents if d.name == "Me")
+    log = FakeUsageLog(
+        [
+            SeenOperation("ios 2.1", "Me", f"sha256:{me.hash}"),
+            SeenOperation("ios 2.1", "Adhoc", "f" * 64),
+        ]
+    )
+    report = run_check(request(repo, "users", sdl, documents=documents, usage_log=log))
+    assert [
+        (c.change.coordinate, [(u.client, u.operation, u.source) for u in c.operations])
+        for c in report.changes
+    ] == [
+        (
+            "User.email",
+            [
+                ("ios 2.1", "Me", "usage log"),
+                ("storefront", "Login", "trusted document"),
+                ("storefront", "Me", "trusted document"),
+                ("storefront", "Register", "trusted document"),
+                ("storefront", "User", "trusted document"),
+            ],
+        )
+    ]
+    assert report.notes == (
+        "operations in the usage log without a trusted document, so what they use is "
+        "unknown: Adhoc (ios 2.1)",
+    )
 
 
 def test_trusted_documents_decide_when_no_log_is_configured(repo: Path) -> None:
@@ -104,4 +140,4 @@ def test_operations_build_writes_the_manifest_and_check_spots_a_stale_one(repo: 
         }
     ]
     assert manifest["format"] == "graphql-trusted-documents"
-    assert len(manifest["documents"]) == 17
+    assert len(manifest["documents"]) == len(list(folder.glob("*/*.graphql")))
