@@ -54,6 +54,10 @@ class RouterConfig(BaseSettings):
         default=4_000,
         description="Most field selections an operation may have once its fragments are expanded.",
     )
+    max_mutation_root_fields: PositiveInt = Field(
+        default=5,
+        description="Most root fields one mutation may run (aliases multiply actions).",
+    )
     max_cost: PositiveInt = Field(
         default=10_000,
         description="Highest estimated cost (@cost / @listSize, demand control) an operation "

@@ -73,7 +73,11 @@ class Gateway:
         self.documents = DocumentCache(
             supergraph.api_schema,
             DocumentLimits(
-                config.max_tokens, config.max_depth, config.max_aliases, config.max_query_nodes
+                config.max_tokens,
+                config.max_depth,
+                config.max_aliases,
+                config.max_query_nodes,
+                config.max_mutation_root_fields,
             ),
             config.document_cache_size,
         )

@@ -25,7 +25,7 @@ from graphql import (
 from graphql.validation.validate import ValidationAbortedError
 
 from router.operation.errors import RequestError, RequestFailure, graphql_errors
-from router.operation.limits import excess, measure_operations
+from router.operation.limits import excess, measure_operations, mutation_root_fields
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
 
@@ -47,6 +47,7 @@ class DocumentLimits:
     max_depth: int
     max_aliases: int
     max_query_nodes: int
+    max_mutation_root_fields: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,4 +131,13 @@ class DocumentCache:
                 code, what = found
                 label = f"Operation '{operation.name.value}'" if operation.name else "The operation"
                 return RequestError.single(RequestFailure.VALIDATION, f"{label} {what}", code)
+            roots = mutation_root_fields(document, operation)
+            if roots > limits.max_mutation_root_fields:
+                label = f"Mutation '{operation.name.value}'" if operation.name else "The mutation"
+                return RequestError.single(
+                    RequestFailure.VALIDATION,
+                    f"{label} runs {roots} root fields; the limit is "
+                    f"{limits.max_mutation_root_fields} per mutation.",
+                    "MAX_MUTATION_ROOT_FIELDS_EXCEEDED",
+                )
         return None

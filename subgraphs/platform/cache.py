@@ -28,8 +28,8 @@ class Cache(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
-        """Count one more hit and return the count.
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
+        """Add `amount` hits (one by default; -1 gives one back) and return the count.
 
         The first hit opens a fixed window: the counter expires `window_seconds`
         after it, however many hits follow. Concurrent callers never see the
@@ -97,14 +97,14 @@ class InProcessCache:
     async def delete(self, key: str) -> None:
         self._entries.pop(key, None)
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
         _require_positive("window_seconds", window_seconds)
         # No await between read and write: on one event loop this is atomic.
         current = self._value(key)
         if current is None:
-            self._store(key, _Entry(b"1", self._clock() + window_seconds))
-            return 1
-        count = int(current) + 1
+            self._store(key, _Entry(b"%d" % amount, self._clock() + window_seconds))
+            return amount
+        count = int(current) + amount
         entry = self._entries[key]
         entry.value = b"%d" % count
         if entry.expires_at is None:
@@ -205,13 +205,13 @@ class RedisCache:
     async def delete(self, key: str) -> None:
         await self._client.delete(self._key(key))
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
         _require_positive("window_seconds", window_seconds)
         name = self._key(key)
         # MULTI/EXEC so no client can see the counter without its expiry; NX so
         # later hits never push the end of the window back.
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.expire(name, window_seconds, nx=True)
             count, _ = await pipe.execute()
         return int(count)

@@ -40,6 +40,14 @@ def make_loaders(services: UserServices) -> UserLoaders:
 
 
 Context: TypeAlias = RequestContext[UserServices, UserLoaders]
+
+
+def client_address(info: Info[Context, None]) -> str:
+    """The caller's address, which per-address rate limits count under."""
+    client = info.context.request.client
+    return client.host if client is not None else "unknown"
+
+
 strawberry.enum(Role, name="Role")
 
 
@@ -130,7 +138,11 @@ class Mutation:
     async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
         try:
             result = await accounts.register(
-                info.context.services, input.username, input.email, input.password
+                info.context.services,
+                input.username,
+                input.email,
+                input.password,
+                client_address(info),
             )
         except (DomainError, InvalidInput) as error:
             return AuthPayload.failed(error)
@@ -139,7 +151,9 @@ class Mutation:
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
         try:
-            result = await accounts.log_in(info.context.services, input.email, input.password)
+            result = await accounts.log_in(
+                info.context.services, input.email, input.password, client_address(info)
+            )
         except DomainError as error:
             return AuthPayload.failed(error)
         return AuthPayload.signed_in(info, result)
