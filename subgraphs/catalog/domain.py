@@ -8,11 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.money import to_amount
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
 CURRENCIES = frozenset({"USD", "EUR", "GBP"})
+CURRENCY_DECIMALS = 2
+PRICE_MAX = Decimal("9999999999.99")
 
 
 class ProductSort(enum.Enum):
@@ -93,12 +94,8 @@ def product_errors(
                 ["input", "description"],
             )
         )
-    if price is not None and (not price.is_finite() or price < 0):
-        errors.append(
-            DomainError("NEGATIVE_PRICE", "a price cannot be negative", ["input", "price"])
-        )
-    elif price is not None and to_amount(price) > Decimal("9999999999.99"):
-        errors.append(DomainError("PRICE_TOO_HIGH", "this price is too high", ["input", "price"]))
+    if price is not None:
+        errors.extend(price_errors(price))
     if stock is not None and stock < 0:
         errors.append(DomainError("NEGATIVE_STOCK", "stock cannot be negative", ["input", "stock"]))
     if currency is not None and currency not in CURRENCIES:
@@ -110,3 +107,24 @@ def product_errors(
             )
         )
     return errors
+
+
+def price_errors(price: Decimal) -> list[DomainError]:
+    """What is wrong with a price; every currency we sell in has cents, so two decimals."""
+    field = ["input", "price"]
+    if not price.is_finite():
+        return [DomainError("INVALID_PRICE", "a price is a finite amount", field)]
+    if price < 0:
+        return [DomainError("NEGATIVE_PRICE", "a price cannot be negative", field)]
+    # Compared before any rounding: quantizing 1E+400 to cents overflows the context.
+    if price > PRICE_MAX:
+        return [DomainError("PRICE_TOO_HIGH", "this price is too high", field)]
+    if price != 0 and price.normalize().as_tuple().exponent < -CURRENCY_DECIMALS:  # type: ignore[operator]  # finite, so an int
+        return [
+            DomainError(
+                "INVALID_PRICE",
+                f"a price has at most {CURRENCY_DECIMALS} decimals; it is never rounded silently",
+                field,
+            )
+        ]
+    return []

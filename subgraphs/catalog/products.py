@@ -129,7 +129,9 @@ async def list_products(
     count = rows[0][2] if rows else await _count(services, product_filter)
     return ProductPage(
         products=products,
-        cursors=tuple(encode_cursor([_cursor_value(row[0], column), row[0].id]) for row in page),
+        cursors=tuple(
+            encode_cursor([column.key, _cursor_value(row[0], column), row[0].id]) for row in page
+        ),
         has_next_page=len(rows) > first,
         total=int(count),
     )
@@ -152,8 +154,10 @@ def _cursor_value(row: ProductRow, column: Any) -> object:
 
 
 def _after(column: Any, descending: bool, cursor: str) -> Any:
-    raw, last_id = decode_cursor(cursor, 2)
-    if not isinstance(last_id, str) or not isinstance(raw, str):
+    # The cursor names the column it was made for: a NEWEST cursor holds a time,
+    # which means nothing to a page sorted by price.
+    key, raw, last_id = decode_cursor(cursor, 3)
+    if key != column.key or not isinstance(last_id, str) or not isinstance(raw, str):
         raise invalid_cursor()
     try:
         value: object = (
@@ -163,8 +167,10 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
             if column.key == "price_amount"
             else raw
         )
-    except ValueError as error:
+    except (ValueError, ArithmeticError) as error:  # decimal.InvalidOperation is arithmetic
         raise invalid_cursor() from error
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise invalid_cursor()
     if descending:
         return or_(column < value, and_(column == value, ProductRow.id < last_id))
     return or_(column > value, and_(column == value, ProductRow.id > last_id))

@@ -67,7 +67,7 @@ async def checkout(
     for _ in range(_ATTEMPTS):
         known = await _find(services, user_id, key)
         if known is not None and known.status != RESERVING:
-            return await _order(services, known.id)
+            return await _replayed(services, user_id, known.id)
         # Read before the row lock: the embedded cart store shares the database,
         # and SQLite would make a second transaction wait for the one holding it.
         cart = await services.carts.lines(user_id)
@@ -95,6 +95,24 @@ async def checkout(
         # The row went away under us: a racing request with this key was refused
         # and removed it. Start over, to get a definite answer of our own.
     raise DomainError("CHECKOUT_CONFLICT", "the checkout could not finish, try again")
+
+
+async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> Order:
+    """The order a key already made, for a retry of that checkout.
+
+    A cart that now holds other lines is a new purchase under a used key: the
+    client would silently get the old order, so it is refused, as payment APIs
+    do. An empty cart (cleared by the checkout) or the same lines is a retry.
+    """
+    order = await _order(services, order_id)
+    cart = await services.carts.lines(user_id)
+    if cart and sorted(cart) != sorted((line.product_id, line.quantity) for line in order.lines):
+        raise DomainError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "this idempotency key was used for another cart; use a new key for a new order",
+            ["idempotencyKey"],
+        )
+    return order
 
 
 async def _find(services: CommerceServices, user_id: str, key: str) -> OrderRow | None:
