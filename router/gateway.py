@@ -78,6 +78,7 @@ class Gateway:
                 config.max_aliases,
                 config.max_query_nodes,
                 config.max_mutation_root_fields,
+                not config.suggestions,
             ),
             config.document_cache_size,
         )
@@ -175,7 +176,9 @@ class Gateway:
         try:
             self.authorization.authenticate(headers)
             prepared = self.prepare(request)
-            variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
+            variables = coerce_variables(
+                self.supergraph.api_schema, prepared, request.variables, not self.config.suggestions
+            )
             self.cost_limit.check(prepared, variables)
         except RequestError as error:
             extra = _FAILURE_HEADERS.get(error.failure, {})

@@ -48,6 +48,8 @@ class DocumentLimits:
     max_aliases: int
     max_query_nodes: int
     max_mutation_root_fields: int = 5
+    # Production: "Did you mean" hints would name fields the caller has not found.
+    hide_suggestions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +97,17 @@ class DocumentCache:
             return RequestError.single(
                 RequestFailure.PARSE, "The document is nested too deeply to parse."
             )
+        limits = self.limits
         try:
             limit_error = self._check_limits(document)
             if limit_error is not None:
                 return limit_error
-            errors = validate(self.schema, document, max_errors=MAX_VALIDATION_ERRORS)
+            errors = validate(
+                self.schema,
+                document,
+                max_errors=MAX_VALIDATION_ERRORS,
+                hide_suggestions=limits.hide_suggestions,
+            )
         except RecursionError:
             return RequestError.single(
                 RequestFailure.VALIDATION, "The document is nested too deeply to validate."

@@ -21,13 +21,20 @@ MAX_COERCION_ERRORS = 50
 
 
 def coerce_variables(
-    schema: GraphQLSchema, prepared: PreparedOperation, raw: Mapping[str, Any] | None
+    schema: GraphQLSchema,
+    prepared: PreparedOperation,
+    raw: Mapping[str, Any] | None,
+    hide_suggestions: bool = False,
 ) -> dict[str, Any]:
     definitions = prepared.operation.variable_definitions or ()
     if not definitions:
         return {}
     result = get_variable_values(
-        schema, definitions, dict(raw or {}), max_errors=MAX_COERCION_ERRORS
+        schema,
+        definitions,
+        dict(raw or {}),
+        max_errors=MAX_COERCION_ERRORS,
+        hide_suggestions=hide_suggestions,
     )
     if isinstance(result, list):
         raise graphql_errors(RequestFailure.VARIABLES, result)

@@ -89,7 +89,15 @@ def create_subgraph_app(
         platform, services = running.get()
         service = is_service_call(request.headers.get(SERVICE_HEADER), platform.service_token)
         loaders = spec.make_loaders(services)
-        return RequestContext(request, request_id, principal, services, loaders, service)
+        return RequestContext(
+            request,
+            request_id,
+            principal,
+            services,
+            loaders,
+            service,
+            production=settings.env == "production",
+        )
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "subgraph": spec.name})

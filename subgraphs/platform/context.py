@@ -27,6 +27,8 @@ class RequestContext(Generic[ServicesT, LoadersT]):
     is_service: bool = False
     # A WebSocket's `connection_init` payload, set by Strawberry; None over HTTP.
     connection_params: dict[str, object] | None = None
+    # SHOPGRAPH_ENV=production: the schema is not shown (`exposure.HideSchema`).
+    production: bool = False
 
     def require_service(self) -> None:
         if not self.is_service:

@@ -13,6 +13,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from subgraphs.platform.errors import MaskInternalErrors
+from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 
 # The newest version other federation tools here accept too (The Guild's
@@ -33,6 +34,7 @@ def federation_schema(
     costs = SchemaCosts(limits.cost_list_size)
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
+        HideSchema,
         lambda: ParserCache(maxsize=1000),
         lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
     ]

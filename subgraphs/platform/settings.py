@@ -32,6 +32,10 @@ DEFAULT_ROUTES: dict[str, str] = {
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="SHOPGRAPH_ENV; production answers no introspection and no 'Did you mean'.",
+    )
     data_dir: Path = Field(
         default=Path(".shopgraph"), description="Where embedded backends keep files."
     )

@@ -55,16 +55,27 @@ strawberry.enum(Role, name="Role")
 class User:
     id: strawberry.ID
     username: str
-    role: Role
     created_at: datetime
     private_email: strawberry.Private[str]
+    private_role: strawberry.Private[Role]
 
     @strawberry.field(description="Visible to the user and to staff only.")
     def email(self, info: Info[Context, None]) -> str:
+        self._require_self_or_staff(info)
+        return self.private_email
+
+    @strawberry.field(
+        description="Visible to the user and to staff only: shown to anyone, it would "
+        "point attackers at the staff accounts."
+    )
+    def role(self, info: Info[Context, None]) -> Role:
+        self._require_self_or_staff(info)
+        return self.private_role
+
+    def _require_self_or_staff(self, info: Info[Context, None]) -> None:
         principal = info.context.require_principal()
         if not principal.may_see(self.id):
             raise forbidden()
-        return self.private_email
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> User | None:
@@ -76,7 +87,7 @@ class User:
         return cls(
             id=strawberry.ID(account.id),
             username=account.username,
-            role=account.role,
+            private_role=account.role,
             created_at=account.created_at,
             private_email=account.email,
         )
@@ -126,7 +137,7 @@ class Query:
         return await User.resolve_reference(info, strawberry.ID(principal.user_id))
 
     @strawberry.field(
-        description="Anyone sees a user's public profile; email is for self and staff."
+        description="Anyone sees a user's public profile; email and role are for self and staff."
     )
     async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, id)
