@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.platform.errors import DomainError
 
 NAME_MAX = 200
@@ -79,17 +80,21 @@ def product_errors(
     """What is wrong with these product fields (None: not given, nothing to check)."""
     errors = []
     if name is not None and not name.strip():
-        errors.append(DomainError("NAME_REQUIRED", "a product needs a name", ["input", "name"]))
+        errors.append(
+            DomainError(CatalogErrorCode.NAME_REQUIRED, "a product needs a name", ["input", "name"])
+        )
     if name is not None and len(name) > NAME_MAX:
         errors.append(
             DomainError(
-                "NAME_TOO_LONG", f"a name has at most {NAME_MAX} characters", ["input", "name"]
+                CatalogErrorCode.NAME_TOO_LONG,
+                f"a name has at most {NAME_MAX} characters",
+                ["input", "name"],
             )
         )
     if description is not None and len(description) > DESCRIPTION_MAX:
         errors.append(
             DomainError(
-                "DESCRIPTION_TOO_LONG",
+                CatalogErrorCode.DESCRIPTION_TOO_LONG,
                 f"a description has at most {DESCRIPTION_MAX} characters",
                 ["input", "description"],
             )
@@ -97,11 +102,15 @@ def product_errors(
     if price is not None:
         errors.extend(price_errors(price))
     if stock is not None and stock < 0:
-        errors.append(DomainError("NEGATIVE_STOCK", "stock cannot be negative", ["input", "stock"]))
+        errors.append(
+            DomainError(
+                CatalogErrorCode.NEGATIVE_STOCK, "stock cannot be negative", ["input", "stock"]
+            )
+        )
     if currency is not None and currency not in CURRENCIES:
         errors.append(
             DomainError(
-                "UNKNOWN_CURRENCY",
+                CatalogErrorCode.UNKNOWN_CURRENCY,
                 f"the currency must be one of {', '.join(sorted(CURRENCIES))}",
                 ["input", "currency"],
             )
@@ -113,16 +122,16 @@ def price_errors(price: Decimal) -> list[DomainError]:
     """What is wrong with a price; every currency we sell in has cents, so two decimals."""
     field = ["input", "price"]
     if not price.is_finite():
-        return [DomainError("INVALID_PRICE", "a price is a finite amount", field)]
+        return [DomainError(CatalogErrorCode.INVALID_PRICE, "a price is a finite amount", field)]
     if price < 0:
-        return [DomainError("NEGATIVE_PRICE", "a price cannot be negative", field)]
+        return [DomainError(CatalogErrorCode.NEGATIVE_PRICE, "a price cannot be negative", field)]
     # Compared before any rounding: quantizing 1E+400 to cents overflows the context.
     if price > PRICE_MAX:
-        return [DomainError("PRICE_TOO_HIGH", "this price is too high", field)]
+        return [DomainError(CatalogErrorCode.PRICE_TOO_HIGH, "this price is too high", field)]
     if price != 0 and price.normalize().as_tuple().exponent < -CURRENCY_DECIMALS:  # type: ignore[operator]  # finite, so an int
         return [
             DomainError(
-                "INVALID_PRICE",
+                CatalogErrorCode.INVALID_PRICE,
                 f"a price has at most {CURRENCY_DECIMALS} decimals; it is never rounded silently",
                 field,
             )

@@ -20,6 +20,7 @@ from subgraphs.catalog.domain import (
     ProductSort,
     product_errors,
 )
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.events import product_event, stock_changed
 from subgraphs.catalog.models import CategoryRow, ProductRow, outbox
 from subgraphs.platform.auth.principal import Principal
@@ -111,7 +112,9 @@ async def list_products(
 ) -> ProductPage:
     """One page, its cursors and the total, in one SQL statement."""
     if not 0 <= first <= MAX_PAGE:
-        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+        raise DomainError(
+            CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
+        )
     column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
     total = _filtered(
         select(func.count()).select_from(ProductRow), product_filter
@@ -178,13 +181,19 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
 
 def _require_staff(principal: Principal | None) -> None:
     if principal is None or not principal.is_staff:
-        raise DomainError("FORBIDDEN", "only staff may change the catalog")
+        raise DomainError(CatalogErrorCode.FORBIDDEN, "only staff may change the catalog")
 
 
 async def _check_category(session: AsyncSession, category_id: str | None) -> None:
     if category_id is not None and await session.get(CategoryRow, category_id) is None:
         raise InvalidInput(
-            [DomainError("UNKNOWN_CATEGORY", "there is no such category", ["input", "categoryId"])]
+            [
+                DomainError(
+                    CatalogErrorCode.UNKNOWN_CATEGORY,
+                    "there is no such category",
+                    ["input", "categoryId"],
+                )
+            ]
         )
 
 
@@ -239,7 +248,9 @@ async def update_product(
             ProductRow, product_id, with_for_update=not services.database.is_sqlite
         )
         if row is None or row.deleted_at is not None:
-            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+            raise DomainError(
+                CatalogErrorCode.PRODUCT_NOT_FOUND, "there is no such product", ["id"]
+            )
         if changes.category_id is not None:
             await _check_category(session, changes.category_id)
             row.category_id = changes.category_id
@@ -279,7 +290,9 @@ async def delete_product(
             .returning(ProductRow.id)
         )
         if result.scalar_one_or_none() is None:
-            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+            raise DomainError(
+                CatalogErrorCode.PRODUCT_NOT_FOUND, "there is no such product", ["id"]
+            )
         row = await session.get(ProductRow, product_id)
         assert row is not None
         deleted = replace(product_of(row, None), deleted_at=row.deleted_at)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from typing import Literal
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
@@ -12,7 +14,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
-from subgraphs.platform.errors import MaskInternalErrors
+from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors
 from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 
@@ -27,6 +29,7 @@ def federation_schema(
     subscription: type | None = None,
     types: Iterable[type] = (),
     limits: OperationLimits = OperationLimits(),
+    error_codes: type[enum.StrEnum] | None = None,
 ) -> Schema:
     # Documents repeat (routers send the same few); parsing and validation are
     # cached per document so each is done once; a document past the limits is
@@ -38,11 +41,23 @@ def federation_schema(
         lambda: ParserCache(maxsize=1000),
         lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
     ]
+    if mutation is not None:
+        _map_domain_errors(mutation)
+    documented: list[type] = list(types)
+    if error_codes is not None:
+        # No field returns the enum (UserError.code is a String shared by every
+        # subgraph); it is in the schema to list the codes a client may meet.
+        documented.append(
+            strawberry.enum(
+                error_codes,
+                description="Every `UserError.code` this subgraph answers with.",
+            )
+        )
     schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
-        types=list(types),
+        types=documented,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
@@ -107,3 +122,15 @@ def _top_level_fields(field_set: str) -> set[str]:
         if depth == 0 and part.isidentifier():
             names.add(part)
     return names
+
+
+def _map_domain_errors(mutation: type) -> None:
+    """Every mutation answering with a payload that has `errors` maps domain errors there."""
+    definition = mutation.__strawberry_definition__  # type: ignore[attr-defined]  # set by @strawberry.type
+    for field in definition.fields:
+        payload = field.type
+        fields = getattr(payload, "__strawberry_definition__", None)
+        if fields is None or "errors" not in {f.python_name for f in fields.fields}:
+            continue
+        if not any(isinstance(e, DomainErrorsAsPayload) for e in field.extensions):
+            field.extensions.append(DomainErrorsAsPayload(payload))

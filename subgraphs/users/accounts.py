@@ -16,6 +16,7 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError, InvalidInput
 from subgraphs.platform.events import Event, add_to_outbox
 from subgraphs.users import refresh_tokens
+from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.models import UserRow, outbox
 from subgraphs.users.rules import account_key, registration_errors
 from subgraphs.users.services import UserServices
@@ -89,13 +90,19 @@ async def _taken(services: UserServices, row: UserRow) -> list[DomainError]:
     errors = []
     if username_taken:
         errors.append(
-            DomainError("USERNAME_TAKEN", "this username is taken", ["input", "username"])
+            DomainError(
+                UsersErrorCode.USERNAME_TAKEN, "this username is taken", ["input", "username"]
+            )
         )
     if email_taken:
         errors.append(
-            DomainError("EMAIL_TAKEN", "an account with this email exists", ["input", "email"])
+            DomainError(
+                UsersErrorCode.EMAIL_TAKEN, "an account with this email exists", ["input", "email"]
+            )
         )
-    return errors or [DomainError("CONFLICT", "the account could not be created; try again")]
+    return errors or [
+        DomainError(UsersErrorCode.CONFLICT, "the account could not be created; try again")
+    ]
 
 
 async def register(
@@ -117,7 +124,7 @@ async def log_in(services: UserServices, email: str, password: str, client: str)
     failures are limited across accounts (password spraying)."""
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise DomainError(
-            "PASSWORD_INVALID",
+            UsersErrorCode.PASSWORD_INVALID,
             f"a password has at most {MAX_PASSWORD_BYTES} bytes",
             ["input", "password"],
         )
@@ -138,7 +145,7 @@ async def log_in(services: UserServices, email: str, password: str, client: str)
     except HashingBusy as busy:
         raise _rate_limited("the server is busy; try again in a moment") from busy
     if row is None or not ok:
-        raise DomainError("INVALID_CREDENTIALS", "the email or the password is wrong")
+        raise DomainError(UsersErrorCode.INVALID_CREDENTIALS, "the email or the password is wrong")
     if upgraded_hash is not None:
         async with services.database.session() as session:
             await session.execute(
@@ -150,7 +157,7 @@ async def log_in(services: UserServices, email: str, password: str, client: str)
 
 
 def _rate_limited(message: str) -> DomainError:
-    return DomainError("RATE_LIMITED", message)
+    return DomainError(UsersErrorCode.RATE_LIMITED, message)
 
 
 async def _sign_in(services: UserServices, account: Account) -> SignedIn:
@@ -164,7 +171,7 @@ async def refresh(services: UserServices, token: str) -> SignedIn:
     accounts = await accounts_by_id(services, [user_id])
     account = accounts.get(user_id)
     if account is None:
-        raise DomainError("INVALID_REFRESH_TOKEN", "this refresh token is not valid")
+        raise DomainError(UsersErrorCode.INVALID_REFRESH_TOKEN, "this refresh token is not valid")
     return SignedIn(account, services.tokens.issue(account.principal), new_token)
 
 

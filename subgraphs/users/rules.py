@@ -7,6 +7,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from subgraphs.platform.errors import DomainError
+from subgraphs.users.errors import UsersErrorCode
 
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 EMAIL_MAX = 254
@@ -23,19 +24,21 @@ def registration_errors(username: str, email: str, password: str) -> list[Domain
     if not USERNAME.fullmatch(username):
         errors.append(
             DomainError(
-                "USERNAME_INVALID",
+                UsersErrorCode.USERNAME_INVALID,
                 "a username has 3 to 32 characters among letters, digits, '_', '.' and '-'",
                 ["input", "username"],
             )
         )
     if len(email) > EMAIL_MAX or not is_email(email.strip()):
         errors.append(
-            DomainError("EMAIL_INVALID", "this is not an email address", ["input", "email"])
+            DomainError(
+                UsersErrorCode.EMAIL_INVALID, "this is not an email address", ["input", "email"]
+            )
         )
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         errors.append(
             DomainError(
-                "PASSWORD_INVALID",
+                UsersErrorCode.PASSWORD_INVALID,
                 f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
                 ["input", "password"],
             )

@@ -13,16 +13,14 @@ from strawberry.types import Info
 from subgraphs.platform.auth.principal import Role
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
-    DomainError,
-    InvalidInput,
     UserError,
     forbidden,
     user_error_list,
-    user_errors,
 )
 from subgraphs.platform.schema import federation_schema
 from subgraphs.users import accounts, refresh_tokens
 from subgraphs.users.accounts import Account, SignedIn
+from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.services import UserServices
 
 
@@ -124,10 +122,6 @@ class AuthPayload:
             refresh_token=result.refresh_token,
         )
 
-    @classmethod
-    def failed(cls, error: DomainError | InvalidInput) -> AuthPayload:
-        return cls(errors=user_errors(error))
-
 
 @strawberry.type
 class Query:
@@ -147,34 +141,25 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
-        try:
-            result = await accounts.register(
-                info.context.services,
-                input.username,
-                input.email,
-                input.password,
-                client_address(info),
-            )
-        except (DomainError, InvalidInput) as error:
-            return AuthPayload.failed(error)
+        result = await accounts.register(
+            info.context.services,
+            input.username,
+            input.email,
+            input.password,
+            client_address(info),
+        )
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
-        try:
-            result = await accounts.log_in(
-                info.context.services, input.email, input.password, client_address(info)
-            )
-        except DomainError as error:
-            return AuthPayload.failed(error)
+        result = await accounts.log_in(
+            info.context.services, input.email, input.password, client_address(info)
+        )
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation(description="Spends a refresh token and returns new tokens.")
     async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
-        try:
-            result = await accounts.refresh(info.context.services, refresh_token)
-        except DomainError as error:
-            return AuthPayload.failed(error)
+        result = await accounts.refresh(info.context.services, refresh_token)
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation(description="Ends the session of this refresh token; false if unknown.")
@@ -182,4 +167,4 @@ class Mutation:
         return await refresh_tokens.revoke(info.context.services.database, refresh_token)
 
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[User])
+schema = federation_schema(query=Query, mutation=Mutation, types=[User], error_codes=UsersErrorCode)
