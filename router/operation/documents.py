@@ -24,8 +24,8 @@ from graphql import (
 )
 from graphql.validation.validate import ValidationAbortedError
 
+from graphql_budget.measure import excess, measure_operations, mutation_root_fields
 from router.operation.errors import RequestError, RequestFailure, graphql_errors
-from router.operation.limits import excess, measure_operations, mutation_root_fields
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
 

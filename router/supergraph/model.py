@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from graphql import FieldNode, GraphQLSchema, SelectionSetNode
 
-from router.supergraph.costs import CostDirectives
+from graphql_budget.directives import CostDirectives
 
 
 @dataclass(frozen=True, slots=True)

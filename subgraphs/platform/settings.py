@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         description="How long an unpaid order holds its stock before it is cancelled.",
     )
 
+    subgraph_max_tokens: int = Field(
+        default=20_000, gt=0, description="Most lexical tokens a subgraph parses in a document."
+    )
+    subgraph_max_depth: int = Field(default=64, gt=0, description="Deepest field nesting.")
+    subgraph_max_aliases: int = Field(default=256, gt=0, description="Most aliased fields.")
+    subgraph_max_query_nodes: int = Field(
+        default=5_000, gt=0, description="Most field selections once fragments are expanded."
+    )
+    subgraph_max_cost: int = Field(
+        default=50_000, gt=0, description="Highest estimated cost (@cost / @listSize)."
+    )
+
     max_request_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")
     service_token: SecretStr | None = Field(
         default=None, description="Shared secret for internal service-to-service calls."
