@@ -57,6 +57,8 @@ class SlicingArgumentRequired(ValueError):
     of its slicing arguments: its size cannot be told, so the operation is refused."""
 
     code = "SLICING_ARGUMENT_REQUIRED"
+
+
 Sized = tuple[tuple[str, int], ...]  # child field -> list size set by a parent's sizedFields
 
 

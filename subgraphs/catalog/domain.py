@@ -67,7 +67,6 @@ class ProductChanges:
     price: Decimal | None = None
     stock: int | None = None
     category_id: str | None = None
-    clear_category: bool = False
 
 
 def product_errors(

@@ -25,8 +25,8 @@ from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
 from subgraphs.platform.auth.service_token import is_service_call
 from subgraphs.platform.context import RequestContext
-from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.limits import OperationLimits
+from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.platform.view import SubgraphGraphQL, error_response
 
