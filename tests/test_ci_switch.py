@@ -14,7 +14,7 @@ def test_only_backends_reads_the_ci_variable() -> None:
         str(path.relative_to(ROOT))
         for folder in ("tests", "bench")
         for path in sorted((ROOT / folder).rglob("*.py"))
-        if path != ROOT / "tests" / "backends.py"
+        if path not in (ROOT / "tests" / "backends.py", Path(__file__))
         and any(
             isinstance(node, ast.Constant) and node.value == "CI"
             for node in ast.walk(ast.parse(path.read_text()))
