@@ -50,6 +50,10 @@ from graphql_budget.conditions import included
 from graphql_budget.directives import CostDirectives, ListSize
 
 MUTATION_WEIGHT = 10
+# Estimates saturate here: the exact figure past any limit does not matter, and
+# a larger one would not fit in JSON readers (nor in orjson, which refused to
+# write the refusal: found by the fuzzer, tests/fuzz).
+MAX_ESTIMATE = 2**53 - 1
 
 
 class SlicingArgumentRequired(ValueError):
@@ -89,7 +93,7 @@ class CostEstimator:
         cost = walk.selection_set(root, operation.selection_set, ())
         if operation.operation.value == "mutation":
             cost += MUTATION_WEIGHT * walk.root_fields
-        return cost
+        return min(cost, MAX_ESTIMATE)
 
 
 class _Walk:

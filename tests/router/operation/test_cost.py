@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from graphql_budget.cost import SlicingArgumentRequired
+from graphql_budget.cost import MAX_ESTIMATE, SlicingArgumentRequired
 from router.config import RouterConfig
 from router.operation import CostEstimator, CostLimit, DocumentCache, DocumentLimits, RequestError
 from router.supergraph import Supergraph, load_supergraph
@@ -210,3 +210,9 @@ def test_one_slicing_argument_sizes_the_list_and_the_router_refuses_without() ->
             "extensions": {"code": "SLICING_ARGUMENT_REQUIRED"},
         }
     ]
+
+
+def test_an_astronomical_estimate_saturates_where_json_still_holds_it() -> None:
+    nested = "related(first: 2000000000) { " * 4 + "id" + " }" * 4
+    query = f"{{ books(first: 2000000000) {{ edges {{ {nested} }} }} }}"
+    assert _estimate(SMALL, query) == MAX_ESTIMATE == 2**53 - 1
