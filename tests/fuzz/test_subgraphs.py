@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from graphql import ValueNode, parse_value
+from graphql import GraphQLSchema, ValueNode, parse_value
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -73,7 +74,7 @@ def _scalars() -> dict[str, st.SearchStrategy[ValueNode]]:
     texts = st.text(max_size=30)
     return {
         "DateTime": st.one_of(
-            st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(
+            st.datetimes(timezones=st.just(UTC)).map(
                 lambda moment: nodes.String(moment.isoformat())
             ),
             texts.map(nodes.String),
@@ -89,9 +90,11 @@ def _scalars() -> dict[str, st.SearchStrategy[ValueNode]]:
     }
 
 
-def _operations(sdl: str) -> st.SearchStrategy[object]:
+def _operations(schema: GraphQLSchema) -> st.SearchStrategy[object]:
     scalars = _scalars()
-    return st.one_of(queries(sdl, custom_scalars=scalars), mutations(sdl, custom_scalars=scalars))
+    return st.one_of(
+        queries(schema, custom_scalars=scalars), mutations(schema, custom_scalars=scalars)
+    )
 
 
 def _problems(response: httpx.Response) -> list[str]:
