@@ -32,10 +32,7 @@ class FixedWindowLimiter:
     def __init__(
         self, cache: Cache, limit: int, window_seconds: int, *, namespace: str = "ratelimit"
     ) -> None:
-        if limit <= 0:
-            raise ValueError(f"limit must be positive, got {limit}")
-        if window_seconds <= 0:
-            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
+        _require_positive(limit, window_seconds)
         self.limit = limit
         self.window_seconds = window_seconds
         self._cache = cache
@@ -85,10 +82,7 @@ class SlidingWindowLimiter:
         namespace: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if limit <= 0:
-            raise ValueError(f"limit must be positive, got {limit}")
-        if window_seconds <= 0:
-            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
+        _require_positive(limit, window_seconds)
         self.limit = limit
         self.window_seconds = window_seconds
         self._cache = cache
@@ -118,3 +112,10 @@ class SlidingWindowLimiter:
 
     def _key(self, key: str, index: int) -> str:
         return f"{self._namespace}:{key}:{index}"
+
+
+def _require_positive(limit: int, window_seconds: int) -> None:
+    if limit <= 0:
+        raise ValueError(f"limit must be positive, got {limit}")
+    if window_seconds <= 0:
+        raise ValueError(f"window_seconds must be positive, got {window_seconds}")

@@ -11,19 +11,15 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 
 from router.supergraph import load_supergraph
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
 from subgraphs.platform.settings import Settings
 from tests.conftest import SERVICE_TOKEN
-from tests.fuzz.test_subgraphs import _operations, _problems
+from tests.fuzz.test_subgraphs import fuzz
 
 # Each example crosses HTTP to several subgraphs: fewer fit in CI's budget.
 EXAMPLES = int(os.environ.get("SHOPGRAPH_FUZZ_ROUTER_EXAMPLES", "200"))
@@ -54,21 +50,7 @@ def test_generated_operations_through_the_router_never_fail_inside(
         token = registered.json()["data"]["register"]["accessToken"]
         callers: list[dict[str, str]] = [{}, {"authorization": f"Bearer {token}"}]
 
-        @hypothesis_settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(document=_operations(schema), caller=st.sampled_from(callers))
-        def answers_cleanly(document: Any, caller: dict[str, str]) -> None:
-            response = loop.run_until_complete(
-                client.post("/graphql", json={"query": str(document)}, headers=caller)
-            )
-            assert _problems(response) == [], (str(document), response.text[:2000])
-
-        answers_cleanly()
+        fuzz(loop, client, schema, callers, EXAMPLES)
     finally:
         loop.run_until_complete(client.aclose())
         loop.run_until_complete(context.__aexit__(None, None, None))

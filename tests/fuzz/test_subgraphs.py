@@ -97,6 +97,32 @@ def _operations(schema: GraphQLSchema) -> st.SearchStrategy[object]:
     )
 
 
+def fuzz(
+    loop: asyncio.AbstractEventLoop,
+    client: httpx.AsyncClient,
+    schema: GraphQLSchema,
+    callers: list[dict[str, str]],
+    examples: int,
+) -> None:
+    """Sends `examples` generated operations to `client`'s /graphql as each of `callers`."""
+
+    @hypothesis_settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(document=_operations(schema), caller=st.sampled_from(callers))
+    def answers_cleanly(document: Any, caller: dict[str, str]) -> None:
+        response = loop.run_until_complete(
+            client.post("/graphql", json={"query": str(document)}, headers=caller)
+        )
+        assert _problems(response) == [], (str(document), response.text[:2000])
+
+    answers_cleanly()
+
+
 def _problems(response: httpx.Response) -> list[str]:
     found = []
     if response.status_code >= 500:
@@ -135,21 +161,7 @@ def test_generated_operations_never_fail_inside(
         # graphql-core's own schema: the SDL lacks the federation directive definitions.
         schema = SCHEMAS[name]._schema
 
-        @hypothesis_settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(document=_operations(schema), caller=st.sampled_from(callers))
-        def answers_cleanly(document: Any, caller: dict[str, str]) -> None:
-            response = loop.run_until_complete(
-                client.post("/graphql", json={"query": str(document)}, headers=caller)
-            )
-            assert _problems(response) == [], (str(document), response.text[:2000])
-
-        answers_cleanly()
+        fuzz(loop, client, schema, callers, EXAMPLES)
     finally:
         loop.run_until_complete(context.__aexit__(None, None, None))
         loop.close()
