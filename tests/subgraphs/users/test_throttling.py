@@ -12,7 +12,7 @@ import pytest
 from subgraphs.platform.auth.passwords import HashingBusy, PasswordHasher
 from subgraphs.platform.settings import Settings
 from subgraphs.users.app import create_app
-from tests.graphql import serve
+from tests.graphql import execute, serve
 from tests.subgraphs.users.conftest import UsersSubgraph
 
 
@@ -123,3 +123,22 @@ async def test_unknown_emails_go_through_the_same_hashing_slots(settings: Settin
         return_exceptions=True,
     )
     assert [type(o).__name__ for o in outcomes] == ["tuple", "HashingBusy"]
+
+
+async def test_each_aliased_login_in_one_request_counts_as_an_attempt(
+    users: UsersSubgraph,
+) -> None:
+    await users.register("aliased")
+    five = " ".join(
+        f'l{n}: login(input: {{email: "aliased@example.com", password: "wrong {n}"}})'
+        " { errors { code } }"
+        for n in range(5)
+    )
+    for _ in range(2):
+        body = await execute(users.client, f"mutation {{ {five} }}")
+        assert {e["code"] for p in body["data"].values() for e in p["errors"]} == {
+            "INVALID_CREDENTIALS"
+        }
+
+    # Ten attempts were taken by two requests: the right password is now refused.
+    assert _codes([await users.login("aliased@example.com")]) == Counter({"RATE_LIMITED": 1})
