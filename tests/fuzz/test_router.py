@@ -22,7 +22,7 @@ from tests.conftest import SERVICE_TOKEN
 from tests.fuzz.test_subgraphs import fuzz
 
 # Each example crosses HTTP to several subgraphs: fewer fit in CI's budget.
-EXAMPLES = int(os.environ.get("SHOPGRAPH_FUZZ_ROUTER_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("SHOPGRAPH_FUZZ_ROUTER_EXAMPLES", "400"))
 SUPERGRAPH = Path(__file__).parents[2] / "schema" / "supergraph.graphql"
 REGISTER = """
 mutation { register(input: {username: "fuzzer", email: "fuzzer@example.com",
