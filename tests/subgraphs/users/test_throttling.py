@@ -50,8 +50,12 @@ async def test_thirty_parallel_attempts_check_at_most_ten_passwords(
 
     payloads = await asyncio.gather(*attempts)
 
-    # Only ten attempts reach the password check; the right one came last and is refused.
-    assert _codes(payloads) == Counter({"INVALID_CREDENTIALS": 10, "RATE_LIMITED": 20})
+    # Only ten attempts reach the password check. Which ten depends on the order the
+    # counter (Redis) saw them in: the right one signs in only if it was among them.
+    codes = _codes(payloads)
+    assert codes["RATE_LIMITED"] == 20
+    assert codes["INVALID_CREDENTIALS"] + codes["SIGNED_IN"] == 10
+    assert codes["SIGNED_IN"] <= 1
 
 
 async def test_failures_from_one_address_across_many_emails_are_limited(
