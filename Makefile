@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint lock clean
+.PHONY: install run test lint lock clean fuzz
 
 install: $(INSTALLED)
 
@@ -21,6 +21,10 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# The generated-operation suites at full size (CI runs a seeded few hundred).
+fuzz: install
+	SHOPGRAPH_FUZZ_EXAMPLES=10000 SHOPGRAPH_FUZZ_ROUTER_EXAMPLES=10000 $(BIN)/pytest -q tests/fuzz
 
 lint: install
 	$(BIN)/ruff check .

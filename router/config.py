@@ -8,8 +8,9 @@ Subgraphs are named as in the supergraph's `join__graph(name:)`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from router.execution.headers import HeaderRule
@@ -64,6 +65,10 @@ class RouterConfig(BaseSettings):
     max_query_nodes: PositiveInt = Field(
         default=4_000,
         description="Most field selections an operation may have once its fragments are expanded.",
+    )
+    max_mutation_root_fields: PositiveInt = Field(
+        default=5,
+        description="Most root fields one mutation may run (aliases multiply actions).",
     )
     max_cost: PositiveInt = Field(
         default=10_000,
@@ -169,7 +174,30 @@ class RouterConfig(BaseSettings):
     )
 
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
-    introspection: bool = Field(default=True, description="Answer __schema and __type.")
+    env: Literal["development", "production"] = Field(
+        default="development",
+        # The one switch the whole platform shares, not a router-only setting.
+        validation_alias=AliasChoices("env", "SHOPGRAPH_ENV"),
+        description="SHOPGRAPH_ENV; production turns introspection and suggestions off.",
+    )
+    introspection: bool = Field(
+        default=True, description="Answer __schema and __type (default off in production)."
+    )
+    suggestions: bool = Field(
+        default=True,
+        description='"Did you mean" hints in errors (default off in production: they name '
+        "fields a caller has not found).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _production_defaults(cls, data: Any) -> Any:
+        # Defaults only: an explicit SHOPGRAPH_ROUTER_INTROSPECTION still wins.
+        if isinstance(data, dict):
+            env = next((v for k, v in data.items() if k.lower() in ("env", "shopgraph_env")), None)
+            if env == "production":
+                return {"introspection": False, "suggestions": False, **data}
+        return data
 
     # Trusted documents (schema registry).
     trusted_documents: TrustedDocumentsMode = Field(

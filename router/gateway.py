@@ -82,7 +82,12 @@ class Gateway:
         self.documents = DocumentCache(
             supergraph.api_schema,
             DocumentLimits(
-                config.max_tokens, config.max_depth, config.max_aliases, config.max_query_nodes
+                config.max_tokens,
+                config.max_depth,
+                config.max_aliases,
+                config.max_query_nodes,
+                config.max_mutation_root_fields,
+                not config.suggestions,
             ),
             config.document_cache_size,
             self.telemetry,
@@ -191,7 +196,9 @@ class Gateway:
             await self.authorization.authenticate(headers)
             request = self.trusted.resolve(request)
             prepared = self.prepare(request)
-            variables = coerce_variables(self.supergraph.api_schema, prepared, request.variables)
+            variables = coerce_variables(
+                self.supergraph.api_schema, prepared, request.variables, not self.config.suggestions
+            )
             self.cost_limit.check(prepared, variables)
         except RequestError as error:
             return request_error(error)

@@ -85,6 +85,8 @@ def settings(
         service_token=SERVICE_TOKEN,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
+        # Tests race dozens of registrations on purpose; the hashing bound has its own tests.
+        password_hashing_queue=256,
     )
     if database_url is not None:
         asyncio.run(_drop_schemas(database_url))

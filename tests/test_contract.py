@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, build_schema
 
 from router.supergraph import load_supergraph
@@ -57,5 +58,5 @@ def test_pending_entries_are_really_pending() -> None:
 
 def test_the_copy_of_the_contract_is_current() -> None:
     if not SHARED_CONTRACT.exists():
-        return  # a lone clone: the copy is all there is
+        pytest.skip(f"no shared contract at {SHARED_CONTRACT}: a lone clone has only the copy")
     assert (ROOT / "schema" / "api-contract.graphql").read_text() == SHARED_CONTRACT.read_text()

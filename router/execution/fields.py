@@ -24,8 +24,8 @@ from graphql import (
     is_abstract_type,
 )
 
+from graphql_budget.conditions import included
 from router.operation.prepared import PreparedOperation
-from router.operation.variables import included
 
 CollectedFields = dict[str, list[FieldNode]]
 # Normally an object type; an interface when the data cannot say which object

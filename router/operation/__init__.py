@@ -4,7 +4,8 @@ Parsing, limits and validation happen once per document (cached by hash);
 selecting the operation and coercing variables happen per request.
 """
 
-from router.operation.cost import CostEstimator, CostLimit
+from graphql_budget.cost import CostEstimator
+from router.operation.cost import CostLimit
 from router.operation.documents import DocumentCache, DocumentLimits
 from router.operation.errors import RequestError, RequestFailure
 from router.operation.lru import LruCache

@@ -24,8 +24,8 @@ from graphql import (
 )
 from graphql.validation.validate import ValidationAbortedError
 
+from graphql_budget.measure import excess, measure_operations, mutation_root_fields
 from router.operation.errors import RequestError, RequestFailure, graphql_errors
-from router.operation.limits import excess, measure_operations
 from router.operation.lru import LruCache
 from router.operation.prepared import PreparedDocument
 from router.telemetry import Telemetry
@@ -48,6 +48,9 @@ class DocumentLimits:
     max_depth: int
     max_aliases: int
     max_query_nodes: int
+    max_mutation_root_fields: int = 5
+    # Production: "Did you mean" hints would name fields the caller has not found.
+    hide_suggestions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +107,18 @@ class DocumentCache:
             return RequestError.single(
                 RequestFailure.PARSE, "The document is nested too deeply to parse."
             )
+        limits = self.limits
         try:
             limit_error = self._check_limits(document)
             if limit_error is not None:
                 return limit_error
             with self.telemetry.stage("validate"):
-                errors = validate(self.schema, document, max_errors=MAX_VALIDATION_ERRORS)
+                errors = validate(
+                    self.schema,
+                    document,
+                    max_errors=MAX_VALIDATION_ERRORS,
+                    hide_suggestions=limits.hide_suggestions,
+                )
         except RecursionError:
             return RequestError.single(
                 RequestFailure.VALIDATION, "The document is nested too deeply to validate."
@@ -141,4 +150,13 @@ class DocumentCache:
                 code, what = found
                 label = f"Operation '{operation.name.value}'" if operation.name else "The operation"
                 return RequestError.single(RequestFailure.VALIDATION, f"{label} {what}", code)
+            roots = mutation_root_fields(document, operation)
+            if roots > limits.max_mutation_root_fields:
+                label = f"Mutation '{operation.name.value}'" if operation.name else "The mutation"
+                return RequestError.single(
+                    RequestFailure.VALIDATION,
+                    f"{label} runs {roots} root fields; the limit is "
+                    f"{limits.max_mutation_root_fields} per mutation.",
+                    "MAX_MUTATION_ROOT_FIELDS_EXCEEDED",
+                )
         return None

@@ -53,10 +53,6 @@ class Fetch:
     # Response keys one subgraph could not take twice with two types (see Rename).
     renames: tuple[Rename, ...] = ()
 
-    @property
-    def is_entity_fetch(self) -> bool:
-        return self.requires is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Flatten:

@@ -32,8 +32,8 @@ from graphql import (
     parse,
 )
 
+from graphql_budget.directives import read_costs
 from router.supergraph.api_schema import build_api_schema
-from router.supergraph.costs import read_costs
 from router.supergraph.fieldset import parse_selection_set
 from router.supergraph.model import FieldMeta, FieldSource, Graph, Key, Supergraph, TypeMeta
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from graphql import FieldNode, GraphQLSchema, SelectionSetNode
 
-from router.supergraph.costs import CostDirectives
+from graphql_budget.directives import CostDirectives
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +139,3 @@ class Supergraph:
             for source in field_meta.sources.values()
             if source.override_label is not None
         )
-
-    def graphs_of(self, type_name: str) -> tuple[str, ...]:
-        meta = self.types.get(type_name)
-        return meta.graphs if meta else ()
-
-    def graph_by_name(self, name: str) -> Graph:
-        for graph in self.graphs.values():
-            if graph.name == name:
-                return graph
-        raise KeyError(name)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.money import to_amount
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
 CURRENCIES = frozenset({"USD", "EUR", "GBP"})
+CURRENCY_DECIMALS = 2
+PRICE_MAX = Decimal("9999999999.99")
 
 
 class ProductSort(enum.Enum):
@@ -65,7 +67,6 @@ class ProductChanges:
     price: Decimal | None = None
     stock: int | None = None
     category_id: str | None = None
-    clear_category: bool = False
 
 
 def product_errors(
@@ -78,35 +79,60 @@ def product_errors(
     """What is wrong with these product fields (None: not given, nothing to check)."""
     errors = []
     if name is not None and not name.strip():
-        errors.append(DomainError("NAME_REQUIRED", "a product needs a name", ["input", "name"]))
+        errors.append(
+            DomainError(CatalogErrorCode.NAME_REQUIRED, "a product needs a name", ["input", "name"])
+        )
     if name is not None and len(name) > NAME_MAX:
         errors.append(
             DomainError(
-                "NAME_TOO_LONG", f"a name has at most {NAME_MAX} characters", ["input", "name"]
+                CatalogErrorCode.NAME_TOO_LONG,
+                f"a name has at most {NAME_MAX} characters",
+                ["input", "name"],
             )
         )
     if description is not None and len(description) > DESCRIPTION_MAX:
         errors.append(
             DomainError(
-                "DESCRIPTION_TOO_LONG",
+                CatalogErrorCode.DESCRIPTION_TOO_LONG,
                 f"a description has at most {DESCRIPTION_MAX} characters",
                 ["input", "description"],
             )
         )
-    if price is not None and (not price.is_finite() or price < 0):
-        errors.append(
-            DomainError("NEGATIVE_PRICE", "a price cannot be negative", ["input", "price"])
-        )
-    elif price is not None and to_amount(price) > Decimal("9999999999.99"):
-        errors.append(DomainError("PRICE_TOO_HIGH", "this price is too high", ["input", "price"]))
+    if price is not None:
+        errors.extend(price_errors(price))
     if stock is not None and stock < 0:
-        errors.append(DomainError("NEGATIVE_STOCK", "stock cannot be negative", ["input", "stock"]))
+        errors.append(
+            DomainError(
+                CatalogErrorCode.NEGATIVE_STOCK, "stock cannot be negative", ["input", "stock"]
+            )
+        )
     if currency is not None and currency not in CURRENCIES:
         errors.append(
             DomainError(
-                "UNKNOWN_CURRENCY",
+                CatalogErrorCode.UNKNOWN_CURRENCY,
                 f"the currency must be one of {', '.join(sorted(CURRENCIES))}",
                 ["input", "currency"],
             )
         )
     return errors
+
+
+def price_errors(price: Decimal) -> list[DomainError]:
+    """What is wrong with a price; every currency we sell in has cents, so two decimals."""
+    field = ["input", "price"]
+    if not price.is_finite():
+        return [DomainError(CatalogErrorCode.INVALID_PRICE, "a price is a finite amount", field)]
+    if price < 0:
+        return [DomainError(CatalogErrorCode.NEGATIVE_PRICE, "a price cannot be negative", field)]
+    # Compared before any rounding: quantizing 1E+400 to cents overflows the context.
+    if price > PRICE_MAX:
+        return [DomainError(CatalogErrorCode.PRICE_TOO_HIGH, "this price is too high", field)]
+    if price != 0 and price.normalize().as_tuple().exponent < -CURRENCY_DECIMALS:  # type: ignore[operator]  # finite, so an int
+        return [
+            DomainError(
+                CatalogErrorCode.INVALID_PRICE,
+                f"a price has at most {CURRENCY_DECIMALS} decimals; it is never rounded silently",
+                field,
+            )
+        ]
+    return []

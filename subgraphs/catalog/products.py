@@ -20,6 +20,7 @@ from subgraphs.catalog.domain import (
     ProductSort,
     product_errors,
 )
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.events import product_event, stock_changed
 from subgraphs.catalog.models import CategoryRow, ProductRow, outbox
 from subgraphs.platform.auth.principal import Principal
@@ -111,7 +112,9 @@ async def list_products(
 ) -> ProductPage:
     """One page, its cursors and the total, in one SQL statement."""
     if not 0 <= first <= MAX_PAGE:
-        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+        raise DomainError(
+            CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
+        )
     column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
     total = _filtered(
         select(func.count()).select_from(ProductRow), product_filter
@@ -129,7 +132,9 @@ async def list_products(
     count = rows[0][2] if rows else await _count(services, product_filter)
     return ProductPage(
         products=products,
-        cursors=tuple(encode_cursor([_cursor_value(row[0], column), row[0].id]) for row in page),
+        cursors=tuple(
+            encode_cursor([column.key, _cursor_value(row[0], column), row[0].id]) for row in page
+        ),
         has_next_page=len(rows) > first,
         total=int(count),
     )
@@ -152,8 +157,10 @@ def _cursor_value(row: ProductRow, column: Any) -> object:
 
 
 def _after(column: Any, descending: bool, cursor: str) -> Any:
-    raw, last_id = decode_cursor(cursor, 2)
-    if not isinstance(last_id, str) or not isinstance(raw, str):
+    # The cursor names the column it was made for: a NEWEST cursor holds a time,
+    # which means nothing to a page sorted by price.
+    key, raw, last_id = decode_cursor(cursor, 3)
+    if key != column.key or not isinstance(last_id, str) or not isinstance(raw, str):
         raise invalid_cursor()
     try:
         value: object = (
@@ -163,8 +170,10 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
             if column.key == "price_amount"
             else raw
         )
-    except ValueError as error:
+    except (ValueError, ArithmeticError) as error:  # decimal.InvalidOperation is arithmetic
         raise invalid_cursor() from error
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise invalid_cursor()
     if descending:
         return or_(column < value, and_(column == value, ProductRow.id < last_id))
     return or_(column > value, and_(column == value, ProductRow.id > last_id))
@@ -172,13 +181,19 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
 
 def _require_staff(principal: Principal | None) -> None:
     if principal is None or not principal.is_staff:
-        raise DomainError("FORBIDDEN", "only staff may change the catalog")
+        raise DomainError(CatalogErrorCode.FORBIDDEN, "only staff may change the catalog")
 
 
 async def _check_category(session: AsyncSession, category_id: str | None) -> None:
     if category_id is not None and await session.get(CategoryRow, category_id) is None:
         raise InvalidInput(
-            [DomainError("UNKNOWN_CATEGORY", "there is no such category", ["input", "categoryId"])]
+            [
+                DomainError(
+                    CatalogErrorCode.UNKNOWN_CATEGORY,
+                    "there is no such category",
+                    ["input", "categoryId"],
+                )
+            ]
         )
 
 
@@ -233,7 +248,9 @@ async def update_product(
             ProductRow, product_id, with_for_update=not services.database.is_sqlite
         )
         if row is None or row.deleted_at is not None:
-            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+            raise DomainError(
+                CatalogErrorCode.PRODUCT_NOT_FOUND, "there is no such product", ["id"]
+            )
         if changes.category_id is not None:
             await _check_category(session, changes.category_id)
             row.category_id = changes.category_id
@@ -273,7 +290,9 @@ async def delete_product(
             .returning(ProductRow.id)
         )
         if result.scalar_one_or_none() is None:
-            raise DomainError("PRODUCT_NOT_FOUND", "there is no such product", ["id"])
+            raise DomainError(
+                CatalogErrorCode.PRODUCT_NOT_FOUND, "there is no such product", ["id"]
+            )
         row = await session.get(ProductRow, product_id)
         assert row is not None
         deleted = replace(product_of(row, None), deleted_at=row.deleted_at)

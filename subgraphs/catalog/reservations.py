@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.events import stock_changed
 from subgraphs.catalog.models import ProductRow, ReservationRow, outbox
 from subgraphs.platform.columns import utc_now
@@ -46,13 +47,17 @@ class Reservation:
 
 def _merged(lines: Sequence[ReservationLine]) -> list[ReservationLine]:
     if not lines:
-        raise DomainError("EMPTY_RESERVATION", "a reservation needs at least one line", ["lines"])
+        raise DomainError(
+            CatalogErrorCode.EMPTY_RESERVATION, "a reservation needs at least one line", ["lines"]
+        )
     if len(lines) > MAX_LINES:
-        raise DomainError("TOO_MANY_LINES", f"at most {MAX_LINES} lines", ["lines"])
+        raise DomainError(CatalogErrorCode.TOO_MANY_LINES, f"at most {MAX_LINES} lines", ["lines"])
     totals: Counter[str] = Counter()
     for line in lines:
         if line.quantity <= 0:
-            raise DomainError("INVALID_QUANTITY", "quantities must be positive", ["lines"])
+            raise DomainError(
+                CatalogErrorCode.INVALID_QUANTITY, "quantities must be positive", ["lines"]
+            )
         totals[line.product_id] += line.quantity
     # A fixed order of row locks keeps two reservations from deadlocking.
     return [
@@ -119,10 +124,14 @@ async def _why_not(session: AsyncSession, line: ReservationLine) -> DomainError:
     row = await session.get(ProductRow, line.product_id)
     if row is None or row.deleted_at is not None:
         return DomainError(
-            "PRODUCT_NOT_FOUND", f"product {line.product_id} does not exist", ["lines"]
+            CatalogErrorCode.PRODUCT_NOT_FOUND,
+            f"product {line.product_id} does not exist",
+            ["lines"],
         )
     return DomainError(
-        "INSUFFICIENT_STOCK", f"only {row.stock} of product {line.product_id} left", ["lines"]
+        CatalogErrorCode.INSUFFICIENT_STOCK,
+        f"only {row.stock} of product {line.product_id} left",
+        ["lines"],
     )
 
 

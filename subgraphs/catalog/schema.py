@@ -16,16 +16,15 @@ from subgraphs.catalog import categories, products, reservations, search_service
 from subgraphs.catalog.domain import Category as CategoryValue
 from subgraphs.catalog.domain import Product as ProductValue
 from subgraphs.catalog.domain import ProductChanges, ProductFilter, ProductSort
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
     DeletePayload,
     DomainError,
-    InvalidInput,
     UserError,
     query_error,
     user_error_list,
-    user_errors,
 )
 from subgraphs.platform.money import Money
 from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
@@ -308,19 +307,16 @@ class Mutation:
     async def create_product(
         self, info: Info[Context, None], input: ProductInput
     ) -> ProductPayload:
-        try:
-            product = await products.create_product(
-                info.context.services,
-                info.context.principal,
-                input.name,
-                input.description,
-                input.price,
-                input.currency or "USD",
-                input.stock,
-                str(input.category_id) if input.category_id is not None else None,
-            )
-        except (DomainError, InvalidInput) as error:
-            return ProductPayload(errors=user_errors(error))
+        product = await products.create_product(
+            info.context.services,
+            info.context.principal,
+            input.name,
+            input.description,
+            input.price,
+            input.currency or "USD",
+            input.stock,
+            str(input.category_id) if input.category_id is not None else None,
+        )
         return ProductPayload(product=Product.of(product))
 
     @strawberry.mutation(description="Staff only.")
@@ -334,22 +330,16 @@ class Mutation:
             stock=input.stock,
             category_id=str(input.category_id) if input.category_id is not None else None,
         )
-        try:
-            product = await products.update_product(
-                info.context.services, info.context.principal, str(id), changes
-            )
-        except (DomainError, InvalidInput) as error:
-            return ProductPayload(errors=user_errors(error))
+        product = await products.update_product(
+            info.context.services, info.context.principal, str(id), changes
+        )
         return ProductPayload(product=Product.of(product))
 
     @strawberry.mutation(description="Staff only. Past orders keep showing the product.")
     async def delete_product(self, info: Info[Context, None], id: strawberry.ID) -> DeletePayload:
-        try:
-            deleted = await products.delete_product(
-                info.context.services, info.context.principal, str(id)
-            )
-        except (DomainError, InvalidInput) as error:
-            return DeletePayload(errors=user_errors(error))
+        deleted = await products.delete_product(
+            info.context.services, info.context.principal, str(id)
+        )
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
     @strawberry.federation.mutation(
@@ -362,10 +352,7 @@ class Mutation:
         wanted = [
             reservations.ReservationLine(str(line.product_id), line.quantity) for line in lines
         ]
-        try:
-            reservation = await reservations.reserve(info.context.services, str(order_id), wanted)
-        except DomainError as error:
-            return ReservationPayload(errors=user_errors(error))
+        reservation = await reservations.reserve(info.context.services, str(order_id), wanted)
         return ReservationPayload.of(reservation)
 
     @strawberry.federation.mutation(
@@ -389,4 +376,6 @@ class Mutation:
         )
 
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[Product])
+schema = federation_schema(
+    query=Query, mutation=Mutation, types=[Product], error_codes=CatalogErrorCode
+)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from subgraphs.catalog.domain import Product, ProductFilter
+from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.products import MAX_PAGE, products_by_id
 from subgraphs.catalog.search.port import Facet, InvalidCursor, SearchFilter, SearchQuery
 from subgraphs.platform.auth.principal import Principal
@@ -53,7 +54,9 @@ async def search(
     searcher: Searcher | None = None,
 ) -> SearchResult:
     if not 0 <= first <= MAX_PAGE:
-        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+        raise DomainError(
+            CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
+        )
     query = SearchQuery(
         # Longer text adds nothing a shopper typed on purpose; cut it rather than fail.
         text=text[:MAX_QUERY_CHARS],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from subgraphs.commerce.catalog_client import CatalogProduct
 from subgraphs.commerce.domain import MAX_CART_LINES, MAX_LINE_QUANTITY, check_quantity
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.money import to_amount
 
@@ -97,12 +98,14 @@ async def _change_line(
     product = products.get(product_id)
     if product is None or product.deleted:
         raise DomainError(
-            "PRODUCT_NOT_FOUND", f"product {product_id} is not for sale", ["productId"]
+            CommerceErrorCode.PRODUCT_NOT_FOUND,
+            f"product {product_id} is not for sale",
+            ["productId"],
         )
     others = {products[pid].currency for pid, _ in stored if pid in products and pid != product_id}
     if others and others != {product.currency}:
         raise DomainError(
-            "CURRENCY_MISMATCH",
+            CommerceErrorCode.CURRENCY_MISMATCH,
             f"the cart is in {', '.join(sorted(others))}; {product.name} is in {product.currency}",
             ["productId"],
         )
@@ -114,18 +117,22 @@ async def _change_line(
     )
     if change.refused == "lines":
         raise DomainError(
-            "TOO_MANY_LINES", f"a cart holds at most {MAX_CART_LINES} products", ["productId"]
+            CommerceErrorCode.TOO_MANY_LINES,
+            f"a cart holds at most {MAX_CART_LINES} products",
+            ["productId"],
         )
     if change.refused == "cap":
         wanted = change.before + quantity if add else quantity
         if wanted > MAX_LINE_QUANTITY:
             raise DomainError(
-                "INVALID_QUANTITY",
+                CommerceErrorCode.INVALID_QUANTITY,
                 f"a cart line holds at most {MAX_LINE_QUANTITY}; this one has {change.before}",
                 ["quantity"],
             )
         raise DomainError(
-            "INSUFFICIENT_STOCK", f"only {product.stock} of {product.name} in stock", ["quantity"]
+            CommerceErrorCode.INSUFFICIENT_STOCK,
+            f"only {product.stock} of {product.name} in stock",
+            ["quantity"],
         )
     lines = dict(stored)
     lines[product_id] = change.after

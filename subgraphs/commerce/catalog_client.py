@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import aiohttp
 import orjson
 
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
 from subgraphs.platform.errors import DomainError
 
@@ -58,7 +59,9 @@ class CatalogUnavailable(DomainError):
     """The catalog did not answer; nothing was changed, the caller may try again."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__("SERVICE_UNAVAILABLE", "the catalog is not reachable, try again")
+        super().__init__(
+            CommerceErrorCode.SERVICE_UNAVAILABLE, "the catalog is not reachable, try again"
+        )
         self.detail = detail
 
 
@@ -120,7 +123,7 @@ class HttpCatalog:
         payload = (await self._call(_RESERVE, variables))["reserveStock"]
         if payload["errors"]:
             first = payload["errors"][0]
-            raise DomainError(first["code"], first["message"], ["lines"])
+            raise DomainError(_relayed(first["code"]), first["message"], ["lines"])
         reservation = payload["reservation"]
         if reservation["status"] != "RESERVED":
             # Keys are never reused after a release, so this is a bug, not a user error.
@@ -149,3 +152,13 @@ class HttpCatalog:
             raise CatalogUnavailable(f"catalog errors: {document.get('errors')}")
         data: dict[str, Any] = document["data"]
         return data
+
+
+def _relayed(code: str) -> CommerceErrorCode:
+    """A catalog refusal as commerce's own code; one commerce does not know is a bug."""
+    try:
+        return CommerceErrorCode(code)
+    except ValueError:
+        raise RuntimeError(
+            f"the catalog refused a reservation with unknown code {code!r}"
+        ) from None

@@ -40,6 +40,7 @@ from subgraphs.commerce.domain import (
     PaymentStatus,
     check_idempotency_key,
 )
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import order_placed, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
 from subgraphs.commerce.orders import RESERVING, orders_by_id, snapshot
@@ -67,7 +68,7 @@ async def checkout(
     for _ in range(_ATTEMPTS):
         known = await _find(services, user_id, key)
         if known is not None and known.status != RESERVING:
-            return await _order(services, known.id)
+            return await _replayed(services, user_id, known.id)
         # Read before the row lock: the embedded cart store shares the database,
         # and SQLite would make a second transaction wait for the one holding it.
         cart = await services.carts.lines(user_id)
@@ -75,7 +76,7 @@ async def checkout(
             # Empty, or emptied just now by a racing request with this key that won.
             known = await _find(services, user_id, key)
             if known is None:
-                raise DomainError("EMPTY_CART", "the cart is empty", ["cart"])
+                raise DomainError(CommerceErrorCode.EMPTY_CART, "the cart is empty", ["cart"])
             if known.status != RESERVING:
                 return await _order(services, known.id)
         if known is None:
@@ -94,7 +95,27 @@ async def checkout(
             return order
         # The row went away under us: a racing request with this key was refused
         # and removed it. Start over, to get a definite answer of our own.
-    raise DomainError("CHECKOUT_CONFLICT", "the checkout could not finish, try again")
+    raise DomainError(
+        CommerceErrorCode.CHECKOUT_CONFLICT, "the checkout could not finish, try again"
+    )
+
+
+async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> Order:
+    """The order a key already made, for a retry of that checkout.
+
+    A cart that now holds other lines is a new purchase under a used key: the
+    client would silently get the old order, so it is refused, as payment APIs
+    do. An empty cart (cleared by the checkout) or the same lines is a retry.
+    """
+    order = await _order(services, order_id)
+    cart = await services.carts.lines(user_id)
+    if cart and sorted(cart) != sorted((line.product_id, line.quantity) for line in order.lines):
+        raise DomainError(
+            CommerceErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "this idempotency key was used for another cart; use a new key for a new order",
+            ["idempotencyKey"],
+        )
+    return order
 
 
 async def _find(services: CommerceServices, user_id: str, key: str) -> OrderRow | None:
@@ -179,16 +200,20 @@ async def _reserve_lines(
     products: dict[str, CatalogProduct],
 ) -> list[OrderLine]:
     if not cart:
-        raise DomainError("EMPTY_CART", "the cart is empty", ["cart"])
+        raise DomainError(CommerceErrorCode.EMPTY_CART, "the cart is empty", ["cart"])
     for product_id, _ in cart:
         product = products.get(product_id)
         if product is None or product.deleted:
             raise DomainError(
-                "PRODUCT_NOT_FOUND", f"product {product_id} is no longer sold", ["cart"]
+                CommerceErrorCode.PRODUCT_NOT_FOUND,
+                f"product {product_id} is no longer sold",
+                ["cart"],
             )
     currencies = {products[product_id].currency for product_id, _ in cart}
     if len(currencies) > 1:
-        raise DomainError("CURRENCY_MISMATCH", "the cart mixes currencies", ["cart"])
+        raise DomainError(
+            CommerceErrorCode.CURRENCY_MISMATCH, "the cart mixes currencies", ["cart"]
+        )
     try:
         reserved = dict(await services.catalog.reserve(row.reservation_key, cart))
     except CatalogUnavailable:

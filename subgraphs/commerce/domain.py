@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.platform.errors import DomainError
 
 MAX_LINE_QUANTITY = 99
@@ -52,7 +53,7 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
     """Raises INVALID_STATE unless the state machine allows `current` -> `target`."""
     if target not in TRANSITIONS[current]:
         raise DomainError(
-            "INVALID_STATE",
+            CommerceErrorCode.INVALID_STATE,
             f"an order that is {current.value} cannot become {target.value}",
             ["status"],
         )
@@ -100,7 +101,7 @@ def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
     if not low <= quantity <= MAX_LINE_QUANTITY:
         raise DomainError(
-            "INVALID_QUANTITY",
+            CommerceErrorCode.INVALID_QUANTITY,
             f"quantity must be between {low} and {MAX_LINE_QUANTITY}",
             ["quantity"],
         )
@@ -110,7 +111,7 @@ def check_idempotency_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX:
         raise DomainError(
-            "INVALID_IDEMPOTENCY_KEY",
+            CommerceErrorCode.INVALID_IDEMPOTENCY_KEY,
             f"the idempotency key must have 1 to {IDEMPOTENCY_KEY_MAX} characters",
             ["idempotencyKey"],
         )

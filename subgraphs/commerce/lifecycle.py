@@ -25,6 +25,7 @@ from subgraphs.commerce.domain import (
     PaymentStatus,
     check_transition,
 )
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import payment_retried, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
 from subgraphs.commerce.orders import RESERVING, snapshot
@@ -44,7 +45,7 @@ StaffMove = Callable[["CommerceServices", Principal, str], Awaitable[Order]]
 
 def order_not_found(order_id: str) -> DomainError:
     # Someone else's order gets the same answer as no order: ids reveal nothing.
-    return DomainError("ORDER_NOT_FOUND", f"there is no order {order_id}", ["id"])
+    return DomainError(CommerceErrorCode.ORDER_NOT_FOUND, f"there is no order {order_id}", ["id"])
 
 
 async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
@@ -157,4 +158,4 @@ async def refund_order(services: CommerceServices, principal: Principal, order_i
 
 def _require_staff(principal: Principal) -> None:
     if not principal.is_staff:
-        raise DomainError("FORBIDDEN", "only staff may do this")
+        raise DomainError(CommerceErrorCode.FORBIDDEN, "only staff may do this")

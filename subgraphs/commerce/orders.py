@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.commerce.domain import Order, OrderLine, OrderStatus, Payment, PaymentStatus
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow
 from subgraphs.platform.database import Database
 from subgraphs.platform.errors import DomainError
@@ -111,7 +112,11 @@ def payment_of(row: PaymentRow) -> Payment:
 async def orders_page(database: Database, user_id: str, first: int, after: str | None) -> OrderPage:
     """A user's orders, newest first, with keyset cursors on (created_at, id)."""
     if not 0 <= first <= MAX_PAGE:
-        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 0 and {MAX_PAGE}", ["first"])
+        raise DomainError(
+            CommerceErrorCode.INVALID_PAGE_SIZE,
+            f"first must be between 0 and {MAX_PAGE}",
+            ["first"],
+        )
     mine = and_(OrderRow.user_id == user_id, OrderRow.status != RESERVING)
     query = select(OrderRow).where(mine)
     if after is not None:

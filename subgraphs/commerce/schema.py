@@ -23,6 +23,7 @@ from subgraphs.commerce.carts import Cart as CartValue
 from subgraphs.commerce.domain import Order as OrderValue
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.domain import Payment as PaymentValue
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.payments.cards import Card, parse_card
 from subgraphs.commerce.services import CommerceServices, status_channel
 from subgraphs.platform.auth.principal import Principal
@@ -30,11 +31,9 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
     DomainError,
-    InvalidInput,
     UserError,
     query_error,
     user_error_list,
-    user_errors,
 )
 from subgraphs.platform.money import Money
 from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
@@ -72,7 +71,7 @@ strawberry.enum(PaymentStatus, name="PaymentStatus")
 def _signed_in(info: Info[Context, None]) -> Principal:
     """The caller of a mutation; signed out is a UserError like any other refusal."""
     if info.context.principal is None:
-        raise DomainError("UNAUTHENTICATED", "sign in first")
+        raise DomainError(CommerceErrorCode.UNAUTHENTICATED, "sign in first")
     return info.context.principal
 
 
@@ -223,7 +222,7 @@ async def _orders_of(
 ) -> OrderConnection:
     principal = info.context.require_principal()
     if not principal.may_see(user_id):
-        raise query_error(DomainError("FORBIDDEN", "these orders are not yours"))
+        raise query_error(DomainError(CommerceErrorCode.FORBIDDEN, "these orders are not yours"))
     try:
         page = await orders.orders_page(info.context.services.database, user_id, first, after)
     except DomainError as error:
@@ -256,7 +255,7 @@ class User:
     async def cart(self, info: Info[Context, None]) -> Cart | None:
         principal = info.context.require_principal()
         if not principal.may_see(str(self.id)):
-            raise query_error(DomainError("FORBIDDEN", "this cart is not yours"))
+            raise query_error(DomainError(CommerceErrorCode.FORBIDDEN, "this cart is not yours"))
         return Cart.of(await carts.view_cart(info.context.services, str(self.id)))
 
     @classmethod
@@ -329,34 +328,25 @@ class Mutation:
     async def add_to_cart(
         self, info: Info[Context, None], product_id: strawberry.ID, quantity: int = 1
     ) -> CartPayload:
-        try:
-            principal = _signed_in(info)
-            cart = await carts.add_to_cart(
-                info.context.services, principal.user_id, str(product_id), quantity
-            )
-        except DomainError as error:
-            return CartPayload(errors=user_errors(error))
+        principal = _signed_in(info)
+        cart = await carts.add_to_cart(
+            info.context.services, principal.user_id, str(product_id), quantity
+        )
         return CartPayload(cart=Cart.of(cart))
 
     @strawberry.mutation(description="Sets a line's quantity; 0 removes the line.")
     async def update_cart_line(
         self, info: Info[Context, None], product_id: strawberry.ID, quantity: int
     ) -> CartPayload:
-        try:
-            principal = _signed_in(info)
-            cart = await carts.update_cart_line(
-                info.context.services, principal.user_id, str(product_id), quantity
-            )
-        except DomainError as error:
-            return CartPayload(errors=user_errors(error))
+        principal = _signed_in(info)
+        cart = await carts.update_cart_line(
+            info.context.services, principal.user_id, str(product_id), quantity
+        )
         return CartPayload(cart=Cart.of(cart))
 
     @strawberry.mutation
     async def clear_cart(self, info: Info[Context, None]) -> CartPayload:
-        try:
-            principal = _signed_in(info)
-        except DomainError as error:
-            return CartPayload(errors=user_errors(error))
+        principal = _signed_in(info)
         return CartPayload(
             cart=Cart.of(await carts.clear_cart(info.context.services, principal.user_id))
         )
@@ -365,38 +355,29 @@ class Mutation:
         description="Places the cart as an order and starts the payment. Idempotent per key."
     )
     async def checkout(self, info: Info[Context, None], input: CheckoutInput) -> CheckoutPayload:
-        try:
-            principal = _signed_in(info)
-            order = await checkout.checkout(
-                info.context.services,
-                principal,
-                input.idempotency_key,
-                input.payment_method.card(),
-            )
-        except (DomainError, InvalidInput) as error:
-            return CheckoutPayload(errors=user_errors(error))
+        principal = _signed_in(info)
+        order = await checkout.checkout(
+            info.context.services,
+            principal,
+            input.idempotency_key,
+            input.payment_method.card(),
+        )
         return CheckoutPayload(order=Order.of(order))
 
     @strawberry.mutation(description="Owner or staff; releases the order's stock.")
     async def cancel_order(self, info: Info[Context, None], id: strawberry.ID) -> OrderPayload:
-        try:
-            principal = _signed_in(info)
-            order = await lifecycle.cancel_order(info.context.services, principal, str(id))
-        except DomainError as error:
-            return OrderPayload(errors=user_errors(error))
+        principal = _signed_in(info)
+        order = await lifecycle.cancel_order(info.context.services, principal, str(id))
         return OrderPayload(order=Order.of(order))
 
     @strawberry.mutation(description="Owner only: pays a PAYMENT_FAILED order with another card.")
     async def retry_payment(
         self, info: Info[Context, None], order_id: strawberry.ID, payment_method: PaymentMethodInput
     ) -> OrderPayload:
-        try:
-            principal = _signed_in(info)
-            order = await lifecycle.retry_payment(
-                info.context.services, principal, str(order_id), payment_method.card()
-            )
-        except (DomainError, InvalidInput) as error:
-            return OrderPayload(errors=user_errors(error))
+        principal = _signed_in(info)
+        order = await lifecycle.retry_payment(
+            info.context.services, principal, str(order_id), payment_method.card()
+        )
         return OrderPayload(order=Order.of(order))
 
     @strawberry.mutation(description="Staff only: PAID -> SHIPPED.")
@@ -415,10 +396,7 @@ class Mutation:
 async def _staff_move(
     info: Info[Context, None], move: lifecycle.StaffMove, order_id: str
 ) -> OrderPayload:
-    try:
-        order = await move(info.context.services, _signed_in(info), order_id)
-    except DomainError as error:
-        return OrderPayload(errors=user_errors(error))
+    order = await move(info.context.services, _signed_in(info), order_id)
     return OrderPayload(order=Order.of(order))
 
 
@@ -454,5 +432,9 @@ class Subscription:
 
 
 schema = federation_schema(
-    query=Query, mutation=Mutation, subscription=Subscription, types=[Order, User, Product]
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Order, User, Product],
+    error_codes=CommerceErrorCode,
 )

@@ -316,4 +316,6 @@ class Mutation:
         return TrackPayload(accepted=True)
 
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[Product])
+schema = federation_schema(
+    query=Query, mutation=Mutation, types=[Product], error_codes=InsightsErrorCode
+)

@@ -25,6 +25,7 @@ from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
 from subgraphs.platform.auth.service_token import is_service_call
 from subgraphs.platform.context import RequestContext
+from subgraphs.platform.limits import OperationLimits
 from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.platform.tracing import RequestTracing
@@ -69,6 +70,13 @@ def create_subgraph_app(
 ) -> Starlette:
     """The subgraph as an app; it opens its own platform unless given a shared one."""
     running: _Running[ServicesT] = _Running()
+    limits = OperationLimits(
+        max_tokens=settings.subgraph_max_tokens,
+        max_depth=settings.subgraph_max_depth,
+        max_aliases=settings.subgraph_max_aliases,
+        max_query_nodes=settings.subgraph_max_query_nodes,
+        max_cost=settings.subgraph_max_cost,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -90,7 +98,16 @@ def create_subgraph_app(
         platform, services = running.get()
         service = is_service_call(request.headers.get(SERVICE_HEADER), platform.service_token)
         loaders = spec.make_loaders(services)
-        return RequestContext(request, request_id, principal, services, loaders, service)
+        return RequestContext(
+            request,
+            request_id,
+            principal,
+            services,
+            loaders,
+            service,
+            production=settings.env == "production",
+            limits=limits,
+        )
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "subgraph": spec.name})

@@ -1,11 +1,10 @@
-"""The key/value cache with expiry that holds sessions, carts and rate-limit counters.
+"""The key/value cache with expiry that holds sessions and rate-limit counters.
 
 `Cache` is the port. `InProcessCache` serves `shopgraph dev` (one process, so
 a dict is shared state enough); `RedisCache` serves deployments with several
 processes. The in-process one copies Redis semantics wherever code could
-notice the difference: a plain `set` clears an earlier expiry, a hash whose
-last field is deleted disappears, counters read back as decimal bytes, and
-using a hash key as a plain value (or the reverse) is an error.
+notice the difference: a plain `set` clears an earlier expiry and counters
+read back as decimal bytes. (Carts keep their own Redis hashes: `commerce.cart_store`.)
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ class Cache(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
-        """Count one more hit and return the count.
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
+        """Add `amount` hits (one by default; -1 gives one back) and return the count.
 
         The first hit opens a fixed window: the counter expires `window_seconds`
         after it, however many hits follow. Concurrent callers never see the
@@ -38,17 +37,6 @@ class Cache(Protocol):
 
     async def ttl(self, key: str) -> float | None:
         """Seconds until `key` expires; None when it is missing or never expires."""
-
-    async def hash_get_all(self, key: str) -> dict[str, bytes]: ...
-
-    async def hash_set(self, key: str, field: str, value: bytes) -> None:
-        """Set one field; an expiry already on `key` is kept."""
-
-    async def hash_delete(self, key: str, *fields: str) -> None:
-        """Delete fields; deleting the last one deletes `key`."""
-
-    async def expire(self, key: str, ttl_seconds: int) -> None:
-        """Make an existing `key` expire in `ttl_seconds`; a missing key stays missing."""
 
     async def ping(self) -> None: ...
 
@@ -68,7 +56,7 @@ _MIN_SWEEP_INTERVAL = 1024
 
 @dataclass
 class _Entry:
-    value: bytes | dict[str, bytes]
+    value: bytes
     expires_at: float | None = None
 
     def expired(self, now: float) -> bool:
@@ -97,14 +85,14 @@ class InProcessCache:
     async def delete(self, key: str) -> None:
         self._entries.pop(key, None)
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
         _require_positive("window_seconds", window_seconds)
         # No await between read and write: on one event loop this is atomic.
         current = self._value(key)
         if current is None:
-            self._store(key, _Entry(b"1", self._clock() + window_seconds))
-            return 1
-        count = int(current) + 1
+            self._store(key, _Entry(b"%d" % amount, self._clock() + window_seconds))
+            return amount
+        count = int(current) + amount
         entry = self._entries[key]
         entry.value = b"%d" % count
         if entry.expires_at is None:
@@ -116,31 +104,6 @@ class InProcessCache:
         if entry is None or entry.expires_at is None:
             return None
         return entry.expires_at - self._clock()
-
-    async def hash_get_all(self, key: str) -> dict[str, bytes]:
-        return dict(self._hash(key) or {})
-
-    async def hash_set(self, key: str, field: str, value: bytes) -> None:
-        fields = self._hash(key)
-        if fields is None:
-            self._store(key, _Entry({field: value}))
-        else:
-            fields[field] = value
-
-    async def hash_delete(self, key: str, *fields: str) -> None:
-        stored = self._hash(key)
-        if stored is None:
-            return
-        for field in fields:
-            stored.pop(field, None)
-        if not stored:
-            del self._entries[key]
-
-    async def expire(self, key: str, ttl_seconds: int) -> None:
-        _require_positive("ttl_seconds", ttl_seconds)
-        entry = self._live(key)
-        if entry is not None:
-            entry.expires_at = self._clock() + ttl_seconds
 
     async def ping(self) -> None:
         return None
@@ -159,16 +122,6 @@ class InProcessCache:
         entry = self._live(key)
         if entry is None:
             return None
-        if not isinstance(entry.value, bytes):
-            raise TypeError(f"cache key {key!r} holds a hash, not a value")
-        return entry.value
-
-    def _hash(self, key: str) -> dict[str, bytes] | None:
-        entry = self._live(key)
-        if entry is None:
-            return None
-        if isinstance(entry.value, bytes):
-            raise TypeError(f"cache key {key!r} holds a value, not a hash")
         return entry.value
 
     def _store(self, key: str, entry: _Entry) -> None:
@@ -205,13 +158,13 @@ class RedisCache:
     async def delete(self, key: str) -> None:
         await self._client.delete(self._key(key))
 
-    async def incr_in_window(self, key: str, window_seconds: int) -> int:
+    async def incr_in_window(self, key: str, window_seconds: int, amount: int = 1) -> int:
         _require_positive("window_seconds", window_seconds)
         name = self._key(key)
         # MULTI/EXEC so no client can see the counter without its expiry; NX so
         # later hits never push the end of the window back.
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.expire(name, window_seconds, nx=True)
             count, _ = await pipe.execute()
         return int(count)
@@ -220,21 +173,6 @@ class RedisCache:
         # PTTL answers -2 for a missing key and -1 for one without expiry.
         milliseconds = await self._client.pttl(self._key(key))
         return None if milliseconds < 0 else milliseconds / 1000
-
-    async def hash_get_all(self, key: str) -> dict[str, bytes]:
-        stored = await self._client.hgetall(self._key(key))
-        return {_as_bytes(field).decode(): _as_bytes(value) for field, value in stored.items()}
-
-    async def hash_set(self, key: str, field: str, value: bytes) -> None:
-        await self._client.hset(self._key(key), field, value)
-
-    async def hash_delete(self, key: str, *fields: str) -> None:
-        if fields:  # HDEL without fields is a syntax error, not a no-op
-            await self._client.hdel(self._key(key), *fields)
-
-    async def expire(self, key: str, ttl_seconds: int) -> None:
-        _require_positive("ttl_seconds", ttl_seconds)
-        await self._client.expire(self._key(key), ttl_seconds)
 
     async def ping(self) -> None:
         await self._client.ping()

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.errors import forbidden, unauthenticated
+from subgraphs.platform.limits import OperationLimits
 
 ServicesT = TypeVar("ServicesT")
 LoadersT = TypeVar("LoadersT")
@@ -30,6 +31,11 @@ class RequestContext(Generic[ServicesT, LoadersT]):
     connection_params: dict[str, object] | None = None
     # When the principal's token expires; on a socket, nothing runs for it after that.
     principal_expires_at: datetime | None = None
+    # SHOPGRAPH_ENV=production: the schema is not shown (`exposure.HideSchema`).
+    production: bool = False
+    # The operation limits configured for this process (SHOPGRAPH_SUBGRAPH_MAX_*);
+    # None: the schema's own defaults.
+    limits: OperationLimits | None = None
 
     def require_service(self) -> None:
         if not self.is_service:

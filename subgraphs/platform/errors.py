@@ -9,12 +9,14 @@ the client as a bare internal error, never a stack trace.
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.federation.schema_directives import ListSize
 
 log = logging.getLogger("shopgraph.errors")
@@ -47,10 +49,19 @@ class DeletePayload:
     errors: list[UserError] = user_error_list()
 
 
+class PlatformErrorCode(enum.StrEnum):
+    """Codes the shared platform raises on a subgraph's behalf; each subgraph that can
+    answer with one declares it in its own enum too."""
+
+    INVALID_CURSOR = "INVALID_CURSOR"
+
+
 class DomainError(Exception):
     """An expected failure with a stable code; the API layer returns it as a UserError."""
 
-    def __init__(self, code: str, message: str, field: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, code: enum.StrEnum, message: str, field: Sequence[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -75,6 +86,25 @@ def user_errors(error: DomainError | InvalidInput) -> list[UserError]:
     if isinstance(error, InvalidInput):
         return error.to_user_errors()
     return [error.to_user_error()]
+
+
+class DomainErrorsAsPayload(FieldExtension):
+    """Maps a mutation's DomainError / InvalidInput to its payload's `errors`.
+
+    `federation_schema` puts it on every mutation whose payload has an
+    `errors` field, so resolvers raise and never repeat the try/except.
+    """
+
+    def __init__(self, payload: Callable[..., object]) -> None:
+        self.payload = payload
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except (DomainError, InvalidInput) as error:
+            return self.payload(errors=user_errors(error))
 
 
 class AccessError(GraphQLError):

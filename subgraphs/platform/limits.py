@@ -2,10 +2,10 @@
 
 Subgraph ports are reachable (compose.yaml publishes them), so a subgraph
 cannot count on the router having refused a hostile document. The measure is
-the router's own (`router.operation.limits`): fragments are measured once
+the router's own (`graphql_budget.measure`): fragments are measured once
 each, so fragments that spread each other twice cannot stall it, which
 Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` (they expand every
-spread) would. The cost is the router's estimate too (`router.operation.cost`),
+spread) would. The cost is the router's estimate too (`graphql_budget.cost`),
 read from the subgraph's own `@cost` / `@listSize`. The limits sit above the
 router's defaults, because the router's fetches for an operation it accepted
 must pass them.
@@ -26,9 +26,9 @@ from graphql import (
 from strawberry.extensions import ValidationCache
 from strawberry.federation import Schema
 
-from router.operation.cost import CostEstimator
-from router.operation.limits import excess, measure_operations
-from router.supergraph.costs import ListSize, read_costs
+from graphql_budget.cost import CostEstimator, SlicingArgumentRequired
+from graphql_budget.directives import ListSize, read_costs
+from graphql_budget.measure import excess, measure_operations
 
 ENTITIES = ("Query", "_entities")
 
@@ -77,6 +77,11 @@ class LimitOperations(ValidationCache):
         self.costs = costs
 
     def on_operation(self) -> Iterator[None]:
+        # The process's configured limits (from settings, via the request context)
+        # take the place of the schema's defaults.
+        configured = getattr(self.execution_context.context, "limits", None)
+        if isinstance(configured, OperationLimits):
+            self.limits = configured
         # graphql-core stops parsing past this many tokens.
         self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
         yield
@@ -113,7 +118,10 @@ class LimitOperations(ValidationCache):
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         variables = self.execution_context.variables or {}
-        cost = estimator.estimate(operation, fragments, variables)
+        try:
+            cost = estimator.estimate(operation, fragments, variables)
+        except SlicingArgumentRequired as refused:
+            return GraphQLError(str(refused), extensions={"code": refused.code})
         if cost <= self.limits.max_cost:
             return None
         return GraphQLError(

@@ -21,7 +21,9 @@ def to_amount(value: Decimal | str | int) -> Decimal:
         raise ValueError(f"{value!r} is not an amount of money") from error
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not an amount of money")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    # -0 is an amount of zero; kept signed it would be stored and shown as "-0.00".
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 @strawberry.federation.type(shareable=True)

@@ -13,7 +13,7 @@ import orjson
 import strawberry
 from strawberry.federation.schema_directives import ListSize
 
-from subgraphs.platform.errors import DomainError
+from subgraphs.platform.errors import DomainError, PlatformErrorCode
 
 # `first` has a default, so a client need not pass it.
 CONNECTION_SIZE = ListSize(
@@ -79,4 +79,6 @@ def decode_cursor(cursor: str, size: int) -> list[object]:
 
 
 def invalid_cursor() -> DomainError:
-    return DomainError("INVALID_CURSOR", "this cursor is not valid for this list", ["after"])
+    return DomainError(
+        PlatformErrorCode.INVALID_CURSOR, "this cursor is not valid for this list", ["after"]
+    )

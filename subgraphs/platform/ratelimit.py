@@ -1,12 +1,23 @@
-"""Fixed-window rate limits, such as login throttling, counted in the shared `Cache`.
+"""Rate limits, such as login throttling, counted in the shared `Cache`.
 
-A window opens at a key's first hit and lasts `window_seconds`; once `limit`
+`FixedWindowLimiter`: a window opens at a key's first hit and lasts `window_seconds`; once `limit`
 hits are recorded in it the key is limited until the window passes. Later hits
 never extend the window, so a client that keeps trying is still let back in
-on time. Counting in the cache lets every replica share one count.
+on time. `SlidingWindowLimiter` weighs the previous window's count by how much
+of it still overlaps the last `window_seconds`, so a burst at a window's edge
+cannot get twice the limit through. Counting in the cache lets every replica
+share one count.
+
+Both take a hit *before* the work they guard (`take`): the count comes back
+from one atomic increment, so however many requests race, at most `limit` of
+them are let through. Checking first and counting after the work lets every
+racer through the check.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from subgraphs.platform.cache import Cache
 
@@ -21,10 +32,7 @@ class FixedWindowLimiter:
     def __init__(
         self, cache: Cache, limit: int, window_seconds: int, *, namespace: str = "ratelimit"
     ) -> None:
-        if limit <= 0:
-            raise ValueError(f"limit must be positive, got {limit}")
-        if window_seconds <= 0:
-            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
+        _require_positive(limit, window_seconds)
         self.limit = limit
         self.window_seconds = window_seconds
         self._cache = cache
@@ -34,6 +42,10 @@ class FixedWindowLimiter:
         """Whether `limit` hits have been recorded for `key` in its current window."""
         count = await self._cache.get(self._key(key))
         return count is not None and int(count) >= self.limit
+
+    async def take(self, key: str) -> bool:
+        """Count one attempt now; whether it is within the limit (False: refuse it)."""
+        return await self.hit(key) <= self.limit
 
     async def hit(self, key: str) -> int:
         """Record one hit (e.g. a failed login) and return the hits in the window so far."""
@@ -50,3 +62,60 @@ class FixedWindowLimiter:
 
     def _key(self, key: str) -> str:
         return f"{self._namespace}:{key}"
+
+
+class SlidingWindowLimiter:
+    """At most about `limit` attempts per key in any `window_seconds`.
+
+    The estimate is the current fixed window's count plus the previous one's
+    weighted by the share of it still inside the sliding window. Refused
+    attempts are given back, so a client that keeps knocking while limited is
+    let back in as its old attempts age out.
+    """
+
+    def __init__(
+        self,
+        cache: Cache,
+        limit: int,
+        window_seconds: int,
+        *,
+        namespace: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        _require_positive(limit, window_seconds)
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._cache = cache
+        self._namespace = namespace
+        # Wall-clock time: replicas must agree on which window is current.
+        self._clock = clock
+
+    async def take(self, key: str) -> bool:
+        """Count one attempt now; whether it is within the limit (False: refuse it)."""
+        now = self._clock()
+        index, offset = divmod(now, self.window_seconds)
+        current = self._key(key, int(index))
+        # Each bucket lives two windows: while current, and while it is "previous".
+        count = await self._cache.incr_in_window(current, 2 * self.window_seconds)
+        previous = await self._cache.get(self._key(key, int(index) - 1))
+        overlap = 1.0 - offset / self.window_seconds
+        estimate = count + (int(previous) if previous else 0) * overlap
+        if estimate <= self.limit:
+            return True
+        await self._cache.incr_in_window(current, 2 * self.window_seconds, -1)
+        return False
+
+    async def give_back(self, key: str) -> None:
+        """Un-count an attempt taken in this window, e.g. one that turned out legitimate."""
+        index = int(self._clock() // self.window_seconds)
+        await self._cache.incr_in_window(self._key(key, index), 2 * self.window_seconds, -1)
+
+    def _key(self, key: str, index: int) -> str:
+        return f"{self._namespace}:{key}:{index}"
+
+
+def _require_positive(limit: int, window_seconds: int) -> None:
+    if limit <= 0:
+        raise ValueError(f"limit must be positive, got {limit}")
+    if window_seconds <= 0:
+        raise ValueError(f"window_seconds must be positive, got {window_seconds}")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from typing import Literal
 
+import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import Info
 
-from subgraphs.platform.errors import MaskInternalErrors
+from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors
+from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 
 # The newest version other federation tools here accept too (The Guild's
@@ -22,6 +29,7 @@ def federation_schema(
     subscription: type | None = None,
     types: Iterable[type] = (),
     limits: OperationLimits = OperationLimits(),
+    error_codes: type[enum.StrEnum] | None = None,
 ) -> Schema:
     # Documents repeat (routers send the same few); parsing and validation are
     # cached per document so each is done once; a document past the limits is
@@ -29,16 +37,100 @@ def federation_schema(
     costs = SchemaCosts(limits.cost_list_size)
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
+        HideSchema,
         lambda: ParserCache(maxsize=1000),
         lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
     ]
-    schema = Schema(
+    if mutation is not None:
+        _map_domain_errors(mutation)
+    documented: list[type] = list(types)
+    if error_codes is not None:
+        # No field returns the enum (UserError.code is a String shared by every
+        # subgraph); it is in the schema to list the codes a client may meet.
+        documented.append(
+            strawberry.enum(
+                error_codes,
+                description="Every `UserError.code` this subgraph answers with.",
+            )
+        )
+    schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
-        types=list(types),
+        types=documented,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
     costs.load(schema)
     return schema
+
+
+class SubgraphSchema(Schema):
+    """Strawberry's federation schema, with `_entities` refusing malformed representations.
+
+    Strawberry looks a representation's `__typename` up unchecked, so one without
+    it, naming a type that is not an entity here, or lacking a key field ended
+    as an internal error; each is now a GraphQL error at its own index, with
+    code INVALID_REPRESENTATION, and the other representations still resolve.
+    """
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        results: list[FederationAny] = []
+        for index, representation in enumerate(representations):
+            problem = self._problem(representation)
+            if problem is not None:
+                error = GraphQLError(
+                    f"representation {index} {problem}",
+                    extensions={"code": "INVALID_REPRESENTATION"},
+                )
+                results.append(FederationAny(error))
+                continue
+            results.extend(super().entities_resolver(info, [representation]))
+        return results
+
+    def _problem(self, representation: object) -> str | None:
+        if not isinstance(representation, dict):
+            return "is not an object"
+        type_name = representation.get("__typename")
+        if not isinstance(type_name, str):
+            return "has no __typename"
+        keys = self._entity_keys().get(type_name)
+        if keys is None:
+            return f"names {type_name!r}, which is not an entity of this subgraph"
+        if not any(fields <= representation.keys() for fields in keys):
+            return f"lacks the key fields of {type_name}"
+        return None
+
+    def _entity_keys(self) -> dict[str, list[set[str]]]:
+        """Each entity type's keys, as the top-level field names each one needs."""
+        found: dict[str, list[set[str]]] = {}
+        for name, type_ in self.schema_converter.type_map.items():
+            directives = getattr(type_.definition, "directives", None) or ()
+            keys = [d for d in directives if isinstance(d, Key)]
+            if keys:
+                found[name] = [_top_level_fields(str(key.fields)) for key in keys]
+        return found
+
+
+def _top_level_fields(field_set: str) -> set[str]:
+    """The top-level names of a key's field set: "id owner { id }" needs id and owner."""
+    names, depth = set(), 0
+    for part in field_set.replace("{", " { ").replace("}", " } ").split():
+        depth += (part == "{") - (part == "}")
+        if depth == 0 and part.isidentifier():
+            names.add(part)
+    return names
+
+
+def _map_domain_errors(mutation: type) -> None:
+    """Every mutation answering with a payload that has `errors` maps domain errors there."""
+    definition = mutation.__strawberry_definition__  # type: ignore[attr-defined]  # set by @strawberry.type
+    for field in definition.fields:
+        payload = field.type
+        fields = getattr(payload, "__strawberry_definition__", None)
+        if fields is None or "errors" not in {f.python_name for f in fields.fields}:
+            continue
+        if not any(isinstance(e, DomainErrorsAsPayload) for e in field.extensions):
+            field.extensions.append(DomainErrorsAsPayload(payload))

@@ -32,6 +32,10 @@ DEFAULT_ROUTES: dict[str, str] = {
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="SHOPGRAPH_ENV; production answers no introspection and no 'Did you mean'.",
+    )
     data_dir: Path = Field(
         default=Path(".shopgraph"), description="Where embedded backends keep files."
     )
@@ -109,6 +113,27 @@ class Settings(BaseSettings):
 
     login_max_failures: int = Field(default=10, gt=0)
     login_window_seconds: int = Field(default=600, gt=0)
+    login_ip_max_failures: int = Field(
+        default=20,
+        gt=0,
+        description="Failed sign-ins from one client address per sliding login window.",
+    )
+    register_ip_max: int = Field(
+        default=20, gt=0, description="Registrations from one client address per hour."
+    )
+    password_hashing_slots: int | None = Field(
+        default=None,
+        gt=0,
+        description="Password hashes computed at once (argon2 uses its memory each); unset: cores.",
+    )
+    password_hashing_queue: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Password hashes that may wait for a slot; more are refused with RATE_LIMITED. "
+            "Unset: four per slot."
+        ),
+    )
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
 
@@ -127,6 +152,18 @@ class Settings(BaseSettings):
         default=900,
         gt=0,
         description="How long an unpaid order holds its stock before it is cancelled.",
+    )
+
+    subgraph_max_tokens: int = Field(
+        default=20_000, gt=0, description="Most lexical tokens a subgraph parses in a document."
+    )
+    subgraph_max_depth: int = Field(default=64, gt=0, description="Deepest field nesting.")
+    subgraph_max_aliases: int = Field(default=256, gt=0, description="Most aliased fields.")
+    subgraph_max_query_nodes: int = Field(
+        default=5_000, gt=0, description="Most field selections once fragments are expanded."
+    )
+    subgraph_max_cost: int = Field(
+        default=50_000, gt=0, description="Highest estimated cost (@cost / @listSize)."
     )
 
     max_request_bytes: int = Field(default=1_048_576, gt=0, description="Largest accepted body.")

@@ -35,7 +35,7 @@ class ReviewErrorCode(enum.StrEnum):
 
 
 def refusal(code: ReviewErrorCode, message: str, field: list[str] | None = None) -> DomainError:
-    return DomainError(code.value, message, field)
+    return DomainError(code, message, field)
 
 
 class ReviewStatus(enum.Enum):

@@ -50,7 +50,7 @@ class AlreadyReviewed(DomainError):
 
     def __init__(self, review: Review) -> None:
         super().__init__(
-            ReviewErrorCode.ALREADY_REVIEWED.value,
+            ReviewErrorCode.ALREADY_REVIEWED,
             f"you have already reviewed this product (review {review.id})",
             ["input", "productId"],
         )

@@ -37,6 +37,7 @@ from subgraphs.social.domain import (
     ModerationAction,
     Ratings,
     ReviewChanges,
+    ReviewErrorCode,
     ReviewSort,
     ReviewStatus,
 )
@@ -340,12 +341,9 @@ class Mutation:
 
     @strawberry.mutation(description="The author or staff.")
     async def delete_review(self, info: Info[Context, None], id: strawberry.ID) -> DeletePayload:
-        try:
-            deleted = await reviews.delete_review(
-                info.context.services, info.context.principal, str(id)
-            )
-        except DomainError as error:
-            return DeletePayload(errors=user_errors(error))
+        deleted = await reviews.delete_review(
+            info.context.services, info.context.principal, str(id)
+        )
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
     @strawberry.mutation(description="Staff only; the reason is kept with who hid it.")
@@ -370,4 +368,6 @@ class Mutation:
         return await _answer(reviews.mark_helpful(context.services, context.principal, str(id)))
 
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[Product, User, Review])
+schema = federation_schema(
+    query=Query, mutation=Mutation, types=[Product, User, Review], error_codes=ReviewErrorCode
+)

@@ -10,11 +10,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from subgraphs.platform.auth.passwords import MAX_PASSWORD_BYTES, HashingBusy
 from subgraphs.platform.auth.principal import Principal, Role
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError, InvalidInput
 from subgraphs.platform.events import Event, add_to_outbox
 from subgraphs.users import refresh_tokens
+from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.models import UserRow, outbox
 from subgraphs.users.rules import account_key, registration_errors
 from subgraphs.users.services import UserServices
@@ -88,38 +90,74 @@ async def _taken(services: UserServices, row: UserRow) -> list[DomainError]:
     errors = []
     if username_taken:
         errors.append(
-            DomainError("USERNAME_TAKEN", "this username is taken", ["input", "username"])
+            DomainError(
+                UsersErrorCode.USERNAME_TAKEN, "this username is taken", ["input", "username"]
+            )
         )
     if email_taken:
         errors.append(
-            DomainError("EMAIL_TAKEN", "an account with this email exists", ["input", "email"])
+            DomainError(
+                UsersErrorCode.EMAIL_TAKEN, "an account with this email exists", ["input", "email"]
+            )
         )
-    return errors or [DomainError("CONFLICT", "the account could not be created; try again")]
+    return errors or [
+        DomainError(UsersErrorCode.CONFLICT, "the account could not be created; try again")
+    ]
 
 
-async def register(services: UserServices, username: str, email: str, password: str) -> SignedIn:
-    account = await create_account(services, username, email, password)
+async def register(
+    services: UserServices, username: str, email: str, password: str, client: str
+) -> SignedIn:
+    """Registers and signs in; at most `register_ip_max` per client address an hour."""
+    if not await services.registrations.take(client):
+        raise _rate_limited("too many registrations from this address; try again later")
+    try:
+        account = await create_account(services, username, email, password)
+    except HashingBusy as busy:
+        raise _rate_limited("the server is busy; try again in a moment") from busy
     return await _sign_in(services, account)
 
 
-async def log_in(services: UserServices, email: str, password: str) -> SignedIn:
+async def log_in(services: UserServices, email: str, password: str, client: str) -> SignedIn:
+    """Signs in, or refuses; at most `login_max_failures` passwords of one account are
+    ever checked per window, however many attempts race, and the client address's
+    failures are limited across accounts (password spraying)."""
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise DomainError(
+            UsersErrorCode.PASSWORD_INVALID,
+            f"a password has at most {MAX_PASSWORD_BYTES} bytes",
+            ["input", "password"],
+        )
     key = account_key(email)
-    if await services.failed_logins.is_limited(key):
+    # Both attempts are taken before the password is verified: the atomic count
+    # decides, so racing requests cannot all pass a check made before any failed.
+    if not await services.ip_failed_logins.take(client):
+        raise _rate_limited("too many failed sign-ins from this address; try again later")
+    if not await services.failed_logins.take(key):
         wait = await services.failed_logins.retry_after(key)
-        raise DomainError("RATE_LIMITED", f"too many failed sign-ins; try again in {wait:.0f} s")
+        raise _rate_limited(f"too many failed sign-ins; try again in {wait:.0f} s")
     async with services.database.session() as session:
         row = await session.scalar(select(UserRow).where(UserRow.email_key == key))
-    ok, upgraded_hash = await services.hasher.verify(password, row.password_hash if row else None)
+    try:
+        ok, upgraded_hash = await services.hasher.verify(
+            password, row.password_hash if row else None
+        )
+    except HashingBusy as busy:
+        raise _rate_limited("the server is busy; try again in a moment") from busy
     if row is None or not ok:
-        await services.failed_logins.hit(key)
-        raise DomainError("INVALID_CREDENTIALS", "the email or the password is wrong")
+        raise DomainError(UsersErrorCode.INVALID_CREDENTIALS, "the email or the password is wrong")
     if upgraded_hash is not None:
         async with services.database.session() as session:
             await session.execute(
                 update(UserRow).where(UserRow.id == row.id).values(password_hash=upgraded_hash)
             )
     await services.failed_logins.reset(key)
+    await services.ip_failed_logins.give_back(client)
     return await _sign_in(services, Account.of(row))
+
+
+def _rate_limited(message: str) -> DomainError:
+    return DomainError(UsersErrorCode.RATE_LIMITED, message)
 
 
 async def _sign_in(services: UserServices, account: Account) -> SignedIn:
@@ -133,7 +171,7 @@ async def refresh(services: UserServices, token: str) -> SignedIn:
     accounts = await accounts_by_id(services, [user_id])
     account = accounts.get(user_id)
     if account is None:
-        raise DomainError("INVALID_REFRESH_TOKEN", "this refresh token is not valid")
+        raise DomainError(UsersErrorCode.INVALID_REFRESH_TOKEN, "this refresh token is not valid")
     return SignedIn(account, services.tokens.issue(account.principal), new_token)
 
 

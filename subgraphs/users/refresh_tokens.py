@@ -20,10 +20,11 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.settings import Settings
+from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.models import RefreshTokenRow
 
-INVALID = "INVALID_REFRESH_TOKEN"
-REUSED = "REFRESH_TOKEN_REUSED"
+INVALID = UsersErrorCode.INVALID_REFRESH_TOKEN
+REUSED = UsersErrorCode.REFRESH_TOKEN_REUSED
 
 
 def _digest(token: str) -> str:

@@ -13,16 +13,14 @@ from strawberry.types import Info
 from subgraphs.platform.auth.principal import Role
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
-    DomainError,
-    InvalidInput,
     UserError,
     forbidden,
     user_error_list,
-    user_errors,
 )
 from subgraphs.platform.schema import federation_schema
 from subgraphs.users import accounts, refresh_tokens
 from subgraphs.users.accounts import Account, SignedIn
+from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.services import UserServices
 
 
@@ -40,6 +38,14 @@ def make_loaders(services: UserServices) -> UserLoaders:
 
 
 Context: TypeAlias = RequestContext[UserServices, UserLoaders]
+
+
+def client_address(info: Info[Context, None]) -> str:
+    """The caller's address, which per-address rate limits count under."""
+    client = info.context.request.client
+    return client.host if client is not None else "unknown"
+
+
 strawberry.enum(Role, name="Role")
 
 
@@ -47,16 +53,27 @@ strawberry.enum(Role, name="Role")
 class User:
     id: strawberry.ID
     username: str
-    role: Role
     created_at: datetime
     private_email: strawberry.Private[str]
+    private_role: strawberry.Private[Role]
 
     @strawberry.field(description="Visible to the user and to staff only.")
     def email(self, info: Info[Context, None]) -> str:
+        self._require_self_or_staff(info)
+        return self.private_email
+
+    @strawberry.field(
+        description="Visible to the user and to staff only: shown to anyone, it would "
+        "point attackers at the staff accounts."
+    )
+    def role(self, info: Info[Context, None]) -> Role:
+        self._require_self_or_staff(info)
+        return self.private_role
+
+    def _require_self_or_staff(self, info: Info[Context, None]) -> None:
         principal = info.context.require_principal()
         if not principal.may_see(self.id):
             raise forbidden()
-        return self.private_email
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> User | None:
@@ -68,7 +85,7 @@ class User:
         return cls(
             id=strawberry.ID(account.id),
             username=account.username,
-            role=account.role,
+            private_role=account.role,
             created_at=account.created_at,
             private_email=account.email,
         )
@@ -105,10 +122,6 @@ class AuthPayload:
             refresh_token=result.refresh_token,
         )
 
-    @classmethod
-    def failed(cls, error: DomainError | InvalidInput) -> AuthPayload:
-        return cls(errors=user_errors(error))
-
 
 @strawberry.type
 class Query:
@@ -118,7 +131,7 @@ class Query:
         return await User.resolve_reference(info, strawberry.ID(principal.user_id))
 
     @strawberry.field(
-        description="Anyone sees a user's public profile; email is for self and staff."
+        description="Anyone sees a user's public profile; email and role are for self and staff."
     )
     async def user(self, info: Info[Context, None], id: strawberry.ID) -> User | None:
         return await User.resolve_reference(info, id)
@@ -128,28 +141,25 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
-        try:
-            result = await accounts.register(
-                info.context.services, input.username, input.email, input.password
-            )
-        except (DomainError, InvalidInput) as error:
-            return AuthPayload.failed(error)
+        result = await accounts.register(
+            info.context.services,
+            input.username,
+            input.email,
+            input.password,
+            client_address(info),
+        )
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], input: LoginInput) -> AuthPayload:
-        try:
-            result = await accounts.log_in(info.context.services, input.email, input.password)
-        except DomainError as error:
-            return AuthPayload.failed(error)
+        result = await accounts.log_in(
+            info.context.services, input.email, input.password, client_address(info)
+        )
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation(description="Spends a refresh token and returns new tokens.")
     async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
-        try:
-            result = await accounts.refresh(info.context.services, refresh_token)
-        except DomainError as error:
-            return AuthPayload.failed(error)
+        result = await accounts.refresh(info.context.services, refresh_token)
         return AuthPayload.signed_in(info, result)
 
     @strawberry.mutation(description="Ends the session of this refresh token; false if unknown.")
@@ -157,4 +167,4 @@ class Mutation:
         return await refresh_tokens.revoke(info.context.services.database, refresh_token)
 
 
-schema = federation_schema(query=Query, mutation=Mutation, types=[User])
+schema = federation_schema(query=Query, mutation=Mutation, types=[User], error_codes=UsersErrorCode)

@@ -13,7 +13,7 @@ from subgraphs.platform.database import Database
 from subgraphs.platform.events import OutboxRelay
 from subgraphs.platform.migrations import migrate as migrate_subgraph
 from subgraphs.platform.migrations import upgrade
-from subgraphs.platform.ratelimit import FixedWindowLimiter
+from subgraphs.platform.ratelimit import FixedWindowLimiter, SlidingWindowLimiter
 from subgraphs.platform.resources import Platform
 from subgraphs.platform.settings import Settings
 from subgraphs.users.models import outbox
@@ -29,6 +29,8 @@ class UserServices:
     hasher: PasswordHasher
     tokens: AccessTokens
     failed_logins: FixedWindowLimiter
+    ip_failed_logins: SlidingWindowLimiter
+    registrations: SlidingWindowLimiter
     relay: OutboxRelay
 
 
@@ -54,6 +56,18 @@ async def open_services(platform: Platform) -> AsyncIterator[UserServices]:
                     settings.login_max_failures,
                     settings.login_window_seconds,
                     namespace="failed-logins",
+                ),
+                ip_failed_logins=SlidingWindowLimiter(
+                    platform.cache,
+                    settings.login_ip_max_failures,
+                    settings.login_window_seconds,
+                    namespace="failed-logins-ip",
+                ),
+                registrations=SlidingWindowLimiter(
+                    platform.cache,
+                    settings.register_ip_max,
+                    3600,
+                    namespace="registrations-ip",
                 ),
                 relay=relay,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.platform.errors import DomainError, InvalidInput
 
 # Leading digits of the brands shopgraph names; other valid numbers are "card".
@@ -45,15 +46,27 @@ def parse_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
     digits = number.replace(" ", "").replace("-", "")
     errors = []
     if not (_is_digits(digits) and 12 <= len(digits) <= 19 and _luhn_valid(digits)):
-        errors.append(DomainError("INVALID_CARD", "the card number is not valid", ["cardNumber"]))
+        errors.append(
+            DomainError(
+                CommerceErrorCode.INVALID_CARD, "the card number is not valid", ["cardNumber"]
+            )
+        )
     if not 1 <= exp_month <= 12:
-        errors.append(DomainError("INVALID_CARD", "the month must be 1 to 12", ["expMonth"]))
+        errors.append(
+            DomainError(CommerceErrorCode.INVALID_CARD, "the month must be 1 to 12", ["expMonth"])
+        )
     elif (exp_year, exp_month) < (now.year, now.month):
-        errors.append(DomainError("CARD_EXPIRED", "the card has expired", ["expYear"]))
+        errors.append(
+            DomainError(CommerceErrorCode.CARD_EXPIRED, "the card has expired", ["expYear"])
+        )
     elif exp_year > now.year + 30:
-        errors.append(DomainError("INVALID_CARD", "the expiry year is too far", ["expYear"]))
+        errors.append(
+            DomainError(CommerceErrorCode.INVALID_CARD, "the expiry year is too far", ["expYear"])
+        )
     if not (_is_digits(cvc) and len(cvc) in (3, 4)):
-        errors.append(DomainError("INVALID_CARD", "the CVC must be 3 or 4 digits", ["cvc"]))
+        errors.append(
+            DomainError(CommerceErrorCode.INVALID_CARD, "the CVC must be 3 or 4 digits", ["cvc"])
+        )
     if errors:
         raise InvalidInput(errors)
     return Card(digits, exp_month, exp_year, cvc)

@@ -1,16 +1,30 @@
 """Password hashing: argon2id for new hashes, legacy bcrypt still verified and upgraded.
 
-Hashing costs ~0.1-0.25 s of CPU, so it runs in a worker thread, never on the
-event loop.
+Hashing costs ~0.1-0.25 s of CPU and `argon2_memory_kib` of memory, so it runs
+in a worker thread, never on the event loop, and only `slots` hashes (one per
+core by default) run at once. A few more may wait; beyond those a request is
+refused at once with `HashingBusy`, so a flood of sign-ins costs neither memory
+nor a queue that every later client waits behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from passlib.context import CryptContext
 
 from subgraphs.platform.settings import Settings
+
+T = TypeVar("T")
+# Beyond this, passlib refuses a secret with PasswordSizeError; callers check first.
+MAX_PASSWORD_BYTES = 4096
+
+
+class HashingBusy(Exception):
+    """Every hashing slot and queue place is taken: refuse the request, do not wait."""
 
 
 class PasswordHasher:
@@ -25,15 +39,35 @@ class PasswordHasher:
         # Verifying against this when the account does not exist keeps the
         # response time of "unknown email" equal to that of "wrong password".
         self._decoy = self._context.hash("decoy password")
+        slots = settings.password_hashing_slots or os.cpu_count() or 1
+        queue = settings.password_hashing_queue
+        self._admitted_max = slots + (4 * slots if queue is None else queue)
+        self._admitted = 0
+        self._slots = asyncio.Semaphore(slots)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._context.hash, password)
+        return await self._run(self._context.hash, password)
 
     async def verify(self, password: str, stored: str | None) -> tuple[bool, str | None]:
-        """Whether `password` matches, and a fresh hash when the stored one is outdated."""
-        ok, upgraded = await asyncio.to_thread(
+        """Whether `password` matches, and a fresh hash when the stored one is outdated.
+
+        An unknown account (`stored` None) is verified against a decoy hash through
+        the same slots, so it costs the same time as a wrong password.
+        """
+        ok, upgraded = await self._run(
             self._context.verify_and_update, password, stored or self._decoy
         )
         if stored is None:
             return False, None
         return bool(ok), upgraded
+
+    async def _run(self, work: Callable[..., T], *args: str) -> T:
+        # Counted without an await in between, so admission is exact on one loop.
+        if self._admitted >= self._admitted_max:
+            raise HashingBusy()
+        self._admitted += 1
+        try:
+            async with self._slots:
+                return await asyncio.to_thread(work, *args)
+        finally:
+            self._admitted -= 1

@@ -7,9 +7,9 @@ keeps the highest weight and the largest list size any subgraph states.
 
 from __future__ import annotations
 
+from graphql_budget.directives import ListSize
 from router.composition import SubgraphSource, compose
 from router.supergraph import load_supergraph
-from router.supergraph.costs import ListSize
 
 ACCOUNTS = """
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.9",

@@ -27,6 +27,7 @@ import pytest
 from graphql import parse, validate
 
 from router.supergraph import load_supergraph
+from tests.backends import IN_CI
 from tests.router.harness.composition import (
     Composer,
     ComposerUnavailable,
@@ -170,7 +171,7 @@ async def compose(case: RouterCase, served: ServedSubgraphs, composer: Composer)
     try:
         return await asyncio.to_thread(compose_supergraph, sources, composer)
     except ComposerUnavailable as error:
-        if os.environ.get("CI") == "true":
+        if IN_CI:
             pytest.fail(f"The Guild's composer must run under CI: {error}")
         pytest.skip(f"The Guild's composer cannot run here: {error}")
 

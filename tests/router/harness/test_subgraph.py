@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from graphql import GraphQLError
 
 from router.supergraph import load_supergraph
+from tests.backends import IN_CI
 from tests.router.harness import (
     RouterCase,
     SubgraphSpec,
@@ -320,7 +320,7 @@ def test_responses_compare_field_order_and_errors_by_given_keys() -> None:
 
 async def test_the_guild_composer_makes_a_supergraph_the_router_loads() -> None:
     if shutil.which("node") is None:
-        if os.environ.get("CI") == "true":
+        if IN_CI:
             pytest.fail("Node.js must be installed under CI")
         pytest.skip("Node.js is not installed")
     sources = [

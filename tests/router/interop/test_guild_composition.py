@@ -12,7 +12,6 @@ fails instead of hiding behind a skip.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ import pytest
 
 from router.composition import compose
 from router.supergraph import load_supergraph
+from tests.backends import IN_CI
 from tests.router.composition.corpus import Case, error_keys, load_cases
 from tests.router.interop.ownership import api_schema_text, ownership
 
@@ -59,7 +59,7 @@ def _tools_or_skip() -> tuple[str, str]:
     if node and npm:
         return node, npm
     reason = "node and npm are needed to run The Guild's federation-composition"
-    if os.environ.get("CI") == "true":
+    if IN_CI:
         pytest.fail(f"{reason}, and CI=true does not allow skipping")
     pytest.skip(reason)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import aiohttp
 import pytest
 
 from router.composition import SubgraphSource, compose
+from tests.backends import IN_CI
 from tests.router.harness import RouterCase, SubgraphSpec, assert_response, serve_subgraphs
 from tests.router.harness.hive import (
     HiveAnswer,
@@ -275,7 +275,7 @@ def _require_hive() -> None:
     try:
         hive_binary()
     except HiveUnavailable as error:
-        if os.environ.get("CI") == "true":
+        if IN_CI:
             pytest.fail(f"{error}, and CI=true does not allow skipping")
         pytest.skip(str(error))
 

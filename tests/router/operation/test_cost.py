@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from graphql_budget.cost import MAX_ESTIMATE, SlicingArgumentRequired
 from router.config import RouterConfig
 from router.operation import CostEstimator, CostLimit, DocumentCache, DocumentLimits, RequestError
 from router.supergraph import Supergraph, load_supergraph
@@ -41,7 +42,9 @@ enum join__Graph { SHOP @join__graph(name: "shop", url: "http://shop.invalid") }
 
 type Query @join__type(graph: SHOP) {
   books(first: Int = 20, last: Int): BookConnection
-    @listSize(slicingArguments: ["first", "last"], sizedFields: ["edges"])
+    @listSize(slicingArguments: ["first", "last"], sizedFields: ["edges"],
+      requireOneSlicingArgument: false)
+  loans(first: Int, last: Int): [Book!]! @listSize(slicingArguments: ["first", "last"])
   shelves: [Shelf!]! @listSize(assumedSize: 4)
   tags: [String!]!
   search(text: String! @price(weight: 7)): [Book!]! @price(weight: 30)
@@ -173,3 +176,43 @@ def test_a_list_slicing_argument_sizes_by_its_length() -> None:
     query = "query($ids: [ID!]!) { pick(ids: $ids) { id } }"
 
     assert _estimate(load_supergraph(sdl), query, {"ids": ["1", "2", "3"]}) == 3 * 3
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "given"),
+    [
+        ("{ loans { id } }", None, 0),
+        ("{ loans(first: 2, last: 3) { id } }", None, 2),
+        ("query($n: Int) { loans(first: $n) { id } }", {"n": None}, 0),
+    ],
+)
+def test_a_list_that_requires_one_slicing_argument_refuses_none_or_several(
+    query: str, variables: dict[str, Any] | None, given: int
+) -> None:
+    with pytest.raises(SlicingArgumentRequired) as raised:
+        _estimate(SMALL, query, variables)
+    assert str(raised.value) == (
+        "Field 'Query.loans' needs exactly one of its slicing arguments (first, last); "
+        f"the operation gives {given}."
+    )
+
+
+def test_one_slicing_argument_sizes_the_list_and_the_router_refuses_without() -> None:
+    assert _estimate(SMALL, "{ loans(last: 2) { id } }") == 2 * 3
+    documents = DocumentCache(SMALL.api_schema, DocumentLimits(15_000, 50, 200, 4_000), 10)
+    limit = CostLimit(CostEstimator(SMALL.api_schema, SMALL.costs, 10), 1_000, 10)
+    with pytest.raises(RequestError) as raised:
+        limit.check(documents.prepare("{ loans { id } }").select(None), {})
+    assert raised.value.errors == [
+        {
+            "message": "Field 'Query.loans' needs exactly one of its slicing arguments "
+            "(first, last); the operation gives 0.",
+            "extensions": {"code": "SLICING_ARGUMENT_REQUIRED"},
+        }
+    ]
+
+
+def test_an_astronomical_estimate_saturates_where_json_still_holds_it() -> None:
+    nested = "related(first: 2000000000) { " * 4 + "id" + " }" * 4
+    query = f"{{ books(first: 2000000000) {{ edges {{ {nested} }} }} }}"
+    assert _estimate(SMALL, query) == MAX_ESTIMATE == 2**53 - 1

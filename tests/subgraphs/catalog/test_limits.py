@@ -6,6 +6,9 @@ import time
 
 import pytest
 
+from subgraphs.catalog.app import create_app
+from subgraphs.platform.settings import Settings
+from tests.graphql import post, serve
 from tests.router.operation.test_documents import doubling
 from tests.statements import recorded_statements
 from tests.subgraphs.catalog.conftest import CatalogSubgraph
@@ -73,3 +76,41 @@ async def test_a_document_past_the_token_limit_is_refused_while_parsing(
     assert [e["message"] for e in response.json()["errors"]] == [
         "Syntax Error: Document contains more than 20000 tokens. Parsing aborted."
     ]
+
+
+async def test_the_limits_come_from_the_settings(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOPGRAPH_SUBGRAPH_MAX_ALIASES", "2")
+    monkeypatch.setenv("SHOPGRAPH_SUBGRAPH_MAX_DEPTH", "3")
+    configured = Settings(
+        **settings.model_dump(exclude={"subgraph_max_aliases", "subgraph_max_depth"})
+    )
+    assert (configured.subgraph_max_aliases, configured.subgraph_max_depth) == (2, 3)
+    three = "{ a: categories { id } b: categories { id } c: categories { id } }"
+    deep = "{ products { edges { node { category { id } } } } }"
+    async with serve(create_app(configured), "http://catalog") as client:
+        refused = [(await post(client, query)).json() for query in (three, deep)]
+        fine = (await post(client, "{ a: categories { id } b: categories { id } }")).json()
+
+    assert refused == [
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": "The operation uses 3 aliases; the limit is 2.",
+                    "extensions": {"code": "MAX_ALIASES_EXCEEDED"},
+                }
+            ],
+        },
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": "The operation is 5 fields deep; the limit is 3.",
+                    "extensions": {"code": "MAX_DEPTH_EXCEEDED"},
+                }
+            ],
+        },
+    ]
+    assert fine == {"data": {"a": [], "b": []}}

@@ -116,3 +116,20 @@ async def test_bad_page_requests_are_clear_errors(
     body = await catalog.query(PAGE, variables)
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+
+
+@pytest.mark.parametrize(("made_by", "used_by"), [("NEWEST", "PRICE_ASC"), ("PRICE_ASC", "NAME")])
+async def test_a_cursor_of_another_sort_is_an_invalid_cursor(
+    catalog: CatalogSubgraph, made_by: str, used_by: str
+) -> None:
+    for n in range(3):
+        await catalog.create(name=f"Product {n}", price=f"{n + 1}.00")
+    first = await catalog.query(PAGE, {"first": 1, "sort": made_by})
+    cursor = first["data"]["products"]["pageInfo"]["endCursor"]
+
+    body = await catalog.query(PAGE, {"first": 1, "after": cursor, "sort": used_by})
+
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
+    same = await catalog.query(PAGE, {"first": 1, "after": cursor, "sort": made_by})
+    assert len(same["data"]["products"]["edges"]) == 1

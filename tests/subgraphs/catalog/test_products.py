@@ -22,15 +22,23 @@ query E($representations: [_Any!]!) {
 
 
 async def test_staff_create_a_product(catalog: CatalogSubgraph) -> None:
-    payload = await catalog.create(name="  Running Shoes ", price="89.999", stock=3)
+    payload = await catalog.create(name="  Running Shoes ", price="89.9", stock=3)
     assert payload["errors"] == []
     product = payload["product"]
     assert product["name"] == "Running Shoes"
-    assert product["price"] == {"amount": "90.00", "currency": "USD"}  # rounded half up, to cents
+    assert product["price"] == {"amount": "89.90", "currency": "USD"}  # shown in cents
     assert product["stock"] == 3
     assert product["inStock"] is True
     fetched = await catalog.query(PRODUCT, {"id": product["id"]})
-    assert fetched["data"]["product"]["price"] == {"amount": "90.00", "currency": "USD"}
+    assert fetched["data"]["product"]["price"] == {"amount": "89.90", "currency": "USD"}
+
+
+@pytest.mark.parametrize("price", ["-0", "0", "0.00", "-0.00"])
+async def test_a_zero_price_is_stored_unsigned(catalog: CatalogSubgraph, price: str) -> None:
+    payload = await catalog.create(price=price)
+    assert payload["errors"] == []
+    fetched = await catalog.query(PRODUCT, {"id": payload["product"]["id"]})
+    assert fetched["data"]["product"]["price"] == {"amount": "0.00", "currency": "USD"}
 
 
 @pytest.mark.parametrize("who", ["customer", "anonymous"])
@@ -61,6 +69,12 @@ async def test_only_staff_change_the_catalog(catalog: CatalogSubgraph, who: str)
         ({"name": "x" * 201}, ["NAME_TOO_LONG"]),
         ({"description": "x" * 10_001}, ["DESCRIPTION_TOO_LONG"]),
         ({"price": "-0.01"}, ["NEGATIVE_PRICE"]),
+        ({"price": "1E+400"}, ["PRICE_TOO_HIGH"]),
+        ({"price": "NaN"}, ["INVALID_PRICE"]),
+        ({"price": "Infinity"}, ["INVALID_PRICE"]),
+        ({"price": "-Infinity"}, ["INVALID_PRICE"]),
+        ({"price": "0.001"}, ["INVALID_PRICE"]),
+        ({"price": "89.999"}, ["INVALID_PRICE"]),
         ({"stock": -1}, ["NEGATIVE_STOCK"]),
         ({"currency": "XYZ"}, ["UNKNOWN_CURRENCY"]),
         ({"categoryId": "no-such-category"}, ["UNKNOWN_CATEGORY"]),

@@ -99,3 +99,31 @@ async def test_the_same_key_twenty_times_at_once_makes_one_order(shop: Shop) -> 
     assert await shop.stock(chair) == 8
     mine = await shop.query("{ myOrders { totalCount } }", token=carol)
     assert mine["data"]["myOrders"]["totalCount"] == 1
+
+
+async def test_a_key_reused_for_another_cart_is_refused(shop: Shop) -> None:
+    dora = shop.token("dora")
+    lamp, rug = await shop.product(stock=5, name="Lamp"), await shop.product(stock=5, name="Rug")
+    await shop.add(dora, lamp, 1)
+    first = await shop.checkout(dora, key="reused")
+    assert first["errors"] == []
+    retried = await shop.checkout(dora, key="reused")  # the cart was cleared: a plain retry
+    assert retried["order"]["id"] == first["order"]["id"]
+
+    await shop.add(dora, rug, 2)
+    reused = await shop.checkout(dora, key="reused")
+
+    assert reused == {
+        "order": None,
+        "errors": [
+            {
+                "field": ["idempotencyKey"],
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": "this idempotency key was used for another cart; "
+                "use a new key for a new order",
+            }
+        ],
+    }
+    assert await shop.stock(rug) == 5
+    fresh = await shop.checkout(dora, key="fresh")
+    assert [(line["quantity"]) for line in fresh["order"]["lines"]] == [2]

@@ -29,9 +29,6 @@ async def test_values_are_stored_replaced_and_deleted(cache: Cache) -> None:
 async def test_keys_expire_after_their_ttl(cache: Cache, elapse: Elapse) -> None:
     await cache.set("short", b"1", ttl_seconds=1)
     await cache.set("forever", b"2")
-    await cache.hash_set("cart", "sku-1", b"3")
-    await cache.expire("cart", 1)
-    await cache.expire("missing", 1)
 
     short_ttl = await cache.ttl("short")
     assert short_ttl is not None
@@ -42,7 +39,6 @@ async def test_keys_expire_after_their_ttl(cache: Cache, elapse: Elapse) -> None
 
     assert await cache.get("short") is None
     assert await cache.get("forever") == b"2"
-    assert await cache.hash_get_all("cart") == {}
     assert (await cache.ttl("short"), await cache.get("missing")) == (None, None)
 
 
@@ -74,29 +70,6 @@ async def test_the_window_is_fixed_at_the_first_hit(cache: Cache, elapse: Elapse
     assert await cache.incr_in_window("hits", 1) == 1
 
 
-async def test_hash_fields_round_trip(cache: Cache) -> None:
-    assert await cache.hash_get_all("cart:1") == {}
-
-    await cache.hash_set("cart:1", "sku-1", b"2")
-    await cache.hash_set("cart:1", "sku-2", b"1")
-    await cache.hash_set("cart:1", "sku-1", b"5")
-    await cache.hash_set("cart:2", "sku-9", b"1")
-    assert await cache.hash_get_all("cart:1") == {"sku-1": b"5", "sku-2": b"1"}
-
-    await cache.expire("cart:1", 100)
-    await cache.hash_set("cart:1", "sku-3", b"1")
-    await cache.hash_delete("cart:1", "sku-2", "sku-absent")
-    await cache.hash_delete("cart:1")
-    assert await cache.hash_get_all("cart:1") == {"sku-1": b"5", "sku-3": b"1"}
-    ttl = await cache.ttl("cart:1")
-    assert ttl is not None
-    assert 99 < ttl <= 100
-
-    await cache.hash_delete("cart:1", "sku-1", "sku-3")
-    assert (await cache.hash_get_all("cart:1"), await cache.ttl("cart:1")) == ({}, None)
-    assert await cache.hash_get_all("cart:2") == {"sku-9": b"1"}
-
-
 async def test_ttls_must_be_positive(cache: Cache) -> None:
     with pytest.raises(ValueError, match="ttl_seconds must be positive"):
         await cache.set("k", b"v", ttl_seconds=0)
@@ -110,10 +83,10 @@ async def test_redis_cache_keeps_its_keys_under_its_prefix(redis_url: str) -> No
     raw = redis.Redis.from_url(redis_url)
     try:
         await mine.set("session:1", b"x")
-        await mine.hash_set("cart:1", "sku-1", b"1")
+        await mine.incr_in_window("hits:1", 60)
 
         assert await theirs.get("session:1") is None
-        assert sorted(await raw.keys("*")) == [b"shopgraph:cart:1", b"shopgraph:session:1"]
+        assert sorted(await raw.keys("*")) == [b"shopgraph:hits:1", b"shopgraph:session:1"]
     finally:
         await mine.close()
         await theirs.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from subgraphs.platform.cache import Cache, InProcessCache
-from subgraphs.platform.ratelimit import FixedWindowLimiter
+from subgraphs.platform.ratelimit import FixedWindowLimiter, SlidingWindowLimiter
 from tests.subgraphs.platform.conftest import Elapse
 
 
@@ -59,3 +59,25 @@ async def test_namespaces_keep_limiters_apart(cache: Cache) -> None:
 def test_limits_and_windows_must_be_positive(limit: int, window: int, message: str) -> None:
     with pytest.raises(ValueError, match=f"{message}.* must be positive"):
         FixedWindowLimiter(InProcessCache(), limit=limit, window_seconds=window)
+
+
+async def test_a_sliding_window_weighs_the_previous_window(cache: Cache) -> None:
+    now = [1000.0]
+    limiter = SlidingWindowLimiter(
+        cache, limit=3, window_seconds=10, namespace="ip", clock=lambda: now[0]
+    )
+    assert [await limiter.take("10.0.0.1") for _ in range(4)] == [True, True, True, False]
+    assert await limiter.take("10.0.0.2")
+
+    now[0] = 1010.0  # a new fixed window, but the last 10 s still hold three attempts
+    assert not await limiter.take("10.0.0.1")
+    now[0] = 1015.0  # half of the previous window has slid out: 1.5 + 1 attempts
+    assert [await limiter.take("10.0.0.1") for _ in range(2)] == [True, False]
+
+    await limiter.give_back("10.0.0.1")
+    assert await limiter.take("10.0.0.1")
+
+
+async def test_fixed_window_take_counts_before_the_work(cache: Cache) -> None:
+    limiter = FixedWindowLimiter(cache, limit=2, window_seconds=600)
+    assert [await limiter.take("alice") for _ in range(3)] == [True, True, False]

@@ -17,6 +17,8 @@ from tests.subgraphs.users.conftest import UsersSubgraph
 ME = "{ me { username } }"
 USER = "query User($id: ID!) { user(id: $id) { id username email } }"
 PUBLIC_USER = "query User($id: ID!) { user(id: $id) { id username role } }"
+PUBLIC = "query User($id: ID!) { user(id: $id) { id username } }"
+ROLE = "query User($id: ID!) { user(id: $id) { username role } }"
 
 
 def _tamper(token: str) -> str:
@@ -92,8 +94,30 @@ async def test_email_is_for_the_user_and_for_staff_only(users: UsersSubgraph) ->
     anonymous = await execute(users.client, USER, {"id": kim_id})
     assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
 
-    public = await execute(users.client, PUBLIC_USER, {"id": kim_id}, token=lou["accessToken"])
-    assert public == {"data": {"user": {"id": kim_id, "username": "kim", "role": "CUSTOMER"}}}
+    public = await execute(users.client, PUBLIC, {"id": kim_id}, token=lou["accessToken"])
+    assert public == {"data": {"user": {"id": kim_id, "username": "kim"}}}
+
+
+async def test_role_is_for_the_user_and_for_staff_only(users: UsersSubgraph) -> None:
+    kim = await users.register("kim")
+    lou = await users.register("lou")
+    boss = await create_account(
+        users.services, "boss", "boss@example.com", "staff password", Role.STAFF
+    )
+    staff_token = (await users.login("boss@example.com", "staff password"))["accessToken"]
+
+    own = await execute(users.client, ROLE, {"id": kim["user"]["id"]}, token=kim["accessToken"])
+    assert own == {"data": {"user": {"username": "kim", "role": "CUSTOMER"}}}
+    by_staff = await execute(users.client, ROLE, {"id": kim["user"]["id"]}, token=staff_token)
+    assert by_staff == own
+
+    # Nobody else can tell a staff account from a customer's.
+    for token in (lou["accessToken"], None):
+        hidden = await execute(users.client, ROLE, {"id": boss.id}, token=token)
+        assert hidden["data"] == {"user": None}
+        assert [(e["path"], e["extensions"]["code"]) for e in hidden["errors"]] == [
+            (["user", "role"], "FORBIDDEN" if token else "UNAUTHENTICATED")
+        ]
 
 
 async def test_unknown_user_is_null(users: UsersSubgraph) -> None:

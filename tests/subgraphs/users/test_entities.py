@@ -12,7 +12,7 @@ from tests.subgraphs.users.conftest import UsersSubgraph
 
 ENTITIES = """
 query Entities($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on User { id username role } }
+  _entities(representations: $representations) { ... on User { id username } }
 }"""
 
 
@@ -45,10 +45,7 @@ async def test_a_hundred_users_cost_one_statement(users: UsersSubgraph) -> None:
     assert len(statements) == 1, statements
     assert body == {
         "data": {
-            "_entities": [
-                {"id": user_id, "username": f"user{n}", "role": "CUSTOMER"}
-                for n, user_id in enumerate(ids)
-            ]
+            "_entities": [{"id": user_id, "username": f"user{n}"} for n, user_id in enumerate(ids)]
         }
     }
 
@@ -62,7 +59,7 @@ async def test_unknown_and_repeated_representations(users: UsersSubgraph) -> Non
         body = await execute(users.client, ENTITIES, {"representations": representations})
 
     assert len(statements) == 1
-    user = {"id": known, "username": "user0", "role": "CUSTOMER"}
+    user = {"id": known, "username": "user0"}
     assert body == {"data": {"_entities": [user, None, user]}}
 
 

@@ -1,4 +1,5 @@
-"""Size limits on a parsed document: field depth, alias count and query nodes.
+"""Size limits on a parsed document: field depth, alias count, query nodes, and
+root fields per mutation.
 
 They run before validation because validation itself is what a hostile
 document attacks (overlapping-field checks are quadratic in aliased fields).
@@ -24,6 +25,7 @@ from graphql import (
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     print_ast,
 )
@@ -120,3 +122,36 @@ def measure_operations(document: DocumentNode) -> list[tuple[OperationDefinition
         for definition in document.definitions
         if isinstance(definition, OperationDefinitionNode)
     ]
+
+
+def mutation_root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> int:
+    """Root fields `operation` runs if it is a mutation (0 for queries and subscriptions).
+
+    Each root field of a mutation is one action (one `register`, one `checkout`),
+    so aliasing one many times multiplies what a single request does. Fields in
+    fragments spread at the root count too; `__typename` does no action.
+    """
+    if operation.operation is not OperationType.MUTATION:
+        return 0
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    seen: set[str] = set()
+
+    def count(selection_set: SelectionSetNode) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += selection.name.value != "__typename"
+            elif isinstance(selection, InlineFragmentNode):
+                total += count(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                # A fragment spread twice runs its fields once (the response merges them).
+                if name in seen or name not in fragments:
+                    continue
+                seen.add(name)
+                total += count(fragments[name].selection_set)
+        return total
+
+    return count(operation.selection_set)
