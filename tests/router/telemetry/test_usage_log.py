@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import jwt
-import pytest
 
 from router.config import RouterConfig
 from router.http import create_router_app
@@ -29,18 +27,19 @@ BROKEN = "query Broken { topProducts { "
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture
-async def clickhouse(clickhouse_url: str) -> AsyncIterator[ClickHouseAnalyticsStore]:
-    store = store_at(clickhouse_url)
-    await store.create_tables()
-    yield store
-    await store.drop()
-    await store.close()
-
-
 async def test_router_usage_reaches_operation_stats_with_its_coordinates(
-    kafka_url: str, clickhouse: ClickHouseAnalyticsStore
+    kafka_url: str, clickhouse_url: str
 ) -> None:
+    clickhouse = store_at(clickhouse_url)
+    await clickhouse.create_tables()
+    try:
+        await used_through_the_router(kafka_url, clickhouse)
+    finally:
+        await clickhouse.drop()
+        await clickhouse.close()
+
+
+async def used_through_the_router(kafka_url: str, clickhouse: ClickHouseAnalyticsStore) -> None:
     topic = f"t.usage.{secrets.token_hex(4)}"
     handlers = {
         "products": PRODUCTS,
