@@ -211,6 +211,20 @@ class RouterConfig(BaseSettings):
         default=None, description="rest.yaml: REST paths that run trusted documents."
     )
 
+    # The usage log (insights' `operationStats`, `schema check --usage`).
+    usage_kafka_url: str | None = Field(
+        default=None,
+        description="Kafka (`kafka://host:port`) that gets one usage record per operation "
+        "(unset: no usage log).",
+    )
+    usage_kafka_topic: str = Field(
+        default="shopgraph.usage", description="Kafka topic of the usage records."
+    )
+    usage_queue_size: PositiveInt = Field(
+        default=10_000,
+        description="Usage records waiting for Kafka; more are dropped and counted.",
+    )
+
     # Subscriptions.
     subscription_heartbeat_seconds: PositiveFloat = Field(
         default=10.0,

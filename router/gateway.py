@@ -9,9 +9,11 @@ errors which failure it was (the HTTP layer maps that for `application/json`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,13 +38,14 @@ from router.operation import (
     RequestFailure,
     coerce_variables,
 )
+from router.operation.coordinates import field_coordinates
 from router.operation.trusted import TrustedDocuments, read_manifest
 from router.planning.errors import PlanningError, PlanningTimeout
 from router.planning.plan import QueryPlan
 from router.planning.planner import plan_operation
-from router.policies import Authorization, Authorized
+from router.policies import Authorization, Authorized, token_subject
 from router.supergraph import Supergraph
-from router.telemetry import Telemetry
+from router.telemetry import Telemetry, usage_record
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +195,39 @@ class Gateway:
         return frozenset(active)
 
     async def execute(self, request: GraphQLRequest, headers: Mapping[str, str]) -> GraphQLResponse:
+        usage = self.telemetry.usage
+        if usage is None:
+            return await self._answer(request, headers, [])
+        started = time.perf_counter()
+        prepared: list[PreparedOperation] = []
+        response = await self._answer(request, headers, prepared)
+        # Refused before an operation was chosen: still one record, without coordinates.
+        coordinates = field_coordinates(self.supergraph.api_schema, prepared[0]) if prepared else ()
+        usage.record(
+            usage_record(
+                prepared[0].name if prepared else request.operation_name,
+                prepared[0].hash if prepared else _document_hash(request.query),
+                headers,
+                coordinates,
+                (time.perf_counter() - started) * 1000,
+                len(response.body.get("errors") or ()),
+                token_subject(headers),
+            )
+        )
+        return response
+
+    async def _answer(
+        self,
+        request: GraphQLRequest,
+        headers: Mapping[str, str],
+        seen: list[PreparedOperation],
+    ) -> GraphQLResponse:
+        """The response; the operation it prepared is appended to `seen` (for the usage log)."""
         try:
             await self.authorization.authenticate(headers)
             request = self.trusted.resolve(request)
             prepared = self.prepare(request)
+            seen.append(prepared)
             variables = coerce_variables(
                 self.supergraph.api_schema, prepared, request.variables, not self.config.suggestions
             )
@@ -254,6 +286,10 @@ _FAILURE_HEADERS: dict[RequestFailure, dict[str, str]] = {
     RequestFailure.METHOD: {"allow": "POST"},
     RequestFailure.UNAUTHENTICATED: {"www-authenticate": 'Bearer error="invalid_token"'},
 }
+
+
+def _document_hash(query: str | None) -> str:
+    return hashlib.sha256(query.encode()).hexdigest() if query else ""
 
 
 def request_error(error: RequestError) -> GraphQLResponse:

@@ -1,12 +1,14 @@
-"""Following a schema registry: serve its latest supergraph, swap to each new one.
+"""Following a schema registry: serve its latest supergraph, hot-reloading each new one.
 
-`RegistryFollower` is an ASGI app in front of the router app. It polls the
-registry's `/v1/supergraph` with `If-None-Match`; a new supergraph gets a new
-router app (its subgraph clients opened first), new requests go to it, and
-the old app is closed once its last in-flight request has finished, so a
-reload fails no request. A supergraph that does not load is logged and the
-current one kept. (A stand-in until the router's own hot reload lands; it
-needs nothing from the router but `create_router_app`.)
+`RegistryFollower` is an ASGI app around one router app. On startup it fetches
+the registry's `/v1/supergraph` and builds the router app from it; then it
+polls with `If-None-Match`, and a new supergraph goes through the router's own
+hot reload (`LiveGateway.swap`, `router.reload`): the new gateway is started
+beside the serving one, requests already running finish on the old one, and a
+supergraph that does not load is logged while the current one keeps serving.
+The app itself stays, with its metrics, subscriptions and persisted queries.
+Each process follows the registry on its own, so `shopgraph router --registry`
+can run several workers.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 
 import aiohttp
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from router.config import RouterConfig
 from router.http import create_router_app
+from router.reload import LiveGateway
 from router.supergraph import SupergraphError
 
 log = logging.getLogger(__name__)
@@ -32,15 +34,6 @@ AppFactory = Callable[[str, RouterConfig], Starlette]
 
 class RegistryUnavailable(Exception):
     pass
-
-
-@dataclass
-class _Served:
-    app: Starlette
-    stack: AsyncExitStack
-    etag: str
-    inflight: int = 0
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class RegistryFollower:
@@ -56,28 +49,26 @@ class RegistryFollower:
         self.interval = interval
         self.build = build
         self.reloads = 0
-        self._current: _Served | None = None
+        self.etag: str | None = None
+        self._app: Starlette | None = None
+        self._stack = AsyncExitStack()
         self._session: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task[None] | None = None
 
     @property
-    def etag(self) -> str | None:
-        return self._current.etag if self._current else None
+    def live(self) -> LiveGateway:
+        if self._app is None:
+            raise RuntimeError("the router has not started")
+        live: LiveGateway = self._app.state.live
+        return live
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        served = self._current
-        if served is None:
+        if self._app is None:
             raise RuntimeError("the router has not started")
-        served.inflight += 1
-        try:
-            await served.app(scope, receive, send)
-        finally:
-            served.inflight -= 1
-            if served.inflight == 0:
-                served.idle.set()
+        await self._app(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -86,6 +77,7 @@ class RegistryFollower:
                 try:
                     await self.start()
                 except (RegistryUnavailable, SupergraphError) as error:
+                    await self.close()
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     return
                 await send({"type": "lifespan.startup.complete"})
@@ -99,15 +91,17 @@ class RegistryFollower:
         fetched = await self._fetch(None)
         if fetched is None:
             raise RegistryUnavailable(f"{self.url} has no supergraph")
-        await self._swap(*fetched)
+        sdl, self.etag = fetched
+        app = self.build(sdl, self.config)
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        self._app = app
         self._poller = asyncio.create_task(self._poll())
 
     async def close(self) -> None:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        if self._current is not None:
-            await self._current.stack.aclose()
+        await self._stack.aclose()  # the router app's shutdown: it drains what it swapped out
         if self._session is not None:
             await self._session.close()
 
@@ -131,21 +125,14 @@ class RegistryFollower:
             await asyncio.sleep(self.interval)
             try:
                 fetched = await self._fetch(self.etag)
-                if fetched is not None:
-                    await self._swap(*fetched)
-            except (RegistryUnavailable, SupergraphError) as error:
+            except RegistryUnavailable as error:
                 log.warning("keeping the current supergraph: %s", error)
-
-    async def _swap(self, sdl: str, etag: str) -> None:
-        app = self.build(sdl, self.config)
-        stack = AsyncExitStack()
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        old, self._current = self._current, _Served(app, stack, etag)
-        if old is None:
-            return
-        self.reloads += 1
-        log.info("reloaded the supergraph (etag %s)", etag)
-        if old.inflight:
-            old.idle.clear()
-            await old.idle.wait()
-        await old.stack.aclose()
+                continue
+            if fetched is None:
+                continue
+            sdl, etag = fetched
+            # Remembered even when the swap fails: a bad version is reported once.
+            self.etag = etag
+            result = await self.live.swap(sdl, f"{self.url} (etag {etag})")
+            if result.swapped:
+                self.reloads += 1

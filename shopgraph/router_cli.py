@@ -12,7 +12,12 @@ from rich.console import Console
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from router.registry_poller import RegistryFollower
+
 SUPERGRAPH_FILE_VARIABLE = "SHOPGRAPH_ROUTER_SUPERGRAPH_FILE"
+# Not SHOPGRAPH_ROUTER_*: those are RouterConfig's.
+REGISTRY_URL_VARIABLE = "SHOPGRAPH_FOLLOW_REGISTRY_URL"
+REGISTRY_POLL_VARIABLE = "SHOPGRAPH_FOLLOW_REGISTRY_POLL_SECONDS"
 LogFormat = Annotated[
     str,
     typer.Option(
@@ -138,16 +143,27 @@ def serve_router(
         for problem in error.problems:
             err_console.print(f"[red]{config_file}[/] {problem}", highlight=False)
         raise typer.Exit(code=1) from error
+    if config_file is not None:
+        os.environ["SHOPGRAPH_ROUTER_CONFIG"] = str(config_file.resolve())
+    os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
+    # On SIGTERM uvicorn stops accepting, lets running requests finish (at
+    # most drain_seconds), then runs the lifespan's shutdown.
+    serving: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "timeout_graceful_shutdown": max(1, round(config.drain_seconds)),
+        **uvicorn_logging(log_format),
+    }
     if registry is not None:
-        from router.registry_poller import RegistryFollower
-
-        if workers > 1:
-            err_console.print("[red]--workers needs --supergraph[/]: --registry serves one process")
-            raise typer.Exit(code=2)
-
-        console.print(f"router at http://{host}:{port}/graphql following {registry}")
-        follower = RegistryFollower(registry, config, poll_interval)
-        uvicorn.run(follower, host=host, port=port, **uvicorn_logging(log_format))
+        # Each worker follows the registry itself and hot-reloads its one app.
+        os.environ[REGISTRY_URL_VARIABLE] = registry
+        os.environ[REGISTRY_POLL_VARIABLE] = str(poll_interval)
+        console.print(
+            f"router at http://{host}:{port}/graphql following {registry} ({workers} worker(s))"
+        )
+        uvicorn.run("shopgraph.router_cli:router_registry_app", **serving)
         return
 
     if not supergraph.is_file():
@@ -162,23 +178,10 @@ def serve_router(
         raise typer.Exit(code=1) from error
     # Each worker process builds its app from these (uvicorn starts them afresh).
     os.environ[SUPERGRAPH_FILE_VARIABLE] = str(supergraph.resolve())
-    if config_file is not None:
-        os.environ["SHOPGRAPH_ROUTER_CONFIG"] = str(config_file.resolve())
-    os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
     console.print(
         f"router at http://{host}:{port}/graphql serving {supergraph} ({workers} worker(s))"
     )
-    # On SIGTERM uvicorn stops accepting, lets running requests finish (at
-    # most drain_seconds), then runs the lifespan's shutdown.
-    uvicorn.run(
-        "shopgraph.router_cli:router_worker_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_graceful_shutdown=max(1, round(config.drain_seconds)),
-        **uvicorn_logging(log_format),
-    )
+    uvicorn.run("shopgraph.router_cli:router_worker_app", **serving)
 
 
 def router_worker_app() -> Starlette:
@@ -191,6 +194,18 @@ def router_worker_app() -> Starlette:
     configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
     config = load_router_config(Path(configured) if configured else None)
     return create_router_app(supergraph.read_text(), config, supergraph_file=supergraph)
+
+
+def router_registry_app() -> RegistryFollower:
+    """The app of one router worker process following the registry `shopgraph router` named."""
+    from router.config_file import load_router_config
+    from router.registry_poller import RegistryFollower
+
+    uvicorn_logging(os.environ.get("SHOPGRAPH_LOG_FORMAT", "text"))
+    configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
+    config = load_router_config(Path(configured) if configured else None)
+    interval = float(os.environ[REGISTRY_POLL_VARIABLE])
+    return RegistryFollower(os.environ[REGISTRY_URL_VARIABLE], config, interval)
 
 
 def uvicorn_logging(log_format: str) -> dict[str, Any]:

@@ -59,8 +59,10 @@ from router.subscriptions import SubscriptionHub
 from router.supergraph import load_supergraph
 from router.telemetry import (
     REQUEST_ID_HEADER,
+    KafkaUsageSink,
     RouterMetrics,
     Telemetry,
+    UsageLog,
     otlp_provider,
     router_tracer,
 )
@@ -105,6 +107,8 @@ def create_router_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await live.start()
+        if telemetry.usage is not None:
+            await telemetry.usage.start()
         await subscriptions.start()
         if watcher is not None:
             watcher.start()
@@ -115,6 +119,8 @@ def create_router_app(
                 await watcher.close()
             await subscriptions.close()
             await live.close()
+            if telemetry.usage is not None:
+                await telemetry.usage.close()
             if persisted is not None:
                 await persisted.store.close()
 
@@ -226,7 +232,14 @@ def configured_telemetry(config: RouterConfig) -> Telemetry:
     provider = (
         otlp_provider(config.otlp_endpoint, config.service_name) if config.otlp_endpoint else None
     )
-    return Telemetry(RouterMetrics() if config.metrics else None, router_tracer(provider))
+    metrics = RouterMetrics() if config.metrics else None
+    usage = None
+    if config.usage_kafka_url:
+        sink = KafkaUsageSink(config.usage_kafka_url, config.usage_kafka_topic)
+        usage = UsageLog(
+            sink, config.usage_queue_size, metrics.usage_dropped.inc if metrics else None
+        )
+    return Telemetry(metrics, router_tracer(provider), usage)
 
 
 def _outcome(response: GraphQLResponse) -> str:

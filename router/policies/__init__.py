@@ -1,6 +1,6 @@
 """Router-side enforcement of `@authenticated`, `@requiresScopes` and `@policy`, before planning."""
 
-from router.policies.caller import Caller, TokenVerifier
+from router.policies.caller import Caller, TokenVerifier, token_subject
 from router.policies.requirements import AccessRules, Requirement, read_rules
 from router.policies.stage import Authorization, Authorized
 
@@ -12,4 +12,5 @@ __all__ = [
     "Requirement",
     "TokenVerifier",
     "read_rules",
+    "token_subject",
 ]

@@ -151,6 +151,23 @@ class TokenVerifier:
         return claims
 
 
+def token_subject(headers: Mapping[str, str]) -> str | None:
+    """The `sub` claim of the bearer token, unverified: for the usage log's user hash only.
+
+    Reading it costs no signature check; a router with keys has refused a forged
+    token already, and one without keys only counts it under another pseudonym.
+    """
+    token = _bearer(headers)
+    if token is None:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None
+
+
 def _bearer(headers: Mapping[str, str]) -> str | None:
     scheme, _, token = (headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -53,6 +53,11 @@ class RouterMetrics:
             ["cache", "result"],
             registry=self.registry,
         )
+        self.usage_dropped = Counter(
+            "shopgraph_router_usage_dropped",
+            "Usage records dropped because the queue to Kafka was full.",
+            registry=self.registry,
+        )
         self.active_subscriptions = Gauge(
             "shopgraph_router_active_subscriptions",
             "Subscriptions open through the router.",

@@ -20,6 +20,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import NoOpTracer, Span, SpanKind, Tracer
 
 from router.telemetry.metrics import RouterMetrics
+from router.telemetry.usage import UsageLog
 
 REQUEST_ID_HEADER = "x-request-id"
 MAX_REQUEST_ID = 128  # a caller's id is logged; a huge one is not ours to keep
@@ -38,9 +39,15 @@ class RequestObservation:
 
 
 class Telemetry:
-    def __init__(self, metrics: RouterMetrics | None = None, tracer: Tracer | None = None) -> None:
+    def __init__(
+        self,
+        metrics: RouterMetrics | None = None,
+        tracer: Tracer | None = None,
+        usage: UsageLog | None = None,
+    ) -> None:
         self.metrics = metrics
         self.tracer: Tracer = tracer or NoOpTracer()
+        self.usage = usage  # None: no usage log (no Kafka configured)
 
     def stage(self, name: str) -> AbstractContextManager[Span]:
         return self.tracer.start_as_current_span(name)

@@ -125,8 +125,8 @@ def run_check(request: CheckRequest) -> CheckReport:
                 CheckedChange(change, operations, approval_for(change, request.approvals))
             )
         if usage.unresolved:
-            # The usage record holds no field coordinates: an operation whose document
-            # is not a trusted one cannot be matched against any change.
+            # A record from before the router sent field coordinates, whose document
+            # is not a trusted one, cannot be matched against any change.
             names = ", ".join(f"{s.operation} ({s.client})" for s in usage.unresolved)
             notes.append(
                 f"operations in the usage log without a trusted document, "

@@ -3,8 +3,10 @@
 `shopgraph schema check --usage clickhouse://host:9000/database` reads the
 `operations` table that `shopgraph worker analytics` fills from the router's
 `operation.executed` records. A record names the client (name and version),
-the operation and its document hash, not the field coordinates it used, so
-`Usage` places a seen operation through the trusted document with that hash.
+the operation, its document hash and the field coordinates it used, so a
+breaking change fails the check for an operation seen, trusted document or
+not. Records from before the router sent coordinates have none: `Usage` places
+those through the trusted document with their hash.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class ClickHouseUsageLog:
         end = self._now()
         start = end - timedelta(days=days)
 
-        async def read() -> list[tuple[str, str, str, str]]:
+        async def read() -> list[tuple[str, str, str, str, frozenset[str]]]:
             store = ClickHouseAnalyticsStore(self.url)
             try:
                 return await store.seen_operations(start, end + timedelta(seconds=1))
@@ -45,6 +47,6 @@ class ClickHouseUsageLog:
         except (ClickHouseError, OSError, EOFError, ValueError) as error:
             raise UsageLogUnreachable(f"usage log at {self.url}: {error}") from error
         return [
-            SeenOperation(f"{name} {version}".strip(), operation, document_hash)
-            for name, version, operation, document_hash in rows
+            SeenOperation(f"{name} {version}".strip(), operation, document_hash, used or None)
+            for name, version, operation, document_hash, used in rows
         ]

@@ -5,9 +5,11 @@ or reaches (field and argument types, fragment conditions, variable types),
 every field of the input types it can send, and the directives it applies.
 The router's usage log (insights' ClickHouse, `shopgraph.schema_registry.
 clickhouse_usage`) plugs in as a `UsageLog`. Its records name the operation,
-client and document hash but hold no field coordinates, so a seen operation's
-coordinates come from the trusted document with that hash; one whose document
-is not registered cannot be placed and is listed as `unresolved`.
+client, document hash and the fields and arguments used (`Type.field`,
+`Type.field(arg:)`); the types those reach are added here from the schema.
+Records from before the router sent coordinates have none: their coordinates
+come from the trusted document with that hash, and one whose document is not
+registered cannot be placed and is listed as `unresolved`.
 """
 
 from __future__ import annotations
@@ -133,6 +135,22 @@ def coordinates_of(schema: GraphQLSchema, document: DocumentNode) -> frozenset[s
     return frozenset(collector.found)
 
 
+def reached(schema: GraphQLSchema, used: frozenset[str]) -> frozenset[str]:
+    """`used` (fields and arguments) plus the types they belong to and return or take."""
+    found = set(used)
+    for coordinate in used:
+        owner, _, rest = coordinate.partition(".")
+        name, _, argument = rest.removesuffix(":)").partition("(")
+        parent = schema.get_type(owner)
+        found.add(owner)
+        field = getattr(parent, "fields", {}).get(name) if parent is not None else None
+        if field is None or (argument and argument not in field.args):
+            continue
+        reached_type = field.args[argument].type if argument else field.type
+        found.add(get_named_type(reached_type).name)
+    return frozenset(found)
+
+
 class Usage:
     """Who uses what: trusted documents read against the published schema, plus a usage log."""
 
@@ -154,8 +172,8 @@ class Usage:
         if log is not None:
             unresolved: list[SeenOperation] = []
             for seen in log.seen_operations(days):
-                used = seen.coordinates
-                if used is None:
+                used = seen.coordinates and reached(schema, seen.coordinates)
+                if not used:
                     used = by_hash.get(seen.document_hash.removeprefix("sha256:"))
                 if used is None:
                     unresolved.append(seen)

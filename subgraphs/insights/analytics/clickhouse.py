@@ -55,12 +55,19 @@ def _tables(db: str) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {db}.operations (
             id String, occurred_at DateTime, operation_name String, document_hash String,
             client_name String, client_version String, duration_ms Float64,
-            error_count UInt32, user_hash String
+            error_count UInt32, user_hash String, coordinates Array(String)
         ) ENGINE = ReplacingMergeTree()
         PARTITION BY toYYYYMM(occurred_at)
         ORDER BY (occurred_at, id)""",
     ]
 
+
+# 18.16 has no ADD COLUMN IF NOT EXISTS: a table made before the usage log had
+# coordinates gets the column when system.columns lacks it.
+_HAS_COORDINATES = (
+    "SELECT count() FROM system.columns "
+    "WHERE database = %(db)s AND table = 'operations' AND name = 'coordinates'"
+)
 
 _IN_WINDOW = "occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s)"
 
@@ -108,6 +115,11 @@ class ClickHouseAnalyticsStore:
         def create(client: Client) -> None:
             for statement in _tables(self.database):
                 client.execute(statement)
+            [(present,)] = client.execute(_HAS_COORDINATES, {"db": self.database})
+            if not present:
+                client.execute(
+                    f"ALTER TABLE {self.database}.operations ADD COLUMN coordinates Array(String)"
+                )
 
         await self._run(create)
 
@@ -208,16 +220,19 @@ class ClickHouseAnalyticsStore:
 
     async def seen_operations(
         self, start: datetime, end: datetime
-    ) -> list[tuple[str, str, str, str]]:
+    ) -> list[tuple[str, str, str, str, frozenset[str]]]:
         """Each (client name, client version, operation name, document hash) served in the
-        window: what `shopgraph schema check` asks of the usage log."""
+        window, with every coordinate its records name: what `shopgraph schema check` asks
+        of the usage log."""
         rows = await self._rows(
-            "SELECT DISTINCT client_name, client_version, operation_name, document_hash "
-            f"FROM {self.database}.operations WHERE {_IN_WINDOW} "
+            "SELECT client_name, client_version, operation_name, document_hash, "
+            f"groupUniqArrayArray(coordinates) FROM {self.database}.operations "
+            f"WHERE {_IN_WINDOW} "
+            "GROUP BY client_name, client_version, operation_name, document_hash "
             "ORDER BY client_name, client_version, operation_name, document_hash",
             self._window(start, end),
         )
-        return [(str(c), str(v), str(o), str(h)) for c, v, o, h in rows]
+        return [(str(c), str(v), str(o), str(h), frozenset(used)) for c, v, o, h, used in rows]
 
     async def drop(self) -> None:
         """Drop the whole database (tests and benches)."""

@@ -70,13 +70,15 @@ class Operation:
     duration_ms: float
     error_count: int
     user_hash: str
+    # The schema coordinates the operation used (`Type.field`, `Type.field(arg:)`), sorted.
+    coordinates: tuple[str, ...] = ()
 
-    def row(self) -> tuple[str, int, str, str, str, str, float, int, str]:
+    def row(self) -> tuple[str, int, str, str, str, str, float, int, str, list[str]]:
         """The store row, in `OPERATION_COLUMNS` order, with the time in Unix seconds."""
         return (
             self.id, int(self.occurred_at.timestamp()), self.operation_name, self.document_hash,
             self.client_name, self.client_version, self.duration_ms, self.error_count,
-            self.user_hash,
+            self.user_hash, list(self.coordinates),
         )  # fmt: skip
 
 
@@ -86,7 +88,7 @@ FACT_COLUMNS = (
 )
 OPERATION_COLUMNS = (
     "id, occurred_at, operation_name, document_hash, client_name, client_version, "
-    "duration_ms, error_count, user_hash"
+    "duration_ms, error_count, user_hash, coordinates"
 )
 
 
@@ -196,6 +198,7 @@ def operation_of(event: Event) -> Operation:
         duration_ms=float(duration),
         error_count=_int(p, "errors", 0),
         user_hash=_text(p, "userHash"),
+        coordinates=_texts(p, "coordinates"),
     )
 
 
@@ -206,6 +209,15 @@ def _text(payload: dict[str, JSONValue], name: str) -> str:
     if not isinstance(value, str):
         raise UnusableEventError(f"{name} must be text, got {value!r}")
     return value
+
+
+def _texts(payload: dict[str, JSONValue], name: str) -> tuple[str, ...]:
+    value = payload.get(name)
+    if value is None:
+        return ()  # records from routers older than the coordinates
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UnusableEventError(f"{name} must be a list of text, got {value!r}")
+    return tuple(sorted({str(v) for v in value}))
 
 
 def _int(payload: dict[str, JSONValue], name: str, default: int) -> int:

@@ -9,6 +9,7 @@ in a worker thread, one at a time.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from subgraphs.insights.analytics.facts import (
+    OPERATION_COLUMNS,
     Fact,
     FactKind,
     Operation,
@@ -34,6 +36,8 @@ from subgraphs.insights.analytics.port import (
 
 _T = TypeVar("_T")
 
+# A JSON array of text: SQLite has no array type.
+COORDINATES_COLUMN = "coordinates TEXT NOT NULL DEFAULT '[]'"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (
     event_id TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -46,10 +50,17 @@ CREATE INDEX IF NOT EXISTS ix_facts_kind_time ON facts (kind, occurred_at);
 CREATE TABLE IF NOT EXISTS operations (
     id TEXT PRIMARY KEY, occurred_at INTEGER NOT NULL, operation_name TEXT NOT NULL,
     document_hash TEXT NOT NULL, client_name TEXT NOT NULL, client_version TEXT NOT NULL,
-    duration_ms REAL NOT NULL, error_count INTEGER NOT NULL, user_hash TEXT NOT NULL
+    duration_ms REAL NOT NULL, error_count INTEGER NOT NULL, user_hash TEXT NOT NULL,
+    coordinates TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS ix_operations_time ON operations (occurred_at);
 """
+
+# The columns are named: a migrated table has `coordinates` last, a new one too.
+_INSERT_OPERATION = (
+    f"INSERT OR IGNORE INTO operations ({OPERATION_COLUMNS}) "  # noqa: S608 - constant names
+    "VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 
 _ORDERED_BY = """
 SELECT COUNT(DISTINCT session_id) FROM facts
@@ -83,21 +94,22 @@ class SQLiteAnalyticsStore:
         def create(connection: sqlite3.Connection) -> None:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(operations)")}
+            if "coordinates" not in columns:  # a store made before the usage log had them
+                connection.execute(f"ALTER TABLE operations ADD COLUMN {COORDINATES_COLUMN}")
 
         await self._run(create)
 
     async def insert(self, facts: Sequence[Fact], operations: Sequence[Operation] = ()) -> None:
         fact_rows = [f.row() for f in facts]
-        operation_rows = [o.row() for o in operations]
+        operation_rows = [(*o.row()[:-1], json.dumps(o.coordinates)) for o in operations]
 
         def insert(connection: sqlite3.Connection) -> None:
             with connection:
                 connection.executemany(
                     "INSERT OR IGNORE INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", fact_rows
                 )
-                connection.executemany(
-                    "INSERT OR IGNORE INTO operations VALUES (?,?,?,?,?,?,?,?,?)", operation_rows
-                )
+                connection.executemany(_INSERT_OPERATION, operation_rows)
 
         await self._run(insert)
 

@@ -27,8 +27,15 @@ runner = CliRunner()
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def executed(name: str, document_hash: str, client: str, version: str, at: datetime) -> Event:
-    payload = {
+def executed(
+    name: str,
+    document_hash: str,
+    client: str,
+    version: str,
+    at: datetime,
+    coordinates: list[str] | None = None,
+) -> Event:
+    payload: dict[str, object] = {
         "operationName": name,
         "documentHash": document_hash,
         "clientName": client,
@@ -37,6 +44,8 @@ def executed(name: str, document_hash: str, client: str, version: str, at: datet
         "errors": 0,
         "userHash": "",
     }
+    if coordinates is not None:  # what the router sends; older records have none
+        payload["coordinates"] = coordinates
     return Event(uuid.uuid4(), "operation.executed", 1, at, name, payload)  # type: ignore[arg-type]
 
 
@@ -134,6 +143,42 @@ def test_check_names_the_clients_the_log_saw_using_a_removed_field(
         "operations in the usage log without a trusted document, so what they use is "
         "unknown: Adhoc (scripts)"
     ]
+
+
+def test_the_coordinates_a_seen_operation_used_fail_a_change_without_a_trusted_document(
+    repo: Path, usage_url: str
+) -> None:
+    """No trusted document reads `Product.updatedAt`: removing it passes on documents alone,
+    and fails once the router's log saw an ad-hoc operation use it in the last days."""
+    insert(
+        usage_url,
+        [
+            executed(
+                "Adhoc", "f" * 64, "scripts", "0.3", NOW - timedelta(days=1),
+                ["Query.product", "Query.product(id:)", "Product.updatedAt"],
+            ),
+            executed("Browse", "e" * 64, "web", "", NOW - timedelta(hours=2), ["Query.products"]),
+            executed("Stale", "d" * 64, "cron", "", NOW - timedelta(days=20), ["Product.updatedAt"]),
+        ],
+    )  # fmt: skip
+    sdl = edited(repo, "catalog", "  updatedAt: DateTime!\n", "")
+    check = [
+        "schema", "check", "--registry", str(repo / "schema"), "--subgraph", "catalog",
+        "--sdl", str(sdl), "--format", "json",
+    ]  # fmt: skip
+    documents_only = runner.invoke(app, check)
+    assert documents_only.exit_code == 0, documents_only.output
+    result = runner.invoke(app, [*check, "--usage", usage_url, "--usage-days", "7"])
+    assert result.exit_code == 1, result.output
+    report = orjson.loads(result.output)
+    assert [(c["coordinate"], c["affectedOperations"], c["fails"]) for c in report["changes"]] == [
+        (
+            "Product.updatedAt",
+            [{"client": "scripts 0.3", "operation": "Adhoc", "source": "usage log"}],
+            True,
+        )
+    ]
+    assert report["notes"] == []
 
 
 def test_an_unreachable_or_unknown_usage_log_is_a_usage_error(repo: Path) -> None:

@@ -141,3 +141,20 @@ def test_operations_build_writes_the_manifest_and_check_spots_a_stale_one(repo: 
     ]
     assert manifest["format"] == "graphql-trusted-documents"
     assert len(manifest["documents"]) == len(list(folder.glob("*/*.graphql")))
+
+
+def test_the_log_s_field_coordinates_reach_the_types_those_fields_return(repo: Path) -> None:
+    """The router records fields and arguments only; a change to a type an operation
+    reaches through them (an enum value removed from `User.role`'s `Role`) still counts."""
+    sdl = edited(repo, "users", "  STAFF\n", "")
+    ios = OperationUse("ios", "Roles", "usage log")
+    log = FakeUsageLog(
+        [
+            SeenOperation("ios", "Roles", "h1", frozenset({"Query.me", "User.role"})),
+            SeenOperation("web", "Names", "h2", frozenset({"Query.me", "User.username"})),
+        ]
+    )
+    report = run_check(request(repo, "users", sdl, usage_log=log))
+    assert [(c.change.coordinate, c.operations, c.fails) for c in report.changes] == [
+        ("Role.STAFF", (ios,), True)
+    ]

@@ -1,5 +1,6 @@
 """End to end: the registry service and a router following it. A published change reaches
-the router, which swaps supergraphs while clients keep querying, and no request fails."""
+the router, which hot-reloads it into the one app it serves (its metrics go on counting)
+while clients keep querying, and no request fails."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from router.config import RouterConfig
 from router.registry_poller import RegistryFollower
@@ -66,13 +68,27 @@ async def test_a_published_change_is_served_without_a_failed_request(settings: S
                 await until(lambda: _at_least(results, served_before + 20))
                 stop.set()
                 await traffic
+                # One app throughout: its metrics count the requests from before the reload.
+                metrics = (await client.get("/metrics")).text
                 await client.aclose()
             await registry.aclose()
     finally:
         await subgraph.close()
 
     assert follower.reloads == 1
+    counted = _requests_counted(metrics)
+    assert counted >= len(results), (counted, len(results))
     assert {(status, str(body)) for status, body in results} == {(200, str({"data": {"a": 1}}))}
+
+
+def _requests_counted(metrics: str) -> float:
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "shopgraph_router_requests"
+        for sample in family.samples
+        if sample.name == "shopgraph_router_requests_total"
+    )
 
 
 async def _at_least(results: list[Any], count: int) -> bool:
