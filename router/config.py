@@ -182,6 +182,9 @@ class RouterConfig(BaseSettings):
     rest_config: Path | None = Field(
         default=None, description="rest.yaml: REST paths that run trusted documents."
     )
+    storefront_dir: Path | None = Field(
+        default=None, description="Serve this storefront directory at / (see router.http.storefront)."
+    )
 
     # Subscriptions.
     subscription_heartbeat_seconds: PositiveFloat = Field(

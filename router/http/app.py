@@ -37,6 +37,7 @@ from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner, request_error
 from router.http.cors import cors_middleware, csrf_problem
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
+from router.http.storefront import storefront_routes
 from router.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -213,6 +214,8 @@ def create_router_app(
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
     routes += rest_routes_for(config, live)  # REST over trusted documents (rest.yaml)
+    if config.storefront_dir is not None:
+        routes += storefront_routes(config.storefront_dir, config.trusted_documents_manifest)
     cors = cors_middleware(config)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
     app.state.live = live

@@ -1,0 +1,116 @@
+"""The storefront in a real browser against `shopgraph dev`: a buyer's whole journey.
+
+Debian's Chromium, driven by playwright, reaches only loopback (see
+`tests/router/http/browser/chromium.py`). Every console error, uncaught exception
+and CSP violation (Chromium reports those as console errors) fails the test. A
+screenshot of each page is saved under $SHOPGRAPH_TEST_ARTIFACTS/storefront
+(default .test-artifacts/storefront) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from shopgraph.dev import create_dev_app
+from shopgraph.loopback import free_port, served
+from subgraphs.platform.settings import Settings
+from tests.router.http.browser.chromium import Traffic, loopback_page, require_chromium
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+ARTIFACTS = Path(os.environ.get("SHOPGRAPH_TEST_ARTIFACTS", ".test-artifacts")) / "storefront"
+
+
+@pytest.fixture
+async def shop(settings: Settings) -> AsyncIterator[str]:
+    port = free_port()
+    async with served(create_dev_app(settings, port), port) as url:
+        yield url
+
+
+async def snap(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def assert_clean(traffic: Traffic) -> None:
+    assert traffic.console_errors == []
+    assert traffic.blocked == []
+
+
+async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) -> None:
+    chromium = require_chromium()
+    from playwright.async_api import expect
+
+    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
+        page.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+        await page.goto(f"{shop}/")
+        await expect(page.locator("#recommendations")).to_be_visible()
+        await expect(page.locator("#products .card").first).to_be_visible()
+        await snap(page, "1-home")
+
+        # The search box is a searchbox; the typo still finds the shoes (once indexed).
+        box = page.get_by_role("searchbox", name="Search products")
+        for _ in range(40):
+            await box.fill("runing shoes")
+            await box.press("Enter")
+            await expect(page.locator("h1")).not_to_have_text("Loading…")
+            if await page.get_by_role("link", name="Running Shoes", exact=True).count():
+                break
+            await page.wait_for_timeout(250)  # the demo catalog is still being indexed
+        assert re.search(r"/search\?q=runing\+shoes$", page.url)
+        await expect(page.locator(".facets fieldset").first).to_be_visible()
+        await snap(page, "2-search")
+
+        # The plain Running Shoes are sold out in the demo shop; a variant is in stock.
+        await page.get_by_role("link", name=re.compile(r"^Running Shoes \(")).first.click()
+        await expect(page.locator("h1")).to_have_text(re.compile(r"^Running Shoes \("))
+        await expect(page.locator(".stock.in")).to_be_visible()
+        await expect(page.locator("#price")).to_have_text(re.compile(r"^\$\d+\.\d{2}$"))
+        await expect(page.locator("#rating-bars meter")).to_have_count(5)
+        product_url = page.url
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.locator("#cart-message")).to_have_text(re.compile(r"^Added 1 × Running Shoes \("))
+        await snap(page, "3-product")
+
+        # A deep link survives a reload, and back returns to the search.
+        await page.reload()
+        await expect(page.locator("h1")).to_have_text(re.compile(r"^Running Shoes \("))
+        await page.go_back()
+        await expect(page.locator("h1")).to_have_text(re.compile("results for “runing shoes”"))
+        await page.go_forward()
+        assert page.url == product_url
+
+        await page.get_by_role("link", name=re.compile(r"^Cart")).click()
+        await expect(page.locator("#subtotal")).to_have_text(re.compile(r"^\$"))
+        await snap(page, "4-cart")
+        await page.get_by_role("link", name="Sign in or create an account").click()
+        await page.get_by_label("Username").fill("runner")
+        await page.locator("#sign-up-email").fill("runner@example.com")
+        await page.locator("#sign-up-password").fill("correct horse battery")
+        await snap(page, "5-account")
+        await page.get_by_role("button", name="Create account").click()
+
+        # Signed up, the guest cart moved into the user's cart, and on to checkout.
+        await expect(page.locator("h1")).to_have_text("Checkout")
+        await expect(page.locator(".summary li")).to_have_text([re.compile("^1 × Running Shoes")])
+        await page.get_by_label("Card number").fill("4242 4242 4242 4242")
+        await page.get_by_label("Expiry (MM/YY)").fill("12/40")
+        await page.get_by_label("CVC").fill("123")
+        await snap(page, "6-checkout")
+        await page.get_by_role("button", name=re.compile("^Pay")).click()
+
+        await expect(page.locator("h1")).to_have_text("Your order")
+        url_before = page.url
+        await expect(page.locator("#order-status")).to_have_attribute("data-status", "PAID")
+        assert page.url == url_before  # live, not reloaded
+        await snap(page, "7-order-paid")
+        assert_clean(traffic)
