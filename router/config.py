@@ -183,7 +183,8 @@ class RouterConfig(BaseSettings):
         default=None, description="rest.yaml: REST paths that run trusted documents."
     )
     storefront_dir: Path | None = Field(
-        default=None, description="Serve this storefront directory at / (see router.http.storefront)."
+        default=None,
+        description="Serve this storefront directory at / (see router.http.storefront).",
     )
 
     # Subscriptions.

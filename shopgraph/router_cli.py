@@ -122,7 +122,10 @@ def serve_router(
     ] = 1,
     storefront: Annotated[
         Path | None,
-        typer.Option(help="Serve this storefront directory at / (e.g. shopgraph/storefront).", file_okay=False),
+        typer.Option(
+            help="Serve this storefront directory at / (e.g. shopgraph/storefront).",
+            file_okay=False,
+        ),
     ] = None,
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""

@@ -37,7 +37,6 @@ from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner, request_error
 from router.http.cors import cors_middleware, csrf_problem
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
-from router.http.storefront import storefront_routes
 from router.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -50,6 +49,7 @@ from router.http.params import (
     request_from_query,
     requests_from_body,
 )
+from router.http.storefront import storefront_routes
 from router.http.streams import StreamKind, stream_kind, stream_response
 from router.http.websocket import GraphQLWebSocket, is_subscription
 from router.operation import GraphQLRequest, RequestError

@@ -111,10 +111,11 @@ export async function orderPage(id) {
     status.replaceChildren(h("strong", {}, current.status), " ", STATUS_TEXT[current.status] ?? "");
     status.dataset.status = current.status;
     const failed = [...(current.payments ?? [])].reverse().find((p) => p.failureReason);
-    actions.replaceChildren(
+    actions.replaceChildren(...[
       current.status === "PAYMENT_FAILED" && failed ? h("p", { class: "error", id: "failure-reason" }, `Reason: ${failed.failureReason}`) : null,
       current.status === "PAYMENT_FAILED" ? retryForm(id) : null,
-      ["PENDING_PAYMENT", "PAYMENT_FAILED"].includes(current.status) ? h("button", { type: "button", id: "cancel-order", onclick: () => cancel(id, actions) }, "Cancel order") : null);
+      ["PENDING_PAYMENT", "PAYMENT_FAILED"].includes(current.status) ? h("button", { type: "button", id: "cancel-order", onclick: () => cancel(id, actions) }, "Cancel order") : null,
+    ].filter(Boolean));
     announce(`Order ${current.status}`);
   };
   show(`Order ${order.id}`, h("h1", {}, "Your order"), h("p", {}, `Order ${order.id}`), status,

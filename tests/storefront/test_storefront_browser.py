@@ -40,6 +40,31 @@ async def snap(page: Page, name: str) -> None:
     await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
+async def search(page: Page, query: str) -> None:
+    """Searches with the header's searchbox until the demo catalog's index finds the shoes."""
+    from playwright.async_api import expect
+
+    box = page.get_by_role("searchbox", name="Search products")
+    for _ in range(40):
+        await box.fill(query)
+        await box.press("Enter")
+        await expect(page.locator("h1")).to_have_text(re.compile("results for|No results"))
+        if await page.get_by_role("link", name="Running Shoes", exact=True).count():
+            return
+        await page.wait_for_timeout(250)  # the demo catalog is still being indexed
+    raise AssertionError("the demo catalog was never indexed")
+
+
+async def pay(page: Page, card: str) -> None:
+    await page.get_by_label("Card number").fill(card)
+    await page.get_by_label("Expiry (MM/YY)").fill("12/40")
+    await page.get_by_label("CVC").fill("123")
+
+
+def checkouts_sent(traffic: Traffic) -> int:
+    return sum('"operationName":"Checkout"' in (body or "") for _, _, body in traffic.requests)
+
+
 def assert_clean(traffic: Traffic) -> None:
     assert traffic.console_errors == []
     assert traffic.blocked == []
@@ -58,14 +83,7 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
         await snap(page, "1-home")
 
         # The search box is a searchbox; the typo still finds the shoes (once indexed).
-        box = page.get_by_role("searchbox", name="Search products")
-        for _ in range(40):
-            await box.fill("runing shoes")
-            await box.press("Enter")
-            await expect(page.locator("h1")).not_to_have_text("Loading…")
-            if await page.get_by_role("link", name="Running Shoes", exact=True).count():
-                break
-            await page.wait_for_timeout(250)  # the demo catalog is still being indexed
+        await search(page, "runing shoes")
         assert re.search(r"/search\?q=runing\+shoes$", page.url)
         await expect(page.locator(".facets fieldset").first).to_be_visible()
         await snap(page, "2-search")
@@ -78,7 +96,9 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
         await expect(page.locator("#rating-bars meter")).to_have_count(5)
         product_url = page.url
         await page.get_by_role("button", name="Add to cart").click()
-        await expect(page.locator("#cart-message")).to_have_text(re.compile(r"^Added 1 × Running Shoes \("))
+        await expect(page.locator("#cart-message")).to_have_text(
+            re.compile(r"^Added 1 \N{MULTIPLICATION SIGN} Running Shoes \(")
+        )
         await snap(page, "3-product")
 
         # A deep link survives a reload, and back returns to the search.
@@ -101,7 +121,9 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
 
         # Signed up, the guest cart moved into the user's cart, and on to checkout.
         await expect(page.locator("h1")).to_have_text("Checkout")
-        await expect(page.locator(".summary li")).to_have_text([re.compile("^1 × Running Shoes")])
+        await expect(page.locator(".summary li")).to_have_text(
+            [re.compile("^1 \N{MULTIPLICATION SIGN} Running Shoes")]
+        )
         await page.get_by_label("Card number").fill("4242 4242 4242 4242")
         await page.get_by_label("Expiry (MM/YY)").fill("12/40")
         await page.get_by_label("CVC").fill("123")
@@ -113,4 +135,51 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
         await expect(page.locator("#order-status")).to_have_attribute("data-status", "PAID")
         assert page.url == url_before  # live, not reloaded
         await snap(page, "7-order-paid")
+        assert_clean(traffic)
+
+
+async def test_a_declined_card_shows_the_reason_and_a_retry_pays(shop: str, tmp_path: Path) -> None:
+    chromium = require_chromium()
+    from playwright.async_api import expect
+
+    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
+        page.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+        await page.goto(f"{shop}/account")
+        await page.get_by_label("Username").fill("decliner")
+        await page.locator("#sign-up-email").fill("decliner@example.com")
+        await page.locator("#sign-up-password").fill("correct horse battery")
+        await page.get_by_role("button", name="Create account").click()
+        await expect(page.locator("h1")).to_have_text("Hello, decliner")
+
+        await search(page, "running shoes")
+        await page.get_by_role("link", name="Running Shoes (Grey)", exact=True).click()
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.get_by_role("link", name="Cart (1)")).to_be_visible()
+        await page.goto(f"{shop}/checkout")  # a deep link, signed in again by the refresh token
+
+        # The form refuses a bad card before anything is sent.
+        await pay(page, "4242 4242 4242 4241")
+        await page.get_by_role("button", name=re.compile("^Pay")).click()
+        await expect(page.get_by_role("alert")).to_have_text("The card number is not valid.")
+        assert checkouts_sent(traffic) == 0
+
+        await pay(page, "4000000000000002")
+        await page.get_by_role("button", name=re.compile("^Pay")).click()
+        await expect(page.locator("#order-status")).to_have_attribute(
+            "data-status", "PAYMENT_FAILED"
+        )
+        await expect(page.locator("#failure-reason")).to_have_text(re.compile(r"^Reason: \S"))
+        assert checkouts_sent(traffic) == 1
+        await snap(page, "8-order-declined")
+
+        await pay(page, "4242424242424242")
+        await page.get_by_role("button", name="Retry payment").click()
+        await expect(page.locator("#order-status")).to_have_attribute("data-status", "PAID")
+        await expect(page.locator("#failure-reason")).to_have_count(0)
+        await snap(page, "9-order-retried")
+
+        await page.goto(f"{shop}/account")
+        await expect(page.locator("#my-orders li")).to_have_text([re.compile(r"\$99\.90 PAID$")])
+        await snap(page, "10-my-orders")
         assert_clean(traffic)
