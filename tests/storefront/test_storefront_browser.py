@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,19 @@ async def shop(settings: Settings) -> AsyncIterator[str]:
     port = free_port()
     async with served(create_dev_app(settings, port), port) as url:
         yield url
+
+
+@asynccontextmanager
+async def shop_page(tmp_path: Path) -> AsyncIterator[tuple[Page, Traffic]]:
+    """A loopback page that records CSP violations; the demo shop's first pages may take a while."""
+    chromium = require_chromium()
+    from playwright.async_api import expect
+
+    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
+        page.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+        await page.add_init_script(CSP_WATCH)  # runs before the page, so the CSP does not apply
+        yield page, traffic
 
 
 async def snap(page: Page, name: str) -> None:
@@ -81,13 +95,9 @@ async def assert_clean(page: Page, traffic: Traffic) -> None:
 
 
 async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
     from playwright.async_api import expect
 
-    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
-        page.set_default_timeout(20_000)
-        expect.set_options(timeout=20_000)
-        await page.add_init_script(CSP_WATCH)  # runs before the page, so the CSP does not apply
+    async with shop_page(tmp_path) as (page, traffic):
         await page.goto(f"{shop}/")
         await expect(page.locator("#recommendations")).to_be_visible()
         await expect(page.locator("#products .card").first).to_be_visible()
@@ -132,9 +142,7 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
 
         # Signed up, the guest cart moved into the user's cart, and on to checkout.
         await expect(page.locator("h1")).to_have_text("Checkout")
-        await expect(page.locator(".summary li")).to_have_text(
-            [re.compile("^1 . Running Shoes")]
-        )
+        await expect(page.locator(".summary li")).to_have_text([re.compile("^1 . Running Shoes")])
         await page.get_by_label("Card number").fill("4242 4242 4242 4242")
         await page.get_by_label("Expiry (MM/YY)").fill("12/40")
         await page.get_by_label("CVC").fill("123")
@@ -164,13 +172,9 @@ async def test_browse_search_buy_and_see_paid_live(shop: str, tmp_path: Path) ->
 
 
 async def test_a_declined_card_shows_the_reason_and_a_retry_pays(shop: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
     from playwright.async_api import expect
 
-    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
-        page.set_default_timeout(20_000)
-        expect.set_options(timeout=20_000)
-        await page.add_init_script(CSP_WATCH)  # runs before the page, so the CSP does not apply
+    async with shop_page(tmp_path) as (page, traffic):
         await page.goto(f"{shop}/account")
         await page.get_by_label("Username").fill("decliner")
         await page.locator("#sign-up-email").fill("decliner@example.com")
