@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint lock clean fuzz
+.PHONY: install run test lint lock clean fuzz vendor
 
 install: $(INSTALLED)
 
@@ -43,3 +43,15 @@ lock:
 
 clean:
 	rm -rf $(VENV) .shopgraph .pytest_cache .mypy_cache .ruff_cache
+
+# Refreshes the storefront's vendored ES modules from npm (needs npm; `make run`
+# does not). graphql-ws ships native ES modules, copied as they are.
+GRAPHQL_WS_VERSION := 5.16.2
+vendor:
+	rm -rf .vendor-npm && mkdir .vendor-npm
+	cd .vendor-npm && npm install --ignore-scripts --no-audit --no-fund graphql-ws@$(GRAPHQL_WS_VERSION)
+	cp .vendor-npm/node_modules/graphql-ws/lib/client.mjs .vendor-npm/node_modules/graphql-ws/lib/common.mjs \
+	   .vendor-npm/node_modules/graphql-ws/lib/utils.mjs .vendor-npm/node_modules/graphql-ws/LICENSE.md \
+	   shopgraph/storefront/vendor/graphql-ws/
+	sed -i 's#^//\# sourceMappingURL.*##' shopgraph/storefront/vendor/graphql-ws/*.mjs
+	rm -rf .vendor-npm

@@ -210,6 +210,10 @@ class RouterConfig(BaseSettings):
     rest_config: Path | None = Field(
         default=None, description="rest.yaml: REST paths that run trusted documents."
     )
+    storefront_dir: Path | None = Field(
+        default=None,
+        description="Serve this storefront directory at / (see router.http.storefront).",
+    )
 
     # The usage log (insights' `operationStats`, `schema check --usage`).
     usage_kafka_url: str | None = Field(

@@ -10,11 +10,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from router.config import RouterConfig
 from router.http import create_router_app
+from router.http.negotiation import prefers_html
+from router.http.storefront import storefront_page
 from shopgraph.demo import seed_demo_shop
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
@@ -25,6 +27,7 @@ from subgraphs.platform.settings import Settings
 
 DEV_MANIFEST = Path("schema/operations/manifest.json")
 DEV_REST = Path("schema/rest.yaml")  # the seed's REST API over those documents
+STOREFRONT_DIR = Path(__file__).parent / "storefront"
 
 
 def create_dev_app(settings: Settings, port: int) -> Starlette:
@@ -53,6 +56,7 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
         jwks_url=f"http://127.0.0.1:{port}/subgraphs/users/.well-known/jwks.json",
         forward_headers=("authorization", "x-shopgraph-session"),
         cors_allow_localhost=True,
+        storefront_dir=STOREFRONT_DIR,
     )
     if config.trusted_documents_manifest is None and DEV_MANIFEST.is_file():
         # Run from a checkout (`make run`): trusted document ids work out of the box.
@@ -80,7 +84,9 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
             )
             yield
 
-    async def index(_: Request) -> JSONResponse:
+    async def index(request: Request) -> Response:
+        if prefers_html(request.headers.get("accept")):
+            return await storefront_page(request, STOREFRONT_DIR)  # browsers get the shop
         return JSONResponse(
             {
                 "graphql": "/graphql",

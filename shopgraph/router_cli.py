@@ -125,6 +125,13 @@ def serve_router(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes serving the same port.")
     ] = 1,
+    storefront: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve this storefront directory at / (e.g. shopgraph/storefront).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the supergraph at /graphql (subgraph URLs: the supergraph's, or from config)."""
     if ctx.invoked_subcommand is not None:
@@ -137,6 +144,9 @@ def serve_router(
     from router.rest import RestConfigError
     from router.supergraph import SupergraphError
 
+    if storefront is not None:
+        # Through the environment, so that every worker process serves it too.
+        os.environ["SHOPGRAPH_ROUTER_STOREFRONT_DIR"] = str(storefront.resolve())
     try:
         config = load_router_config(config_file)
     except ConfigFileError as error:

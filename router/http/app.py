@@ -49,6 +49,7 @@ from router.http.params import (
     request_from_query,
     requests_from_body,
 )
+from router.http.storefront import storefront_routes
 from router.http.streams import StreamKind, stream_kind, stream_response
 from router.http.websocket import GraphQLWebSocket, is_subscription
 from router.operation import GraphQLRequest, RequestError
@@ -219,6 +220,8 @@ def create_router_app(
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
     routes += rest_routes_for(config, live)  # REST over trusted documents (rest.yaml)
+    if config.storefront_dir is not None:
+        routes += storefront_routes(config.storefront_dir, config.trusted_documents_manifest)
     cors = cors_middleware(config)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[cors] if cors else None)
     app.state.live = live

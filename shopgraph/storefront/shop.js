@@ -1,0 +1,149 @@
+// Home, category and search pages: product lists with keyset paging ("load more").
+import { run, track, currentUser } from "/storefront/api.js";
+import { h, show, money, link, errorBox, announce } from "/storefront/dom.js";
+
+const SORTS = [
+  ["NEWEST", "Newest"],
+  ["PRICE_ASC", "Price: low to high"],
+  ["PRICE_DESC", "Price: high to low"],
+  ["NAME", "Name"],
+];
+
+export function productCard(product) {
+  return h(
+    "li",
+    { class: "card" },
+    link(`/product/${encodeURIComponent(product.id)}`, h("span", { class: "name" }, product.name)),
+    h("span", { class: "price" }, money(product.price)),
+    product.inStock === false ? h("span", { class: "stock out" }, "Out of stock") : null,
+  );
+}
+
+export async function homePage() {
+  show("", h("p", {}, "Loading…"));
+  const [recs, categories, newest] = await Promise.all([
+    run("Recommendations", { first: 8 }),
+    run("Categories"),
+    run("Products", { first: 8, sort: "NEWEST" }),
+  ]);
+  const heading = currentUser() ? "Recommended for you" : "Popular right now";
+  show(
+    "",
+    h("h1", {}, "Welcome to shopgraph"),
+    h(
+      "section",
+      { "aria-labelledby": "recs-h" },
+      h("h2", { id: "recs-h" }, heading),
+      recs.recommendations.length
+        ? h("ul", { class: "grid", id: "recommendations" }, recs.recommendations.map(productCard))
+        : h("p", { class: "empty", id: "recommendations" }, "Nothing to recommend yet: see what is new below."),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "cats-h" },
+      h("h2", { id: "cats-h" }, "Categories"),
+      h("ul", { class: "chips" }, categories.categories.map((c) => h("li", {}, link(`/category/${encodeURIComponent(c.slug)}`, c.name)))),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "new-h" },
+      h("h2", { id: "new-h" }, "New in"),
+      h("ul", { class: "grid", id: "products" }, newest.products.edges.map((e) => productCard(e.node))),
+    ),
+  );
+}
+
+/** Filter from the URL: ?category=ID&price=25-50&inStock=true (the facet values). */
+function filterOf(params, categoryId) {
+  const filter = {};
+  const category = categoryId ?? params.get("category");
+  if (category) filter.categoryId = category;
+  const price = params.get("price");
+  if (price) {
+    const [low, high] = price.split("-");
+    if (low && low !== "*") filter.minPrice = low;
+    if (high && high !== "*") filter.maxPrice = high;
+  }
+  if (params.get("inStock")) filter.inStock = params.get("inStock") === "true";
+  return filter;
+}
+
+function withParam(params, name, value) {
+  const next = new URLSearchParams(params);
+  if (value === null || next.get(name) === value) next.delete(name);
+  else next.set(name, value);
+  return next;
+}
+
+export async function categoryPage(slug, params) {
+  const { categories } = await run("Categories");
+  const category = categories.find((c) => c.slug === slug);
+  if (!category) return show("Not found", h("h1", {}, "No such category"), link("/", "Back to the shop"));
+  const sort = params.get("sort") || "NEWEST";
+  const filter = filterOf(params, category.id);
+  const list = h("ul", { class: "grid", id: "products" });
+  const sortSelect = h("select", { id: "sort", onchange: (e) => navigateTo(`/category/${slug}?${withParam(params, "sort", e.target.value)}`) },
+    SORTS.map(([value, label]) => h("option", { value, selected: value === sort }, label)));
+  show(category.name, h("h1", {}, category.name), h("label", { for: "sort" }, "Sort by "), sortSelect, list, pager(list, (after) =>
+    run("Products", { first: 12, after, filter, sort }).then((d) => d.products)));
+}
+
+export async function searchPage(params) {
+  const query = params.get("q") || "";
+  document.getElementById("search-input").value = query;
+  if (!query) return show("Search", h("h1", {}, "Search"), h("p", {}, "Type what you are looking for in the search box."));
+  const filter = filterOf(params);
+  const first = await run("SearchProducts", { query, first: 12, filter });
+  track("SEARCHED", { query });
+  const result = first.searchProducts;
+  announce(`${result.totalCount} results for ${query}`);
+  if (result.totalCount === 0) {
+    return show(`Search: ${query}`, h("h1", {}, `No results for “${query}”`),
+      h("p", { class: "empty" }, "Check the spelling, use fewer words, or browse the categories."), link("/", "Browse the shop"));
+  }
+  const facets = h("aside", { class: "facets", "aria-label": "Filters" }, result.facets.map((facet) =>
+    h("fieldset", {}, h("legend", {}, facetTitle(facet.name)), h("ul", {}, facet.values.map((v) => {
+      const param = facet.name === "inStock" ? "inStock" : facet.name;
+      const active = params.get(param) === v.value;
+      return h("li", {}, link(`/search?${withParam(params, param, v.value)}`, `${active ? "✓ " : ""}${v.label} (${v.count})`));
+    })))));
+  const list = h("ul", { class: "grid", id: "products" });
+  let page = result;
+  show(`Search: ${query}`, h("h1", {}, `${result.totalCount} results for “${query}”`),
+    h("div", { class: "with-facets" }, facets, h("div", {}, list, pager(list, async (after) => {
+      if (!after) return page;
+      page = (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts;
+      return page;
+    }))));
+}
+
+function facetTitle(name) {
+  return { category: "Category", price: "Price", inStock: "Availability" }[name] ?? name;
+}
+
+/** Appends pages to `list` from `load(after)` (a connection) with a "Load more" button. */
+function pager(list, load) {
+  const button = h("button", { type: "button", class: "more" }, "Load more");
+  let after = null;
+  const next = async () => {
+    button.disabled = true;
+    try {
+      const page = await load(after);
+      list.append(...page.edges.map((e) => productCard(e.node)));
+      after = page.pageInfo.endCursor;
+      button.hidden = !page.pageInfo.hasNextPage;
+      if (!page.edges.length && !list.children.length) list.replaceWith(h("p", { class: "empty" }, "Nothing here yet."));
+    } catch (error) {
+      button.after(errorBox([error.message]));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  button.addEventListener("click", next);
+  next();
+  return button;
+}
+
+export function navigateTo(url) {
+  window.dispatchEvent(new CustomEvent("shop:navigate", { detail: url }));
+}
