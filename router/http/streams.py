@@ -60,15 +60,24 @@ class StreamKind(enum.Enum):
     def heartbeat(self) -> bytes:
         return b":\n\n" if self is StreamKind.SSE else _part({})
 
+    def opening(self) -> bytes:
+        """What starts the stream: multipart's first delimiter (each part then ends with one)."""
+        return b"" if self is StreamKind.SSE else _DELIMITER
+
     def complete(self) -> bytes:
         if self is StreamKind.SSE:
             return b"event: complete\ndata: \n\n"
-        return f"\r\n--{BOUNDARY}--\r\n".encode()
+        return b"--\r\n"  # turns the delimiter after the last part into the closing one
+
+
+# A part ends with the next delimiter, so a client can read it as soon as it
+# arrives instead of waiting for the next part (as Apollo Router frames them).
+_DELIMITER = f"\r\n--{BOUNDARY}".encode()
+_PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 
 
 def _part(body: Mapping[str, Any]) -> bytes:
-    head = f"\r\n--{BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
-    return head.encode() + orjson.dumps(body)
+    return _PART_HEAD + orjson.dumps(body) + _DELIMITER
 
 
 def stream_kind(accept: str | None) -> StreamKind | None:
@@ -114,7 +123,7 @@ async def stream_response(
 
 
 async def _single(kind: StreamKind, body: Mapping[str, Any]) -> AsyncIterator[bytes]:
-    yield kind.event(body)
+    yield kind.opening() + kind.event(body)
     yield kind.complete()
 
 
@@ -124,6 +133,7 @@ async def _events(
     headers: Mapping[str, str],
     kind: StreamKind,
 ) -> AsyncIterator[bytes]:
+    yield kind.opening()
     try:
         with hub.connection():
             if kind is StreamKind.MULTIPART:
