@@ -20,6 +20,24 @@ from tests.router.execution.shop import SDL
 ME = {"query": "{ me { name } }"}
 
 
+async def two_workers(
+    supergraph: Path, port: int, users_url: str, settings: dict[str, str]
+) -> asyncio.subprocess.Process:
+    """`shopgraph router --workers 2` serving `supergraph`, its users subgraph at `users_url`."""
+    environment = {
+        **os.environ,
+        "SHOPGRAPH_ROUTER_SUBGRAPH_URLS": json.dumps({"users": users_url}),
+        **settings,
+    }
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "shopgraph", "router", "--supergraph", str(supergraph)),
+        *("--port", str(port), "--workers", "2"),
+        env=environment,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
 async def started(url: str, process: asyncio.subprocess.Process) -> None:
     """Wait until the router answers /healthz (or fail if it exited)."""
     async with httpx.AsyncClient() as client:
@@ -50,25 +68,8 @@ async def test_sigterm_lets_every_running_request_finish_then_stops(tmp_path: Pa
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     async with subgraphs(users=users) as fakes:
-        environment = {
-            **os.environ,
-            "SHOPGRAPH_ROUTER_SUBGRAPH_URLS": json.dumps({"users": fakes["users"].url}),
-            "SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "shopgraph",
-            "router",
-            "--supergraph",
-            str(supergraph),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            env=environment,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+        process = await two_workers(
+            supergraph, port, fakes["users"].url, {"SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false"}
         )
         try:
             await started(url, process)
@@ -102,25 +103,11 @@ async def test_every_worker_swaps_in_a_changed_supergraph_file(tmp_path: Path) -
     url = f"http://127.0.0.1:{port}"
     data = {"me": {"name": "Ada"}, "motd": "hello"}
     async with subgraphs(users=answer(data)) as fakes:
-        environment = {
-            **os.environ,
-            "SHOPGRAPH_ROUTER_SUBGRAPH_URLS": json.dumps({"users": fakes["users"].url}),
-            "SHOPGRAPH_ROUTER_SUPERGRAPH_POLL_SECONDS": "0.1",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "shopgraph",
-            "router",
-            "--supergraph",
-            str(supergraph),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            env=environment,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+        process = await two_workers(
+            supergraph,
+            port,
+            fakes["users"].url,
+            {"SHOPGRAPH_ROUTER_SUPERGRAPH_POLL_SECONDS": "0.1"},
         )
         try:
             await started(url, process)
