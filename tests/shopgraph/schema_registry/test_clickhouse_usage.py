@@ -133,7 +133,7 @@ def test_check_names_the_clients_the_log_saw_using_a_removed_field(
                 {"client": "ios 2.1", "operation": "Me", "source": "usage log"},
                 *(
                     {"client": "storefront", "operation": name, "source": "trusted document"}
-                    for name in ("Login", "Me", "Register", "User")
+                    for name in ("Login", "Me", "RefreshToken", "Register", "User")
                 ),
             ],
             True,

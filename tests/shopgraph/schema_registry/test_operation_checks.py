@@ -86,6 +86,7 @@ def test_a_logged_operation_is_placed_by_its_trusted_document_hash(repo: Path) -
                 ("ios 2.1", "Me", "usage log"),
                 ("storefront", "Login", "trusted document"),
                 ("storefront", "Me", "trusted document"),
+                ("storefront", "RefreshToken", "trusted document"),
                 ("storefront", "Register", "trusted document"),
                 ("storefront", "User", "trusted document"),
             ],
@@ -104,7 +105,7 @@ def test_trusted_documents_decide_when_no_log_is_configured(repo: Path) -> None:
     documents = tuple(load_documents(repo / "schema" / "operations"))
     report = run_check(request(repo, "users", sdl, documents=documents))
     assert [(c.change.coordinate, [u.operation for u in c.operations]) for c in report.changes] == [
-        ("User.email", ["Login", "Me", "Register", "User"])
+        ("User.email", ["Login", "Me", "RefreshToken", "Register", "User"])
     ]
     assert not report.passed
     assert report.notes == ("no usage log configured: trusted documents alone decide",)

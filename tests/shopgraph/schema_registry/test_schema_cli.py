@@ -97,9 +97,10 @@ def test_github_annotations_point_at_the_sdl_line(repo: Path) -> None:
         repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl), "--format", "github"
     )
     assert code == 1
+    line = _line_of(sdl, "  slug: Int!")
     first = out.splitlines()[0]
     assert first.startswith(
-        f"::error file={sdl},line=9,col=3::BREAKING FIELD_TYPE_CHANGED at Category.slug"
+        f"::error file={sdl},line={line},col=3::BREAKING FIELD_TYPE_CHANGED at Category.slug"
     )
 
 
@@ -208,7 +209,13 @@ def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None
     code, out = run(repo, "schema", "check", "--format", "github")
     published = repo / "schema" / "subgraphs" / "catalog.graphql"
     assert code == 0
+    line = _line_of(published, "  legacy: String")
     assert out.splitlines()[0] == (
-        f"::warning file={published},line=10,col=3::BREAKING FIELD_REMOVED at Category.legacy:"
+        f"::warning file={published},line={line},col=3::BREAKING FIELD_REMOVED at Category.legacy:"
         " Field Category.legacy was removed; no known operation uses it"
     )
+
+
+def _line_of(sdl: Path, text: str) -> int:
+    """The 1-based line of `text` in the file, where an annotation must point."""
+    return sdl.read_text().splitlines().index(text) + 1
