@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -56,6 +56,28 @@ class ProductFilter:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     in_stock: bool | None = None
+
+
+def checked_filter(product_filter: ProductFilter) -> ProductFilter:
+    """The filter with finite price bounds, no wider than any price can be.
+
+    A bound past PRICE_MAX selects what PRICE_MAX does, so it is narrowed to it
+    rather than refused; NaN and infinities are refused.
+    """
+    return replace(
+        product_filter,
+        min_price=_price_bound(product_filter.min_price, "minPrice"),
+        max_price=_price_bound(product_filter.max_price, "maxPrice"),
+    )
+
+
+def _price_bound(bound: Decimal | None, field: str) -> Decimal | None:
+    if bound is None:
+        return None
+    if not bound.is_finite():
+        message = "a price bound is a finite amount"
+        raise DomainError(CatalogErrorCode.INVALID_PRICE, message, ["filter", field])
+    return min(max(bound, -PRICE_MAX), PRICE_MAX)
 
 
 @dataclass(frozen=True, slots=True)

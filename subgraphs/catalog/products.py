@@ -18,6 +18,7 @@ from subgraphs.catalog.domain import (
     ProductChanges,
     ProductFilter,
     ProductSort,
+    checked_filter,
     product_errors,
 )
 from subgraphs.catalog.errors import CatalogErrorCode
@@ -115,6 +116,7 @@ async def list_products(
         raise DomainError(
             CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
         )
+    product_filter = checked_filter(product_filter)
     column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
     total = _filtered(
         select(func.count()).select_from(ProductRow), product_filter

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from subgraphs.catalog.domain import Product, ProductFilter
+from subgraphs.catalog.domain import Product, ProductFilter, checked_filter
 from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.products import MAX_PAGE, products_by_id
 from subgraphs.catalog.search.port import Facet, InvalidCursor, SearchFilter, SearchQuery
@@ -57,6 +57,7 @@ async def search(
         raise DomainError(
             CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
         )
+    product_filter = checked_filter(product_filter)
     query = SearchQuery(
         # Longer text adds nothing a shopper typed on purpose; cut it rather than fail.
         text=text[:MAX_QUERY_CHARS],

@@ -23,6 +23,7 @@ import pytest
 from router.config import RouterConfig
 from router.http import create_router_app
 from shopgraph.loopback import free_port, served
+from tests.backends import missing
 from tests.router.execution.fakes import answer, subgraphs
 from tests.router.execution.shop import SDL
 from tests.router.harness.npm import NpmFailed, npm_ci
@@ -33,9 +34,7 @@ PACKAGE_DIR = Path(__file__).parent / "apollo"
 def apollo_dir() -> Path:
     """The pinned install, made on first use: `npm ci` in a staging folder, then one rename."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Node.js and npm are needed for the Apollo Client tests under CI")
-        pytest.skip("Node.js or npm is not installed")
+        missing("Node.js or npm is not installed (needed for the Apollo Client tests)")
     lock = (PACKAGE_DIR / "package-lock.json").read_bytes()
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shopgraph"
     directory = root / f"apollo-client-{hashlib.sha256(lock).hexdigest()[:16]}"

@@ -118,6 +118,31 @@ async def test_bad_page_requests_are_clear_errors(
     assert [e["extensions"]["code"] for e in body["errors"]] == [code]
 
 
+SEARCH_TOTAL = 'query($f: ProductFilter) { searchProducts(query: "", filter: $f) { totalCount } }'
+
+
+async def test_price_bounds_past_any_price_select_everything_and_infinite_ones_are_refused(
+    catalog: CatalogSubgraph,
+) -> None:
+    # Found by the fuzzer: maxPrice 1E+400 overflowed to INTERNAL_SERVER_ERROR.
+    await seed_catalog(catalog.services)
+    await catalog.indexed()
+    wide = {"minPrice": "-1E+400", "maxPrice": "1E+400"}
+    listed = await catalog.query(PAGE, {"first": 1, "filter": wide})
+    everything = await catalog.query(PAGE, {"first": 1})
+    assert listed["data"]["products"]["totalCount"] == everything["data"]["products"]["totalCount"]
+    searched = await catalog.query(SEARCH_TOTAL, {"f": wide})
+    assert searched["data"]["searchProducts"]["totalCount"] == 240
+    for bound in ("NaN", "Infinity", "-Infinity"):
+        for query, variables in (
+            (PAGE, {"filter": {"maxPrice": bound}}),
+            (SEARCH_TOTAL, {"f": {"minPrice": bound}}),
+        ):
+            body = await catalog.query(query, variables)
+            assert body["data"] is None
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_PRICE"], body
+
+
 @pytest.mark.parametrize(("made_by", "used_by"), [("NEWEST", "PRICE_ASC"), ("PRICE_ASC", "NAME")])
 async def test_a_cursor_of_another_sort_is_an_invalid_cursor(
     catalog: CatalogSubgraph, made_by: str, used_by: str
