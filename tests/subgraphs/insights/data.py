@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from subgraphs.platform.events import Event, JSONObject
 
@@ -16,14 +17,14 @@ def event(type: str, subject: str, payload: JSONObject, at: datetime) -> Event:
 
 
 def placed(order: str, user: str, lines: list[tuple[str, int, str]], at: datetime) -> Event:
-    total = sum(int(q) * float(p) for _, q, p in lines)
+    total = sum((q * Decimal(p) for _, q, p in lines), Decimal("0.00"))
     return event(
         "order.placed",
         order,
         {
             "userId": user,
             "paymentId": f"pay-{order}",
-            "total": f"{total:.2f}",
+            "total": str(total),
             "currency": "USD",
             "lines": [{"productId": p, "quantity": q, "unitPrice": u} for p, q, u in lines],
         },
