@@ -4,9 +4,12 @@
 and starts a gateway for the new supergraph *beside* the one serving; only
 when that worked does it become current. Requests already running finish on
 the gateway they started on, which is closed once the last of them is done
-(or after `drain_seconds`), so a swap fails no request. A supergraph that does
-not load leaves the current one serving, and the reason is logged and
-returned. The file watcher below and a schema-registry poller both call
+(or after `drain_seconds`), so a swap fails no request. Subscriptions hold
+their gateway the same way (`acquire` / `release`) and keep running on it;
+those still open when the drain time is up are ended by the `retiring`
+hooks (the client is told to subscribe again) just before it closes. A
+supergraph that does not load leaves the current one serving, and the reason
+is logged and returned. The file watcher below and a schema-registry poller both call
 `swap`; listeners (metrics, logs) hear every outcome.
 """
 
@@ -36,6 +39,7 @@ class SwapResult:
 
 
 SwapListener = Callable[[SwapResult], None]
+RetiringHook = Callable[[Gateway], None]  # the gateway is about to close with holders left
 
 
 class LiveGateway:
@@ -53,6 +57,7 @@ class LiveGateway:
         self._swapping = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
         self.listeners: list[SwapListener] = []
+        self.retiring: list[RetiringHook] = []
 
     @property
     def current(self) -> Gateway:
@@ -78,18 +83,26 @@ class LiveGateway:
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[Gateway]:
         """The current gateway, kept open until the request using it is done."""
-        gateway = self._current
-        self._in_flight[gateway] = self._in_flight.get(gateway, 0) + 1
+        gateway = self.acquire()
         try:
             yield gateway
         finally:
-            left = self._in_flight[gateway] - 1
-            self._in_flight[gateway] = left
-            if left == 0:
-                del self._in_flight[gateway]
-                idle = self._idle.get(gateway)
-                if idle is not None:
-                    idle.set()
+            self.release(gateway)
+
+    def acquire(self) -> Gateway:
+        """The current gateway, held open (up to the drain time) until `release`d."""
+        gateway = self._current
+        self._in_flight[gateway] = self._in_flight.get(gateway, 0) + 1
+        return gateway
+
+    def release(self, gateway: Gateway) -> None:
+        left = self._in_flight[gateway] - 1
+        self._in_flight[gateway] = left
+        if left == 0:
+            del self._in_flight[gateway]
+            idle = self._idle.get(gateway)
+            if idle is not None:
+                idle.set()
 
     async def swap(self, sdl: str, source: str) -> SwapResult:
         """Serve `sdl` from now on, unless it fails to load: then the current one stays."""
@@ -120,9 +133,11 @@ class LiveGateway:
                 await asyncio.wait_for(idle.wait(), self._drain_seconds)
             except TimeoutError:
                 log.warning(
-                    "closing the previous supergraph with %d requests still running",
+                    "closing the previous supergraph with %d requests or subscriptions left",
                     self._in_flight.get(gateway, 0),
                 )
+                for hook in self.retiring:
+                    hook(gateway)
             finally:
                 self._idle.pop(gateway, None)
         await gateway.close()

@@ -203,19 +203,25 @@ def router_worker_app() -> Starlette:
     supergraph = Path(os.environ[SUPERGRAPH_FILE_VARIABLE])
     configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
     config = load_router_config(Path(configured) if configured else None)
-    return create_router_app(supergraph.read_text(), config, supergraph_file=supergraph)
+    return create_router_app(
+        supergraph.read_text(), config, supergraph_file=supergraph, stop_signals=True
+    )
 
 
 def router_registry_app() -> RegistryFollower:
     """The app of one router worker process following the registry `shopgraph router` named."""
+    from functools import partial
+
     from router.config_file import load_router_config
+    from router.http import create_router_app
     from router.registry_poller import RegistryFollower
 
     uvicorn_logging(os.environ.get("SHOPGRAPH_LOG_FORMAT", "text"))
     configured = os.environ.get("SHOPGRAPH_ROUTER_CONFIG")
     config = load_router_config(Path(configured) if configured else None)
     interval = float(os.environ[REGISTRY_POLL_VARIABLE])
-    return RegistryFollower(os.environ[REGISTRY_URL_VARIABLE], config, interval)
+    build = partial(create_router_app, stop_signals=True)
+    return RegistryFollower(os.environ[REGISTRY_URL_VARIABLE], config, interval, build)
 
 
 def uvicorn_logging(log_format: str) -> dict[str, Any]:

@@ -49,6 +49,7 @@ from router.http.params import (
     request_from_query,
     requests_from_body,
 )
+from router.http.stopping import subscriptions_end_on_signals
 from router.http.storefront import storefront_routes
 from router.http.streams import StreamKind, stream_kind, stream_response
 from router.http.websocket import GraphQLWebSocket, is_subscription
@@ -69,6 +70,7 @@ from router.telemetry import (
 )
 
 GRAPHQL_PATH = "/graphql"
+STOP_WAIT_SECONDS = 5.0  # most a stop signal waits for subscribers' close frames to go out
 
 
 def create_router_app(
@@ -78,11 +80,14 @@ def create_router_app(
     planner: Planner | None = None,
     supergraph_file: Path | None = None,
     telemetry: Telemetry | None = None,
+    stop_signals: bool = False,
 ) -> Starlette:
     """The router serving `supergraph_sdl`; subgraph clients open in the app's lifespan.
 
     With `supergraph_file`, changes to that file are swapped in while serving
     (`router.reload`); `app.state.live.swap` does the same for other sources.
+    With `stop_signals` (the router process), SIGTERM first ends subscriptions
+    with 1001 (`router.http.stopping`).
     """
     config = config or RouterConfig()
     telemetry = telemetry or configured_telemetry(config)
@@ -98,7 +103,7 @@ def create_router_app(
         if config.apq
         else None
     )
-    subscriptions = SubscriptionHub(lambda: live.current)
+    subscriptions = SubscriptionHub(live)
     if telemetry.metrics is not None:
         telemetry.metrics.count_active_subscriptions(lambda: subscriptions.active)
     watcher = None
@@ -114,7 +119,12 @@ def create_router_app(
         if watcher is not None:
             watcher.start()
         try:
-            yield
+            if stop_signals:
+                wait = min(STOP_WAIT_SECONDS, config.drain_seconds)
+                async with subscriptions_end_on_signals(subscriptions, wait):
+                    yield
+            else:
+                yield
         finally:
             if watcher is not None:
                 await watcher.close()
@@ -201,7 +211,7 @@ def create_router_app(
         return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def websocket(socket: WebSocket) -> None:
-        await GraphQLWebSocket(subscriptions, live.current, socket).serve()
+        await GraphQLWebSocket(subscriptions, socket).serve()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -46,8 +46,8 @@ class _Closed(Exception):
 
 
 class GraphQLWebSocket:
-    def __init__(self, hub: SubscriptionHub, gateway: Gateway, websocket: WebSocket) -> None:
-        self.hub, self.gateway, self.ws = hub, gateway, websocket
+    def __init__(self, hub: SubscriptionHub, websocket: WebSocket) -> None:
+        self.hub, self.ws = hub, websocket
         self.headers: dict[str, str] = {}
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
@@ -59,7 +59,7 @@ class GraphQLWebSocket:
             await self.ws.close(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         try:
-            with self.hub.connection():
+            with self.hub.connection(self._end):
                 await self.ws.accept(PROTOCOL)
                 await self._serve()
         except SubscriptionEnded as ending:  # too many connections, shutting down
@@ -84,6 +84,9 @@ class GraphQLWebSocket:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(reader, *self.operations.values(), return_exceptions=True)
+
+    def _end(self, ending: SubscriptionEnded) -> None:
+        self.close_later(ending.close_code or CloseCode.GOING_AWAY, ending.message)
 
     def close_later(self, code: int, reason: str) -> None:
         if not self._closed.done():
@@ -136,7 +139,7 @@ class GraphQLWebSocket:
             self.ws.headers, payload if isinstance(payload, dict) else None
         )
         try:
-            await self.gateway.authorization.authenticate(self.headers)
+            await self.hub.live.current.authorization.authenticate(self.headers)
         except RequestError as error:
             raise _Closed(CloseCode.FORBIDDEN, "Forbidden") from error
         expires_at = token_expiry(self.headers)
@@ -206,8 +209,9 @@ class GraphQLWebSocket:
             await self.send({"id": operation_id, "type": "complete"})
 
     async def _run(self, operation_id: str, request: GraphQLRequest) -> None:
-        if not is_subscription(self.gateway, request):
-            answer = await self.gateway.execute(request, self.headers)
+        if not is_subscription(self.hub.live.current, request):
+            async with self.hub.live.serving() as gateway:
+                answer = await gateway.execute(request, self.headers)
             await self.send({"id": operation_id, "type": "next", "payload": answer.body})
             return
         operation = await self.hub.prepare(request, self.headers)

@@ -4,6 +4,9 @@ Each carries the GraphQL error the client gets (an `error` message over
 WebSocket, an error event over SSE and multipart) and, for the reasons that
 condemn the whole WebSocket, the close code. Codes follow graphql-transport-ws
 where it has one (4403 Forbidden for an expired token); a slow client gets 4008.
+A subscription still running on a replaced supergraph when the drain time is
+up gets 1012 (Service Restart): graphql-ws clients reconnect on it by
+themselves and subscribe again, on the new supergraph.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 class CloseCode(enum.IntEnum):
     GOING_AWAY = 1001  # the router shuts down
+    SERVICE_RESTART = 1012  # the supergraph was replaced: subscribe again
     TRY_AGAIN_LATER = 1013  # too many connections
     SLOW_CLIENT = 4008  # its buffer of unread events filled up
     BAD_REQUEST = 4400
@@ -30,6 +34,7 @@ class SubscriptionErrorCode(enum.StrEnum):
     UPSTREAM_CLOSED = "SUBSCRIPTION_UPSTREAM_CLOSED"
     SLOW_CLIENT = "SUBSCRIPTION_CLIENT_TOO_SLOW"
     SHUTTING_DOWN = "SHUTTING_DOWN"
+    SCHEMA_RELOAD = "SUBSCRIPTION_SCHEMA_RELOAD"  # Apollo Router's code for the same ending
     TOO_MANY_CONNECTIONS = "TOO_MANY_SUBSCRIPTION_CONNECTIONS"
 
 
@@ -74,6 +79,14 @@ class ShuttingDown(SubscriptionEnded):
 
     def __init__(self) -> None:
         super().__init__("The router is shutting down; subscribe again.")
+
+
+class SchemaReloaded(SubscriptionEnded):
+    code = SubscriptionErrorCode.SCHEMA_RELOAD
+    close_code = CloseCode.SERVICE_RESTART
+
+    def __init__(self) -> None:
+        super().__init__("The router now serves a new supergraph; subscribe again.")
 
 
 class TooManyConnections(SubscriptionEnded):

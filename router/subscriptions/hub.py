@@ -5,11 +5,17 @@ It owns one pooled aiohttp session for every upstream socket, deduplicates
 upstreams by operation key (`Broadcast`), bounds each subscriber's buffer,
 ends a subscription when the caller's token expires, and counts what is open:
 `active` (subscribers) and `connections` are the hooks for metrics.
+
+A subscription runs on the gateway it was planned on, which it holds open
+(`LiveGateway.acquire`) while a hot reload serves new requests from the next
+one; when that gateway's drain time runs out, the subscriptions still on it
+end with `SchemaReloaded`. `go_away` ends every connection at shutdown (1001).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -26,9 +32,16 @@ import aiohttp
 
 from router.gateway import Gateway
 from router.operation import GraphQLRequest
+from router.reload import LiveGateway
 from router.subscriptions.buffer import ClientBuffer
 from router.subscriptions.credentials import token_expiry
-from router.subscriptions.endings import ShuttingDown, TokenExpired, TooManyConnections
+from router.subscriptions.endings import (
+    SchemaReloaded,
+    ShuttingDown,
+    SubscriptionEnded,
+    TokenExpired,
+    TooManyConnections,
+)
 from router.subscriptions.fanout import Broadcast
 from router.subscriptions.operation import (
     SubscriptionOperation,
@@ -37,19 +50,25 @@ from router.subscriptions.operation import (
 )
 from router.subscriptions.upstream import UpstreamSubscription
 
+log = logging.getLogger(__name__)
+
 HEARTBEAT: dict[str, Any] = {}  # yielded by `responses` when nothing happened for a while
+Ending = Callable[[SubscriptionEnded], None]  # ends one client connection for a reason
 
 
 class SubscriptionHub:
-    def __init__(self, current: Callable[[], Gateway]) -> None:
-        # The gateway serving now: a hot reload swaps it. A subscription keeps the
-        # gateway it was planned on for the rest of its events.
-        self._current = current
-        self.config = current().config
+    def __init__(self, live: LiveGateway) -> None:
+        self.live = live
+        self.config = live.config
         self.connections = 0
-        self._broadcasts: dict[Hashable, Broadcast] = {}
+        # (gateway, operation key) -> its broadcast: no sharing across a reload.
+        self._broadcasts: dict[tuple[Gateway, Hashable], Broadcast] = {}
+        self._endings: set[Ending] = set()
+        self._all_closed = asyncio.Event()
+        self._all_closed.set()
         self._session: aiohttp.ClientSession | None = None
         self._closing = False
+        live.retiring.append(self.end_planned_on)
 
     @property
     def active(self) -> int:
@@ -67,6 +86,25 @@ class SubscriptionHub:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
             self._closing = False
 
+    async def go_away(self, wait_seconds: float) -> None:
+        """Tell every client connection the router is going (1001 / an error event), and
+        wait up to `wait_seconds` for them to close. Nothing new is accepted after."""
+        self._closing = True
+        for ending in list(self._endings):
+            ending(ShuttingDown())
+        for broadcast in list(self._broadcasts.values()):
+            broadcast.stop(ShuttingDown())
+        try:
+            await asyncio.wait_for(self._all_closed.wait(), wait_seconds)
+        except TimeoutError:
+            log.warning("%d subscription connections did not close in time", self.connections)
+
+    def end_planned_on(self, gateway: Gateway) -> None:
+        """End the subscriptions running on `gateway` (replaced, about to close)."""
+        for (planned_on, _), broadcast in list(self._broadcasts.items()):
+            if planned_on is gateway:
+                broadcast.stop(SchemaReloaded())
+
     async def close(self) -> None:
         self._closing = True
         for broadcast in list(self._broadcasts.values()):
@@ -80,23 +118,33 @@ class SubscriptionHub:
         return self.connections >= self.config.max_subscription_connections
 
     @contextmanager
-    def connection(self) -> Iterator[None]:
-        """Counts one client connection; TooManyConnections past the configured maximum."""
+    def connection(self, ending: Ending | None = None) -> Iterator[None]:
+        """Counts one client connection; TooManyConnections past the configured maximum.
+
+        `ending` is called when the router ends the connection as a whole (shutdown).
+        """
         if self._closing:
             raise ShuttingDown
         limit = self.config.max_subscription_connections
         if self.connections >= limit:
             raise TooManyConnections(limit)
         self.connections += 1
+        self._all_closed.clear()
+        if ending is not None:
+            self._endings.add(ending)
         try:
             yield
         finally:
             self.connections -= 1
+            if ending is not None:
+                self._endings.discard(ending)
+            if self.connections == 0:
+                self._all_closed.set()
 
     async def prepare(
         self, request: GraphQLRequest, headers: Mapping[str, str]
     ) -> SubscriptionOperation:
-        return await prepare_subscription(self._current(), request, headers)
+        return await prepare_subscription(self.live.current, request, headers)
 
     async def responses(
         self,
@@ -107,10 +155,13 @@ class SubscriptionHub:
         """The client's responses (HEARTBEAT after `heartbeat` idle seconds) until completed.
 
         Raises the `SubscriptionEnded` that ended it otherwise: TokenExpired
-        when the caller's token runs out, UpstreamClosed, SlowClient, ShuttingDown.
+        when the caller's token runs out, UpstreamClosed, SlowClient, ShuttingDown,
+        SchemaReloaded.
         """
         if self._closing:
             raise ShuttingDown
+        if operation.gateway is not self.live.current:
+            raise SchemaReloaded  # planned on a supergraph replaced since
         expires_at = token_expiry(credentials)
         buffer = ClientBuffer(self.config.subscription_buffer_size)
         broadcast = self._broadcast(operation)
@@ -138,20 +189,26 @@ class SubscriptionHub:
             broadcast.leave(buffer)
 
     def _broadcast(self, operation: SubscriptionOperation) -> Broadcast:
-        key = operation.key
+        key = (operation.gateway, operation.key)
         broadcast = self._broadcasts.get(key)
         if broadcast is None:
+            if self._session is None:
+                raise ShuttingDown
+            # `responses` saw that the operation's gateway is current: that one is held
+            # open until the broadcast is idle.
+            gateway = self.live.acquire()
             broadcast = Broadcast(
-                key, self._upstream(operation), self._respond(operation), self._idle
+                key,
+                self._upstream(operation, self._session),
+                self._respond(operation),
+                lambda _: self._idle(key, gateway),
             )
             self._broadcasts[key] = broadcast
         return broadcast
 
-    def _upstream(self, operation: SubscriptionOperation) -> Any:
-        gateway, session = self._current(), self._session
-        if session is None:
-            raise ShuttingDown
-        client = gateway.clients[operation.root.service]
+    @staticmethod
+    def _upstream(operation: SubscriptionOperation, session: aiohttp.ClientSession) -> Any:
+        client = operation.gateway.clients[operation.root.service]
 
         def events() -> AsyncIterator[dict[str, Any]]:
             upstream = UpstreamSubscription(
@@ -160,14 +217,15 @@ class SubscriptionHub:
                 client.url,
                 operation.root.operation,
                 operation.root_variables,
-                operation.headers,
+                operation.upstream_headers,
             )
             return upstream.events()
 
         return events
 
-    def _respond(self, operation: SubscriptionOperation) -> Any:
-        gateway = self._current()
+    @staticmethod
+    def _respond(operation: SubscriptionOperation) -> Any:
+        gateway = operation.gateway
         executor, schema = gateway.executor, gateway.supergraph.api_schema
 
         async def respond(payload: dict[str, Any]) -> dict[str, Any]:
@@ -175,5 +233,6 @@ class SubscriptionHub:
 
         return respond
 
-    def _idle(self, key: Hashable) -> None:
-        self._broadcasts.pop(key, None)
+    def _idle(self, key: tuple[Gateway, Hashable], gateway: Gateway) -> None:
+        if self._broadcasts.pop(key, None) is not None:  # a broadcast may stop twice
+            self.live.release(gateway)

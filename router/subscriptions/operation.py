@@ -37,7 +37,14 @@ class SubscriptionOperation:
     root: Fetch
     rest: PlanNode | None  # None: the root fetch selects everything
     authorized: Authorized | None
-    headers: Mapping[str, str]  # what goes to the subgraphs (the forwarded headers)
+    headers: Mapping[str, str]  # the caller's; header rules pick what each subgraph gets
+    sent: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # per subgraph, what it gets
+    gateway: Gateway  # the one it was planned on: its events run there too
+
+    @property
+    def upstream_headers(self) -> dict[str, str]:
+        """What the owning subgraph gets on the upstream socket (its upgrade request)."""
+        return dict(dict(self.sent)[self.root.service])
 
     @property
     def root_variables(self) -> dict[str, Any]:
@@ -50,7 +57,7 @@ class SubscriptionOperation:
     @property
     def key(self) -> Hashable:
         """Two subscriptions with equal keys can share one upstream and one result per event:
-        the same plan, the same variables, the same credentials."""
+        the same plan, the same variables, the same headers at every subgraph."""
         planned = self.authorized.planned if self.authorized else self.prepared
         return (
             planned.hash,
@@ -58,7 +65,7 @@ class SubscriptionOperation:
             self.root.service,
             self.root.operation,
             orjson.dumps(self.variables, option=orjson.OPT_SORT_KEYS),
-            tuple(sorted(self.headers.items())),
+            self.sent,
         )
 
 
@@ -84,9 +91,13 @@ async def prepare_subscription(
             f"The router could not plan this subscription: {error}",
             "QUERY_PLANNING_FAILED",
         ) from error
-    names = (name.lower() for name in gateway.config.forward_headers)
-    forwarded = {name: value for name in names if (value := headers.get(name))}
-    return SubscriptionOperation(prepared, variables, root, rest, authorized, forwarded)
+    caller = {name.lower(): value for name, value in headers.items()}
+    rules = gateway.executor.header_rules
+    sent = tuple(
+        (name, tuple(sorted((rules.outgoing(name, caller) if rules else caller).items())))
+        for name in sorted(gateway.clients)
+    )
+    return SubscriptionOperation(prepared, variables, root, rest, authorized, caller, sent, gateway)
 
 
 def split_plan(plan: QueryPlan) -> tuple[Fetch, PlanNode | None]:

@@ -8,22 +8,31 @@ status on subscribing, and then PAID.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 
+from router.config import RouterConfig
+from router.http import create_router_app
+from router.reload import LiveGateway
 from router.subscriptions import SubscriptionHub
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
+from shopgraph.registry import SubgraphEntry
+from shopgraph.supergraph import compose_subgraphs
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.settings import Settings
+from tests.proxy import TcpProxy
 
 TRANSIENT_CARD = "4000000000000119"  # fails twice, then succeeds
 STATUS = """subscription Status($id: ID!) {
@@ -131,3 +140,38 @@ async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
     ttl = timedelta(seconds=settings.access_token_ttl_seconds)
     async with served(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
         yield DevShop(url, http, app, tokens, ttl)
+
+
+@dataclass
+class SecondRouter:
+    url: str
+    proxy: TcpProxy  # between the router and commerce
+    app: Starlette
+
+    @property
+    def ws_url(self) -> str:
+        return f"{self.url}/graphql".replace("http", "ws", 1)
+
+    @property
+    def live(self) -> LiveGateway:
+        live: LiveGateway = self.app.state.live
+        return live
+
+
+@asynccontextmanager
+async def second_router(shop: DevShop, **settings: Any) -> AsyncIterator[SecondRouter]:
+    """A router on the dev app's subgraphs, reaching commerce through a proxy."""
+    dev = urlsplit(shop.url)
+    async with TcpProxy(dev.hostname or "127.0.0.1", dev.port or 80) as proxy:
+
+        def url_of(entry: SubgraphEntry) -> str:
+            port = proxy.port if entry.name == "commerce" else dev.port
+            return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
+
+        pem = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        key = shop.tokens.keys.current.public_key.public_bytes(*pem).decode()
+        config = RouterConfig(jwt_public_key=key, **settings)
+        port = free_port()
+        app = create_router_app(compose_subgraphs(url_of), config)
+        async with served(app, port) as url:
+            yield SecondRouter(url, proxy, app)

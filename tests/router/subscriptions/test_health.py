@@ -1,8 +1,8 @@
 """Keeping subscription connections healthy: the upstream dying, heartbeats, the connection
 limit, and a client too slow to read.
 
-The first three run a second router in front of `shopgraph dev`'s subgraphs, its
-commerce traffic through a TCP proxy the test can cut; the slow client is a
+The first three run a second router in front of `shopgraph dev`'s subgraphs
+(`second_router`), its commerce traffic through a TCP proxy the test can cut; the slow client is a
 `Broadcast` with a subscriber that never reads.
 """
 
@@ -10,58 +10,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 import pytest
-from cryptography.hazmat.primitives import serialization
 
-from router.config import RouterConfig
-from router.http import create_router_app
 from router.subscriptions.buffer import ClientBuffer
 from router.subscriptions.endings import SlowClient
 from router.subscriptions.fanout import Broadcast
-from shopgraph.loopback import free_port, served
-from shopgraph.registry import SubgraphEntry
-from shopgraph.supergraph import compose_subgraphs
-from tests.proxy import TcpProxy
-from tests.router.subscriptions.conftest import STATUS, DevShop, status_event
+from tests.router.subscriptions.conftest import STATUS, DevShop, second_router, status_event
 from tests.websocket import SocketClosed, SubscriptionFailed, auth_payload, open_socket, subscribe
-
-
-@asynccontextmanager
-async def second_router(shop: DevShop, **settings: Any) -> AsyncIterator[tuple[str, TcpProxy]]:
-    """A router on the dev app's subgraphs, reaching commerce through a proxy; its base URL."""
-    dev = urlsplit(shop.url)
-    async with TcpProxy(dev.hostname or "127.0.0.1", dev.port or 80) as proxy:
-
-        def url_of(entry: SubgraphEntry) -> str:
-            port = proxy.port if entry.name == "commerce" else dev.port
-            return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"
-
-        pem = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        key = shop.tokens.keys.current.public_key.public_bytes(*pem).decode()
-        config = RouterConfig(jwt_public_key=key, **settings)
-        port = free_port()
-        async with served(create_router_app(compose_subgraphs(url_of), config), port) as url:
-            yield url, proxy
 
 
 async def test_the_client_gets_an_error_when_the_upstream_dies(shop: DevShop) -> None:
     ada = await shop.register("ada")
     order_id, product = await shop.place_order(ada)
-    async with second_router(shop) as (url, proxy):
-        ws_url = f"{url}/graphql".replace("http", "ws", 1)
-        async with subscribe(ws_url, STATUS, {"id": order_id}, token=ada.token) as payloads:
-            assert await anext(payloads) == status_event("PENDING_PAYMENT", ada, product)
+    async with (
+        second_router(shop) as router,
+        subscribe(router.ws_url, STATUS, {"id": order_id}, token=ada.token) as payloads,
+    ):
+        assert await anext(payloads) == status_event("PENDING_PAYMENT", ada, product)
 
-            await proxy.cut()
+        await router.proxy.cut()
 
-            with pytest.raises(SubscriptionFailed) as failed:
-                await anext(payloads)
+        with pytest.raises(SubscriptionFailed) as failed:
+            await anext(payloads)
     [error] = failed.value.errors
     assert error["extensions"] == {"code": "SUBSCRIPTION_UPSTREAM_CLOSED"}
 
@@ -69,8 +43,8 @@ async def test_the_client_gets_an_error_when_the_upstream_dies(shop: DevShop) ->
 async def test_the_router_pings_an_idle_socket(shop: DevShop) -> None:
     ada = await shop.register("ada")
     async with (
-        second_router(shop, subscription_heartbeat_seconds=0.1) as (url, _),
-        open_socket(f"{url}/graphql") as socket,
+        second_router(shop, subscription_heartbeat_seconds=0.1) as router,
+        open_socket(router.ws_url) as socket,
     ):
         await socket.init(auth_payload(ada.token))
         frame = await socket.ws.receive(5)
@@ -81,12 +55,12 @@ async def test_connections_past_the_limit_are_refused(shop: DevShop) -> None:
     ada = await shop.register("ada")
     order_id, _ = await shop.place_order(ada)
     async with (
-        second_router(shop, max_subscription_connections=1) as (url, _),
-        open_socket(f"{url}/graphql") as first,
-        httpx.AsyncClient(base_url=url, timeout=10) as http,
+        second_router(shop, max_subscription_connections=1) as router,
+        open_socket(router.ws_url) as first,
+        httpx.AsyncClient(base_url=router.url, timeout=10) as http,
     ):
         await first.init(auth_payload(ada.token))
-        async with open_socket(f"{url}/graphql") as second:
+        async with open_socket(router.ws_url) as second:
             with pytest.raises(SocketClosed) as closed:
                 await second.init(auth_payload(ada.token))
         refused = await http.post(
