@@ -156,8 +156,9 @@ def serve_router(
     if config_file is not None:
         os.environ["SHOPGRAPH_ROUTER_CONFIG"] = str(config_file.resolve())
     os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
-    # On SIGTERM uvicorn stops accepting, lets running requests finish (at
-    # most drain_seconds), then runs the lifespan's shutdown.
+    # On SIGTERM each worker first ends its subscriptions with 1001
+    # (router.http.stopping); then uvicorn stops accepting, lets running
+    # requests finish (at most drain_seconds) and runs the lifespan's shutdown.
     serving: dict[str, Any] = {
         "factory": True,
         "host": host,
