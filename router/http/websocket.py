@@ -35,6 +35,7 @@ from router.subscriptions.credentials import token_expiry, websocket_headers
 log = logging.getLogger(__name__)
 
 PROTOCOL = "graphql-transport-ws"
+CLOSE_TIMEOUT_SECONDS = 10.0
 
 
 class _Closed(Exception):
@@ -71,19 +72,27 @@ class GraphQLWebSocket:
         try:
             waiting: set[asyncio.Future[Any]] = {reader, self._closed}
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            closing: _Closed | None = None
             if self._closed in done:
-                await self._close(self._closed.result())
+                closing = self._closed.result()
             elif isinstance(error := reader.exception(), _Closed):
-                await self._close(error)
+                closing = error
             elif error is not None and not isinstance(error, WebSocketDisconnect):
                 log.error("graphql-transport-ws socket failed", exc_info=error)
-                await self._close(_Closed(1011, "Internal error"))
+                closing = _Closed(1011, "Internal error")
+            # Operations first: one may be stuck sending to a client that stopped reading.
+            await self._stop(reader)
+            if closing is not None:
+                await self._close(closing)
         finally:
-            reader.cancel()
-            for task in self.operations.values():
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(reader, *self.operations.values(), return_exceptions=True)
+            await self._stop(reader)
+
+    async def _stop(self, reader: asyncio.Task[None]) -> None:
+        reader.cancel()
+        for task in self.operations.values():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(reader, *self.operations.values(), return_exceptions=True)
 
     def _end(self, ending: SubscriptionEnded) -> None:
         self.close_later(ending.close_code or CloseCode.GOING_AWAY, ending.message)
@@ -93,9 +102,12 @@ class GraphQLWebSocket:
             self._closed.set_result(_Closed(code, reason))
 
     async def _close(self, closed: _Closed) -> None:
+        """Send the close frame; a client that never reads again gets the connection
+        dropped after CLOSE_TIMEOUT_SECONDS instead (the server cannot write to it)."""
         if self.ws.application_state is WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await self.ws.close(closed.code, closed.reason)
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, TimeoutError):
+                async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                    await self.ws.close(closed.code, closed.reason)
 
     async def _read(self) -> None:
         try:
@@ -148,7 +160,12 @@ class GraphQLWebSocket:
         await self.send({"type": "connection_ack"})
 
     async def _receive(self) -> dict[str, Any]:
-        text = await self.ws.receive_text()
+        received = await self.ws.receive()
+        if received["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(received.get("code", 1000), received.get("reason"))
+        text = received.get("text")
+        if text is None:  # graphql-transport-ws messages are text frames
+            raise _Closed(CloseCode.BAD_REQUEST, "Invalid message received: not a text frame")
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -215,7 +232,7 @@ class GraphQLWebSocket:
             await self.send({"id": operation_id, "type": "next", "payload": answer.body})
             return
         operation = await self.hub.prepare(request, self.headers)
-        responses = self.hub.responses(operation, self.headers)
+        responses = self.hub.responses(operation, self.headers, overflowed=self._end)
         try:
             async for response in responses:
                 if response is not HEARTBEAT:

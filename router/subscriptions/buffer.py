@@ -3,21 +3,27 @@
 The producer never waits on a subscriber: `put` appends or, when `limit`
 responses are already waiting, ends the subscription with `SlowClient` and
 drops what was queued, so a client that stops reading costs at most `limit`
-responses of memory.
+responses of memory. `overflowed` tells the transport at once: a client that
+stopped reading also stopped the transport's sends, so the reader of this
+buffer may be stuck in one and never see the ending.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from router.subscriptions.endings import SlowClient, SubscriptionEnded
 
 
 class ClientBuffer:
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self, limit: int, overflowed: Callable[[SubscriptionEnded], None] | None = None
+    ) -> None:
         self.limit = limit
+        self._overflowed = overflowed
         self._queue: deque[dict[str, Any]] = deque()
         self._changed = asyncio.Event()
         self._ended = False
@@ -32,7 +38,10 @@ class ClientBuffer:
             return
         if len(self._queue) >= self.limit:
             self._queue.clear()
-            self.end(SlowClient(self.limit))
+            ending = SlowClient(self.limit)
+            self.end(ending)
+            if self._overflowed is not None:
+                self._overflowed(ending)
             return
         self._queue.append(response)
         self._changed.set()

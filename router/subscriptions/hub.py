@@ -151,8 +151,12 @@ class SubscriptionHub:
         operation: SubscriptionOperation,
         credentials: Mapping[str, str],
         heartbeat: float | None = None,
+        overflowed: Ending | None = None,
     ) -> AsyncGenerator[dict[str, Any]]:
         """The client's responses (HEARTBEAT after `heartbeat` idle seconds) until completed.
+
+        `overflowed` is called as soon as the client falls `subscription_buffer_size`
+        responses behind (`SlowClient`), even while the transport is stuck sending.
 
         Raises the `SubscriptionEnded` that ended it otherwise: TokenExpired
         when the caller's token runs out, UpstreamClosed, SlowClient, ShuttingDown,
@@ -163,7 +167,7 @@ class SubscriptionHub:
         if operation.gateway is not self.live.current:
             raise SchemaReloaded  # planned on a supergraph replaced since
         expires_at = token_expiry(credentials)
-        buffer = ClientBuffer(self.config.subscription_buffer_size)
+        buffer = ClientBuffer(self.config.subscription_buffer_size, overflowed)
         broadcast = self._broadcast(operation)
         broadcast.join(buffer)
         try:

@@ -1,0 +1,142 @@
+"""A WebSocket subscriber that stops reading, over a real socket with small OS buffers.
+
+The upstream subgraph floods 10 KB events. The client's socket has a 4 KB
+receive buffer and its library stops reading after one queued frame, so the
+router's sends stall. The router must close the client with 4008 (seen once
+the client reads again), stop pulling from the upstream, and never hold more
+than its bounded buffer plus what the sockets take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import orjson
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from router.composition import SubgraphSource, compose
+from router.config import RouterConfig
+from router.http import create_router_app
+from router.subscriptions import SubscriptionHub
+from shopgraph.loopback import free_port, served
+
+FLOOD_SDL = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { hello: String }
+type Subscription { flood: String }
+"""
+EVENT = "x" * 10_000
+MOST_EVENTS = 20_000  # 200 MB if nothing stopped the flood
+
+
+@dataclass
+class Flood:
+    sent: int = 0
+    closed: asyncio.Event | None = None
+
+
+def flood_subgraph(flood: Flood) -> Starlette:
+    """A subgraph whose `flood` subscription sends 10 KB events as fast as it can."""
+
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.accept("graphql-transport-ws")
+        try:
+            init = orjson.loads(await ws.receive_text())
+            assert init["type"] == "connection_init"
+            await ws.send_text('{"type": "connection_ack"}')
+            subscribe = orjson.loads(await ws.receive_text())
+            next_message = {"id": subscribe["id"], "type": "next"}
+            while flood.sent < MOST_EVENTS:
+                payload = {"data": {"flood": f"{flood.sent}:{EVENT}"}}
+                await ws.send_text(orjson.dumps({**next_message, "payload": payload}).decode())
+                flood.sent += 1
+        except WebSocketDisconnect:
+            pass
+        finally:
+            assert flood.closed is not None
+            flood.closed.set()
+
+    return Starlette(routes=[WebSocketRoute("/graphql", endpoint)])
+
+
+@asynccontextmanager
+async def flooded_router(flood: Flood) -> AsyncIterator[tuple[str, SubscriptionHub]]:
+    subgraph_port, router_port = free_port(), free_port()
+    subgraph_url = f"http://127.0.0.1:{subgraph_port}/graphql"
+    composed = compose([SubgraphSource("flood", subgraph_url, FLOOD_SDL)])
+    assert composed.supergraph_sdl is not None, composed.errors
+    config = RouterConfig(subscription_buffer_size=16)
+    app = create_router_app(composed.supergraph_sdl, config)
+    async with (
+        served(flood_subgraph(flood), subgraph_port),
+        served(app, router_port) as url,
+    ):
+        yield url.replace("http", "ws", 1) + "/graphql", app.state.subscriptions
+
+
+def small_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    return sock
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - the hub's counts have no event to wait on
+            await asyncio.sleep(0.02)
+
+
+async def read_all(client: ClientConnection, received: list[str]) -> None:
+    """Every message until the server's close, each a `next`."""
+    while True:
+        message = orjson.loads(await client.recv())
+        assert message["type"] == "next"
+        received.append(message["payload"]["data"]["flood"][:10])
+
+
+async def test_a_client_that_stops_reading_is_closed_with_4008_and_the_flood_stops() -> None:
+    flood = Flood(closed=asyncio.Event())
+    async with flooded_router(flood) as (ws_url, hub):
+        port = int(ws_url.rsplit(":", 1)[1].split("/")[0])
+        async with connect(
+            ws_url,
+            sock=small_socket(port),
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            compression=None,  # 10 KB of "x" would deflate to nothing
+            max_queue=1,
+            ping_interval=None,
+        ) as client:
+            await client.send('{"type": "connection_init", "payload": {}}')
+            assert orjson.loads(await client.recv()) == {"type": "connection_ack"}
+            query = {"query": "subscription { flood }"}
+            await client.send(
+                orjson.dumps({"id": "1", "type": "subscribe", "payload": query}).decode()
+            )
+            await until(lambda: hub.active == 1)
+
+            # The client reads nothing now. The router gives up on it by itself:
+            await until(lambda: hub.active == 0 and hub.upstreams == 0)
+            await asyncio.wait_for(flood.closed.wait(), 20)  # the upstream was closed too
+
+            received: list[str] = []
+            with pytest.raises(ConnectionClosed) as closed:
+                await read_all(client, received)
+
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4008,
+        "The client read too slowly: 16 events were waiting.",
+    )
+    # What the sockets held is all the client got; the router buffered at most 16 more.
+    assert 0 < len(received) < flood.sent < MOST_EVENTS
