@@ -143,7 +143,7 @@ def create_router_app(
         csrf = csrf_problem(request.headers, config)
         if csrf is not None:
             return _problem(csrf, media_type or JSON)
-        streamed = stream_kind(accept) if request.method == "POST" else None
+        streamed = stream_kind(accept) if request.method in ("GET", "POST") else None
         if streamed is not None:
             return await _stream(request, streamed, media_type)
         if media_type is None:
@@ -172,9 +172,15 @@ def create_router_app(
         return _graphql_response(response, media_type, request_id)
 
     async def _stream(request: Request, streamed: StreamKind, media_type: str | None) -> Response:
-        """SSE or multipart: a subscription's events, or one operation's answer as one event."""
+        """SSE or multipart: a subscription's events, or one operation's answer as one event.
+
+        graphql-sse's distinct-connections mode also sends the operation in a GET's
+        query parameters (CSRF prevention applies to it as to any GET)."""
         try:
-            received = await request_from_body(request, config.max_body_bytes)
+            if request.method == "GET":
+                received = request_from_query(request.query_params)
+            else:
+                received = await request_from_body(request, config.max_body_bytes)
         except HttpProblem as problem:
             return _problem(problem, media_type or JSON)
         gateway = live.current

@@ -1,7 +1,8 @@
 """Operations answered as a stream over HTTP: GraphQL over SSE and multipart subscriptions.
 
 - SSE (`Accept: text/event-stream`), the distinct-connections mode of the
-  graphql-sse protocol: one POST per operation, `next` events, then `complete`.
+  graphql-sse protocol: one POST (or GET, the operation in the URL) per
+  operation, `next` events, then `complete`.
   An idle stream gets a comment line every heartbeat interval.
 - Multipart (`multipart/mixed; subscriptionSpec="1.0"`), as Apollo Client
   speaks it: one part per response wrapped as `{"payload": ...}`, `{}` parts as

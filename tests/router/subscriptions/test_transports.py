@@ -45,12 +45,21 @@ def sse_events(text: str) -> list[tuple[str, str]]:
     return events
 
 
-async def sse_payloads(shop: DevShop, order_id: str, customer: Customer, until: str) -> list[Any]:
+async def sse_payloads(
+    shop: DevShop, order_id: str, customer: Customer, until: str, method: str = "POST"
+) -> list[Any]:
     body = {"query": STATUS, "variables": {"id": order_id}}
     headers = {**customer.headers, "accept": "text/event-stream"}
+    if method == "GET":  # graphql-sse's distinct connections, the operation in the URL
+        sent: dict[str, Any] = {
+            "params": {**body, "variables": orjson.dumps(body["variables"]).decode()}
+        }
+        headers["apollo-require-preflight"] = "true"  # CSRF prevention: a GET needs one
+    else:
+        sent = {"json": body}
     seen: list[Any] = []
     buffered = ""
-    async with shop.http.stream("POST", "/graphql", json=body, headers=headers) as response:
+    async with shop.http.stream(method, "/graphql", headers=headers, **sent) as response:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
         async for chunk in response.aiter_text():
@@ -101,7 +110,18 @@ async def multipart_payloads(
     return seen
 
 
-FOLLOW = {"websocket": websocket_events, "sse": sse_payloads, "multipart": multipart_payloads}
+async def sse_get_payloads(
+    shop: DevShop, order_id: str, customer: Customer, until: str
+) -> list[Any]:
+    return await sse_payloads(shop, order_id, customer, until, "GET")
+
+
+FOLLOW = {
+    "websocket": websocket_events,
+    "sse": sse_payloads,
+    "sse-get": sse_get_payloads,
+    "multipart": multipart_payloads,
+}
 
 
 @pytest.mark.parametrize("transport", FOLLOW)
@@ -202,3 +222,16 @@ async def test_a_subscription_asking_for_json_is_told_the_transports(shop: DevSh
             }
         ]
     }
+
+
+async def test_an_sse_get_without_a_preflight_header_is_refused_as_csrf(shop: DevShop) -> None:
+    ada = await shop.register("ada")
+    order_id, _ = await shop.place_order(ada)
+    params = {"query": STATUS, "variables": orjson.dumps({"id": order_id}).decode()}
+    headers = {**ada.headers, "accept": "text/event-stream"}
+
+    response = await shop.http.get("/graphql", params=params, headers=headers)
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "CSRF_PREVENTION"}
