@@ -11,76 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import orjson
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from router.composition import SubgraphSource, compose
-from router.config import RouterConfig
-from router.http import create_router_app
-from router.subscriptions import SubscriptionHub
-from shopgraph.loopback import free_port, served
-
-FLOOD_SDL = """
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { hello: String }
-type Subscription { flood: String }
-"""
-EVENT = "x" * 10_000
-MOST_EVENTS = 20_000  # 200 MB if nothing stopped the flood
-
-
-@dataclass
-class Flood:
-    sent: int = 0
-    closed: asyncio.Event | None = None
-
-
-def flood_subgraph(flood: Flood) -> Starlette:
-    """A subgraph whose `flood` subscription sends 10 KB events as fast as it can."""
-
-    async def endpoint(ws: WebSocket) -> None:
-        await ws.accept("graphql-transport-ws")
-        try:
-            init = orjson.loads(await ws.receive_text())
-            assert init["type"] == "connection_init"
-            await ws.send_text('{"type": "connection_ack"}')
-            subscribe = orjson.loads(await ws.receive_text())
-            next_message = {"id": subscribe["id"], "type": "next"}
-            while flood.sent < MOST_EVENTS:
-                payload = {"data": {"flood": f"{flood.sent}:{EVENT}"}}
-                await ws.send_text(orjson.dumps({**next_message, "payload": payload}).decode())
-                flood.sent += 1
-        except WebSocketDisconnect:
-            pass
-        finally:
-            assert flood.closed is not None
-            flood.closed.set()
-
-    return Starlette(routes=[WebSocketRoute("/graphql", endpoint)])
-
-
-@asynccontextmanager
-async def flooded_router(flood: Flood) -> AsyncIterator[tuple[str, SubscriptionHub]]:
-    subgraph_port, router_port = free_port(), free_port()
-    subgraph_url = f"http://127.0.0.1:{subgraph_port}/graphql"
-    composed = compose([SubgraphSource("flood", subgraph_url, FLOOD_SDL)])
-    assert composed.supergraph_sdl is not None, composed.errors
-    config = RouterConfig(subscription_buffer_size=16)
-    app = create_router_app(composed.supergraph_sdl, config)
-    async with (
-        served(flood_subgraph(flood), subgraph_port),
-        served(app, router_port) as url,
-    ):
-        yield url.replace("http", "ws", 1) + "/graphql", app.state.subscriptions
+from tests.router.subscriptions.flood import Flood, flooded_router
 
 
 def small_socket(port: int) -> socket.socket:
@@ -106,12 +44,12 @@ async def read_all(client: ClientConnection, received: list[str]) -> None:
 
 
 async def test_a_client_that_stops_reading_is_closed_with_4008_and_the_flood_stops() -> None:
-    flood = Flood(closed=asyncio.Event())
-    async with flooded_router(flood) as (ws_url, hub):
-        port = int(ws_url.rsplit(":", 1)[1].split("/")[0])
+    flood = Flood()
+    async with flooded_router(flood, subscription_buffer_size=16) as router:
+        hub = router.hub
         async with connect(
-            ws_url,
-            sock=small_socket(port),
+            router.ws_url,
+            sock=small_socket(router.port),
             subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
             compression=None,  # 10 KB of "x" would deflate to nothing
             max_queue=1,
@@ -139,4 +77,4 @@ async def test_a_client_that_stops_reading_is_closed_with_4008_and_the_flood_sto
         "The client read too slowly: 16 events were waiting.",
     )
     # What the sockets held is all the client got; the router buffered at most 16 more.
-    assert 0 < len(received) < flood.sent < MOST_EVENTS
+    assert 0 < len(received) < flood.sent < flood.most
