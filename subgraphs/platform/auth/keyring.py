@@ -8,6 +8,12 @@ the change on its next token: the ring compares the file's identity (inode and
 mtime) on each use, a `stat` that costs microseconds. Retired keys keep
 verifying the tokens they signed until those expire, and stay in the JWKS so
 the router can verify them too.
+
+A key given as PEM text in settings (SHOPGRAPH_JWT_PRIVATE_KEY, _PUBLIC_KEY)
+is fixed for the life of the process: an environment cannot change under a
+running process, so rotating it means restarting every process that holds it.
+Given beside the key file it would silently shadow the file's rotations (or
+be shadowed by them), so that combination is refused at start.
 """
 
 from __future__ import annotations
@@ -79,7 +85,22 @@ class KeyRing:
 def load_key_ring(settings: Settings) -> KeyRing:
     """A ring that follows the key file when the private key comes from one; else fixed."""
     path = settings.jwt_private_key_file
-    configured = settings.jwt_private_key is not None or settings.jwt_public_key is not None
+    as_text = [
+        name
+        for name, value in (
+            ("SHOPGRAPH_JWT_PRIVATE_KEY", settings.jwt_private_key),
+            ("SHOPGRAPH_JWT_PUBLIC_KEY", settings.jwt_public_key),
+        )
+        if value is not None
+    ]
+    if path is not None and as_text:
+        raise KeyConfigurationError(
+            f"{' and '.join(as_text)} (PEM text) and SHOPGRAPH_JWT_PRIVATE_KEY_FILE are both "
+            "set: a key given as text never rotates, so it would hide or be hidden by the "
+            "file that `shopgraph keys rotate` replaces. Set only the file to rotate keys "
+            "without restarts, or only the text (a rotation then restarts every process)."
+        )
+    configured = bool(as_text)
     if path is None and settings.embedded and not configured:
         path = settings.data_dir / DEV_KEY_FILE
     if path is None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 from shopgraph.cli import app
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.keyring import load_key_ring, rotate_key_file
-from subgraphs.platform.auth.keys import DEV_KEY_FILE, KeyPair
+from subgraphs.platform.auth.keys import DEV_KEY_FILE, KeyConfigurationError, KeyPair
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
 from subgraphs.platform.settings import Settings
 
@@ -66,3 +67,34 @@ def test_a_fixed_public_key_refuses_tokens_of_a_key_it_does_not_hold(tmp_path: P
     rotate_key_file(tmp_path / DEV_KEY_FILE)
     with pytest.raises(InvalidToken, match="does not know"):
         pinned.verify(tokens.issue(ANN))
+
+
+@pytest.mark.parametrize("as_text", ["jwt_private_key", "jwt_public_key"])
+def test_a_key_as_pem_text_beside_the_key_file_is_refused_at_start(
+    tmp_path: Path, as_text: str
+) -> None:
+    key_file = tmp_path / "signing.pem"
+    pair = load_key_ring(Settings(data_dir=tmp_path, jwt_private_key_file=key_file)).current
+    assert pair.private_key is not None
+    pem = {
+        "jwt_private_key": pair.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+        "jwt_public_key": pair.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode(),
+    }[as_text]
+    settings = Settings(data_dir=tmp_path, jwt_private_key_file=key_file, **{as_text: pem})
+
+    with pytest.raises(KeyConfigurationError) as refused:
+        load_key_ring(settings)
+
+    name = f"SHOPGRAPH_{as_text.upper()}"
+    assert str(refused.value) == (
+        f"{name} (PEM text) and SHOPGRAPH_JWT_PRIVATE_KEY_FILE are both set: a key given as "
+        "text never rotates, so it would hide or be hidden by the file that `shopgraph keys "
+        "rotate` replaces. Set only the file to rotate keys without restarts, or only the "
+        "text (a rotation then restarts every process)."
+    )
