@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import orjson
@@ -23,7 +24,8 @@ from router.operation import GraphQLRequest
 from router.rest.mapping import RestConfig, RestRoute
 from router.rest.params import BadParameter, read_parameters, variable_types
 
-GatewayOf = Callable[[Request], Gateway]
+# The gateway serving now, held until the request is done (a hot reload drains it).
+Serving = Callable[[], AbstractAsyncContextManager[Gateway]]
 
 
 def _json(body: Any, status: int) -> Response:
@@ -61,57 +63,61 @@ def _root(route: RestRoute) -> tuple[OperationDefinitionNode, str]:
     return operation, (field.alias or field.name).value
 
 
-def _endpoint(
-    route: RestRoute, config: RestConfig, gateway_of: GatewayOf
-) -> Callable[[Request], Any]:
-    operation, root = _root(route)
-    document_id = hashlib.sha256(route.body.encode()).hexdigest()
+class RestEndpoint:
+    """One REST route: its request read into variables, its document run, its answer shaped."""
 
-    async def endpoint(request: Request) -> Response:
-        gateway = gateway_of(request)
-        types = variable_types(gateway.supergraph.api_schema, operation)
+    def __init__(self, route: RestRoute, config: RestConfig, serving: Serving) -> None:
+        self.route, self.config, self.serving = route, config, serving
+        self.operation, self.root = _root(route)
+        self.document_id = hashlib.sha256(route.body.encode()).hexdigest()
+
+    async def respond(self, request: Request) -> Response:
+        async with self.serving() as gateway:
+            return await self._answer(gateway, request)
+
+    async def _answer(self, gateway: Gateway, request: Request) -> Response:
+        types = variable_types(gateway.supergraph.api_schema, self.operation)
         try:
             params = {k: [str(v)] for k, v in request.path_params.items()}
             for key in request.query_params:
                 params[key] = request.query_params.getlist(key)
-            variables = read_parameters(params, route.query_names, types)
-            if route.body_variable is not None:
+            variables = read_parameters(params, self.route.query_names, types)
+            if self.route.body_variable is not None:
                 body = orjson.loads(await request.body() or b"{}")
                 if not isinstance(body, dict):
                     raise BadParameter("the body must be a JSON object")
-                if route.body_variable == "variables":
+                if self.route.body_variable == "variables":
                     variables.update(body)
                 else:
-                    variables[route.body_variable] = body
+                    variables[self.route.body_variable] = body
         except orjson.JSONDecodeError:
             return _json(
                 {"errors": [{"code": "BAD_REQUEST", "message": "the body is not JSON"}]}, 400
             )
         except BadParameter as error:
             return _json({"errors": [{"code": "BAD_REQUEST", "message": str(error)}]}, 400)
-        graphql = GraphQLRequest(route.body, variables=variables, document_id=document_id)
+        graphql = GraphQLRequest(self.route.body, variables=variables, document_id=self.document_id)
         response = await gateway.execute(graphql, request.headers)
         data = response.body.get("data") or {}
         errors = response.body.get("errors") or []
-        value = data.get(root)
+        value = data.get(self.root)
         if errors and (value is None or response.failure is not None):
             default = 500 if response.status_code >= 500 else 400
-            return _errors(_graphql_errors(errors), config.statuses, default)
+            return _errors(_graphql_errors(errors), self.config.statuses, default)
         if value is None:
             return _json(
-                {"errors": [{"code": "NOT_FOUND", "message": f"{route.path} found nothing"}]}, 404
+                {"errors": [{"code": "NOT_FOUND", "message": f"{self.route.path} found nothing"}]},
+                404,
             )
         if isinstance(value, dict) and isinstance(value.get("errors"), list):
             if value["errors"]:
-                return _errors(value["errors"], config.statuses, 400)
+                return _errors(value["errors"], self.config.statuses, 400)
             value = {k: v for k, v in value.items() if k != "errors"}
-        return _json(value, route.status)
-
-    return endpoint
+        return _json(value, self.route.status)
 
 
-def rest_routes(config: RestConfig, gateway_of: GatewayOf) -> list[Route]:
+def rest_routes(config: RestConfig, serving: Serving) -> list[Route]:
     return [
-        Route(route.path, _endpoint(route, config, gateway_of), methods=[route.method])
+        Route(route.path, RestEndpoint(route, config, serving).respond, methods=[route.method])
         for route in config.routes
     ]

@@ -1,10 +1,16 @@
 """The router's REST routes and `/openapi.json`, when `rest_config` is set.
 
-Everything is built when the app is: a mapping that names a missing
+The mapping is read when the app is built: one that names a missing
 document, or a document the supergraph cannot run, stops the router at start.
+Each REST request holds the gateway it runs on, as a GraphQL request does, so
+a hot reload or a shutdown drains it. `/openapi.json` follows the supergraph
+served now: it is generated again the first time it is asked for after a
+reload.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,8 +19,27 @@ from starlette.routing import Route
 from router.config import RouterConfig
 from router.reload import LiveGateway
 from router.rest.endpoints import rest_routes
-from router.rest.mapping import RestConfigError, load_rest_config
+from router.rest.mapping import RestConfig, RestConfigError, load_rest_config
 from router.rest.openapi import openapi_document
+from router.supergraph import Supergraph
+
+
+class OpenApiDocument:
+    """The OpenAPI document of the REST routes for the supergraph `live` serves now."""
+
+    def __init__(self, rest: RestConfig, live: LiveGateway) -> None:
+        self.rest, self.live = rest, live
+        self._built: tuple[Supergraph, dict[str, Any]] | None = None
+        self.current()  # a mapping the supergraph cannot run fails at start
+
+    def current(self) -> dict[str, Any]:
+        supergraph = self.live.current.supergraph
+        if self._built is None or self._built[0] is not supergraph:
+            self._built = (supergraph, openapi_document(self.rest, supergraph.api_schema))
+        return self._built[1]
+
+    async def endpoint(self, _: Request) -> Response:
+        return JSONResponse(self.current())
 
 
 def rest_routes_for(config: RouterConfig, live: LiveGateway) -> list[Route]:
@@ -23,10 +48,5 @@ def rest_routes_for(config: RouterConfig, live: LiveGateway) -> list[Route]:
     if config.trusted_documents_manifest is None:
         raise RestConfigError("REST routes run trusted documents: set the manifest too")
     rest = load_rest_config(config.rest_config, config.trusted_documents_manifest)
-    # Built from the supergraph served at start; a hot reload keeps this document.
-    document = openapi_document(rest, live.current.supergraph.api_schema)
-
-    async def openapi(_: Request) -> Response:
-        return JSONResponse(document)
-
-    return [*rest_routes(rest, lambda _: live.current), Route("/openapi.json", openapi)]
+    openapi = OpenApiDocument(rest, live)
+    return [*rest_routes(rest, live.serving), Route("/openapi.json", openapi.endpoint)]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from shopgraph.loopback import free_port
@@ -52,7 +55,24 @@ async def started(url: str, process: asyncio.subprocess.Process) -> None:
     pytest.fail("the router did not start")
 
 
-async def test_sigterm_lets_every_running_request_finish_then_stops(tmp_path: Path) -> None:
+def rest_settings(directory: Path) -> dict[str, str]:
+    """A router setting that maps GET /api/me to the trusted document `{ me { name } }`."""
+    manifest, rest = directory / "manifest.json", directory / "rest.yaml"
+    body = ME["query"]
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    document = {"id": f"sha256:{digest}", "hash": digest, "name": "Me", "body": body}
+    manifest.write_bytes(orjson.dumps({"documents": [{**document, "client": {"name": "web"}}]}))
+    rest.write_text("routes:\n  - {method: GET, path: /api/me, document: web/Me}\n")
+    return {
+        "SHOPGRAPH_ROUTER_TRUSTED_DOCUMENTS_MANIFEST": str(manifest),
+        "SHOPGRAPH_ROUTER_REST_CONFIG": str(rest),
+    }
+
+
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+async def test_sigterm_lets_every_running_request_finish_then_stops(
+    tmp_path: Path, api: str
+) -> None:
     arrived = asyncio.Event()
     count = 0
 
@@ -67,29 +87,35 @@ async def test_sigterm_lets_every_running_request_finish_then_stops(tmp_path: Pa
     supergraph.write_text(SDL)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    settings = {"SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false"}
+    if api == "rest":
+        settings |= rest_settings(tmp_path)
     async with subgraphs(users=users) as fakes:
-        process = await two_workers(
-            supergraph, port, fakes["users"].url, {"SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false"}
-        )
+        process = await two_workers(supergraph, port, fakes["users"].url, settings)
         try:
             await started(url, process)
             async with httpx.AsyncClient(timeout=30) as client:
-                running = [
-                    asyncio.create_task(client.post(f"{url}/graphql", json=ME)) for _ in range(20)
-                ]
+
+                def request() -> Awaitable[httpx.Response]:
+                    if api == "rest":
+                        return client.get(f"{url}/api/me")
+                    return client.post(f"{url}/graphql", json=ME)
+
+                running = [asyncio.create_task(request()) for _ in range(20)]
                 await asyncio.wait_for(arrived.wait(), 20)
                 process.send_signal(signal.SIGTERM)
                 answers = await asyncio.gather(*running, return_exceptions=True)
                 code = await asyncio.wait_for(process.wait(), 30)
                 with pytest.raises(httpx.ConnectError):
-                    await client.post(f"{url}/graphql", json=ME)
+                    await request()
         finally:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
 
+    expected = {"name": "Ada"} if api == "rest" else {"data": {"me": {"name": "Ada"}}}
     assert [a.json() if isinstance(a, httpx.Response) else repr(a) for a in answers] == [
-        {"data": {"me": {"name": "Ada"}}}
+        expected
     ] * 20
     assert code == 0
 

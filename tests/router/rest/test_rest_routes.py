@@ -3,17 +3,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from openapi_spec_validator import validate
 
 from router.rest import RestConfigError, load_rest_config
+from tests.router.execution.fakes import Answer, Handler, answer
+from tests.router.execution.shop import SDL
 from tests.router.http.test_http_graphql import router
+from tests.router.test_reload import router as reloading_router
 
 QUERY = "query Me { me { name } }"
+# The next supergraph: users' `User.name` becomes nullable (the REST answer's schema changes).
+SDL_NULLABLE_NAME = SDL.replace(
+    "  name: String! @join__field(graph: USERS)\n", "  name: String @join__field(graph: USERS)\n"
+)
 
 
 @pytest.fixture
@@ -60,3 +69,62 @@ def test_a_mapping_to_a_missing_document_is_refused(manifest: Path, tmp_path: Pa
         RestConfigError, match="route 1: no trusted document 'web/You' in the manifest"
     ):
         load_rest_config(rest, manifest)
+
+
+async def test_openapi_follows_a_hot_reload(manifest: Path, rest: Path) -> None:
+    settings = {"trusted_documents_manifest": manifest, "rest_config": rest}
+    async with reloading_router(**settings) as r:
+        before = (await r.client.get("/openapi.json")).json()
+        assert (await r.live.swap(SDL_NULLABLE_NAME, "test")).swapped
+        after = (await r.client.get("/openapi.json")).json()
+
+    validate(after)
+    schema = "paths", "/api/me", "get", "responses", "200", "content", "application/json", "schema"
+    assert dig(before, schema) == {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "required": ["name"],
+    }
+    assert dig(after, schema) == {
+        "type": "object",
+        "properties": {"name": {"anyOf": [{"type": "string"}, {"type": "null"}]}},
+        "required": ["name"],  # always in the answer, null or not
+    }
+
+
+async def test_rest_requests_running_during_a_reload_finish_on_the_old_supergraph(
+    manifest: Path, rest: Path
+) -> None:
+    reached = asyncio.Event()
+    settings = {"trusted_documents_manifest": manifest, "rest_config": rest}
+    async with reloading_router(handler=held_at_the_subgraph(20, reached), **settings) as r:
+        first = r.live.current
+        running = [asyncio.create_task(r.client.get("/api/me")) for _ in range(20)]
+        await asyncio.wait_for(reached.wait(), 10)  # all of them are at the subgraph
+        assert (await r.live.swap(SDL_NULLABLE_NAME, "test")).swapped
+        answers = await asyncio.gather(*running)
+        await r.live.drained()
+
+    assert [(a.status_code, a.json()) for a in answers] == [(200, {"name": "Ada"})] * 20
+    assert not first.ready  # closed once its REST requests were done
+
+
+def held_at_the_subgraph(count: int, reached: asyncio.Event) -> Handler:
+    """Answers `me` half a second after arriving; sets `reached` once `count` have arrived."""
+    arrived = 0
+
+    async def handle(body: dict[str, Any]) -> Answer:
+        nonlocal arrived
+        arrived += 1
+        if arrived == count:
+            reached.set()
+        await asyncio.sleep(0.5)
+        return answer({"me": {"name": "Ada"}})(body)  # type: ignore[return-value]  # synchronous
+
+    return handle
+
+
+def dig(document: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
