@@ -7,10 +7,18 @@ Subgraphs are named as in the supergraph's `join__graph(name:)`.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from router.execution.headers import HeaderRule
@@ -36,6 +44,12 @@ class RouterConfig(BaseSettings):
     forward_headers: tuple[str, ...] = Field(
         default=("authorization",),
         description="Client request headers passed on to every subgraph fetch.",
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description="Addresses or networks (CIDR) of the proxies in front of the router whose "
+        "X-Forwarded-For is believed; subgraphs get the client address it names (unset: the "
+        "TCP peer is the client).",
     )
     header_rules: dict[str, tuple[HeaderRule, ...]] = Field(
         default_factory=dict,
@@ -247,6 +261,16 @@ class RouterConfig(BaseSettings):
     subscription_init_timeout_seconds: PositiveFloat = Field(
         default=5.0, description="Seconds a WebSocket may take to send connection_init."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as error:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from error
+        return proxies
 
     def subgraph_timeout(self, name: str) -> float:
         return self.subgraph_timeouts.get(name, self.default_timeout)

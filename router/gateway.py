@@ -110,7 +110,9 @@ class Gateway:
             )
             for graph in supergraph.graphs.values()
         }
-        rules = HeaderRules(config.forward_headers, config.header_rules)
+        # X-Forwarded-For is the client address the router decided (router.http.forwarding).
+        forwarded = (*config.forward_headers, "x-forwarded-for")
+        rules = HeaderRules(forwarded, config.header_rules)
         self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
         self.authorization = Authorization(supergraph, config)
         manifest = config.trusted_documents_manifest

@@ -22,9 +22,20 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def served(app: ASGIApp, port: int) -> AsyncIterator[str]:
-    """`app` listening on 127.0.0.1:`port` until the block ends; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+async def served(app: ASGIApp, port: int, proxy_headers: bool = True) -> AsyncIterator[str]:
+    """`app` listening on 127.0.0.1:`port` until the block ends; yields its base URL.
+
+    With `proxy_headers` (uvicorn's default), an X-Forwarded-For from 127.0.0.1
+    becomes the request's client address, as `shopgraph serve` subgraphs do.
+    """
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=proxy_headers,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

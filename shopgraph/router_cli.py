@@ -165,6 +165,9 @@ def serve_router(
         "port": port,
         "workers": workers,
         "timeout_graceful_shutdown": max(1, round(config.drain_seconds)),
+        # Whose X-Forwarded-For to believe is the router's `trusted_proxies`, not
+        # uvicorn's (which would rewrite the client address before the router sees it).
+        "proxy_headers": False,
         **uvicorn_logging(log_format),
     }
     if registry is not None:

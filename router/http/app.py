@@ -19,14 +19,13 @@ Executed operations are 200, partial data or not.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -36,6 +35,7 @@ from starlette.websockets import WebSocket
 from router.config import RouterConfig
 from router.gateway import Gateway, GraphQLResponse, Planner, request_error
 from router.http.cors import cors_middleware, csrf_problem
+from router.http.forwarding import Forwarding
 from router.http.graphiql import ASSETS_PREFIX, STATIC_DIR, graphiql_page
 from router.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -104,6 +104,7 @@ def create_router_app(
         else None
     )
     subscriptions = SubscriptionHub(live)
+    forwarding = Forwarding(config.trusted_proxies)
     if telemetry.metrics is not None:
         telemetry.metrics.count_active_subscriptions(lambda: subscriptions.active)
     watcher = None
@@ -163,12 +164,13 @@ def create_router_app(
                 received = request_from_query(request.query_params)
         except HttpProblem as problem:
             return _problem(problem, media_type)
+        headers = forwarding.headers(request)
         if isinstance(received, list):
             # A batch: each operation is its own request (metrics, traces); one answer.
-            answers = await asyncio.gather(*(_observed(item, request.headers) for item in received))
+            answers = await asyncio.gather(*(_observed(item, headers) for item in received))
             body = orjson.dumps([answer.body for answer, _ in answers])
             return Response(body, media_type=f"{media_type}; charset=utf-8")
-        response, request_id = await _observed(received, request.headers)
+        response, request_id = await _observed(received, headers)
         return _graphql_response(response, media_type, request_id)
 
     async def _stream(request: Request, streamed: StreamKind, media_type: str | None) -> Response:
@@ -185,22 +187,25 @@ def create_router_app(
             return _problem(problem, media_type or JSON)
         gateway = live.current
         subscription = is_subscription(gateway, received)
+        headers = forwarding.headers(request)
         if subscription or media_type is None:
             return await stream_response(
-                subscriptions, gateway, received, request.headers, streamed, subscription
+                subscriptions, gateway, received, headers, streamed, subscription
             )
-        response, request_id = await _observed(received, request.headers)
+        response, request_id = await _observed(received, headers)
         return _graphql_response(response, media_type, request_id)
 
     async def _observed(
-        graphql_request: GraphQLRequest, headers: Headers
+        graphql_request: GraphQLRequest, headers: Mapping[str, str]
     ) -> tuple[GraphQLResponse, str]:
         with telemetry.request(headers, graphql_request.operation_name) as seen:
             response = await _answer(graphql_request, headers)
             seen.outcome = _outcome(response)
         return response, seen.request_id
 
-    async def _answer(graphql_request: GraphQLRequest, headers: Headers) -> GraphQLResponse:
+    async def _answer(
+        graphql_request: GraphQLRequest, headers: Mapping[str, str]
+    ) -> GraphQLResponse:
         async with live.serving() as gateway:
             if persisted is not None:
                 # A trusted document's hash needs no APQ registration: its text is known.
@@ -217,7 +222,7 @@ def create_router_app(
         return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def websocket(socket: WebSocket) -> None:
-        await GraphQLWebSocket(subscriptions, socket).serve()
+        await GraphQLWebSocket(subscriptions, socket, forwarding).serve()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -235,7 +240,7 @@ def create_router_app(
         Route("/readyz", readyz),
         Mount(ASSETS_PREFIX, app=StaticFiles(directory=STATIC_DIR), name="graphiql"),
     ]
-    routes += rest_routes_for(config, live)  # REST over trusted documents (rest.yaml)
+    routes += rest_routes_for(config, live, forwarding)  # REST over trusted documents
     if config.storefront_dir is not None:
         routes += storefront_routes(config.storefront_dir, config.trusted_documents_manifest)
     cors = cors_middleware(config)

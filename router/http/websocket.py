@@ -21,6 +21,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.gateway import Gateway
+from router.http.forwarding import Forwarding
 from router.http.params import HttpProblem, request_from_payload
 from router.operation import GraphQLRequest, RequestError
 from router.subscriptions import (
@@ -47,8 +48,8 @@ class _Closed(Exception):
 
 
 class GraphQLWebSocket:
-    def __init__(self, hub: SubscriptionHub, websocket: WebSocket) -> None:
-        self.hub, self.ws = hub, websocket
+    def __init__(self, hub: SubscriptionHub, websocket: WebSocket, forwarding: Forwarding) -> None:
+        self.hub, self.ws, self.forwarding = hub, websocket, forwarding
         self.headers: dict[str, str] = {}
         self.operations: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
@@ -148,7 +149,7 @@ class GraphQLWebSocket:
             raise _Closed(CloseCode.UNAUTHORIZED, "Unauthorized")
         payload = message.get("payload")
         self.headers = websocket_headers(
-            self.ws.headers, payload if isinstance(payload, dict) else None
+            self.forwarding.headers(self.ws), payload if isinstance(payload, dict) else None
         )
         try:
             await self.hub.live.current.authorization.authenticate(self.headers)

@@ -26,6 +26,8 @@ from router.rest.params import BadParameter, read_parameters, variable_types
 
 # The gateway serving now, held until the request is done (a hot reload drains it).
 Serving = Callable[[], AbstractAsyncContextManager[Gateway]]
+# The request's headers as the subgraphs get them (X-Forwarded-For decided).
+HeadersOf = Callable[[Request], Mapping[str, str]]
 
 
 def _json(body: Any, status: int) -> Response:
@@ -66,8 +68,10 @@ def _root(route: RestRoute) -> tuple[OperationDefinitionNode, str]:
 class RestEndpoint:
     """One REST route: its request read into variables, its document run, its answer shaped."""
 
-    def __init__(self, route: RestRoute, config: RestConfig, serving: Serving) -> None:
-        self.route, self.config, self.serving = route, config, serving
+    def __init__(
+        self, route: RestRoute, config: RestConfig, serving: Serving, headers_of: HeadersOf
+    ) -> None:
+        self.route, self.config, self.serving, self.headers_of = route, config, serving, headers_of
         self.operation, self.root = _root(route)
         self.document_id = hashlib.sha256(route.body.encode()).hexdigest()
 
@@ -97,7 +101,7 @@ class RestEndpoint:
         except BadParameter as error:
             return _json({"errors": [{"code": "BAD_REQUEST", "message": str(error)}]}, 400)
         graphql = GraphQLRequest(self.route.body, variables=variables, document_id=self.document_id)
-        response = await gateway.execute(graphql, request.headers)
+        response = await gateway.execute(graphql, self.headers_of(request))
         data = response.body.get("data") or {}
         errors = response.body.get("errors") or []
         value = data.get(self.root)
@@ -116,8 +120,12 @@ class RestEndpoint:
         return _json(value, self.route.status)
 
 
-def rest_routes(config: RestConfig, serving: Serving) -> list[Route]:
+def rest_routes(config: RestConfig, serving: Serving, headers_of: HeadersOf) -> list[Route]:
     return [
-        Route(route.path, RestEndpoint(route, config, serving).respond, methods=[route.method])
+        Route(
+            route.path,
+            RestEndpoint(route, config, serving, headers_of).respond,
+            methods=[route.method],
+        )
         for route in config.routes
     ]

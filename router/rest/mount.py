@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from router.config import RouterConfig
+from router.http.forwarding import Forwarding
 from router.reload import LiveGateway
 from router.rest.endpoints import rest_routes
 from router.rest.mapping import RestConfig, RestConfigError, load_rest_config
@@ -42,11 +43,12 @@ class OpenApiDocument:
         return JSONResponse(self.current())
 
 
-def rest_routes_for(config: RouterConfig, live: LiveGateway) -> list[Route]:
+def rest_routes_for(config: RouterConfig, live: LiveGateway, forwarding: Forwarding) -> list[Route]:
     if config.rest_config is None:
         return []
     if config.trusted_documents_manifest is None:
         raise RestConfigError("REST routes run trusted documents: set the manifest too")
     rest = load_rest_config(config.rest_config, config.trusted_documents_manifest)
     openapi = OpenApiDocument(rest, live)
-    return [*rest_routes(rest, live.serving), Route("/openapi.json", openapi.endpoint)]
+    routes = rest_routes(rest, live.serving, forwarding.headers)
+    return [*routes, Route("/openapi.json", openapi.endpoint)]

@@ -173,5 +173,6 @@ async def second_router(shop: DevShop, **settings: Any) -> AsyncIterator[SecondR
         config = RouterConfig(jwt_public_key=key, **settings)
         port = free_port()
         app = create_router_app(compose_subgraphs(url_of), config)
-        async with served(app, port) as url:
+        # As `shopgraph router` runs: `trusted_proxies` decides whose X-Forwarded-For counts.
+        async with served(app, port, proxy_headers=False) as url:
             yield SecondRouter(url, proxy, app)
