@@ -21,10 +21,11 @@ def serve_registry(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 4100,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     operations: Annotated[
-        Path | None, typer.Option(help="Trusted documents that checks protect.")
+        Path | None,
+        typer.Option(help="Trusted documents (CLIENT/*.graphql) to import at start."),
     ] = None,
     approvals: Annotated[
-        Path | None, typer.Option(help="approvals.yaml of breaking changes.")
+        Path | None, typer.Option(help="approvals.yaml to import at start.")
     ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Where the embedded SQLite database lives.")

@@ -7,9 +7,14 @@
     POST /v1/check                   check {"subgraphs": {NAME: SDL}} without publishing
     GET  /v1/versions                every version, oldest first
     GET  /v1/diff?from=A&to=B        classified changes between two versions
+    GET  /v1/documents               the trusted documents, as a Trusted Documents manifest
+    POST /v1/documents               add a manifest's documents (token)
+    GET  /v1/approvals               approved breaking changes
+    POST /v1/approvals               approve {coordinate, reason, approved_by, code?} (token)
 
 Publishing composes the proposal with the latest version and checks it like
-`shopgraph schema check` (trusted documents, approvals); it is refused (422)
+`shopgraph schema check`, against the trusted documents and approvals held in
+the registry's database (`guards`); it is refused (422)
 with every error unless forced, and a proposal that does not compose is
 always refused. Publishes are serialized, across processes too (see
 `VersionStore.publishing`).
@@ -30,10 +35,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shopgraph.schema_registry.approvals import load_approvals
+from shopgraph.schema_registry.approvals import Approval, load_approvals
 from shopgraph.schema_registry.check import CheckRequest, run_check
 from shopgraph.schema_registry.compare import compare_supergraphs
-from shopgraph.schema_registry.operations import load_documents
+from shopgraph.schema_registry.guards import GuardStore, ManifestInvalid, documents_from_manifest
+from shopgraph.schema_registry.operations import TrustedDocument, build_manifest, load_documents
 from shopgraph.schema_registry.report import as_json
 from shopgraph.schema_registry.source import published_urls
 from shopgraph.schema_registry.store import PublishedSchemas
@@ -43,12 +49,15 @@ from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+Protected = tuple[tuple[TrustedDocument, ...], tuple[Approval, ...]]
 
 
 @dataclass(frozen=True)
 class RegistryConfig:
     token: str
-    operations: Path | None = None  # trusted documents the checks protect
+    # Imported into the database at start (what was there stays): an operations
+    # folder (`CLIENT/*.graphql`) and an approvals.yaml.
+    operations: Path | None = None
     approvals: Path | None = None
 
 
@@ -69,13 +78,37 @@ def _change_json(change: Any) -> dict[str, Any]:
     }
 
 
+def _approval(payload: dict[str, Any]) -> Approval:
+    fields = ("coordinate", "reason", "approved_by")
+    if not all(isinstance(payload.get(f), str) and payload[f].strip() for f in fields):
+        raise BadRequest("an approval needs the strings coordinate, reason and approved_by")
+    code = payload.get("code")
+    if code is not None and not isinstance(code, str):
+        raise BadRequest("'code' must be a change code (a string) or absent")
+    return Approval(payload["coordinate"], payload["reason"], payload["approved_by"], code)
+
+
+def _approval_json(approval: Approval) -> dict[str, Any]:
+    return {
+        "coordinate": approval.coordinate,
+        "code": approval.code,
+        "reason": approval.reason,
+        "approved_by": approval.approved_by,
+    }
+
+
 def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette:
     database = Database(settings, "registry")
     store = VersionStore(database)
+    guards = GuardStore(database)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await upgrade(database, MIGRATIONS)
+        if config.operations is not None:
+            await guards.add_documents(load_documents(config.operations))
+        if config.approvals is not None:
+            await guards.add_approvals(load_approvals(config.approvals))
         try:
             yield
         finally:
@@ -88,16 +121,23 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
             else PublishedSchemas({}, None)
         )
 
+    async def protected() -> Protected:
+        """What the checks protect; read before a publish's transaction, which on SQLite
+        holds the database's one write lock that every session would wait for."""
+        return await guards.documents(), await guards.approvals()
+
     def check_request(
-        base: PublishedSchemas, subgraphs: dict[str, str], urls: dict[str, str]
+        base: PublishedSchemas,
+        subgraphs: dict[str, str],
+        urls: dict[str, str],
+        guarded: Protected,
     ) -> CheckRequest:
         known = {**published_urls(base), **urls}
         proposed = {**base.subgraphs, **subgraphs}
         unknown = sorted(set(proposed) - set(known))
         if unknown:
             raise BadRequest(f"unknown subgraph(s) {', '.join(unknown)}: send their url")
-        documents = tuple(load_documents(config.operations)) if config.operations else ()
-        approvals = load_approvals(config.approvals) if config.approvals else ()
+        documents, approvals = guarded
         return CheckRequest(base, proposed, known, documents, approvals)
 
     async def body_of(request: Request) -> dict[str, Any]:
@@ -157,10 +197,11 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
                 subgraphs = strings(payload.get("subgraphs"), "subgraphs")
                 urls = strings(payload.get("urls"), "urls")
             force = payload.get("force") is True
+            guarded = await protected()
             async with store.publishing() as transaction:
                 latest = await transaction.latest()
                 base = published(latest)
-                check = check_request(base, subgraphs, urls)
+                check = check_request(base, subgraphs, urls, guarded)
                 if latest is not None and dict(check.proposed) == latest.subgraphs:
                     return JSONResponse({"version": latest.id, "outcome": "unchanged"})
                 report = run_check(check)
@@ -185,7 +226,8 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
             payload = await body_of(request)
             subgraphs = strings(payload.get("subgraphs"), "subgraphs")
             base = published(await store.latest())
-            report = run_check(check_request(base, subgraphs, strings(payload.get("urls"), "urls")))
+            urls = strings(payload.get("urls"), "urls")
+            report = run_check(check_request(base, subgraphs, urls, await protected()))
         except BadRequest as error:
             return _error(400, str(error), "BAD_REQUEST")
         return JSONResponse(as_json(report))
@@ -206,6 +248,35 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
             {"from": first, "to": second, "changes": [_change_json(c) for c in changes]}
         )
 
+    async def documents(_: Request) -> Response:
+        return JSONResponse(build_manifest(list(await guards.documents())))
+
+    async def add_documents(request: Request) -> Response:
+        if not authorized(request):
+            return _error(
+                401, "adding trusted documents needs the registry token", "UNAUTHENTICATED"
+            )
+        try:
+            given = documents_from_manifest(await body_of(request))
+        except (BadRequest, ManifestInvalid) as error:
+            return _error(400, str(error), "BAD_REQUEST")
+        added = await guards.add_documents(given)
+        return JSONResponse({"added": added, "documents": len(await guards.documents())})
+
+    async def approvals(_: Request) -> Response:
+        held = await guards.approvals()
+        return JSONResponse([_approval_json(approval) for approval in held])
+
+    async def approve(request: Request) -> Response:
+        if not authorized(request):
+            return _error(401, "approving needs the registry token", "UNAUTHENTICATED")
+        try:
+            approval = _approval(await body_of(request))
+        except BadRequest as error:
+            return _error(400, str(error), "BAD_REQUEST")
+        added = await guards.add_approvals([approval])
+        return JSONResponse({"added": added, **_approval_json(approval)}, 201 if added else 200)
+
     routes = [
         Route("/v1/schemas", schemas),
         Route("/v1/supergraph", supergraph),
@@ -214,5 +285,9 @@ def create_registry_app(settings: Settings, config: RegistryConfig) -> Starlette
         Route("/v1/check", check, methods=["POST"]),
         Route("/v1/versions", versions),
         Route("/v1/diff", diff),
+        Route("/v1/documents", documents),
+        Route("/v1/documents", add_documents, methods=["POST"]),
+        Route("/v1/approvals", approvals),
+        Route("/v1/approvals", approve, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

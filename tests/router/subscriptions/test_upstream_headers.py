@@ -40,5 +40,6 @@ async def test_the_upstream_socket_gets_the_headers_the_rules_send() -> None:
         "x-app-version": "7.1",
         "x-tenant": "public",
         "x-subgraph-secret": "s3cret",
+        "x-forwarded-for": "127.0.0.1",  # the client's address, as every fetch gets it
     }
     assert flood.init_payload == auth_payload("abc")

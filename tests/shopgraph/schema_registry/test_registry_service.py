@@ -25,6 +25,7 @@ A1 = FED + "type Query { a: Int hello: String }\n"
 A2 = FED + "type Query { a: Int hello: String b: Int }\n"
 A3 = FED + "type Query { a: Int b: Int }\n"
 URLS = {"a": "http://127.0.0.1:5501/graphql"}
+HELLO = "query Hello { hello }\n"
 
 
 @pytest.fixture
@@ -201,3 +202,74 @@ async def test_concurrent_publishes_each_build_on_the_one_before(
     )
     assert sorted([first.json()["version"], second.json()["version"]]) == [2, 3]
     assert (await registry.get("/v1/schemas")).json()["subgraphs"] == {"a": A2, "b": b}
+
+
+async def test_trusted_documents_and_approvals_live_in_the_registry_database(
+    settings: Settings,
+) -> None:
+    manifest = {
+        "format": "graphql-trusted-documents",
+        "version": 1,
+        "documents": [{"client": {"name": "web", "version": "2"}, "name": "Hello", "body": HELLO}],
+    }
+    approval = {"coordinate": "Query.hello", "reason": "web 3 reads a", "approved_by": "maria"}
+    async with serve(create_registry_app(settings, RegistryConfig(TOKEN))) as registry:
+        await registry.post(
+            "/v1/subgraphs", json={"subgraphs": {"a": A1}, "urls": URLS}, headers=AUTH
+        )
+        unauthorized = await registry.post("/v1/documents", json=manifest)
+        added = await registry.post("/v1/documents", json=manifest, headers=AUTH)
+        again = await registry.post("/v1/documents", json=manifest, headers=AUTH)
+        listed = (await registry.get("/v1/documents")).json()
+    # Another registry process on the same database: the documents are there.
+    async with serve(create_registry_app(settings, RegistryConfig(TOKEN))) as registry:
+        refused = await registry.post("/v1/subgraphs/a", json={"sdl": A3}, headers=AUTH)
+        approved = await registry.post("/v1/approvals", json=approval, headers=AUTH)
+        approvals = (await registry.get("/v1/approvals")).json()
+        published = await registry.post("/v1/subgraphs/a", json={"sdl": A3}, headers=AUTH)
+
+    assert unauthorized.status_code == 401
+    assert (added.json(), again.json()) == (
+        {"added": 1, "documents": 1},
+        {"added": 0, "documents": 1},
+    )
+    assert [(d["client"], d["name"], d["body"]) for d in listed["documents"]] == [
+        ({"name": "web", "version": "2"}, "Hello", HELLO)
+    ]
+    assert refused.status_code == 422
+    [failing] = [c for c in refused.json()["report"]["changes"] if c["fails"]]
+    assert failing["affectedOperations"] == [
+        {"client": "web", "operation": "Hello", "source": "trusted document"}
+    ]
+    assert approved.status_code == 201
+    assert approvals == [{**approval, "code": None}]
+    assert published.status_code == 201
+    [removed] = [c for c in published.json()["report"]["changes"] if c["code"] == "FIELD_REMOVED"]
+    assert (removed["coordinate"], removed["fails"], removed["approval"]) == (
+        "Query.hello",
+        False,
+        {"reason": "web 3 reads a", "approvedBy": "maria"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ([], "the body must be a JSON object"),
+        ({"documents": "Hello.graphql"}, "expected an object with a 'documents' list"),
+        ({"documents": [{"body": HELLO}]}, "document 1 needs 'body' and 'client'"),
+        (
+            {"documents": [{"body": HELLO, "client": {"name": "web"}, "hash": "0" * 64}]},
+            "document 1: 'hash' is not the SHA-256 of its body",
+        ),
+    ],
+)
+async def test_a_malformed_manifest_is_refused(
+    settings: Settings, manifest: object, message: str
+) -> None:
+    async with serve(create_registry_app(settings, RegistryConfig(TOKEN))) as registry:
+        response = await registry.post("/v1/documents", json=manifest, headers=AUTH)
+        listed = (await registry.get("/v1/documents")).json()
+
+    assert (response.status_code, response.json()["error"]["message"]) == (400, message)
+    assert listed["documents"] == []
