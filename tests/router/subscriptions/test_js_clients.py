@@ -5,7 +5,8 @@ Client 4 (multipart subscriptions over its HttpLink), pinned in
 `clients/package.json` and installed with `npm ci` into a temporary folder once
 per test session. Each follows an order from PENDING_PAYMENT to PAID with the
 user and products joined from users and catalog, and another customer gets no
-event of it. Without Node.js or npm the tests skip, except under `CI=true`,
+event of it; graphql-ws reconnects by itself when a hot reload ends its
+subscription with 1012. Without Node.js or npm the tests skip, except under `CI=true`,
 where they fail.
 """
 
@@ -21,7 +22,8 @@ from typing import Any
 import pytest
 
 from tests.backends import missing
-from tests.router.subscriptions.conftest import STATUS, DevShop, status_event
+from tests.router.subscriptions.conftest import STATUS, DevShop, second_router, status_event
+from tests.router.subscriptions.test_reload import reload
 
 CLIENTS = Path(__file__).parent / "clients"
 TRANSPORTS = ["graphql-ws", "graphql-sse", "apollo"]
@@ -104,3 +106,37 @@ async def test_another_customer_gets_no_event(
     [result] = results
     assert result["data"] is None
     assert [error["extensions"]["code"] for error in result["errors"]] == ["ORDER_NOT_FOUND"]
+
+
+async def test_graphql_ws_subscribes_again_by_itself_after_a_hot_reload(
+    clients_dir: Path, shop: DevShop
+) -> None:
+    ada = await shop.register("ada")
+    order_id, product = await shop.place_order(ada)
+    async with second_router(shop, drain_seconds=0.3) as router:
+        process = await asyncio.create_subprocess_exec(
+            *("node", "subscribe.mjs", "graphql-ws-retrying", f"{router.url}/graphql"),
+            *(ada.token, STATUS, json.dumps({"id": order_id}), "PAID"),
+            cwd=clients_dir,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        lines: list[dict[str, Any]] = []
+        try:
+            async with asyncio.timeout(CLIENT_TIMEOUT_SECONDS):
+                lines.append(json.loads(await process.stdout.readline()))
+                await reload(router)  # the old supergraph's subscriptions end after 0.3 s
+                async for line in process.stdout:
+                    lines.append(json.loads(line))
+                await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    assert lines[0] == status_event("PENDING_PAYMENT", ada, product)
+    assert {"closed": 1012} in lines  # Service Restart: graphql-ws reconnected on it
+    events = [line for line in lines if "closed" not in line]
+    assert events[-1] == status_event("PAID", ada, product)  # on the new supergraph
+    assert all(e["data"]["orderStatusChanged"]["user"] == {"username": "ada"} for e in events)

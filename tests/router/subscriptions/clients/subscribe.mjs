@@ -1,7 +1,10 @@
 // Runs one subscription with a real client library and prints each result as a JSON line.
-// Usage: node subscribe.mjs graphql-ws|graphql-sse|apollo URL TOKEN QUERY VARIABLES_JSON UNTIL
+// Usage: node subscribe.mjs graphql-ws|graphql-ws-retrying|graphql-sse|apollo URL TOKEN QUERY
+//        VARIABLES_JSON UNTIL
 // It stops after a result whose orderStatusChanged.status is UNTIL, on an error result,
 // or when the server completes; a transport failure is printed as {"failure": "..."}.
+// graphql-ws-retrying reconnects (and subscribes again) when the socket closes, as
+// graphql-ws does by default, printing {"closed": CODE} each time.
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
@@ -27,12 +30,14 @@ async function iterate(results) {
   }
 }
 
-async function viaGraphqlWs() {
+async function viaGraphqlWs(retrying = false) {
   const client = createWsClient({
     url: url.replace(/^http/, "ws"),
     webSocketImpl: WebSocket,
     connectionParams: { authorization },
-    retryAttempts: 0,
+    retryAttempts: retrying ? 5 : 0,
+    retryWait: () => new Promise((resolve) => setTimeout(resolve, 100)),
+    on: retrying ? { closed: (event) => print({ closed: event.code }) } : {},
   });
   try {
     await iterate(client.iterate({ query, variables }));
@@ -74,7 +79,12 @@ async function viaApollo() {
   client.stop();
 }
 
-const clients = { "graphql-ws": viaGraphqlWs, "graphql-sse": viaGraphqlSse, apollo: viaApollo };
+const clients = {
+  "graphql-ws": () => viaGraphqlWs(false),
+  "graphql-ws-retrying": () => viaGraphqlWs(true),
+  "graphql-sse": viaGraphqlSse,
+  apollo: viaApollo,
+};
 try {
   await clients[transport]();
 } catch (error) {
