@@ -173,8 +173,8 @@ class RouterConfig(BaseSettings):
     )
     drain_seconds: PositiveFloat = Field(
         default=60.0,
-        description="Seconds requests still running on a replaced supergraph, or at "
-        "shutdown, may take before their connections are closed.",
+        description="Seconds requests and subscriptions still running on a replaced "
+        "supergraph, or requests at shutdown, may take before they are ended.",
     )
 
     metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")

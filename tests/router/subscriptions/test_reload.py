@@ -56,6 +56,12 @@ async def read_until_closed(payloads: AsyncIterator[dict[str, Any]]) -> None:
         assert payload["data"] is not None
 
 
+def sse_ending(message: str, code: str) -> list[tuple[str, Any]]:
+    """The last two SSE events of a subscription the router ended: the error, `complete`."""
+    error = {"message": message, "extensions": {"code": code}}
+    return [("next", {"errors": [error]}), ("complete", None)]
+
+
 class SseEvents:
     """The (event, data) pairs of one SSE response, read as they arrive."""
 
@@ -106,18 +112,7 @@ async def test_subscriptions_left_on_a_replaced_supergraph_end_with_the_reload_s
         "The router now serves a new supergraph; subscribe again.",
     )
     assert first_event == ("next", status_event("PENDING_PAYMENT", ada, product))
-    assert events[-2:] == [
-        (
-            "next",
-            {
-                "errors": [
-                    {
-                        "message": "The router now serves a new supergraph; subscribe again.",
-                        "extensions": {"code": "SUBSCRIPTION_SCHEMA_RELOAD"},
-                    }
-                ]
-            },
-        ),
-        ("complete", None),
-    ]
+    assert events[-2:] == sse_ending(
+        "The router now serves a new supergraph; subscribe again.", "SUBSCRIPTION_SCHEMA_RELOAD"
+    )
     assert latest["data"]["orderStatusChanged"]["user"] == {"username": "ada"}

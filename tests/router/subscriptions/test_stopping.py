@@ -15,7 +15,7 @@ from shopgraph.loopback import free_port
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
 from tests.router.subscriptions.conftest import STATUS, DevShop
-from tests.router.subscriptions.test_reload import SseEvents, read_until_closed
+from tests.router.subscriptions.test_reload import SseEvents, read_until_closed, sse_ending
 from tests.shopgraph.test_router_process import started, two_workers
 from tests.websocket import SocketClosed, subscribe
 
@@ -67,18 +67,7 @@ async def test_sigterm_closes_every_subscription_with_going_away(
         1001,
         "The router is shutting down; subscribe again.",
     )
-    assert events[-2:] == [
-        (
-            "next",
-            {
-                "errors": [
-                    {
-                        "message": "The router is shutting down; subscribe again.",
-                        "extensions": {"code": "SHUTTING_DOWN"},
-                    }
-                ]
-            },
-        ),
-        ("complete", None),
-    ]
+    assert events[-2:] == sse_ending(
+        "The router is shutting down; subscribe again.", "SHUTTING_DOWN"
+    )
     assert code == 0
