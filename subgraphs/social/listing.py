@@ -5,7 +5,8 @@ is total and a cursor (the last review's sort values) finds the next page
 exactly however many reviews are added meanwhile. The pages of many products
 come from one statement: a window numbers each product's reviews in sort order
 and the first `first + 1` of each are kept; the product row beside them carries
-the total, which is the PUBLISHED count kept with the ratings.
+the total, which is the PUBLISHED count kept with the ratings, and the ratings
+themselves, so a product card asking for both costs one statement.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from subgraphs.platform.database import Database
 from subgraphs.platform.pagination import decode_cursor, encode_cursor
 from subgraphs.social.domain import (
+    NO_RATINGS,
     Moderation,
     ModerationAction,
+    Ratings,
     Review,
     ReviewErrorCode,
     ReviewSort,
@@ -30,6 +33,7 @@ from subgraphs.social.domain import (
     refusal,
 )
 from subgraphs.social.models import ModerationRow, ProductRow, ReviewRow
+from subgraphs.social.ratings import RATING_COLUMNS, ratings_of
 
 MAX_PAGE = 100
 
@@ -50,6 +54,14 @@ class PageRequest:
     sort: ReviewSort
     after: tuple[int | None, datetime, str] | None = None
     cursor: str | None = None  # `after` as the client sent it
+
+
+@dataclass(frozen=True, slots=True)
+class ProductReviews:
+    """A product's ratings, and one page of its reviews when one was asked for."""
+
+    ratings: Ratings
+    page: ReviewPage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +184,7 @@ def _by_window(wanted: list[str], request: PageRequest) -> Select[Any]:
         select(
             ProductRow.id.label("product"),
             ProductRow.review_count.label("total"),
+            *RATING_COLUMNS,
             *(ranked.c[column.key] for column in reviews.c),
         )
         .select_from(ProductRow)
@@ -196,7 +209,12 @@ def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
         .lateral("page")
     )
     return (
-        select(ProductRow.id.label("product"), ProductRow.review_count.label("total"), *page.c)
+        select(
+            ProductRow.id.label("product"),
+            ProductRow.review_count.label("total"),
+            *RATING_COLUMNS,
+            *page.c,
+        )
         .select_from(ProductRow)
         .outerjoin(page, true())
         .where(ProductRow.id.in_(wanted))
@@ -206,26 +224,31 @@ def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
 
 async def product_pages(
     database: Database, product_ids: Sequence[str], request: PageRequest
-) -> dict[str, ReviewPage]:
-    """One page of PUBLISHED reviews for each of `product_ids`, all in one statement."""
+) -> dict[str, ProductReviews]:
+    """The ratings and one page of PUBLISHED reviews of each of `product_ids`, all in one
+    statement; unknown products have no ratings and an empty page."""
     wanted = list(dict.fromkeys(product_ids))
     if not wanted:
         return {}
     build = _by_window if database.is_sqlite else _by_lateral
     async with database.reading() as connection:
         rows = (await connection.execute(build(wanted, request))).all()
-    totals: dict[str, int] = {}
+    found: dict[str, tuple[int, Ratings]] = {}
     grouped: dict[str, list[Review]] = defaultdict(list)
     for row in rows:
-        totals[row.product] = row.total
+        found[row.product] = (row.total, ratings_of(row))
         if row.id is not None:
             grouped[row.product].append(review_of(row))
-    return {
-        product_id: _page(grouped[product_id], request, totals[product_id])
-        if product_id in totals
-        else EMPTY_PAGE
-        for product_id in wanted
-    }
+    pages: dict[str, ProductReviews] = {}
+    for product_id in wanted:
+        if product_id not in found:
+            pages[product_id] = ProductReviews(NO_RATINGS, EMPTY_PAGE)
+            continue
+        total, product_ratings = found[product_id]
+        pages[product_id] = ProductReviews(
+            product_ratings, _page(grouped[product_id], request, total)
+        )
+    return pages
 
 
 async def author_page(

@@ -24,6 +24,8 @@ _STARS = (
     ProductRow.stars_4,
     ProductRow.stars_5,
 )
+# What `ratings_of` reads from a row: any statement selecting these can give ratings.
+RATING_COLUMNS = (ProductRow.review_count, ProductRow.rating_sum, *_STARS)
 
 
 async def count_rating(session: AsyncSession, product_id: str, rating: int, sign: int) -> None:
@@ -50,12 +52,7 @@ async def ratings_by_product(database: Database, ids: Sequence[str]) -> dict[str
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    statement = select(
-        ProductRow.id,
-        ProductRow.review_count,
-        ProductRow.rating_sum,
-        *_STARS,
-    ).where(ProductRow.id.in_(wanted))
+    statement = select(ProductRow.id, *RATING_COLUMNS).where(ProductRow.id.in_(wanted))
     async with database.reading() as connection:
         rows = (await connection.execute(statement)).all()
     found = {row.id: ratings_of(row) for row in rows}

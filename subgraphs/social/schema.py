@@ -42,50 +42,53 @@ from subgraphs.social.domain import (
     ReviewStatus,
 )
 from subgraphs.social.domain import Review as ReviewValue
-from subgraphs.social.listing import PageRequest, ReviewPage
+from subgraphs.social.listing import PageRequest, ProductReviews, ReviewPage
 from subgraphs.social.services import SocialServices
 
-PageKey: TypeAlias = tuple[str, PageRequest]
+# A product, and the page of its reviews asked for (None: only its ratings).
+ProductKey: TypeAlias = tuple[str, PageRequest | None]
 
 
 @dataclass(frozen=True)
 class SocialLoaders:
-    ratings: DataLoader[str, Ratings]
     reviews: DataLoader[str, ReviewValue | None]
-    # Keyed by product and page arguments: the products asked alike share one statement.
-    product_pages: DataLoader[PageKey, ReviewPage]
+    # Ratings and review pages share one loader: the products asked alike share one
+    # statement, which also gives their ratings, so a card with both costs one.
+    products: DataLoader[ProductKey, ProductReviews]
     moderation: DataLoader[str, list[ModerationValue]]
 
 
 def make_loaders(services: SocialServices) -> SocialLoaders:
     database = services.database
 
-    async def load_ratings(ids: list[str]) -> list[Ratings]:
-        found = await ratings.ratings_by_product(database, ids)
-        return [found[product_id] for product_id in ids]
-
     async def load_reviews(ids: list[str]) -> list[ReviewValue | None]:
         found = await listing.reviews_by_id(database, ids)
         return [found.get(review_id) for review_id in ids]
 
-    async def load_pages(keys: list[PageKey]) -> list[ReviewPage]:
-        by_request: dict[PageRequest, list[str]] = defaultdict(list)
+    async def load_products(keys: list[ProductKey]) -> list[ProductReviews]:
+        by_request: dict[PageRequest | None, list[str]] = defaultdict(list)
         for product_id, request in keys:
             by_request[request].append(product_id)
-        pages: dict[PageKey, ReviewPage] = {}
+        found: dict[ProductKey, ProductReviews] = {}
+        known: dict[str, Ratings] = {}
         for request, product_ids in by_request.items():
-            found = await listing.product_pages(database, product_ids, request)
-            pages.update(((p, request), page) for p, page in found.items())
-        return [pages[key] for key in keys]
+            if request is not None:
+                pages = await listing.product_pages(database, product_ids, request)
+                found.update(((p, request), reviews) for p, reviews in pages.items())
+                known.update((p, reviews.ratings) for p, reviews in pages.items())
+        only_ratings = [p for p in by_request.get(None, []) if p not in known]
+        if only_ratings:
+            known.update(await ratings.ratings_by_product(database, only_ratings))
+        found.update(((p, None), ProductReviews(known[p])) for p in by_request.get(None, []))
+        return [found[key] for key in keys]
 
     async def load_moderation(ids: list[str]) -> list[list[ModerationValue]]:
         found = await listing.moderation_of(database, ids)
         return [found.get(review_id, []) for review_id in ids]
 
     return SocialLoaders(
-        ratings=DataLoader(load_fn=load_ratings),
         reviews=DataLoader(load_fn=load_reviews),
-        product_pages=DataLoader(load_fn=load_pages),
+        products=DataLoader(load_fn=load_products),
         moderation=DataLoader(load_fn=load_moderation),
     )
 
@@ -203,6 +206,10 @@ def _request(first: int, after: str | None, sort: ReviewSort) -> PageRequest:
         raise query_error(error) from error
 
 
+async def _ratings(info: Info[Context, None], product_id: strawberry.ID) -> Ratings:
+    return (await info.context.loaders.products.load((str(product_id), None))).ratings
+
+
 @strawberry.federation.type(keys=["id"])
 class Product:
     id: strawberry.ID
@@ -219,22 +226,24 @@ class Product:
         sort: ReviewSort = ReviewSort.NEWEST,
     ) -> ReviewConnection:
         request = _request(first, after, sort)
-        page = await info.context.loaders.product_pages.load((str(self.id), request))
-        return ReviewConnection.of(page, after)
+        found = await info.context.loaders.products.load((str(self.id), request))
+        if found.page is None:
+            raise RuntimeError("a product's page was asked for and not read")
+        return ReviewConnection.of(found.page, after)
 
     @strawberry.field(description="Mean of the PUBLISHED ratings, 2 decimals; null without any.")
     async def average_rating(self, info: Info[Context, None]) -> float | None:
-        return (await info.context.loaders.ratings.load(str(self.id))).average
+        return (await _ratings(info, self.id)).average
 
     @strawberry.field(description="How many PUBLISHED reviews the product has.")
     async def review_count(self, info: Info[Context, None]) -> int:
-        return (await info.context.loaders.ratings.load(str(self.id))).review_count
+        return (await _ratings(info, self.id)).review_count
 
     @strawberry.field(
         description="PUBLISHED reviews per star, from 1 to 5.", directives=[assumed_size(5)]
     )
     async def rating_distribution(self, info: Info[Context, None]) -> list[RatingCount]:
-        counts = (await info.context.loaders.ratings.load(str(self.id))).distribution
+        counts = (await _ratings(info, self.id)).distribution
         return [RatingCount(rating=stars, count=n) for stars, n in enumerate(counts, start=1)]
 
     @classmethod

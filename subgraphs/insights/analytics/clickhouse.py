@@ -4,9 +4,10 @@ The SQL stays inside what ClickHouse 18.16 (Debian) and current releases both
 run: DateTime (no DateTime64), ReplacingMergeTree with ORDER BY and PARTITION
 BY, FINAL, -If combinators, quantileExact, IN subqueries; no window functions,
 CTEs, JSON or Map. Duplicates of a fact share its whole sorting key
-(kind, occurred_at, event_id, line), so ReplacingMergeTree keeps one; reads
-that count or sum use FINAL to see one before merges happen, while distinct
-counts and IN sets, which repeats cannot change, skip its cost. Times cross the wire as
+(kind, occurred_at, event_key, line; see clickhouse_tables.py), so
+ReplacingMergeTree keeps one; reads that count or sum use FINAL to see one
+before merges happen, while distinct counts and IN sets, which repeats cannot
+change, skip its cost. Times cross the wire as
 Unix seconds, so neither the server's nor the client's time zone matters;
 rows are always passed as parameters (an inline VALUES insert hangs on 18.16).
 The driver is synchronous: calls run in a worker thread, one at a time.
@@ -22,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from clickhouse_driver import Client
 
+from subgraphs.insights.analytics import clickhouse_tables
 from subgraphs.insights.analytics.facts import (
     FACT_COLUMNS,
     OPERATION_COLUMNS,
@@ -37,37 +39,11 @@ from subgraphs.insights.analytics.port import (
     SalesPoint,
     SearchTermStat,
     money,
+    rank_products,
 )
 
 _T = TypeVar("_T")
 
-
-def _tables(db: str) -> list[str]:
-    return [
-        f"CREATE DATABASE IF NOT EXISTS {db}",
-        f"""CREATE TABLE IF NOT EXISTS {db}.facts (
-            event_id String, line UInt16, kind String, occurred_at DateTime,
-            session_id String, user_id String, product_id String, order_id String,
-            quantity Int32, amount_cents Int64, query String, results Int32
-        ) ENGINE = ReplacingMergeTree()
-        PARTITION BY toYYYYMM(occurred_at)
-        ORDER BY (kind, occurred_at, event_id, line)""",
-        f"""CREATE TABLE IF NOT EXISTS {db}.operations (
-            id String, occurred_at DateTime, operation_name String, document_hash String,
-            client_name String, client_version String, duration_ms Float64,
-            error_count UInt32, user_hash String, coordinates Array(String)
-        ) ENGINE = ReplacingMergeTree()
-        PARTITION BY toYYYYMM(occurred_at)
-        ORDER BY (occurred_at, id)""",
-    ]
-
-
-# 18.16 has no ADD COLUMN IF NOT EXISTS: a table made before the usage log had
-# coordinates gets the column when system.columns lacks it.
-_HAS_COORDINATES = (
-    "SELECT count() FROM system.columns "
-    "WHERE database = %(db)s AND table = 'operations' AND name = 'coordinates'"
-)
 
 _IN_WINDOW = "occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s)"
 
@@ -112,25 +88,20 @@ class ClickHouseAnalyticsStore:
         return rows
 
     async def create_tables(self) -> None:
-        def create(client: Client) -> None:
-            for statement in _tables(self.database):
-                client.execute(statement)
-            [(present,)] = client.execute(_HAS_COORDINATES, {"db": self.database})
-            if not present:
-                client.execute(
-                    f"ALTER TABLE {self.database}.operations ADD COLUMN coordinates Array(String)"
-                )
-
-        await self._run(create)
+        await self._run(lambda client: clickhouse_tables.create(client, self.database))
 
     async def insert(self, facts: Sequence[Fact], operations: Sequence[Operation] = ()) -> None:
         db = self.database
-        fact_rows = [f.row() for f in facts]
+        # Sent as columns, as the native protocol carries them: the driver need not
+        # turn rows around, and the whole batch is one block.
+        fact_columns = [list(column) for column in zip(*(f.row() for f in facts), strict=True)]
         operation_rows = [o.row() for o in operations]
 
         def insert(client: Client) -> None:
-            if fact_rows:
-                client.execute(f"INSERT INTO {db}.facts ({FACT_COLUMNS}) VALUES", fact_rows)
+            if fact_columns:
+                client.execute(
+                    f"INSERT INTO {db}.facts ({FACT_COLUMNS}) VALUES", fact_columns, columnar=True
+                )
             if operation_rows:
                 client.execute(
                     f"INSERT INTO {db}.operations ({OPERATION_COLUMNS}) VALUES", operation_rows
@@ -154,38 +125,61 @@ class ClickHouseAnalyticsStore:
         return [SalesPoint(datetime.fromtimestamp(b, UTC), n, money(c)) for b, n, c in rows]
 
     async def top_products(self, start: datetime, end: datetime, first: int) -> list[ProductStat]:
+        # Views only order products whose sales tie, so they are counted for the
+        # `first` best sellers and whatever ties the last of them, not for every
+        # product; only when fewer than `first` products sold do the most viewed
+        # unsold ones fill the list. Views are distinct event keys, so repeats
+        # need no FINAL; paid order ids are a set, so that subquery needs none either.
         db = self.database
-        # Ranked in the server, so only `first` rows travel. Paid order ids are a set:
-        # repeats cannot change IN, so that subquery needs no FINAL.
-        rows = await self._rows(
-            "SELECT product_id, sum(units) AS u, sum(cents) AS c, sum(views) AS v FROM ("
-            "SELECT product_id, toInt64(quantity) AS units, amount_cents AS cents, "
-            f"toUInt64(0) AS views FROM {db}.facts FINAL WHERE kind = 'order_line' "
-            f"AND {_IN_WINDOW} AND order_id IN "
-            f"(SELECT order_id FROM {db}.facts WHERE kind = 'order_paid') "
-            "UNION ALL SELECT product_id, toInt64(0), toInt64(0), count() "
-            f"FROM {db}.facts FINAL WHERE kind = 'view' AND {_IN_WINDOW} GROUP BY product_id"
-            ") GROUP BY product_id ORDER BY c DESC, u DESC, v DESC, product_id "
-            "LIMIT %(first)s",
-            self._window(start, end, first=first),
+        window = self._window(start, end, first=first)
+        sold_sql = (
+            "SELECT product_id, sum(toInt64(quantity)) AS u, sum(amount_cents) AS c "
+            f"FROM {db}.facts FINAL WHERE kind = 'order_line' AND {_IN_WINDOW} AND order_id IN "
+            f"(SELECT order_id FROM {db}.facts WHERE kind = 'order_paid') GROUP BY product_id"
         )
-        return [ProductStat(p, u, money(c), v) for p, u, c, v in rows]
+        best = await self._rows(
+            f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(first)s", window
+        )
+        sold = {p: (int(u), int(c)) for p, u, c in best}
+        if best and len(best) == first:
+            last = {"u": best[-1][1], "c": best[-1][2]}
+            ties = await self._rows(f"{sold_sql} HAVING u = %(u)s AND c = %(c)s", window | last)
+            sold.update({p: (int(u), int(c)) for p, u, c in ties})
+        views_sql = (
+            f"SELECT product_id, uniqExact(event_key) AS v FROM {db}.facts "
+            f"WHERE kind = 'view' AND {_IN_WINDOW} AND product_id"
+        )
+        views: dict[str, int] = {}
+        if sold:
+            rows = await self._rows(
+                f"{views_sql} IN %(ids)s GROUP BY product_id", window | {"ids": tuple(sold)}
+            )
+            views.update((p, int(v)) for p, v in rows)
+        if len(sold) < first:
+            rows = await self._rows(
+                f"{views_sql} NOT IN %(ids)s GROUP BY product_id ORDER BY v DESC, product_id "
+                "LIMIT %(more)s",
+                window | {"ids": tuple(sold) or ("",), "more": first - len(sold)},
+            )
+            views.update((p, int(v)) for p, v in rows)
+        return rank_products(sold, views, first)
 
     async def funnel(self, start: datetime, end: datetime) -> FunnelCounts:
         db = self.database
         # Distinct counts and IN sets do not change when a fact is repeated, so no
-        # FINAL here; sessions are counted by a 64-bit hash, cheaper than the text.
+        # FINAL here; sessions and users are compared by their 64-bit keys.
 
         def buyers(kind: FactKind) -> str:
-            return f"(SELECT user_id FROM {db}.facts WHERE kind = '{kind.value}' AND {_IN_WINDOW})"
+            return (
+                f"(SELECT user_key FROM {db}.facts WHERE kind = '{kind.value}' "
+                f"AND user_id != '' AND {_IN_WINDOW})"
+            )
 
         [(views, adds, ordered, paid)] = await self._rows(
-            "SELECT uniqExactIf(cityHash64(session_id), kind = 'view'), "
-            "uniqExactIf(cityHash64(session_id), kind = 'cart_add'), "
-            "uniqExactIf(cityHash64(session_id), user_id != '' AND user_id IN "
-            f"{buyers(FactKind.ORDER_PLACED)}), "
-            "uniqExactIf(cityHash64(session_id), user_id != '' AND user_id IN "
-            f"{buyers(FactKind.ORDER_PAID)}) "
+            "SELECT uniqExactIf(session_key, kind = 'view'), "
+            "uniqExactIf(session_key, kind = 'cart_add'), "
+            f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PLACED)}), "
+            f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PAID)}) "
             f"FROM {db}.facts WHERE kind IN ('view', 'search', 'cart_add') AND {_IN_WINDOW}",
             self._window(start, end),
         )

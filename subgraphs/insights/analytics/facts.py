@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from subgraphs.platform.events import Event, JSONValue
 
@@ -35,8 +36,10 @@ class FactKind(enum.StrEnum):
     ORDER_PAID = "order_paid"
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """A NamedTuple rather than a dataclass: the analytics worker makes tens of
+    thousands a second, and a tuple is several times cheaper to build."""
+
     event_id: str
     line: int
     kind: FactKind
@@ -54,8 +57,7 @@ class Fact:
         """The store row, in `FACT_COLUMNS` order, with the time in Unix seconds."""
         return (
             self.event_id, self.line, self.kind.value, int(self.occurred_at.timestamp()),
-            self.session_id, self.user_id, self.product_id, self.order_id, self.quantity,
-            self.amount_cents, self.query, self.results,
+            *self[4:],
         )  # fmt: skip
 
 
@@ -107,20 +109,23 @@ def normalized_query(query: str) -> str:
     return " ".join(query.lower().split())
 
 
+_TRACKED_KINDS = {
+    VIEWED: FactKind.VIEW,
+    SEARCHED: FactKind.SEARCH,
+    ADDED_TO_CART: FactKind.CART_ADD,
+}
+
+
 def facts_of(event: Event) -> list[Fact]:
     """The facts `event` adds; [] for types analytics does not keep."""
     p = event.payload
-    base = {"event_id": str(event.id), "occurred_at": event.occurred_at}
+    event_id, at = str(event.id), event.occurred_at
     try:
-        if event.type in TRACKED_TYPES:
-            kind = {VIEWED: FactKind.VIEW, SEARCHED: FactKind.SEARCH}.get(
-                event.type, FactKind.CART_ADD
-            )
+        kind = _TRACKED_KINDS.get(event.type)
+        if kind is not None:
             return [
                 Fact(
-                    **base,  # type: ignore[arg-type]  # event_id and occurred_at
-                    line=0,
-                    kind=kind,
+                    event_id, 0, kind, at,
                     session_id=_text(p, "sessionId"),
                     user_id=_text(p, "userId"),
                     product_id=_text(p, "productId"),
@@ -128,57 +133,51 @@ def facts_of(event: Event) -> list[Fact]:
                     query=normalized_query(_text(p, "query")),
                     results=_int(p, "results", -1),
                 )
-            ]
+            ]  # fmt: skip
         if event.type == ORDER_PLACED:
-            return _order_facts(event, base)
+            return _order_facts(event, event_id)
         if event.type == ORDER_STATUS_CHANGED and p.get("to") == "PAID":
             return [
                 Fact(
-                    **base,  # type: ignore[arg-type]
-                    line=0,
-                    kind=FactKind.ORDER_PAID,
+                    event_id, 0, FactKind.ORDER_PAID, at,
                     order_id=event.subject_id,
                     user_id=_text(p, "userId"),
                     amount_cents=cents(p.get("total")),
                 )
-            ]
+            ]  # fmt: skip
     except (TypeError, KeyError) as error:
         raise UnusableEventError(f"{event.type} {event.id}: {error}") from error
     return []
 
 
-def _order_facts(event: Event, base: dict[str, object]) -> list[Fact]:
-    p = event.payload
+def _order_facts(event: Event, event_id: str) -> list[Fact]:
+    p, at = event.payload, event.occurred_at
     user = _text(p, "userId")
     lines = p.get("lines")
     if not isinstance(lines, list):
         raise UnusableEventError(f"order.placed {event.id} has no lines")
     facts = [
         Fact(
-            **base,  # type: ignore[arg-type]
-            line=0,
-            kind=FactKind.ORDER_PLACED,
+            event_id, 0, FactKind.ORDER_PLACED, at,
             order_id=event.subject_id,
             user_id=user,
             amount_cents=cents(p.get("total")),
         )
-    ]
+    ]  # fmt: skip
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
             raise UnusableEventError(f"order.placed {event.id} has a bad line")
         quantity = _int(line, "quantity", 0)
         facts.append(
             Fact(
-                **base,  # type: ignore[arg-type]
-                line=number,
-                kind=FactKind.ORDER_LINE,
+                event_id, number, FactKind.ORDER_LINE, at,
                 order_id=event.subject_id,
                 user_id=user,
                 product_id=_text(line, "productId"),
                 quantity=quantity,
                 amount_cents=cents(line.get("unitPrice")) * quantity,
             )
-        )
+        )  # fmt: skip
     return facts
 
 

@@ -6,7 +6,9 @@ never a scan of the analytics store.
   (product, count DESC, other), which stops after `first` available rows.
 - `personal`: item-to-item over the user's `SEEDS` most bought or viewed products:
   each seed's top `PER_SEED` neighbours in both pair tables, summed per product,
-  minus what the user bought, topped up with popular products.
+  minus what the user bought, topped up with popular products. On PostgreSQL that
+  is one prebuilt statement (LATERAL per seed) and one round trip; SQLite reads the
+  user's products, then the pairs.
 - `popular`: views plus paid purchases over the last 7 days. It is an aggregate
   over a week of rows, so `popular_cached` keeps the top `MAX_FIRST` in the shared
   cache for `POPULAR_TTL_SECONDS`: anonymous visitors see a list up to a minute old.
@@ -22,7 +24,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import and_, desc, func, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, desc, func, or_, select, true, union_all
 
 from subgraphs.insights.models import (
     CoPurchaseRow,
@@ -121,15 +123,76 @@ async def popular_cached(
     return await popular(database, first, today, exclude)  # excluded too many: ask afresh
 
 
-async def personal(
-    database: Database, user_id: str, first: int, today: date, cache: Cache | None = None
-) -> list[str]:
+def _seeds(user_id: Any) -> Select[Any]:
+    """The user's `SEEDS` most bought, then most viewed, products."""
+    return (
+        select(UserProductRow.product_id)
+        .where(UserProductRow.user_id == user_id)
+        .order_by(
+            desc(UserProductRow.bought), desc(UserProductRow.views), UserProductRow.product_id
+        )
+        .limit(SEEDS)
+    )
+
+
+def _bought(user_id: Any) -> Select[Any]:
+    return select(UserProductRow.product_id).where(
+        UserProductRow.user_id == user_id, UserProductRow.bought.is_(True)
+    )
+
+
+def _personal_by_lateral() -> Select[Any]:
+    """PostgreSQL: the whole item-to-item ranking in one statement, the same for every
+    call (so compiled once): per seed, walk each pair index and stop after `PER_SEED`
+    available rows; sum per product; leave out what the user bought."""
+    user_id: Any = bindparam("user_id")
+    seeds = _seeds(user_id).subquery("seeds")
+    parts = []
+    for table, count in ((CoPurchaseRow, CoPurchaseRow.orders), (CoViewRow, CoViewRow.sessions)):
+        keep, join_on = _available(table.other_id)
+        top = (
+            select(table.other_id, count.label("count"))
+            .outerjoin(ProductStateRow, join_on)
+            .where(table.product_id == seeds.c.product_id, keep)
+            .order_by(desc(count), table.other_id)
+            .limit(PER_SEED)
+            .lateral()
+        )
+        parts.append(select(top.c.other_id, top.c.count).select_from(seeds).join(top, true()))
+    pairs = union_all(*parts).subquery("pairs")
+    score = func.sum(pairs.c.count)
+    return (
+        select(pairs.c.other_id)
+        .where(pairs.c.other_id.not_in(_bought(user_id)))
+        .group_by(pairs.c.other_id)
+        .order_by(desc(score), pairs.c.other_id)
+        .limit(bindparam("first"))
+    )
+
+
+_PERSONAL_BY_LATERAL = _personal_by_lateral()
+
+
+async def _personal_ranked(
+    database: Database, user_id: str, first: int
+) -> tuple[list[str], set[str] | None]:
+    """The ranked products, and the user's bought set (None if not read yet)."""
+    if not database.is_sqlite:
+        async with database.reading() as connection:
+            found = await connection.scalars(
+                _PERSONAL_BY_LATERAL, {"user_id": user_id, "first": first}
+            )
+            return list(found), None
     async with database.session() as session:
         mine = list(
             await session.execute(
                 select(UserProductRow.product_id, UserProductRow.bought)
                 .where(UserProductRow.user_id == user_id)
-                .order_by(desc(UserProductRow.bought), desc(UserProductRow.views))
+                .order_by(
+                    desc(UserProductRow.bought),
+                    desc(UserProductRow.views),
+                    UserProductRow.product_id,
+                )
             )
         )
         bought = {product_id for product_id, was_bought in mine if was_bought}
@@ -143,8 +206,17 @@ async def personal(
             for _, other_id, count in await session.execute(pairs):
                 scores[other_id] += count
     ranked = sorted((p for p in scores if p not in bought), key=lambda p: (-scores[p], p))
-    chosen = ranked[:first]
+    return ranked[:first], bought
+
+
+async def personal(
+    database: Database, user_id: str, first: int, today: date, cache: Cache | None = None
+) -> list[str]:
+    chosen, bought = await _personal_ranked(database, user_id, first)
     if len(chosen) < first:
+        if bought is None:
+            async with database.reading() as connection:
+                bought = set(await connection.scalars(_bought(user_id)))
         exclude = {*bought, *chosen}
         more = (
             await popular_cached(cache, database, first - len(chosen), today, exclude)

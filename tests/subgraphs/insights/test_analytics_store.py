@@ -24,7 +24,7 @@ from subgraphs.insights.analytics.port import (
 )
 from subgraphs.insights.analytics.sqlite import SQLiteAnalyticsStore
 from subgraphs.platform.events import Event
-from tests.subgraphs.insights.data import T0, history
+from tests.subgraphs.insights.data import T0, history, paid, placed, tracked
 
 DAY = timedelta(days=1)
 
@@ -82,6 +82,41 @@ async def test_top_products_rank_by_revenue_of_paid_orders_with_views(
         ProductStat("p3", 0, Decimal("0.00"), 1),
     ]
     assert [s.product_id for s in await loaded.top_products(T0 - DAY, T0 + DAY, 1)] == ["p1"]
+
+
+async def test_top_products_order_equal_sales_by_views_past_the_first_places(
+    store: AnalyticsStore,
+) -> None:
+    # p1 outsells the rest; p2, p3 and p4 sold alike, so views order them, and p4's
+    # views (repeated in a redelivered batch) lift it above products ranked before it
+    # by id. p5 only has views: it comes after everything that sold.
+    minute = timedelta(minutes=1)
+    events = [
+        placed("A", "u1", [("p1", 3, "10.00")], T0),
+        paid("A", "u1", "30.00", T0 + minute),
+        *(
+            placed(o, "u2", [(p, 1, "5.00")], T0)
+            for o, p in (("B", "p2"), ("C", "p3"), ("D", "p4"))
+        ),
+        *(paid(o, "u2", "5.00", T0 + minute) for o in "BCD"),
+        *(tracked("product.viewed", f"s{n}", None, T0, productId="p4") for n in range(3)),
+        tracked("product.viewed", "s9", None, T0, productId="p3"),
+        *(tracked("product.viewed", f"s{n}", None, T0, productId="p5") for n in range(5)),
+    ]
+    await load(store, events)
+    await load(store, events[-9:])
+
+    assert await store.top_products(T0 - DAY, T0 + DAY, 2) == [
+        ProductStat("p1", 3, Decimal("30.00"), 0),
+        ProductStat("p4", 1, Decimal("5.00"), 3),
+    ]
+    assert await store.top_products(T0 - DAY, T0 + DAY, 5) == [
+        ProductStat("p1", 3, Decimal("30.00"), 0),
+        ProductStat("p4", 1, Decimal("5.00"), 3),
+        ProductStat("p3", 1, Decimal("5.00"), 1),
+        ProductStat("p2", 1, Decimal("5.00"), 0),
+        ProductStat("p5", 0, Decimal("0.00"), 5),
+    ]
 
 
 async def test_funnel_counts_distinct_sessions_at_each_step(loaded: AnalyticsStore) -> None:
