@@ -1,6 +1,6 @@
 // Home, category and search pages: product lists with keyset paging ("load more").
 import { run, track, currentUser } from "/storefront/api.js";
-import { h, show, money, link, errorBox, announce } from "/storefront/dom.js";
+import { h, money, link, errorBox, announce } from "/storefront/dom.js";
 
 const SORTS = [
   ["NEWEST", "Newest"],
@@ -19,7 +19,7 @@ export function productCard(product) {
   );
 }
 
-export async function homePage() {
+export async function homePage({ show }) {
   show("", h("p", {}, "Loading…"));
   const [recs, categories, newest] = await Promise.all([
     run("Recommendations", { first: 8 }),
@@ -75,7 +75,7 @@ function withParam(params, name, value) {
   return next;
 }
 
-export async function categoryPage(slug, params) {
+export async function categoryPage({ show }, slug, params) {
   const { categories } = await run("Categories");
   const category = categories.find((c) => c.slug === slug);
   if (!category) return show("Not found", h("h1", {}, "No such category"), link("/", "Back to the shop"));
@@ -88,12 +88,13 @@ export async function categoryPage(slug, params) {
     run("Products", { first: 12, after, filter, sort }).then((d) => d.products)));
 }
 
-export async function searchPage(params) {
+export async function searchPage({ show, signal }, params) {
   const query = params.get("q") || "";
   document.getElementById("search-input").value = query;
   if (!query) return show("Search", h("h1", {}, "Search"), h("p", {}, "Type what you are looking for in the search box."));
   const filter = filterOf(params);
   const first = await run("SearchProducts", { query, first: 12, filter });
+  if (signal.aborted) return;
   track("SEARCHED", { query });
   const result = first.searchProducts;
   announce(`${result.totalCount} results for ${query}`);
