@@ -46,6 +46,11 @@ PAGE_PATHS = (
     "/checkout",
     "/orders/{id}",
     "/account",
+    "/staff",
+    "/staff/products",
+    "/staff/products/new",
+    "/staff/products/{id}",
+    "/staff/orders",
 )
 """The app's own URLs: each answers with index.html, where the app's router takes over."""
 

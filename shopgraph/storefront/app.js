@@ -3,9 +3,11 @@ import { currentUser, onAuthChange, refresh } from "/storefront/api.js";
 import { accountPage } from "/storefront/account.js";
 import { cartPage, updateCount } from "/storefront/cart.js";
 import { checkoutPage, orderPage } from "/storefront/checkout.js";
+import { dashboardPage } from "/storefront/dashboard.js";
 import { h, pageView, errorBox, link } from "/storefront/dom.js";
 import { productPage } from "/storefront/product.js";
 import { homePage, categoryPage, searchPage } from "/storefront/shop.js";
+import { isStaff, staffProductsPage, staffProductPage, staffOrdersPage } from "/storefront/staff.js";
 
 const ROUTES = [
   [/^\/$/, (_, params, view) => homePage(view, params)],
@@ -16,6 +18,11 @@ const ROUTES = [
   [/^\/checkout$/, (_, __, view) => checkoutPage(view)],
   [/^\/orders\/([^/]+)$/, (m, _, view) => orderPage(view, decodeURIComponent(m[1]))],
   [/^\/account$/, (_, params, view) => accountPage(view, params)],
+  [/^\/staff$/, (_, __, view) => dashboardPage(view)],
+  [/^\/staff\/products$/, (_, __, view) => staffProductsPage(view)],
+  [/^\/staff\/products\/new$/, (_, __, view) => staffProductPage(view, null)],
+  [/^\/staff\/products\/([^/]+)$/, (m, _, view) => staffProductPage(view, decodeURIComponent(m[1]))],
+  [/^\/staff\/orders$/, (_, params, view) => staffOrdersPage(view, params)],
 ];
 
 // The newest navigation; a newer one aborts it, so a slow page cannot draw over a later one.
@@ -76,6 +83,7 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 
 function showUser(user) {
   document.getElementById("account-link").textContent = user ? user.username : "Sign in";
+  document.getElementById("staff-link").hidden = !isStaff();
 }
 onAuthChange(showUser);
 

@@ -122,18 +122,21 @@ function facetTitle(name) {
   return { category: "Category", price: "Price", inStock: "Availability" }[name] ?? name;
 }
 
-/** Appends pages to `list` from `load(after)` (a connection) with a "Load more" button. */
-function pager(list, load) {
+/**
+ * Appends pages to `list` from `load(after)` (a connection) with a "Load more" button;
+ * `item` draws one node, `empty` replaces the list when there is nothing at all.
+ */
+export function pager(list, load, { item = productCard, empty = () => h("p", { class: "empty" }, "Nothing here yet.") } = {}) {
   const button = h("button", { type: "button", class: "more" }, "Load more");
   let after = null;
   const next = async () => {
     button.disabled = true;
     try {
       const page = await load(after);
-      list.append(...page.edges.map((e) => productCard(e.node)));
+      list.append(...page.edges.map((e) => item(e.node)));
       after = page.pageInfo.endCursor;
       button.hidden = !page.pageInfo.hasNextPage;
-      if (!page.edges.length && !list.children.length) list.replaceWith(h("p", { class: "empty" }, "Nothing here yet."));
+      if (!page.edges.length && !list.children.length) list.replaceWith(empty());
     } catch (error) {
       button.after(errorBox([error.message]));
     } finally {

@@ -46,6 +46,11 @@ async def test_every_page_url_answers_with_the_app_under_the_csp(tmp_path: Path)
             "/checkout",
             "/orders/o1",
             "/account",
+            "/staff",
+            "/staff/products",
+            "/staff/products/new",
+            "/staff/products/p1",
+            "/staff/orders?status=PAID",
         ]:
             response = await shop.get(path)
             assert (response.status_code, response.text) == (200, index), path
