@@ -70,11 +70,12 @@ async def snap(page: Page, name: str) -> None:
 
 
 async def settled(page: Page) -> None:
-    """Waits until the current page has finished loading (the app's `shop:rendered` mark)."""
-    await page.wait_for_function(
-        "() => performance.getEntriesByName('shop:rendered').some(m => m.detail.current"
-        " && m.detail.path === location.pathname) && !document.querySelector('main[aria-busy]')"
-    )
+    """Waits until the page the app is on has finished loading (`main` is no longer aria-busy).
+
+    The app marks `main` busy as soon as a navigation starts, in the click or
+    popstate itself, so this never sees the page before.
+    """
+    await page.locator("main:not([aria-busy])").wait_for()
 
 
 async def search(page: Page, query: str, expected: str = "Running Shoes") -> None:
