@@ -84,8 +84,9 @@ export async function categoryPage({ show }, slug, params) {
   const list = h("ul", { class: "grid", id: "products" });
   const sortSelect = h("select", { id: "sort", onchange: (e) => navigateTo(`/category/${slug}?${withParam(params, "sort", e.target.value)}`) },
     SORTS.map(([value, label]) => h("option", { value, selected: value === sort }, label)));
-  show(category.name, h("h1", {}, category.name), h("label", { for: "sort" }, "Sort by "), sortSelect, list, pager(list, (after) =>
-    run("Products", { first: 12, after, filter, sort }).then((d) => d.products)));
+  const more = pager(list, (after) => run("Products", { first: 12, after, filter, sort }).then((d) => d.products));
+  show(category.name, h("h1", {}, category.name), h("label", { for: "sort" }, "Sort by "), sortSelect, list, more.button);
+  await more.loaded;
 }
 
 export async function searchPage({ show, signal }, params) {
@@ -109,13 +110,11 @@ export async function searchPage({ show, signal }, params) {
       return h("li", {}, link(`/search?${withParam(params, param, v.value)}`, `${active ? "✓ " : ""}${v.label} (${v.count})`));
     })))));
   const list = h("ul", { class: "grid", id: "products" });
-  let page = result;
+  const more = pager(list, async (after) =>
+    after ? (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts : result);
   show(`Search: ${query}`, h("h1", {}, `${result.totalCount} results for “${query}”`),
-    h("div", { class: "with-facets" }, facets, h("div", {}, list, pager(list, async (after) => {
-      if (!after) return page;
-      page = (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts;
-      return page;
-    }))));
+    h("div", { class: "with-facets" }, facets, h("div", {}, list, more.button)));
+  await more.loaded;
 }
 
 function facetTitle(name) {
@@ -125,6 +124,7 @@ function facetTitle(name) {
 /**
  * Appends pages to `list` from `load(after)` (a connection) with a "Load more" button;
  * `item` draws one node, `empty` replaces the list when there is nothing at all.
+ * `loaded` settles when the first page is in (a page awaits it: it is part of loading).
  */
 export function pager(list, load, { item = productCard, empty = () => h("p", { class: "empty" }, "Nothing here yet.") } = {}) {
   const button = h("button", { type: "button", class: "more" }, "Load more");
@@ -144,8 +144,7 @@ export function pager(list, load, { item = productCard, empty = () => h("p", { c
     }
   };
   button.addEventListener("click", next);
-  next();
-  return button;
+  return { button, loaded: next() };
 }
 
 export function navigateTo(url) {

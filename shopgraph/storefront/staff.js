@@ -42,7 +42,8 @@ export async function staffProductsPage({ show }) {
     empty: () => h("tbody", {}, h("tr", {}, h("td", { colspan: 4 }, "No products yet."))),
   });
   show("Products", staffNav("/staff/products"), h("h1", {}, "Products"), link("/staff/products/new", "New product"),
-    h("table", { class: "staff" }, headings("Product", "Price", "Stock", ""), rows), more);
+    h("table", { class: "staff" }, headings("Product", "Price", "Stock", ""), rows), more.button);
+  await more.loaded;
 }
 
 function productRow(product) {
@@ -144,7 +145,8 @@ export async function staffOrdersPage({ show }, params) {
     empty: () => h("tbody", {}, h("tr", {}, h("td", { colspan: 6 }, "No orders."))),
   });
   show("Orders", staffNav("/staff/orders"), h("h1", {}, "Orders"), h("label", { for: "order-status-filter" }, "Status "), filter,
-    h("table", { class: "staff" }, headings("Placed", "Order", "Customer", "Items", "Total", "Status"), rows), more);
+    h("table", { class: "staff" }, headings("Placed", "Order", "Customer", "Items", "Total", "Status"), rows), more.button);
+  await more.loaded;
 }
 
 function orderRow(order) {

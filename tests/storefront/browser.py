@@ -72,8 +72,9 @@ async def snap(page: Page, name: str) -> None:
 async def settled(page: Page) -> None:
     """Waits until the page the app is on has finished loading (`main` is no longer aria-busy).
 
-    The app marks `main` busy as soon as a navigation starts, in the click or
-    popstate itself, so this never sees the page before.
+    `main` is busy from the first byte of the page, and the app marks it busy as
+    soon as a navigation starts (in the click or popstate itself), so this never
+    sees the page before.
     """
     await page.locator("main:not([aria-busy])").wait_for()
 
