@@ -32,9 +32,11 @@ REFRESH_KEY = "shopgraph.refreshToken"
 
 @pytest.fixture
 async def short_lived_shop(settings: Settings) -> AsyncIterator[Shop]:
-    """Access tokens that last 2 s: the app renews them on its timer (5 s at the earliest)."""
+    """Access tokens that last 30 s: the app renews them a minute before they expire, but
+    5 s after it got one at the earliest, so here every 5 s; a renewed token still has
+    time to be used on a slow machine."""
     port = free_port()
-    app = create_dev_app(settings.model_copy(update={"access_token_ttl_seconds": 2}), port)
+    app = create_dev_app(settings.model_copy(update={"access_token_ttl_seconds": 30}), port)
     async with served(app, port) as url:
         yield Shop(url, app)
 
