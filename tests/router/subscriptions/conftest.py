@@ -8,6 +8,7 @@ status on subscribing, and then PAID.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -116,8 +117,9 @@ def status_event(status: str, customer: Customer, product: str) -> dict[str, Any
     }
 
 
-@pytest.fixture
-async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+@asynccontextmanager
+async def running_shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+    """`shopgraph dev` on a free loopback port; the router's settings come from the environment."""
     settings = Settings(
         data_dir=tmp_path / "data",
         jwt_private_key=signing_key_pem,
@@ -131,3 +133,9 @@ async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
     ttl = timedelta(seconds=settings.access_token_ttl_seconds)
     async with served(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
         yield DevShop(url, http, app, tokens, ttl)
+
+
+@pytest.fixture
+async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+    async with running_shop(tmp_path, signing_key_pem) as shop:
+        yield shop

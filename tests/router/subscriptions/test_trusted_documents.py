@@ -5,20 +5,14 @@ registered text whatever text comes with it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from router.http.storefront import storefront_operations
-from shopgraph.dev import DEV_MANIFEST, create_dev_app
-from shopgraph.loopback import free_port, served
+from shopgraph.dev import DEV_MANIFEST
 from subgraphs.platform.auth import Principal, Role
-from subgraphs.platform.auth.keys import load_key_pair
-from subgraphs.platform.auth.tokens import AccessTokens
-from subgraphs.platform.settings import Settings
-from tests.router.subscriptions.conftest import DevShop
+from tests.router.subscriptions.conftest import DevShop, running_shop
 from tests.websocket import SubscriptionFailed, auth_payload, open_socket, subscribe
 
 STATUS_TEXT = "subscription S($orderId: ID!) { orderStatusChanged(orderId: $orderId) { status } }"
@@ -30,18 +24,8 @@ async def enforcing_shop(
     tmp_path: Path, signing_key_pem: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[DevShop]:
     monkeypatch.setenv("SHOPGRAPH_ROUTER_TRUSTED_DOCUMENTS", "enforce")
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        jwt_private_key=signing_key_pem,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-    )
-    port = free_port()
-    app = create_dev_app(settings, port)
-    tokens = AccessTokens(load_key_pair(settings), settings)
-    ttl = timedelta(seconds=settings.access_token_ttl_seconds)
-    async with served(app, port) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
-        yield DevShop(url, http, app, tokens, ttl)
+    async with running_shop(tmp_path, signing_key_pem) as shop:
+        yield shop
 
 
 async def test_enforce_refuses_subscription_text_and_runs_trusted_ids(
