@@ -37,6 +37,7 @@ MATRIX: dict[tuple[str, str], tuple[str, str]] = {
     ("Query", "cart"): ("{ cart { itemCount } }", SIGNED_IN),
     ("Query", "order"): ('{ order(id: "x") { id } }', SIGNED_IN),
     ("Query", "myOrders"): ("{ myOrders { totalCount } }", SIGNED_IN),
+    ("Query", "orders"): ("{ orders { totalCount } }", STAFF),
     ("Query", "recommendations"): ("{ recommendations { id } }", ALL),
     ("Query", "salesReport"): (f"{{ salesReport{WHEN}, granularity: DAY) {{ orders }} }}", STAFF),
     ("Query", "topProducts"): (f"{{ topProducts{WHEN}) {{ views }} }}", STAFF),

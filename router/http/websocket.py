@@ -249,12 +249,13 @@ class GraphQLWebSocket:
 
 
 def is_subscription(gateway: Gateway, request: GraphQLRequest) -> bool:
-    """Whether `request` selects a subscription; True for a document in error, so that the
+    """Whether `request` selects a subscription, judged on the trusted document it names
+    (not on text sent beside the id); True for a request in error, so that the
     subscription path, which reports errors per transport, answers it."""
     try:
+        query = gateway.trusted.resolve(request).query
         return (
-            gateway.documents.prepare(request.query).select(request.operation_name).kind
-            == "subscription"
+            gateway.documents.prepare(query).select(request.operation_name).kind == "subscription"
         )
     except RequestError:
         return True  # the subscription path reports the error

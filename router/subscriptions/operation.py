@@ -74,6 +74,9 @@ async def prepare_subscription(
 ) -> SubscriptionOperation:
     """The subscription `request` selects, through the gateway's stages; RequestError if not."""
     await gateway.authorization.authenticate(headers)
+    # Trusted documents hold for subscriptions as for queries: in enforce mode a
+    # subscription runs only by documentId (or APQ hash), as the registered text.
+    request = gateway.trusted.resolve(request)
     prepared = gateway.documents.prepare(request.query).select(request.operation_name)
     if prepared.kind != "subscription":
         raise RequestError.single(

@@ -1,10 +1,10 @@
 // The account page: sign up, sign in, sign out, and my orders.
 import { run, signedIn, signOut, currentUser } from "/storefront/api.js";
 import { moveGuestCart } from "/storefront/cart.js";
-import { h, show, money, link, errorBox } from "/storefront/dom.js";
+import { h, money, link, errorBox } from "/storefront/dom.js";
 import { navigateTo } from "/storefront/shop.js";
 
-export async function accountPage(params) {
+export async function accountPage({ show }, params) {
   const user = currentUser();
   if (!user) return show("Sign in", h("h1", {}, "Your account"), h("div", { class: "two" }, authForm("up", params), authForm("in", params)));
   const { myOrders } = await run("MyOrders", { first: 20 });

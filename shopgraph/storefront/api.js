@@ -159,9 +159,10 @@ export async function subscribe(name, variables, onData, onError) {
     retryAttempts: 5,
     shouldRetry: () => true,
   });
-  // graphql-ws requires the text in `query`: it is the trusted document's own text.
+  // The router runs the trusted document named by `documentId` (in enforce mode,
+  // nothing else); graphql-ws insists on a `query` too: the document's own text.
   return wsClient.subscribe(
-    { query: ops[name].query, operationName: name, variables },
+    { documentId: ops[name].id, query: ops[name].query, operationName: name, variables },
     {
       next: (result) => (result.errors ? onError(new GraphQLFailure(result.errors)) : onData(result.data)),
       error: (error) => onError(error instanceof Error ? error : new Error("the live connection closed")),

@@ -2,36 +2,61 @@
 import { currentUser, onAuthChange, refresh } from "/storefront/api.js";
 import { accountPage } from "/storefront/account.js";
 import { cartPage, updateCount } from "/storefront/cart.js";
-import { checkoutPage, orderPage, leaveOrderPage } from "/storefront/checkout.js";
-import { h, show, errorBox, link } from "/storefront/dom.js";
+import { checkoutPage, orderPage } from "/storefront/checkout.js";
+import { dashboardPage } from "/storefront/dashboard.js";
+import { h, pageView, errorBox, link } from "/storefront/dom.js";
 import { productPage } from "/storefront/product.js";
 import { homePage, categoryPage, searchPage } from "/storefront/shop.js";
+import { isStaff, staffProductsPage, staffProductPage, staffOrdersPage } from "/storefront/staff.js";
 
 const ROUTES = [
-  [/^\/$/, (_, params) => homePage(params)],
-  [/^\/search$/, (_, params) => searchPage(params)],
-  [/^\/category\/([^/]+)$/, (m, params) => categoryPage(decodeURIComponent(m[1]), params)],
-  [/^\/product\/([^/]+)$/, (m) => productPage(decodeURIComponent(m[1]))],
-  [/^\/cart$/, () => cartPage()],
-  [/^\/checkout$/, () => checkoutPage()],
-  [/^\/orders\/([^/]+)$/, (m) => orderPage(decodeURIComponent(m[1]))],
-  [/^\/account$/, (_, params) => accountPage(params)],
+  [/^\/$/, (_, params, view) => homePage(view, params)],
+  [/^\/search$/, (_, params, view) => searchPage(view, params)],
+  [/^\/category\/([^/]+)$/, (m, params, view) => categoryPage(view, decodeURIComponent(m[1]), params)],
+  [/^\/product\/([^/]+)$/, (m, _, view) => productPage(view, decodeURIComponent(m[1]))],
+  [/^\/cart$/, (_, __, view) => cartPage(view)],
+  [/^\/checkout$/, (_, __, view) => checkoutPage(view)],
+  [/^\/orders\/([^/]+)$/, (m, _, view) => orderPage(view, decodeURIComponent(m[1]))],
+  [/^\/account$/, (_, params, view) => accountPage(view, params)],
+  [/^\/staff$/, (_, __, view) => dashboardPage(view)],
+  [/^\/staff\/products$/, (_, __, view) => staffProductsPage(view)],
+  [/^\/staff\/products\/new$/, (_, __, view) => staffProductPage(view, null)],
+  [/^\/staff\/products\/([^/]+)$/, (m, _, view) => staffProductPage(view, decodeURIComponent(m[1]))],
+  [/^\/staff\/orders$/, (_, params, view) => staffOrdersPage(view, params)],
 ];
 
+// The newest navigation; a newer one aborts it, so a slow page cannot draw over a later one.
+let navigation = new AbortController();
+
 async function render() {
-  leaveOrderPage();
+  navigation.abort();
+  navigation = new AbortController();
+  const view = pageView(navigation.signal);
+  const path = location.pathname;
+  const main = document.getElementById("main");
+  main.setAttribute("aria-busy", "true");
+  try {
+    await renderPage(view, path);
+  } finally {
+    if (!view.signal.aborted) main.removeAttribute("aria-busy");
+    // Every settled page, a stale one too: for the bench's timings and for tests to wait on.
+    performance.mark("shop:rendered", { detail: { path, current: !view.signal.aborted } });
+  }
+}
+
+async function renderPage(view, path) {
   const params = new URLSearchParams(location.search);
   for (const [pattern, page] of ROUTES) {
-    const match = location.pathname.match(pattern);
+    const match = path.match(pattern);
     if (!match) continue;
     try {
-      await page(match, params);
+      await page(match, params, view);
     } catch (error) {
-      show("Error", h("h1", {}, "Something went wrong"), errorBox([error.message]), link("/", "Back to the shop"));
+      view.show("Error", h("h1", {}, "Something went wrong"), errorBox([error.message]), link("/", "Back to the shop"));
     }
     return;
   }
-  show("Not found", h("h1", {}, "Page not found"), link("/", "Back to the shop"));
+  view.show("Not found", h("h1", {}, "Page not found"), link("/", "Back to the shop"));
 }
 
 function navigate(url, replace = false) {
@@ -58,6 +83,7 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 
 function showUser(user) {
   document.getElementById("account-link").textContent = user ? user.username : "Sign in";
+  document.getElementById("staff-link").hidden = !isStaff();
 }
 onAuthChange(showUser);
 

@@ -1,7 +1,7 @@
 // The cart: a guest cart in sessionStorage until sign in (the API's cart needs a
 // user), then the server's cart; the cart and checkout pages.
 import { run, track, currentUser, onAuthChange } from "/storefront/api.js";
-import { h, show, money, link, errorBox } from "/storefront/dom.js";
+import { h, money, link, errorBox } from "/storefront/dom.js";
 
 const GUEST_KEY = "shopgraph.guestCart";
 
@@ -50,7 +50,8 @@ export async function updateCount() {
   document.getElementById("cart-link").textContent = count ? `Cart (${count})` : "Cart";
 }
 
-export async function cartPage() {
+export async function cartPage(view) {
+  const { show } = view;
   const signedIn = Boolean(currentUser());
   const cart = signedIn ? (await run("Cart")).cart : null;
   const lines = signedIn ? cart?.lines ?? [] : guestLines();
@@ -59,7 +60,7 @@ export async function cartPage() {
   const rows = lines.map((line) => {
     const id = `qty-${line.product.id}`;
     const qty = h("input", { id, type: "number", min: 0, value: line.quantity, class: "qty" });
-    const change = (quantity) => setQuantity(line.product.id, quantity, problems);
+    const change = (quantity) => setQuantity(view, line.product.id, quantity, problems);
     qty.addEventListener("change", () => change(Number(qty.value)));
     return h("tr", {},
       h("td", {}, link(`/product/${encodeURIComponent(line.product.id)}`, line.product.name)),
@@ -82,13 +83,13 @@ function subtotalOf(lines) {
   return { amount: (cents / 100).toFixed(2), currency: [...currencies][0] };
 }
 
-async function setQuantity(productId, quantity, problems) {
+async function setQuantity(view, productId, quantity, problems) {
   if (!currentUser()) {
     saveGuest(guestLines().map((l) => (l.product.id === productId ? { ...l, quantity } : l)).filter((l) => l.quantity > 0));
-    return cartPage();
+    return cartPage(view);
   }
   const { updateCartLine: payload } = await run("UpdateCartLine", { productId, quantity });
   if (payload.errors.length) return problems.replaceChildren(errorBox(payload.errors.map((e) => e.message)));
   await updateCount();
-  return cartPage();
+  return cartPage(view);
 }

@@ -2,7 +2,7 @@
 // and the order page, whose status follows the orderStatusChanged subscription.
 import { run, subscribe, currentUser } from "/storefront/api.js";
 import { updateCount } from "/storefront/cart.js";
-import { h, show, money, link, errorBox, announce } from "/storefront/dom.js";
+import { h, money, link, errorBox, announce } from "/storefront/dom.js";
 import { navigateTo } from "/storefront/shop.js";
 
 const TEST_CARDS = [
@@ -53,7 +53,7 @@ function luhn(digits) {
   return sum % 10 === 0;
 }
 
-export async function checkoutPage() {
+export async function checkoutPage({ show }) {
   if (!currentUser()) return navigateTo("/account?next=/checkout");
   const { cart } = await run("Cart");
   if (!cart?.lines.length) return show("Checkout", h("h1", {}, "Your cart is empty"), link("/", "Continue shopping"));
@@ -95,15 +95,10 @@ const STATUS_TEXT = {
   REFUNDED: "Refunded.",
 };
 
-let stopLive = null;
-export function leaveOrderPage() {
-  stopLive?.();
-  stopLive = null;
-}
-
-export async function orderPage(id) {
+export async function orderPage({ show, signal }, id) {
   if (!currentUser()) return navigateTo(`/account?next=/orders/${encodeURIComponent(id)}`);
   const { order } = await run("Order", { id });
+  if (signal.aborted) return;
   if (!order) return show("Order", h("h1", {}, "No such order"), link("/account", "My orders"));
   const status = h("p", { class: "status", id: "order-status", "aria-live": "polite" });
   const actions = h("div", { id: "order-actions" });
@@ -122,10 +117,12 @@ export async function orderPage(id) {
     h("ul", {}, order.lines.map((l) => h("li", {}, `${l.quantity} × ${l.productName} — ${money(l.lineTotal)}`))),
     h("p", {}, "Total: ", money(order.total)), actions);
   render(order);
-  leaveOrderPage();
-  stopLive = await subscribe("OrderStatusChanged", { orderId: id },
+  // Live until the user navigates away (the page's signal aborts).
+  const stop = await subscribe("OrderStatusChanged", { orderId: id },
     (data) => render(data.orderStatusChanged),
     (error) => status.after(errorBox([`Live updates stopped: ${error.message}. Reload to see the latest status.`])));
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
 }
 
 function retryForm(orderId) {

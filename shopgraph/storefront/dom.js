@@ -22,11 +22,28 @@ function append(element, children) {
 }
 
 /** Replaces the page's main content and moves focus there for keyboard and screen reader users. */
-export function show(title, ...children) {
+function replaceMain(title, children) {
   const main = document.getElementById("main");
   main.replaceChildren(...children.flat().filter(Boolean));
   document.title = title ? `${title} - shopgraph` : "shopgraph";
   main.focus({ preventScroll: true });
+}
+
+/**
+ * What one navigation may draw on: `show` replaces the main content only while
+ * this navigation is the newest one (a page that finishes loading after the user
+ * went elsewhere draws nothing), and `signal` aborts when a newer one starts,
+ * for pages to stop their own work (tracking, live updates).
+ */
+export function pageView(signal) {
+  return {
+    signal,
+    show(title, ...children) {
+      if (signal.aborted) return false;
+      replaceMain(title, children);
+      return true;
+    },
+  };
 }
 
 export function announce(text) {

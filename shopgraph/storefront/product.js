@@ -1,11 +1,12 @@
 // The product page: price, stock, add to cart, ratings with bars, reviews, related products.
 import { run, track, currentUser } from "/storefront/api.js";
 import { addToCart } from "/storefront/cart.js";
-import { h, show, money, link, errorBox, announce } from "/storefront/dom.js";
+import { h, money, link, errorBox, announce } from "/storefront/dom.js";
 import { productCard } from "/storefront/shop.js";
 
-export async function productPage(id) {
+export async function productPage({ show, signal }, id) {
   const { product } = await run("Product", { id });
+  if (signal.aborted) return;
   if (!product) return show("Not found", h("h1", {}, "This product does not exist (any more)"), link("/", "Back to the shop"));
   track("PRODUCT_VIEWED", { productId: id });
   const message = h("p", { role: "status", id: "cart-message" });

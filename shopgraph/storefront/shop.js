@@ -1,6 +1,6 @@
 // Home, category and search pages: product lists with keyset paging ("load more").
 import { run, track, currentUser } from "/storefront/api.js";
-import { h, show, money, link, errorBox, announce } from "/storefront/dom.js";
+import { h, money, link, errorBox, announce } from "/storefront/dom.js";
 
 const SORTS = [
   ["NEWEST", "Newest"],
@@ -19,7 +19,7 @@ export function productCard(product) {
   );
 }
 
-export async function homePage() {
+export async function homePage({ show }) {
   show("", h("p", {}, "Loading…"));
   const [recs, categories, newest] = await Promise.all([
     run("Recommendations", { first: 8 }),
@@ -75,7 +75,7 @@ function withParam(params, name, value) {
   return next;
 }
 
-export async function categoryPage(slug, params) {
+export async function categoryPage({ show }, slug, params) {
   const { categories } = await run("Categories");
   const category = categories.find((c) => c.slug === slug);
   if (!category) return show("Not found", h("h1", {}, "No such category"), link("/", "Back to the shop"));
@@ -84,16 +84,18 @@ export async function categoryPage(slug, params) {
   const list = h("ul", { class: "grid", id: "products" });
   const sortSelect = h("select", { id: "sort", onchange: (e) => navigateTo(`/category/${slug}?${withParam(params, "sort", e.target.value)}`) },
     SORTS.map(([value, label]) => h("option", { value, selected: value === sort }, label)));
-  show(category.name, h("h1", {}, category.name), h("label", { for: "sort" }, "Sort by "), sortSelect, list, pager(list, (after) =>
-    run("Products", { first: 12, after, filter, sort }).then((d) => d.products)));
+  const more = pager(list, (after) => run("Products", { first: 12, after, filter, sort }).then((d) => d.products));
+  show(category.name, h("h1", {}, category.name), h("label", { for: "sort" }, "Sort by "), sortSelect, list, more.button);
+  await more.loaded;
 }
 
-export async function searchPage(params) {
+export async function searchPage({ show, signal }, params) {
   const query = params.get("q") || "";
   document.getElementById("search-input").value = query;
   if (!query) return show("Search", h("h1", {}, "Search"), h("p", {}, "Type what you are looking for in the search box."));
   const filter = filterOf(params);
   const first = await run("SearchProducts", { query, first: 12, filter });
+  if (signal.aborted) return;
   track("SEARCHED", { query });
   const result = first.searchProducts;
   announce(`${result.totalCount} results for ${query}`);
@@ -108,31 +110,33 @@ export async function searchPage(params) {
       return h("li", {}, link(`/search?${withParam(params, param, v.value)}`, `${active ? "✓ " : ""}${v.label} (${v.count})`));
     })))));
   const list = h("ul", { class: "grid", id: "products" });
-  let page = result;
+  const more = pager(list, async (after) =>
+    after ? (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts : result);
   show(`Search: ${query}`, h("h1", {}, `${result.totalCount} results for “${query}”`),
-    h("div", { class: "with-facets" }, facets, h("div", {}, list, pager(list, async (after) => {
-      if (!after) return page;
-      page = (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts;
-      return page;
-    }))));
+    h("div", { class: "with-facets" }, facets, h("div", {}, list, more.button)));
+  await more.loaded;
 }
 
 function facetTitle(name) {
   return { category: "Category", price: "Price", inStock: "Availability" }[name] ?? name;
 }
 
-/** Appends pages to `list` from `load(after)` (a connection) with a "Load more" button. */
-function pager(list, load) {
+/**
+ * Appends pages to `list` from `load(after)` (a connection) with a "Load more" button;
+ * `item` draws one node, `empty` replaces the list when there is nothing at all.
+ * `loaded` settles when the first page is in (a page awaits it: it is part of loading).
+ */
+export function pager(list, load, { item = productCard, empty = () => h("p", { class: "empty" }, "Nothing here yet.") } = {}) {
   const button = h("button", { type: "button", class: "more" }, "Load more");
   let after = null;
   const next = async () => {
     button.disabled = true;
     try {
       const page = await load(after);
-      list.append(...page.edges.map((e) => productCard(e.node)));
+      list.append(...page.edges.map((e) => item(e.node)));
       after = page.pageInfo.endCursor;
       button.hidden = !page.pageInfo.hasNextPage;
-      if (!page.edges.length && !list.children.length) list.replaceWith(h("p", { class: "empty" }, "Nothing here yet."));
+      if (!page.edges.length && !list.children.length) list.replaceWith(empty());
     } catch (error) {
       button.after(errorBox([error.message]));
     } finally {
@@ -140,8 +144,7 @@ function pager(list, load) {
     }
   };
   button.addEventListener("click", next);
-  next();
-  return button;
+  return { button, loaded: next() };
 }
 
 export function navigateTo(url) {

@@ -37,6 +37,7 @@ class OrderRow(CommerceTable):
         # requests race with it: the second insert finds the first.
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_orders_user_newest", "user_id", "created_at", "id"),
+        Index("ix_orders_newest", "created_at", "id"),  # staff: everyone's orders
         Index("ix_orders_expiry", "status", "expires_at"),
         CheckConstraint("total_amount >= 0", name="total_not_negative"),
     )

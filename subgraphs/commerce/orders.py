@@ -109,15 +109,27 @@ def payment_of(row: PaymentRow) -> Payment:
     )
 
 
-async def orders_page(database: Database, user_id: str, first: int, after: str | None) -> OrderPage:
-    """A user's orders, newest first, with keyset cursors on (created_at, id)."""
+async def orders_page(
+    database: Database,
+    first: int,
+    after: str | None,
+    *,
+    user_id: str | None = None,
+    status: OrderStatus | None = None,
+) -> OrderPage:
+    """Orders newest first, with keyset cursors on (created_at, id): one user's, or
+    everyone's (staff), of one status if given."""
     if not 0 <= first <= MAX_PAGE:
         raise DomainError(
             CommerceErrorCode.INVALID_PAGE_SIZE,
             f"first must be between 0 and {MAX_PAGE}",
             ["first"],
         )
-    mine = and_(OrderRow.user_id == user_id, OrderRow.status != RESERVING)
+    mine = OrderRow.status != RESERVING
+    if user_id is not None:
+        mine = and_(mine, OrderRow.user_id == user_id)
+    if status is not None:
+        mine = and_(mine, OrderRow.status == status.value)
     query = select(OrderRow).where(mine)
     if after is not None:
         created_text, order_id = decode_cursor(after, 2)

@@ -218,13 +218,20 @@ class OrderConnection:
 
 
 async def _orders_of(
-    info: Info[Context, None], user_id: str, first: int, after: str | None
+    info: Info[Context, None],
+    user_id: str | None,
+    first: int,
+    after: str | None,
+    status: OrderStatus | None = None,
 ) -> OrderConnection:
+    """One user's orders (self or staff), or everyone's (`user_id` None: staff only)."""
     principal = info.context.require_principal()
-    if not principal.may_see(user_id):
+    if not (principal.is_staff if user_id is None else principal.may_see(user_id)):
         raise query_error(DomainError(CommerceErrorCode.FORBIDDEN, "these orders are not yours"))
     try:
-        page = await orders.orders_page(info.context.services.database, user_id, first, after)
+        page = await orders.orders_page(
+            info.context.services.database, first, after, user_id=user_id, status=status
+        )
     except DomainError as error:
         raise query_error(error) from error
     cursors = list(page.cursors)
@@ -320,6 +327,19 @@ class Query:
     ) -> OrderConnection:
         principal = info.context.require_principal()
         return await _orders_of(info, principal.user_id, first, after)
+
+    @strawberry.field(
+        description="Staff only: every customer's orders, newest first; of one status if given.",
+        directives=[CONNECTION_SIZE],
+    )
+    async def orders(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        status: OrderStatus | None = None,
+    ) -> OrderConnection:
+        return await _orders_of(info, None, first, after, status)
 
 
 @strawberry.type

@@ -46,6 +46,11 @@ async def test_every_page_url_answers_with_the_app_under_the_csp(tmp_path: Path)
             "/checkout",
             "/orders/o1",
             "/account",
+            "/staff",
+            "/staff/products",
+            "/staff/products/new",
+            "/staff/products/p1",
+            "/staff/orders?status=PAID",
         ]:
             response = await shop.get(path)
             assert (response.status_code, response.text) == (200, index), path
@@ -71,3 +76,19 @@ async def test_operation_ids_are_the_storefront_clients_trusted_documents(tmp_pa
         operations = (await shop.get("/storefront/operations.json")).json()
     digest = hashlib.sha256(b"{ me { id } }").hexdigest()
     assert operations == {"Me": {"id": f"sha256:{digest}", "query": "{ me { id } }"}}
+
+
+async def test_assets_go_compressed_to_clients_that_accept_it(tmp_path: Path) -> None:
+    source = (STOREFRONT / "vendor" / "graphql-ws" / "client.mjs").read_text()
+    async with client(tmp_path) as shop:
+        gzipped = await shop.get(
+            "/storefront/vendor/graphql-ws/client.mjs", headers={"accept-encoding": "gzip"}
+        )
+        plain = await shop.get(
+            "/storefront/vendor/graphql-ws/client.mjs", headers={"accept-encoding": "identity"}
+        )
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert int(gzipped.headers["content-length"]) < len(source.encode()) / 2
+    assert gzipped.text == plain.text == source  # httpx decodes the gzip
+    assert "content-encoding" not in plain.headers
+    assert gzipped.headers["content-security-policy"] == CONTENT_SECURITY_POLICY

@@ -125,8 +125,9 @@ def status_event(status: str, customer: Customer, product: str) -> dict[str, Any
     }
 
 
-@pytest.fixture
-async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+@asynccontextmanager
+async def running_shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+    """`shopgraph dev` on a free loopback port; the router's settings come from the environment."""
     settings = Settings(
         data_dir=tmp_path / "data",
         jwt_private_key=signing_key_pem,
@@ -176,3 +177,9 @@ async def second_router(shop: DevShop, **settings: Any) -> AsyncIterator[SecondR
         # As `shopgraph router` runs: `trusted_proxies` decides whose X-Forwarded-For counts.
         async with served(app, port, proxy_headers=False) as url:
             yield SecondRouter(url, proxy, app)
+
+
+@pytest.fixture
+async def shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[DevShop]:
+    async with running_shop(tmp_path, signing_key_pem) as shop:
+        yield shop

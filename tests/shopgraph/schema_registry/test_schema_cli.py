@@ -74,7 +74,7 @@ def test_a_breaking_change_used_by_a_trusted_document_fails(repo: Path) -> None:
     ] == [
         ("operations/storefront/Categories.graphql", 2, 24),
         ("operations/storefront/Product.graphql", 9, 24),
-        ("operations/storefront/Products.graphql", 5, 75),
+        ("operations/storefront/Products.graphql", 5, 81),
     ]
 
 

@@ -311,3 +311,53 @@ async def test_a_page_size_over_100_or_a_foreign_cursor_is_refused(shop: Shop) -
             )
         ],
     }
+
+
+STAFF_ORDERS = """
+query All($first: Int, $after: String, $status: OrderStatus) {
+  orders(first: $first, after: $after, status: $status) {
+    totalCount
+    edges { node { id status user { id } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def test_staff_list_everyones_orders_newest_first_of_one_status(shop: Shop) -> None:
+    ann, bob, staff = shop.token("ann"), shop.token("bob"), shop.staff_token
+    cup = await shop.product(stock=20, price="5.00", name="Cup")
+    paid = await placed_order(shop, ann, cup, key="k1")
+    declined = await placed_order(shop, bob, cup, key="k1", number=DECLINED)
+    latest = await placed_order(shop, ann, cup, key="k2")
+    for order_id, owner in [(paid["id"], ann), (declined["id"], bob), (latest["id"], ann)]:
+        await shop.settled(order_id, owner)
+
+    first = await shop.query(STAFF_ORDERS, {"first": 2}, staff)
+    rest = await shop.query(
+        STAFF_ORDERS, {"first": 2, "after": first["data"]["orders"]["pageInfo"]["endCursor"]}, staff
+    )
+    failed = await shop.query(STAFF_ORDERS, {"status": "PAYMENT_FAILED"}, staff)
+    customer = await shop.query(STAFF_ORDERS, {}, ann)
+
+    def node(order: dict[str, Any], status: str, owner: str) -> dict[str, Any]:
+        return {"node": {"id": order["id"], "status": status, "user": {"id": owner}}}
+
+    assert first["data"]["orders"]["totalCount"] == 3
+    assert first["data"]["orders"]["edges"] == [
+        node(latest, "PAID", "ann"),
+        node(declined, "PAYMENT_FAILED", "bob"),
+    ]
+    assert rest["data"]["orders"]["edges"] == [node(paid, "PAID", "ann")]
+    assert rest["data"]["orders"]["pageInfo"]["hasNextPage"] is False
+    assert failed["data"]["orders"] == {
+        "totalCount": 1,
+        "edges": [node(declined, "PAYMENT_FAILED", "bob")],
+        "pageInfo": {
+            "hasNextPage": False,
+            "endCursor": failed["data"]["orders"]["pageInfo"]["endCursor"],
+        },
+    }
+    assert customer == {
+        "data": None,
+        "errors": [query_error("these orders are not yours", "FORBIDDEN", ["orders"], 3, 3)],
+    }

@@ -1,0 +1,130 @@
+"""What the storefront's browser tests share: the page, screenshots, and the steps every journey takes.
+
+Debian's Chromium, driven by playwright, reaches only loopback (see
+`tests/router/http/browser/chromium.py`). Every console error, uncaught exception
+and CSP violation fails a test that ends with `assert_clean`. A screenshot of
+each page is saved under $SHOPGRAPH_TEST_ARTIFACTS/storefront (default
+.test-artifacts/storefront) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+
+from subgraphs.platform.auth.principal import Role
+from subgraphs.users.accounts import create_account
+from tests.router.http.browser.chromium import Traffic, loopback_page, require_chromium
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+ARTIFACTS = Path(os.environ.get("SHOPGRAPH_TEST_ARTIFACTS", ".test-artifacts")) / "storefront"
+PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The running demo shop: its URL, and its app for what only an operator can do."""
+
+    url: str
+    app: Starlette
+
+    async def create_staff(self, username: str, email: str, password: str) -> None:
+        """A staff account, made as `shopgraph users create-staff` makes one."""
+        users = self.app.state.subgraphs["users"].state.services
+        await create_account(users, username, email, password, Role.STAFF)
+
+
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+@asynccontextmanager
+async def shop_page(tmp_path: Path) -> AsyncIterator[tuple[Page, Traffic]]:
+    """A loopback page that records CSP violations; the demo shop's first pages may take a while."""
+    chromium = require_chromium()
+    from playwright.async_api import expect
+
+    async with loopback_page(chromium, tmp_path / "failure.png") as (page, traffic):
+        page.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)
+        await page.add_init_script(CSP_WATCH)  # runs before the page, so the CSP does not apply
+        yield page, traffic
+
+
+async def snap(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+async def settled(page: Page) -> None:
+    """Waits until the page the app is on has finished loading (`main` is no longer aria-busy).
+
+    `main` is busy from the first byte of the page, and the app marks it busy as
+    soon as a navigation starts (in the click or popstate itself), so this never
+    sees the page before.
+    """
+    await page.locator("main:not([aria-busy])").wait_for()
+
+
+async def search(page: Page, query: str, expected: str = "Running Shoes") -> None:
+    """Searches with the header's searchbox until the demo catalog's index finds `expected`."""
+    from playwright.async_api import expect
+
+    box = page.get_by_role("searchbox", name="Search products")
+    for _ in range(40):
+        await box.fill(query)
+        await box.press("Enter")
+        await expect(page.locator("h1")).to_have_text(re.compile("results for|No results"))
+        if await page.get_by_role("link", name=expected, exact=True).count():
+            return
+        await page.wait_for_timeout(250)  # the catalog's index has not caught up yet
+    raise AssertionError(f"the search never found {expected}")
+
+
+async def sign_up(page: Page, shop: str, username: str) -> None:
+    from playwright.async_api import expect
+
+    await page.goto(f"{shop}/account")
+    await page.get_by_label("Username").fill(username)
+    await page.locator("#sign-up-email").fill(f"{username}@example.com")
+    await page.locator("#sign-up-password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page.locator("h1")).to_have_text(f"Hello, {username}")
+
+
+async def sign_in(page: Page, shop: str, email: str, password: str) -> None:
+    await page.goto(f"{shop}/account")
+    await page.locator("#sign-in-email").fill(email)
+    await page.locator("#sign-in-password").fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+async def pay(page: Page, card: str) -> None:
+    await page.get_by_label("Card number").fill(card)
+    await page.get_by_label("Expiry (MM/YY)").fill("12/40")
+    await page.get_by_label("CVC").fill("123")
+
+
+def sent(traffic: Traffic, operation: str) -> int:
+    """How many times the page sent the trusted document `operation`."""
+    return sum(f'"operationName":"{operation}"' in (body or "") for _, _, body in traffic.requests)
+
+
+async def assert_clean(page: Page, traffic: Traffic) -> None:
+    """No console errors, uncaught exceptions, CSP violations (since the last load) or foreign requests."""
+    assert await page.evaluate("window.__cspViolations") == []
+    assert traffic.console_errors == []
+    assert traffic.blocked == []
