@@ -19,6 +19,8 @@ from graphql import GraphQLError
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.federation.schema_directives import ListSize
 
+from subgraphs.platform.transient import log_failure
+
 log = logging.getLogger("shopgraph.errors")
 # A few errors at most, as the router's cost estimate assumes (@listSize).
 USER_ERRORS_SIZE = ListSize(
@@ -146,12 +148,7 @@ class MaskInternalErrors(SchemaExtension):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error
-        log.error(
-            "unexpected error at %s (request %s)",
-            error.path,
-            request_id,
-            exc_info=(type(original), original, original.__traceback__),
-        )
+        log_failure(log, original, f"request {request_id} failed at {error.path}")
         return GraphQLError(
             "internal server error",
             nodes=error.nodes,
