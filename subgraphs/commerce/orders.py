@@ -17,7 +17,6 @@ from subgraphs.platform.database import Database
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.pagination import decode_cursor, encode_cursor, invalid_cursor
 
-RESERVING = "RESERVING"  # checkout in progress: not an order yet, never shown
 MAX_PAGE = 100
 
 
@@ -53,11 +52,7 @@ async def orders_by_id(database: Database, ids: Sequence[str]) -> dict[str, Orde
     if not wanted:
         return {}
     async with database.session() as session:
-        rows = (
-            await session.scalars(
-                select(OrderRow).where(OrderRow.id.in_(wanted), OrderRow.status != RESERVING)
-            )
-        ).all()
+        rows = (await session.scalars(select(OrderRow).where(OrderRow.id.in_(wanted)))).all()
         lines = await _lines_of(session, [row.id for row in rows])
     return {row.id: order_of(row, lines[row.id]) for row in rows}
 
@@ -117,7 +112,7 @@ async def orders_page(database: Database, user_id: str, first: int, after: str |
             f"first must be between 0 and {MAX_PAGE}",
             ["first"],
         )
-    mine = and_(OrderRow.user_id == user_id, OrderRow.status != RESERVING)
+    mine = OrderRow.user_id == user_id
     query = select(OrderRow).where(mine)
     if after is not None:
         created_text, order_id = decode_cursor(after, 2)
