@@ -1,0 +1,93 @@
+"""Checkout holds: stock reserved by a checkout that wrote no order comes back quickly,
+a retry resumes the hold, and a hold the sweeper released is never turned into an order."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from subgraphs.commerce.holds import claim_hold, release_abandoned_holds, take_hold
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow
+from subgraphs.platform.settings import Settings
+from tests.subgraphs.commerce.conftest import Shop, open_shop
+from tests.subgraphs.commerce.helpers import eventually, view_cart
+
+
+async def _holds(shop: Shop) -> int:
+    async with shop.commerce.database.session() as session:
+        return await session.scalar(select(func.count()).select_from(CheckoutHoldRow)) or 0
+
+
+async def _orders(shop: Shop) -> int:
+    async with shop.commerce.database.session() as session:
+        return await session.scalar(select(func.count()).select_from(OrderRow)) or 0
+
+
+async def test_stock_of_a_checkout_that_died_after_reserving_comes_back_after_the_hold(
+    settings: Settings,
+) -> None:
+    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
+    async with open_shop(one_second) as shop:
+        lamp = await shop.product(stock=5, name="Lamp")
+        # What a checkout leaves when its process dies between the reservation and the order.
+        hold = await take_hold(shop.commerce, "ann", "died")
+        assert hold is not None
+        await shop.commerce.catalog.reserve(hold.reservation_key, [(lamp, 2)])
+        assert (await shop.stock(lamp), await _holds(shop)) == (3, 1)
+
+        back = await eventually(lambda: shop.stock(lamp), lambda stock: stock == 5, seconds=10)
+
+        assert (back, await _holds(shop), await _orders(shop)) == (5, 0, 0)
+        # The customer tries again with the same key: a new hold, one reservation.
+        ann = shop.token("ann")
+        await shop.add(ann, lamp, 2)
+        placed = await shop.checkout(ann, key="died")
+        assert placed["errors"] == []
+        assert (await shop.stock(lamp), await _holds(shop), await _orders(shop)) == (3, 0, 1)
+
+
+async def test_a_retry_resumes_the_hold_of_a_checkout_whose_answer_was_lost(shop: Shop) -> None:
+    ann = shop.token("ann")
+    rug = await shop.product(stock=5, name="Rug")
+    await shop.add(ann, rug, 2)
+    # The reservation happened but its answer never reached commerce (catalog unreachable).
+    hold = await take_hold(shop.commerce, "ann", "lost")
+    assert hold is not None
+    await shop.commerce.catalog.reserve(hold.reservation_key, [(rug, 2)])
+
+    placed = await shop.checkout(ann, key="lost")
+
+    assert placed["errors"] == []
+    assert placed["order"]["id"] == hold.reservation_key
+    assert (await shop.stock(rug), await _holds(shop), await _orders(shop)) == (3, 0, 1)
+    assert (await view_cart(shop, ann))["lines"] == []
+
+
+async def test_a_hold_released_by_the_sweeper_cannot_be_claimed(settings: Settings) -> None:
+    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
+    async with open_shop(one_second) as shop:
+        mug = await shop.product(stock=4, name="Mug")
+        hold = await take_hold(shop.commerce, "ann", "slow")
+        assert hold is not None
+        await shop.commerce.catalog.reserve(hold.reservation_key, [(mug, 1)])
+        await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
+
+        async with shop.commerce.database.session() as session:
+            claimed = await claim_hold(session, hold)
+
+        assert claimed is False
+        assert await shop.stock(mug) == 4
+        assert await release_abandoned_holds(shop.commerce) == 0
+
+
+async def test_a_refused_checkout_leaves_no_hold(shop: Shop) -> None:
+    ann = shop.token("ann")
+    vase = await shop.product(stock=1, name="Vase")
+    await shop.add(ann, vase, 1)
+    other = shop.token("bob")
+    await shop.add(other, vase, 1)
+    assert (await shop.checkout(other, key="first"))["errors"] == []
+
+    refused = await shop.checkout(ann, key="second")
+
+    assert [error["code"] for error in refused["errors"]] == ["INSUFFICIENT_STOCK"]
+    assert (await _holds(shop), await _orders(shop), await shop.stock(vase)) == (0, 1, 0)
