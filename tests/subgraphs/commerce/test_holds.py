@@ -3,10 +3,18 @@ a retry resumes the hold, and a hold the sweeper released is never turned into a
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
 
 from subgraphs.commerce.holds import claim_hold, release_abandoned_holds, take_hold
-from subgraphs.commerce.models import CheckoutHoldRow, OrderRow
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
+from subgraphs.commerce.services import MIGRATIONS, NAME
+from subgraphs.platform.columns import utc_now
+from subgraphs.platform.database import Database
+from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import Shop, open_shop
 from tests.subgraphs.commerce.helpers import eventually, view_cart
@@ -91,3 +99,45 @@ async def test_a_refused_checkout_leaves_no_hold(shop: Shop) -> None:
 
     assert [error["code"] for error in refused["errors"]] == ["INSUFFICIENT_STOCK"]
     assert (await _holds(shop), await _orders(shop), await shop.stock(vase)) == (0, 1, 0)
+
+
+async def test_migrations_create_exactly_the_models(shop: Shop) -> None:
+    def differences(connection: object) -> list[object]:
+        context = MigrationContext.configure(
+            connection,  # type: ignore[arg-type]  # the sync Connection run_sync hands over
+        )
+        return list(compare_metadata(context, metadata))
+
+    async with shop.commerce.database.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_a_reserving_row_of_the_old_checkout_becomes_an_expired_hold(
+    settings: Settings,
+) -> None:
+    database = Database(settings, NAME)
+    started = utc_now() - timedelta(seconds=5)
+    try:
+        await upgrade(database, MIGRATIONS, "0001")
+        async with database.session() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO orders (id, user_id, idempotency_key, status, total_amount, "
+                    "currency, reservation_key, current_payment_id, expires_at, created_at, "
+                    "updated_at) VALUES ('o-1', 'ann', 'k', 'RESERVING', 0, 'USD', 'o-1', NULL, "
+                    ":at, :at, :at)"
+                ),
+                {"at": started},
+            )
+        await upgrade(database, MIGRATIONS)
+        async with database.session() as session:
+            holds = (await session.execute(select(CheckoutHoldRow))).scalars().all()
+            orders = await session.scalar(select(func.count()).select_from(OrderRow))
+    finally:
+        await database.close()
+
+    assert [(h.user_id, h.idempotency_key, h.reservation_key) for h in holds] == [
+        ("ann", "k", "o-1")
+    ]
+    assert holds[0].expires_at == started  # due at once: the next sweep releases it
+    assert orders == 0
