@@ -31,6 +31,7 @@ payment keeps the token, the brand and the last four digits.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -62,9 +63,13 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import add_to_outbox
 from subgraphs.platform.money import to_amount
+from subgraphs.platform.tracing import current_request_id
+from subgraphs.platform.transient import is_transient, one_line
 
 if TYPE_CHECKING:
     from subgraphs.commerce.services import CommerceServices
+
+log = logging.getLogger(__name__)
 
 _ATTEMPTS = 3
 
@@ -103,14 +108,29 @@ async def checkout(
         if order is None:
             continue  # a racing request with this key wrote the order, or the hold expired
         faults.crash_point(faults.ORDER_COMMITTED)
-        await services.carts.remove_bought(
-            user_id, [line.product_id for line in order.lines], order.created_at
-        )
+        await _empty_cart_of(services, order)
         await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
         return order
     raise DomainError(
         CommerceErrorCode.CHECKOUT_CONFLICT, "the checkout could not finish, try again"
     )
+
+
+async def _empty_cart_of(services: CommerceServices, order: Order) -> None:
+    """The order's lines leave the cart now, so the answer shows it empty. If the cart
+    store is down the order still stands: `order.placed` empties the cart later."""
+    bought = [line.product_id for line in order.lines]
+    try:
+        await services.carts.remove_bought(order.user_id, bought, order.created_at)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning(
+            "order %s placed (request %s); its cart is emptied when order.placed is handled: %s",
+            order.id,
+            current_request_id() or "-",
+            one_line(error),
+        )
 
 
 async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> Order:

@@ -4,17 +4,19 @@ the inbox, and when a repeated key returns the order; lines added later always s
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import pytest
+import redis.exceptions
 
 from subgraphs.commerce.background import remove_bought_lines
 from subgraphs.commerce.events import ORDER_PLACED
 from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import Shop, open_shop
-from tests.subgraphs.commerce.helpers import put_in_cart, view_cart
+from tests.subgraphs.commerce.helpers import eventually, put_in_cart, view_cart
 
 
 def _placed(user_id: str, *product_ids: str) -> Event:
@@ -85,3 +87,33 @@ async def test_a_repeated_key_clears_the_cart_its_order_left(
     fresh = await shop.checkout(ann, key="a new key")
     assert [error["code"] for error in fresh["errors"]] == ["EMPTY_CART"]
     assert await shop.stock(lamp) == 3
+
+
+async def test_a_cart_store_outage_after_the_commit_leaves_the_emptying_to_the_event(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ann = shop.token("ann")
+    lamp = await shop.product(stock=5, name="Lamp")
+    await shop.add(ann, lamp, 1)
+    store = shop.commerce.carts
+    remove_bought = store.remove_bought
+    calls: list[str] = []
+
+    async def down_once(user_id: str, product_ids: Collection[str], placed_at: datetime) -> None:
+        calls.append(user_id)
+        if len(calls) == 1:
+            raise redis.exceptions.ConnectionError("Connection refused")
+        await remove_bought(user_id, product_ids, placed_at)
+
+    monkeypatch.setattr(store, "remove_bought", down_once)
+    with caplog.at_level(logging.WARNING, logger="subgraphs.commerce.checkout"):
+        placed = await shop.checkout(ann, key="k")
+
+    assert placed["errors"] == []
+    assert placed["order"]["status"] == "PENDING_PAYMENT"
+    [warning] = [r for r in caplog.records if r.name == "subgraphs.commerce.checkout"]
+    assert warning.getMessage().endswith(
+        "its cart is emptied when order.placed is handled: ConnectionError: Connection refused"
+    )
+    emptied = await eventually(lambda: view_cart(shop, ann), lambda cart: cart["lines"] == [])
+    assert emptied["itemCount"] == 0

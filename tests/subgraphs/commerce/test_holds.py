@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from subgraphs.commerce.holds import claim_hold, release_abandoned_holds, take_hold
+from subgraphs.commerce.holds import Hold, claim_hold, release_abandoned_holds, take_hold
 from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
 from subgraphs.commerce.services import MIGRATIONS, NAME
 from subgraphs.platform.columns import utc_now
@@ -30,16 +30,22 @@ async def _orders(shop: Shop) -> int:
         return await session.scalar(select(func.count()).select_from(OrderRow)) or 0
 
 
+async def _reserved_without_order(shop: Shop, key: str, product_id: str, quantity: int) -> Hold:
+    """What a checkout of ann's leaves when it reserved and wrote no order (it died, or
+    catalog's answer never came back): a hold and its reservation."""
+    hold = await take_hold(shop.commerce, "ann", key)
+    assert hold is not None
+    await shop.commerce.catalog.reserve(hold.reservation_key, [(product_id, quantity)])
+    return hold
+
+
 async def test_stock_of_a_checkout_that_died_after_reserving_comes_back_after_the_hold(
     settings: Settings,
 ) -> None:
     one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
     async with open_shop(one_second) as shop:
         lamp = await shop.product(stock=5, name="Lamp")
-        # What a checkout leaves when its process dies between the reservation and the order.
-        hold = await take_hold(shop.commerce, "ann", "died")
-        assert hold is not None
-        await shop.commerce.catalog.reserve(hold.reservation_key, [(lamp, 2)])
+        await _reserved_without_order(shop, "died", lamp, 2)
         assert (await shop.stock(lamp), await _holds(shop)) == (3, 1)
 
         async def stock_and_holds() -> tuple[int, int]:
@@ -61,10 +67,7 @@ async def test_a_retry_resumes_the_hold_of_a_checkout_whose_answer_was_lost(shop
     ann = shop.token("ann")
     rug = await shop.product(stock=5, name="Rug")
     await shop.add(ann, rug, 2)
-    # The reservation happened but its answer never reached commerce (catalog unreachable).
-    hold = await take_hold(shop.commerce, "ann", "lost")
-    assert hold is not None
-    await shop.commerce.catalog.reserve(hold.reservation_key, [(rug, 2)])
+    hold = await _reserved_without_order(shop, "lost", rug, 2)
 
     placed = await shop.checkout(ann, key="lost")
 
@@ -78,9 +81,7 @@ async def test_a_hold_released_by_the_sweeper_cannot_be_claimed(settings: Settin
     one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
     async with open_shop(one_second) as shop:
         mug = await shop.product(stock=4, name="Mug")
-        hold = await take_hold(shop.commerce, "ann", "slow")
-        assert hold is not None
-        await shop.commerce.catalog.reserve(hold.reservation_key, [(mug, 1)])
+        hold = await _reserved_without_order(shop, "slow", mug, 1)
         await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
 
         async with shop.commerce.database.session() as session:
