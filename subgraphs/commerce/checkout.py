@@ -106,7 +106,9 @@ async def checkout(
             continue
         order = await _write_order(services, hold, lines, method)
         if order is None:
-            continue  # a racing request with this key wrote the order, or the hold expired
+            # A racing request with this key wrote the order, or the hold expired.
+            await _release_if_orphaned(services, hold)
+            continue
         faults.crash_point(faults.ORDER_COMMITTED)
         await _empty_cart_of(services, order)
         await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
@@ -114,6 +116,26 @@ async def checkout(
     raise DomainError(
         CommerceErrorCode.CHECKOUT_CONFLICT, "the checkout could not finish, try again"
     )
+
+
+async def _release_if_orphaned(services: CommerceServices, hold: Hold) -> None:
+    """Releases the hold's reservation unless an order was written on it.
+
+    The hold was gone when this request came to claim it. Normally a racing
+    request with the key claimed it and its order owns the reservation, or the
+    sweeper released it. But a racing request that was refused drops the hold
+    too, and this request may have reserved under it just after (stock came
+    back in between): then no order and no hold refers to the reservation, and
+    only this request can give it back. Releasing is idempotent.
+    """
+    async with services.database.session() as session:
+        order_id = await session.scalar(
+            select(OrderRow.id).where(
+                OrderRow.user_id == hold.user_id, OrderRow.idempotency_key == hold.idempotency_key
+            )
+        )
+    if order_id != hold.reservation_key:
+        await services.catalog.release(hold.reservation_key)
 
 
 async def _empty_cart_of(services: CommerceServices, order: Order) -> None:

@@ -9,7 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from subgraphs.commerce.holds import Hold, claim_hold, release_abandoned_holds, take_hold
+from subgraphs.commerce.checkout import _release_if_orphaned
+from subgraphs.commerce.holds import (
+    Hold,
+    claim_hold,
+    drop_hold,
+    release_abandoned_holds,
+    take_hold,
+)
 from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
 from subgraphs.commerce.services import MIGRATIONS, NAME
 from subgraphs.platform.columns import utc_now
@@ -146,3 +153,21 @@ async def test_a_reserving_row_of_the_old_checkout_becomes_an_expired_hold(
     ]
     assert holds[0].expires_at == started  # due at once: the next sweep releases it
     assert orders == 0
+
+
+async def test_a_reservation_whose_hold_a_refused_racer_dropped_is_given_back(shop: Shop) -> None:
+    ann = shop.token("ann")
+    lamp = await shop.product(stock=5, name="Lamp")
+    # This request reserved under the hold; a racing one with the key, refused a moment
+    # before the stock came back, dropped the hold: no order, no hold names the reservation.
+    orphan = await _reserved_without_order(shop, "raced", lamp, 2)
+    await drop_hold(shop.commerce, orphan)
+    await _release_if_orphaned(shop.commerce, orphan)
+    assert await shop.stock(lamp) == 5
+
+    # When the racing request's order took the reservation, it is kept.
+    await shop.add(ann, lamp, 1)
+    placed = await shop.checkout(ann, key="won")
+    kept = Hold("ann", "won", placed["order"]["id"])
+    await _release_if_orphaned(shop.commerce, kept)
+    assert await shop.stock(lamp) == 4
