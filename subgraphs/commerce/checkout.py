@@ -22,8 +22,8 @@ A reservation whose answer was lost (catalog unreachable), or a process that
 dies between reservation and order, leaves the hold: a retry with the same key
 resumes it, and otherwise the sweeper releases its stock after
 `SHOPGRAPH_CHECKOUT_HOLD_SECONDS`. An order that could not be written on a
-claimed hold (another request's order took the key) releases its reservation
-at once.
+claimed hold (another request's order took the key), or a reservation whose
+hold a refused racing request dropped, is released at once.
 
 The card never reaches the database: the provider tokenises it first, and the
 payment keeps the token, the brand and the last four digits.
