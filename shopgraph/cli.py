@@ -16,6 +16,7 @@ from shopgraph.registry_cli import registry_app
 from shopgraph.router_cli import LogFormat, router_app, schema_app, uvicorn_logging
 from shopgraph.schema_cli import add_schema_commands
 from shopgraph.worker_cli import worker_app
+from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.platform.settings import Settings
 
 app = typer.Typer(help="shopgraph: an e-commerce platform served as one federated GraphQL API.")
@@ -33,6 +34,7 @@ app.add_typer(worker_app, name="worker")
 insights_app = typer.Typer(help="Look after the recommendation tables.")
 app.add_typer(insights_app, name="insights")
 console = Console()
+err_console = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
@@ -80,7 +82,6 @@ def serve(
     if entry is None:
         raise typer.BadParameter(f"unknown subgraph {name!r}; choose from {', '.join(SUBGRAPHS)}")
     settings = load_settings(data_dir)
-    console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
     endpoint = os.environ.get("SHOPGRAPH_OTLP_ENDPOINT")
     if endpoint:
         # The subgraph's spans (children of the router's fetch spans) go to the collector.
@@ -89,7 +90,12 @@ def serve(
         from router.telemetry import otlp_provider
 
         trace.set_tracer_provider(otlp_provider(endpoint, f"shopgraph-{name}"))
-    subgraph_app = entry.create_app(settings)
+    try:
+        subgraph_app = entry.create_app(settings)
+    except KeyConfigurationError as error:
+        err_console.print(f"[red]{name} cannot start:[/] {error}")
+        raise typer.Exit(2) from error
+    console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
     uvicorn.run(subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format))
 
 

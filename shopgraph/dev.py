@@ -3,11 +3,13 @@ the embedded backends, with the demo shop (catalog, customers, reviews) seeded o
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,6 +41,11 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     # Commerce reaches catalog over HTTP on this same port, as it would another process.
     catalog_url = f"http://127.0.0.1:{port}/subgraphs/catalog/graphql"
     settings = settings.model_copy(update={"catalog_url": catalog_url})
+    if settings.service_token is None and not settings.embedded:
+        # Dev on real databases: every subgraph is in this process, so a secret of
+        # its own lets commerce reserve stock (embedded dev keeps one in the data dir).
+        token = SecretStr(secrets.token_urlsafe(32))
+        settings = settings.model_copy(update={"service_token": token})
     shared = SharedPlatform()
     apps = {name: entry.create_app(settings, shared.borrow) for name, entry in SUBGRAPHS.items()}
 

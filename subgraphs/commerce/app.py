@@ -5,7 +5,13 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from subgraphs.commerce.schema import CommerceLoaders, make_loaders, schema
-from subgraphs.commerce.services import NAME, CommerceServices, check_ready, open_services
+from subgraphs.commerce.services import (
+    NAME,
+    CommerceServices,
+    check_ready,
+    open_services,
+    require_service_token,
+)
 from subgraphs.platform.app import PlatformOpener, SubgraphSpec, create_subgraph_app
 from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
@@ -20,4 +26,5 @@ SPEC: SubgraphSpec[CommerceServices, CommerceLoaders] = SubgraphSpec(
 
 
 def create_app(settings: Settings, platform_opener: PlatformOpener = open_platform) -> Starlette:
+    require_service_token(settings)
     return create_subgraph_app(SPEC, settings, platform_opener)

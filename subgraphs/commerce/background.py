@@ -1,12 +1,18 @@
-"""What the commerce subgraph runs beside its API: payment outcomes and order expiry.
+"""What the commerce subgraph runs beside its API: payment outcomes, carts, order expiry.
 
 - The outcome consumer moves an order on `payment.succeeded` (PAID, stock
   committed) or `payment.failed` (PAYMENT_FAILED, stock released). It records
   each event in the inbox in the transaction of the move, so a redelivered
   outcome changes nothing. A success for an order that is no longer waiting
   (cancelled or expired meanwhile) is refunded.
+- The cart consumer removes what an order bought from its customer's cart on
+  `order.placed`. Checkout does it too, right after its commit; this is the
+  one a crash cannot skip, since the event is in the outbox with the order.
+  The removal spares lines added after the order, so doing it twice (the
+  checkout and the event, or a redelivery) is harmless; the inbox skips
+  repeats.
 - The sweeper cancels orders whose reservation expired, releasing their stock,
-  and clears checkouts abandoned halfway (see checkout.py).
+  and releases the holds of checkouts abandoned halfway (holds.py).
 """
 
 from __future__ import annotations
@@ -20,16 +26,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from subgraphs.commerce.checkout import ABANDONED_AFTER
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
-from subgraphs.commerce.events import PAYMENT_FAILED, PAYMENT_SUCCEEDED, status_changed
+from subgraphs.commerce.events import (
+    ORDER_PLACED,
+    PAYMENT_FAILED,
+    PAYMENT_SUCCEEDED,
+    status_changed,
+)
+from subgraphs.commerce.holds import release_abandoned_holds
 from subgraphs.commerce.lifecycle import lock_order, move_order
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
-from subgraphs.commerce.orders import RESERVING
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_handled
 from subgraphs.platform.events.consuming import running_consumers
+from subgraphs.platform.transient import log_failure
 
 if TYPE_CHECKING:
     from subgraphs.commerce.services import CommerceServices
@@ -37,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OUTCOMES_GROUP = "commerce.orders"
+CARTS_GROUP = "commerce.carts"
 # Outcomes of different orders are independent, and the row lock orders those
 # of one order, so several run at once: each waits mostly on catalog.
 OUTCOME_CONCURRENCY = 4
@@ -113,43 +125,43 @@ async def expire_orders(services: CommerceServices) -> int:
     return cancelled
 
 
-async def clear_abandoned_checkouts(services: CommerceServices) -> int:
-    now = utc_now()
+async def remove_bought_lines(services: CommerceServices, event: Event) -> None:
+    """`order.placed`: the order's products leave its customer's cart, once."""
+    user_id = event.payload.get("userId")
+    lines = event.payload.get("lines")
+    if not isinstance(user_id, str) or not isinstance(lines, list):
+        raise ValueError(f"event {event.id} has no userId or lines")
     async with services.database.session() as session:
-        due = list(
-            await session.scalars(
-                select(OrderRow.id)
-                .where(OrderRow.status == RESERVING, OrderRow.expires_at < now)
-                .limit(SWEEP_BATCH)
+        handled = await session.scalar(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == CARTS_GROUP, inbox.c.event_id == str(event.id)
             )
         )
-    for order_id in due:
-        async with services.database.session() as session:
-            row = (
-                await session.scalars(
-                    select(OrderRow).where(OrderRow.id == order_id).with_for_update()
-                )
-            ).one_or_none()
-            if row is not None and row.status == RESERVING:
-                await services.catalog.release(row.reservation_key)
-                await session.delete(row)
-    return len(due)
+    if handled is not None:
+        return
+    # Not in the inbox transaction: the embedded cart store shares the database, and
+    # SQLite would make it wait for that transaction. Removing twice is harmless.
+    bought = [str(line["productId"]) for line in lines if isinstance(line, dict)]
+    await services.carts.remove_bought(user_id, bought, event.occurred_at)
+    async with services.database.session() as session:
+        await record_handled(session, inbox, CARTS_GROUP, event.id)
 
 
 async def sweep(services: CommerceServices, stop: asyncio.Event, interval: float) -> None:
     while not stop.is_set():
         try:
             await expire_orders(services)
-            await clear_abandoned_checkouts(services)
-        except Exception:
-            log.warning("order sweep failed; trying again later", exc_info=True)
+            await release_abandoned_holds(services)
+        except Exception as error:  # noqa: BLE001 - logged (traceback unless transient); the sweep goes on
+            log_failure(log, error, "order sweep failed; trying again later")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
 
 
 def sweep_interval(services: CommerceServices) -> float:
     ttl = services.settings.reservation_ttl_seconds
-    return max(0.2, min(ttl / 4, ABANDONED_AFTER.total_seconds() / 4, 30.0))
+    hold = services.settings.checkout_hold_seconds
+    return max(0.2, min(ttl / 4, hold / 4, 30.0))
 
 
 @asynccontextmanager
@@ -158,13 +170,20 @@ async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
         await apply_payment_outcome(services, delivery.event)
         await delivery.ack()
 
+    async def clear(delivery: Delivery) -> None:
+        await remove_bought_lines(services, delivery.event)
+        await delivery.ack()
+
     stop = asyncio.Event()
-    async with running_consumers(
-        services.bus,
-        OUTCOMES_GROUP,
-        (PAYMENT_SUCCEEDED, PAYMENT_FAILED),
-        handle,
-        concurrency=OUTCOME_CONCURRENCY,
+    async with (
+        running_consumers(
+            services.bus,
+            OUTCOMES_GROUP,
+            (PAYMENT_SUCCEEDED, PAYMENT_FAILED),
+            handle,
+            concurrency=OUTCOME_CONCURRENCY,
+        ),
+        running_consumers(services.bus, CARTS_GROUP, (ORDER_PLACED,), clear),
     ):
         sweeper = asyncio.create_task(sweep(services, stop, sweep_interval(services)))
         try:

@@ -8,8 +8,9 @@ carts when read).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import redis.asyncio as redis
@@ -48,6 +49,13 @@ class CartStore(Protocol):
 
     async def clear(self, user_id: str) -> None: ...
 
+    async def remove_bought(
+        self, user_id: str, product_ids: Collection[str], placed_at: datetime
+    ) -> None:
+        """Removes the lines of these products that were in the cart when an order of
+        them was placed. Lines added later stay, so doing it again changes nothing."""
+        ...
+
 
 # Atomic, so concurrent requests of one user neither lose an addition nor push
 # a cart past its limits. KEYS[1] cart; ARGV: product, quantity, now in ms,
@@ -76,6 +84,18 @@ return {before, after, 0}
 """
 _REFUSALS: dict[int, Literal["cap", "lines"] | None] = {0: None, 1: "cap", 2: "lines"}
 
+# KEYS[1] cart; ARGV[1] the order's time in ms, then the products it bought.
+_REMOVE_BOUGHT = """
+for i = 2, #ARGV do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current then
+    local added = tonumber(string.match(current, ':(%d+)$') or '0')
+    if added <= tonumber(ARGV[1]) then redis.call('HDEL', KEYS[1], ARGV[i]) end
+  end
+end
+return 0
+"""
+
 
 class RedisCartStore:
     """Field = product id, value = "quantity:first-added-in-ms" (to keep line order)."""
@@ -83,6 +103,7 @@ class RedisCartStore:
     def __init__(self, url: str) -> None:
         self._redis = redis.from_url(url)
         self._change_line = self._redis.register_script(_CHANGE_LINE)
+        self._remove_bought = self._redis.register_script(_REMOVE_BOUGHT)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -118,6 +139,13 @@ class RedisCartStore:
 
     async def clear(self, user_id: str) -> None:
         await self._redis.delete(_key(user_id))
+
+    async def remove_bought(
+        self, user_id: str, product_ids: Collection[str], placed_at: datetime
+    ) -> None:
+        if product_ids:
+            placed_ms = int(placed_at.timestamp() * 1000)
+            await self._remove_bought(keys=[_key(user_id)], args=[placed_ms, *product_ids])
 
 
 def _key(user_id: str) -> str:
@@ -198,3 +226,17 @@ class DatabaseCartStore:
     async def clear(self, user_id: str) -> None:
         async with self._database.session() as session:
             await session.execute(delete(CartLineRow).where(CartLineRow.user_id == user_id))
+
+    async def remove_bought(
+        self, user_id: str, product_ids: Collection[str], placed_at: datetime
+    ) -> None:
+        if not product_ids:
+            return
+        async with self._database.session() as session:
+            await session.execute(
+                delete(CartLineRow).where(
+                    CartLineRow.user_id == user_id,
+                    CartLineRow.product_id.in_(list(product_ids)),
+                    CartLineRow.added_at <= placed_at,
+                )
+            )

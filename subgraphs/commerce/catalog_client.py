@@ -19,6 +19,8 @@ import orjson
 from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
 from subgraphs.platform.errors import DomainError
+from subgraphs.platform.tracing import current_request_id
+from subgraphs.platform.transient import Unavailable, one_line
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +57,24 @@ class CatalogProduct:
     deleted: bool
 
 
-class CatalogUnavailable(DomainError):
-    """The catalog did not answer; nothing was changed, the caller may try again."""
+class CatalogUnavailable(DomainError, Unavailable):
+    """The catalog did not answer; the caller may try again (a reservation may have
+    happened: reservations are idempotent per key)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(
             CommerceErrorCode.SERVICE_UNAVAILABLE, "the catalog is not reachable, try again"
         )
         self.detail = detail
+
+
+class ReservationSettled(Exception):
+    """The key's reservation was already released or committed: it holds no stock now
+    and never will again (catalog does not reserve twice under one key)."""
+
+    def __init__(self, reservation_key: str, status: str) -> None:
+        super().__init__(f"reservation {reservation_key} is {status}")
+        self.status = status
 
 
 class Catalog(Protocol):
@@ -72,7 +84,8 @@ class Catalog(Protocol):
         self, reservation_key: str, lines: Sequence[tuple[str, int]]
     ) -> list[tuple[str, int]]:
         """Reserves all lines or none (DomainError with the catalog's code); idempotent
-        per key: a second call returns the first reservation's lines."""
+        per key: a second call returns the first reservation's lines, or raises
+        ReservationSettled once that reservation was released or committed."""
         ...
 
     async def release(self, reservation_key: str) -> None: ...
@@ -126,8 +139,7 @@ class HttpCatalog:
             raise DomainError(_relayed(first["code"]), first["message"], ["lines"])
         reservation = payload["reservation"]
         if reservation["status"] != "RESERVED":
-            # Keys are never reused after a release, so this is a bug, not a user error.
-            raise RuntimeError(f"reservation {reservation_key} is {reservation['status']}")
+            raise ReservationSettled(reservation_key, reservation["status"])
         return [(line["productId"], line["quantity"]) for line in reservation["lines"]]
 
     async def release(self, reservation_key: str) -> None:
@@ -143,7 +155,9 @@ class HttpCatalog:
                 text = await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:
-            log.warning("catalog call failed: %s", error)
+            log.warning(
+                "catalog call failed (request %s): %s", current_request_id() or "-", one_line(error)
+            )
             raise CatalogUnavailable(f"{type(error).__name__}: {error}") from error
         if status != 200:
             raise CatalogUnavailable(f"HTTP {status}: {text[:300]!r}")

@@ -1,27 +1,37 @@
 """Checkout: the cart becomes an order, once per idempotency key, without overselling.
 
-1. A RESERVING row for (user, key) is inserted, or found: whichever request
-   inserts it, every request with that key now works on the same order id.
-2. In one transaction, holding that row's lock (PostgreSQL `FOR UPDATE`;
-   SQLite's write lock), the first request to get it reserves the stock in
-   catalog under the order's reservation key, snapshots the names and prices
-   (read just before, outside the lock) into order lines, creates the payment,
-   moves the row to PENDING_PAYMENT and writes `order.placed` to the outbox.
-   Requests that waited on the lock find the finished order and return it;
-   nothing else happens for them.
-3. After the commit the cart is cleared and the outbox relay woken.
+Reserve first, then write the order in one short transaction:
+
+1. An order with this (user, key) already exists: it is the answer (a retry),
+   and the cart is made sure to be cleared of what it bought.
+2. Names and prices are read from catalog and the card is tokenised; a
+   definite refusal (empty cart, deleted product, mixed currencies) changes
+   nothing.
+3. A hold is taken for the key (holds.py): its reservation key is shared by
+   every racing request with this key. Catalog reserves the cart under it, over
+   HTTP, while no transaction and no pooled connection is held.
+4. One transaction claims the hold, writes the order (PENDING_PAYMENT), its
+   lines, its payment and `order.placed` to the outbox. Only the request that
+   claims the hold writes; the others find the order on their next round.
+5. After the commit the bought lines leave the cart and the relay is woken.
+   The same removal is also an effect of `order.placed` (background.py), so a
+   crash right after the commit cannot leave the cart full.
+
+Compensation: a refused reservation drops the hold (catalog reserved nothing).
+A reservation whose answer was lost (catalog unreachable), or a process that
+dies between reservation and order, leaves the hold: a retry with the same key
+resumes it, and otherwise the sweeper releases its stock after
+`SHOPGRAPH_CHECKOUT_HOLD_SECONDS`. An order that could not be written on a
+claimed hold (another request's order took the key), or a reservation whose
+hold a refused racing request dropped, is released at once.
 
 The card never reaches the database: the provider tokenises it first, and the
 payment keeps the token, the brand and the last four digits.
-
-A definite refusal (out of stock, deleted product) removes the RESERVING row:
-nothing changed. If the catalog cannot be reached, or the process dies with
-stock reserved, the row stays: a retry with the same key resumes it, and the
-sweeper releases the stock of rows abandoned for `ABANDONED_AFTER`.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -29,10 +39,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.catalog_client import CatalogProduct, CatalogUnavailable
+from subgraphs.commerce.catalog_client import CatalogProduct, CatalogUnavailable, ReservationSettled
 from subgraphs.commerce.domain import (
     Order,
     OrderLine,
@@ -42,20 +52,25 @@ from subgraphs.commerce.domain import (
 )
 from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import order_placed, status_changed
+from subgraphs.commerce.holds import Hold, claim_hold, drop_hold, take_hold
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
-from subgraphs.commerce.orders import RESERVING, orders_by_id, snapshot
+from subgraphs.commerce.orders import orders_by_id, snapshot
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import PaymentMethod
+from subgraphs.platform import faults
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import add_to_outbox
 from subgraphs.platform.money import to_amount
+from subgraphs.platform.tracing import current_request_id
+from subgraphs.platform.transient import is_transient, one_line
 
 if TYPE_CHECKING:
     from subgraphs.commerce.services import CommerceServices
 
-ABANDONED_AFTER = timedelta(minutes=2)
+log = logging.getLogger(__name__)
+
 _ATTEMPTS = 3
 
 
@@ -67,47 +82,91 @@ async def checkout(
     method: PaymentMethod | None = None
     for _ in range(_ATTEMPTS):
         known = await _find(services, user_id, key)
-        if known is not None and known.status != RESERVING:
-            return await _replayed(services, user_id, known.id)
-        # Read before the row lock: the embedded cart store shares the database,
-        # and SQLite would make a second transaction wait for the one holding it.
+        if known is not None:
+            return await _replayed(services, user_id, known)
         cart = await services.carts.lines(user_id)
-        if known is None and not cart:
+        if not cart:
             # Empty, or emptied just now by a racing request with this key that won.
             known = await _find(services, user_id, key)
             if known is None:
                 raise DomainError(CommerceErrorCode.EMPTY_CART, "the cart is empty", ["cart"])
-            if known.status != RESERVING:
-                return await _order(services, known.id)
-        if known is None:
-            await _insert_intent(services, user_id, key)
+            return await _order(services, known)
         if method is None:
             method = await services.payments.tokenize(card)
-        # Names and prices are read before taking the lock, which is held only
-        # for the reservation: racing requests with this key wait less.
         products = await services.catalog.products([product_id for product_id, _ in cart])
-        order, refusal = await _complete(services, user_id, key, cart, products, method)
-        if refusal is not None:
-            raise refusal
-        if order is not None:
-            await services.carts.clear(user_id)
-            await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
-            return order
-        # The row went away under us: a racing request with this key was refused
-        # and removed it. Start over, to get a definite answer of our own.
+        _check_sellable(cart, products)
+        hold = await take_hold(services, user_id, key)
+        if hold is None:
+            continue
+        try:
+            lines = await _reserve_lines(services, hold, cart, products)
+        except ReservationSettled:
+            # The sweeper released this hold's stock (it outlived the hold timeout),
+            # or a racing request's order was paid: look again with a fresh hold.
+            continue
+        order = await _write_order(services, hold, lines, method)
+        if order is None:
+            # A racing request with this key wrote the order, or the hold expired.
+            await _release_if_orphaned(services, hold)
+            continue
+        faults.crash_point(faults.ORDER_COMMITTED)
+        await _empty_cart_of(services, order)
+        await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
+        return order
     raise DomainError(
         CommerceErrorCode.CHECKOUT_CONFLICT, "the checkout could not finish, try again"
     )
 
 
+async def _release_if_orphaned(services: CommerceServices, hold: Hold) -> None:
+    """Releases the hold's reservation unless an order was written on it.
+
+    The hold was gone when this request came to claim it. Normally a racing
+    request with the key claimed it and its order owns the reservation, or the
+    sweeper released it. But a racing request that was refused drops the hold
+    too, and this request may have reserved under it just after (stock came
+    back in between): then no order and no hold refers to the reservation, and
+    only this request can give it back. Releasing is idempotent.
+    """
+    async with services.database.session() as session:
+        order_id = await session.scalar(
+            select(OrderRow.id).where(
+                OrderRow.user_id == hold.user_id, OrderRow.idempotency_key == hold.idempotency_key
+            )
+        )
+    if order_id != hold.reservation_key:
+        await services.catalog.release(hold.reservation_key)
+
+
+async def _empty_cart_of(services: CommerceServices, order: Order) -> None:
+    """The order's lines leave the cart now, so the answer shows it empty. If the cart
+    store is down the order still stands: `order.placed` empties the cart later."""
+    bought = [line.product_id for line in order.lines]
+    try:
+        await services.carts.remove_bought(order.user_id, bought, order.created_at)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning(
+            "order %s placed (request %s); its cart is emptied when order.placed is handled: %s",
+            order.id,
+            current_request_id() or "-",
+            one_line(error),
+        )
+
+
 async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> Order:
     """The order a key already made, for a retry of that checkout.
 
-    A cart that now holds other lines is a new purchase under a used key: the
+    What the order bought leaves the cart first: a retry after a checkout whose
+    process died right after its commit finds the cart as that checkout left it.
+    A cart that then holds other lines is a new purchase under a used key: the
     client would silently get the old order, so it is refused, as payment APIs
-    do. An empty cart (cleared by the checkout) or the same lines is a retry.
+    do. An empty cart or the same lines again is a retry.
     """
     order = await _order(services, order_id)
+    bought = [line.product_id for line in order.lines]
+    await services.carts.remove_bought(user_id, bought, order.created_at)
     cart = await services.carts.lines(user_id)
     if cart and sorted(cart) != sorted((line.product_id, line.quantity) for line in order.lines):
         raise DomainError(
@@ -118,89 +177,18 @@ async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> 
     return order
 
 
-async def _find(services: CommerceServices, user_id: str, key: str) -> OrderRow | None:
+async def _find(services: CommerceServices, user_id: str, key: str) -> str | None:
     async with services.database.session() as session:
-        return (
-            await session.scalars(
-                select(OrderRow).where(OrderRow.user_id == user_id, OrderRow.idempotency_key == key)
-            )
-        ).one_or_none()
+        return await session.scalar(
+            select(OrderRow.id).where(OrderRow.user_id == user_id, OrderRow.idempotency_key == key)
+        )
 
 
 async def _order(services: CommerceServices, order_id: str) -> Order:
     return (await orders_by_id(services.database, [order_id]))[order_id]
 
 
-async def _insert_intent(services: CommerceServices, user_id: str, key: str) -> None:
-    now = utc_now()
-    order_id = str(uuid.uuid4())
-    values = {
-        "id": order_id,
-        "user_id": user_id,
-        "idempotency_key": key,
-        "status": RESERVING,
-        "total_amount": Decimal(0),
-        "currency": "USD",
-        "reservation_key": order_id,
-        "current_payment_id": None,
-        "expires_at": now + ABANDONED_AFTER,
-        "created_at": now,
-        "updated_at": now,
-    }
-    dialect = sqlite if services.database.is_sqlite else postgresql
-    statement = (
-        dialect.insert(OrderRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-    )
-    async with services.database.session() as session:
-        await session.execute(statement)
-
-
-async def _complete(
-    services: CommerceServices,
-    user_id: str,
-    key: str,
-    cart: Sequence[tuple[str, int]],
-    products: dict[str, CatalogProduct],
-    method: PaymentMethod,
-) -> tuple[Order | None, DomainError | None]:
-    """(order, None) once the order exists; (None, error) when refused; (None, None)
-    when the RESERVING row is gone."""
-    refusal: DomainError | None = None
-    async with services.database.session() as session:
-        row = (
-            await session.scalars(
-                select(OrderRow)
-                .where(OrderRow.user_id == user_id, OrderRow.idempotency_key == key)
-                .with_for_update()
-            )
-        ).one_or_none()
-        if row is None:
-            return None, None
-        if row.status != RESERVING:
-            return await snapshot(session, row), None
-        try:
-            lines = await _reserve_lines(services, row, cart, products)
-        except CatalogUnavailable:
-            raise  # the reservation may have happened: keep the row for a retry or the sweeper
-        except DomainError as error:
-            await session.delete(row)
-            refusal = error
-        else:
-            await _place(session, services, row, lines, method)
-            return await snapshot(session, row), None
-    return None, refusal
-
-
-async def _reserve_lines(
-    services: CommerceServices,
-    row: OrderRow,
-    cart: Sequence[tuple[str, int]],
-    products: dict[str, CatalogProduct],
-) -> list[OrderLine]:
-    if not cart:
-        raise DomainError(CommerceErrorCode.EMPTY_CART, "the cart is empty", ["cart"])
+def _check_sellable(cart: Sequence[tuple[str, int]], products: dict[str, CatalogProduct]) -> None:
     for product_id, _ in cart:
         product = products.get(product_id)
         if product is None or product.deleted:
@@ -214,11 +202,23 @@ async def _reserve_lines(
         raise DomainError(
             CommerceErrorCode.CURRENCY_MISMATCH, "the cart mixes currencies", ["cart"]
         )
+
+
+async def _reserve_lines(
+    services: CommerceServices,
+    hold: Hold,
+    cart: Sequence[tuple[str, int]],
+    products: dict[str, CatalogProduct],
+) -> list[OrderLine]:
     try:
-        reserved = dict(await services.catalog.reserve(row.reservation_key, cart))
+        reserved = dict(await services.catalog.reserve(hold.reservation_key, cart))
     except CatalogUnavailable:
+        raise  # it may have reserved: the hold stays for a retry or the sweeper
+    except ReservationSettled:
+        await drop_hold(services, hold)
         raise
     except DomainError as refused:
+        await drop_hold(services, hold)  # all or nothing: catalog reserved nothing
         # The catalog names its own argument; to the customer it is the cart.
         raise DomainError(refused.code, refused.message, ["cart"]) from refused
     return [
@@ -234,22 +234,48 @@ async def _reserve_lines(
     ]
 
 
+async def _write_order(
+    services: CommerceServices, hold: Hold, lines: list[OrderLine], method: PaymentMethod
+) -> Order | None:
+    """The order, written on the hold's reservation; None if the hold is not ours to claim."""
+    try:
+        async with services.database.session() as session:
+            if not await claim_hold(session, hold):
+                return None
+            row = await _place(session, services, hold, lines, method)
+            return await snapshot(session, row)
+    except IntegrityError:
+        # Another hold of this key made the order first (a request that read "no
+        # order" just before that order committed): give back what this one took.
+        await services.catalog.release(hold.reservation_key)
+        await drop_hold(services, hold)
+        return None
+
+
 async def _place(
     session: AsyncSession,
     services: CommerceServices,
-    row: OrderRow,
+    hold: Hold,
     lines: list[OrderLine],
     method: PaymentMethod,
-) -> None:
+) -> OrderRow:
     now = utc_now()
-    total = to_amount(sum((line.line_total for line in lines), Decimal(0)))
     payment_id = str(uuid.uuid4())
-    row.status = OrderStatus.PENDING_PAYMENT.value
-    row.total_amount = total
-    row.currency = lines[0].currency
-    row.current_payment_id = payment_id
-    row.expires_at = now + timedelta(seconds=services.settings.reservation_ttl_seconds)
-    row.updated_at = now
+    row = OrderRow(
+        id=hold.reservation_key,
+        user_id=hold.user_id,
+        idempotency_key=hold.idempotency_key,
+        status=OrderStatus.PENDING_PAYMENT.value,
+        total_amount=to_amount(sum((line.line_total for line in lines), Decimal(0))),
+        currency=lines[0].currency,
+        reservation_key=hold.reservation_key,
+        current_payment_id=payment_id,
+        expires_at=now + timedelta(seconds=services.settings.reservation_ttl_seconds),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
     session.add_all(
         OrderLineRow(
             order_id=row.id,
@@ -272,6 +298,7 @@ async def _place(
             status_changed(row, None, OrderStatus.PENDING_PAYMENT, "checkout"),
         ],
     )
+    return row
 
 
 def new_payment(

@@ -28,7 +28,7 @@ from subgraphs.commerce.domain import (
 from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import payment_retried, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
-from subgraphs.commerce.orders import RESERVING, snapshot
+from subgraphs.commerce.orders import snapshot
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
@@ -49,10 +49,9 @@ def order_not_found(order_id: str) -> DomainError:
 
 
 async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
-    row = (
+    return (
         await session.scalars(select(OrderRow).where(OrderRow.id == order_id).with_for_update())
     ).one_or_none()
-    return None if row is None or row.status == RESERVING else row
 
 
 async def move_order(

@@ -45,8 +45,7 @@ class OrderRow(CommerceTable):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(200))
-    # RESERVING while checkout holds stock in catalog but has not yet written the
-    # order; such rows are never shown, and the sweeper clears abandoned ones.
+    # An OrderStatus: a row is written only once its stock is reserved (checkout.py).
     status: Mapped[str] = mapped_column(String(20))
     total_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3))
@@ -56,6 +55,25 @@ class OrderRow(CommerceTable):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckoutHoldRow(CommerceTable):
+    """Stock a checkout reserved in catalog and has not yet turned into an order.
+
+    Written before the reservation and deleted in the transaction that writes the
+    order, so a hold outlives its checkout only when that checkout died or gave
+    up: the sweeper releases holds past `expires_at` (`SHOPGRAPH_CHECKOUT_HOLD_SECONDS`).
+    """
+
+    __tablename__ = "checkout_holds"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The catalog reservation, and the id of the order it becomes: new for every hold,
+    # since catalog never reserves again under a released key.
+    reservation_key: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OrderLineRow(CommerceTable):

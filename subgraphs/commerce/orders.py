@@ -17,7 +17,6 @@ from subgraphs.platform.database import Database
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.pagination import decode_cursor, encode_cursor, invalid_cursor
 
-RESERVING = "RESERVING"  # checkout in progress: not an order yet, never shown
 MAX_PAGE = 100
 
 
@@ -53,11 +52,7 @@ async def orders_by_id(database: Database, ids: Sequence[str]) -> dict[str, Orde
     if not wanted:
         return {}
     async with database.session() as session:
-        rows = (
-            await session.scalars(
-                select(OrderRow).where(OrderRow.id.in_(wanted), OrderRow.status != RESERVING)
-            )
-        ).all()
+        rows = (await session.scalars(select(OrderRow).where(OrderRow.id.in_(wanted)))).all()
         lines = await _lines_of(session, [row.id for row in rows])
     return {row.id: order_of(row, lines[row.id]) for row in rows}
 
@@ -125,12 +120,12 @@ async def orders_page(
             f"first must be between 0 and {MAX_PAGE}",
             ["first"],
         )
-    mine = OrderRow.status != RESERVING
+    chosen = []
     if user_id is not None:
-        mine = and_(mine, OrderRow.user_id == user_id)
+        chosen.append(OrderRow.user_id == user_id)
     if status is not None:
-        mine = and_(mine, OrderRow.status == status.value)
-    query = select(OrderRow).where(mine)
+        chosen.append(OrderRow.status == status.value)
+    query = select(OrderRow).where(*chosen)
     if after is not None:
         created_text, order_id = decode_cursor(after, 2)
         if not isinstance(created_text, str) or not isinstance(order_id, str):
@@ -147,7 +142,7 @@ async def orders_page(
         )
     query = query.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(first + 1)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(OrderRow).where(mine))
+        total = await session.scalar(select(func.count()).select_from(OrderRow).where(*chosen))
         rows = list((await session.scalars(query)).all())
         has_next = len(rows) > first
         rows = rows[:first]

@@ -21,6 +21,7 @@ from subgraphs.commerce.catalog_client import Catalog, HttpCatalog
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import PaymentProvider
 from subgraphs.commerce.payments.simulator import SimulatedProvider
+from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
 from subgraphs.platform.migrations import migrate as migrate_subgraph
@@ -57,6 +58,16 @@ class CommerceServices:
             await self.pubsub.publish(status_channel(order_id), status.encode())
         except Exception:
             log.warning("could not push the status of order %s", order_id, exc_info=True)
+
+
+def require_service_token(settings: Settings) -> None:
+    """Refuses to start without the token catalog's reservations need (dev generates one)."""
+    if settings.service_token is None and not settings.embedded:
+        raise KeyConfigurationError(
+            "commerce needs SHOPGRAPH_SERVICE_TOKEN outside embedded dev: catalog refuses "
+            "stock reservations without it, so no checkout could succeed. Set it to the "
+            "same secret (32 characters or more) in catalog and commerce."
+        )
 
 
 async def migrate(settings: Settings) -> None:

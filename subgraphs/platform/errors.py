@@ -19,6 +19,8 @@ from graphql import GraphQLError
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.federation.schema_directives import ListSize
 
+from subgraphs.platform.transient import log_failure
+
 log = logging.getLogger("shopgraph.errors")
 # A few errors at most, as the router's cost estimate assumes (@listSize).
 USER_ERRORS_SIZE = ListSize(
@@ -131,7 +133,10 @@ def forbidden() -> AccessError:
 
 
 class MaskInternalErrors(SchemaExtension):
-    """Logs unexpected exceptions with the request id and hides them from the client."""
+    """Hides unexpected exceptions from the client, giving it the request id instead.
+
+    The schema logs them first (`log_unexpected`, from `process_errors`).
+    """
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -146,18 +151,26 @@ class MaskInternalErrors(SchemaExtension):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error
-        log.error(
-            "unexpected error at %s (request %s)",
-            error.path,
-            request_id,
-            exc_info=(type(original), original, original.__traceback__),
-        )
         return GraphQLError(
             "internal server error",
             nodes=error.nodes,
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+def log_unexpected(errors: Sequence[GraphQLError], context: object) -> None:
+    """Logs each error an exception caused, once, with the request id: one WARNING line
+    for an outage (a peer restarting), ERROR with the traceback for a bug.
+
+    Errors raised on purpose (syntax, validation, access, domain refusals) are the
+    client's answer, not the operator's problem: they are not logged.
+    """
+    for error in errors:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            continue
+        log_failure(log, original, f"request {_request_id(context)} failed at {error.path}")
 
 
 def _request_id(context: object) -> str:

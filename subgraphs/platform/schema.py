@@ -12,9 +12,9 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
-from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors
+from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors, log_unexpected
 from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 
@@ -73,6 +73,13 @@ class SubgraphSchema(Schema):
     as an internal error; each is now a GraphQL error at its own index, with
     code INVALID_REPRESENTATION, and the other representations still resolve.
     """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error, a client's typo included, at ERROR with a
+        # traceback; only what an exception caused is logged, and once.
+        log_unexpected(errors, execution_context.context if execution_context else None)
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]

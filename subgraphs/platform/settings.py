@@ -153,6 +153,15 @@ class Settings(BaseSettings):
         gt=0,
         description="How long an unpaid order holds its stock before it is cancelled.",
     )
+    checkout_hold_seconds: int = Field(
+        default=30,
+        gt=0,
+        description=(
+            "How long stock reserved by a checkout that wrote no order (it died or gave up) "
+            "stays reserved before the sweeper releases it. Keep it above the catalog call "
+            "timeout (10 s): a checkout slower than this fails and is retried."
+        ),
+    )
 
     subgraph_max_tokens: int = Field(
         default=20_000, gt=0, description="Most lexical tokens a subgraph parses in a document."

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 
 from subgraphs.platform.events.bus import Delivery, EventBus
+from subgraphs.platform.transient import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,10 @@ async def consume_until(
             return
         try:
             await handle(delivery)
-        except Exception:
-            log.exception(
-                "%s failed on event %s (%s); it will be retried",
-                group,
-                delivery.event.id,
-                delivery.event.type,
+        except Exception as error:  # noqa: BLE001 - logged (traceback unless transient), then retried
+            event = delivery.event
+            log_failure(
+                log, error, f"{group} failed on event {event.id} ({event.type}); it will be retried"
             )
             try:
                 await delivery.retry()

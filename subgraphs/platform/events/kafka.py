@@ -44,6 +44,7 @@ from subgraphs.platform.events.bus import (
 )
 from subgraphs.platform.events.envelope import Event, MalformedEventError
 from subgraphs.platform.events.routes import TopicRoutes
+from subgraphs.platform.transient import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -201,10 +202,10 @@ class KafkaBus:
             try:
                 await consumer.start()
                 return
-            except (KafkaError, OSError):
+            except (KafkaError, OSError) as error:
                 if self._closed:
                     raise BusClosedError("the event bus is closed") from None
-                logger.warning("Kafka consumer cannot connect yet; retrying", exc_info=True)
+                logger.warning("Kafka consumer cannot connect yet; retrying: %s", one_line(error))
                 await asyncio.sleep(self._reconnect_interval)
 
     async def bury(self, group: str, value: bytes, reason: str) -> None:
@@ -294,8 +295,10 @@ class _Stream:
                 return None
             try:
                 return fetching.result()
-            except KafkaError:
-                logger.warning("%s cannot fetch from Kafka; retrying", self.group, exc_info=True)
+            except KafkaError as error:
+                logger.warning(
+                    "%s cannot fetch from Kafka; retrying: %s", self.group, one_line(error)
+                )
                 await asyncio.sleep(self.bus._reconnect_interval)
         return None
 

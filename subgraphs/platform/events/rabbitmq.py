@@ -61,6 +61,7 @@ from subgraphs.platform.events.bus import (
     Delivery,
 )
 from subgraphs.platform.events.envelope import Event, MalformedEventError
+from subgraphs.platform.transient import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -268,8 +269,8 @@ class RabbitMQBus:
                 return await asyncio.wait_for(step(), self.publish_timeout)
             except BusClosedError:
                 raise
-            except (*_UNAVAILABLE, RuntimeError):  # aio-pika: "Connection was not opened"
-                logger.warning("could not %s; trying again", what, exc_info=True)
+            except (*_UNAVAILABLE, RuntimeError) as error:  # aio-pika: "Connection was not opened"
+                logger.warning("could not %s; trying again: %s", what, one_line(error))
                 await asyncio.sleep(self._reconnect_interval)
 
     async def _declare(self, group: str, types: set[str]) -> _Subscription:

@@ -1,0 +1,173 @@
+"""Checkout holds: stock reserved by a checkout that wrote no order comes back quickly,
+a retry resumes the hold, and a hold the sweeper released is never turned into an order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from subgraphs.commerce.checkout import _release_if_orphaned
+from subgraphs.commerce.holds import (
+    Hold,
+    claim_hold,
+    drop_hold,
+    release_abandoned_holds,
+    take_hold,
+)
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
+from subgraphs.commerce.services import MIGRATIONS, NAME
+from subgraphs.platform.columns import utc_now
+from subgraphs.platform.database import Database
+from subgraphs.platform.migrations import upgrade
+from subgraphs.platform.settings import Settings
+from tests.subgraphs.commerce.conftest import Shop, open_shop
+from tests.subgraphs.commerce.helpers import eventually, view_cart
+
+
+async def _holds(shop: Shop) -> int:
+    async with shop.commerce.database.session() as session:
+        return await session.scalar(select(func.count()).select_from(CheckoutHoldRow)) or 0
+
+
+async def _orders(shop: Shop) -> int:
+    async with shop.commerce.database.session() as session:
+        return await session.scalar(select(func.count()).select_from(OrderRow)) or 0
+
+
+async def _reserved_without_order(shop: Shop, key: str, product_id: str, quantity: int) -> Hold:
+    """What a checkout of ann's leaves when it reserved and wrote no order (it died, or
+    catalog's answer never came back): a hold and its reservation."""
+    hold = await take_hold(shop.commerce, "ann", key)
+    assert hold is not None
+    await shop.commerce.catalog.reserve(hold.reservation_key, [(product_id, quantity)])
+    return hold
+
+
+async def test_stock_of_a_checkout_that_died_after_reserving_comes_back_after_the_hold(
+    settings: Settings,
+) -> None:
+    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
+    async with open_shop(one_second) as shop:
+        lamp = await shop.product(stock=5, name="Lamp")
+        await _reserved_without_order(shop, "died", lamp, 2)
+        assert (await shop.stock(lamp), await _holds(shop)) == (3, 1)
+
+        async def stock_and_holds() -> tuple[int, int]:
+            return await shop.stock(lamp), await _holds(shop)
+
+        # The sweeper releases the stock, then its transaction deletes the hold.
+        await eventually(stock_and_holds, lambda seen: seen == (5, 0), seconds=10)
+
+        assert await _orders(shop) == 0
+        # The customer tries again with the same key: a new hold, one reservation.
+        ann = shop.token("ann")
+        await shop.add(ann, lamp, 2)
+        placed = await shop.checkout(ann, key="died")
+        assert placed["errors"] == []
+        assert (await shop.stock(lamp), await _holds(shop), await _orders(shop)) == (3, 0, 1)
+
+
+async def test_a_retry_resumes_the_hold_of_a_checkout_whose_answer_was_lost(shop: Shop) -> None:
+    ann = shop.token("ann")
+    rug = await shop.product(stock=5, name="Rug")
+    await shop.add(ann, rug, 2)
+    hold = await _reserved_without_order(shop, "lost", rug, 2)
+
+    placed = await shop.checkout(ann, key="lost")
+
+    assert placed["errors"] == []
+    assert placed["order"]["id"] == hold.reservation_key
+    assert (await shop.stock(rug), await _holds(shop), await _orders(shop)) == (3, 0, 1)
+    assert (await view_cart(shop, ann))["lines"] == []
+
+
+async def test_a_hold_released_by_the_sweeper_cannot_be_claimed(settings: Settings) -> None:
+    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
+    async with open_shop(one_second) as shop:
+        mug = await shop.product(stock=4, name="Mug")
+        hold = await _reserved_without_order(shop, "slow", mug, 1)
+        await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
+
+        async with shop.commerce.database.session() as session:
+            claimed = await claim_hold(session, hold)
+
+        assert claimed is False
+        assert await shop.stock(mug) == 4
+        assert await release_abandoned_holds(shop.commerce) == 0
+
+
+async def test_a_refused_checkout_leaves_no_hold(shop: Shop) -> None:
+    ann = shop.token("ann")
+    vase = await shop.product(stock=1, name="Vase")
+    await shop.add(ann, vase, 1)
+    other = shop.token("bob")
+    await shop.add(other, vase, 1)
+    assert (await shop.checkout(other, key="first"))["errors"] == []
+
+    refused = await shop.checkout(ann, key="second")
+
+    assert [error["code"] for error in refused["errors"]] == ["INSUFFICIENT_STOCK"]
+    assert (await _holds(shop), await _orders(shop), await shop.stock(vase)) == (0, 1, 0)
+
+
+async def test_migrations_create_exactly_the_models(shop: Shop) -> None:
+    def differences(connection: object) -> list[object]:
+        context = MigrationContext.configure(
+            connection,  # type: ignore[arg-type]  # the sync Connection run_sync hands over
+        )
+        return list(compare_metadata(context, metadata))
+
+    async with shop.commerce.database.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_a_reserving_row_of_the_old_checkout_becomes_an_expired_hold(
+    settings: Settings,
+) -> None:
+    database = Database(settings, NAME)
+    started = utc_now() - timedelta(seconds=5)
+    try:
+        await upgrade(database, MIGRATIONS, "0001")
+        async with database.session() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO orders (id, user_id, idempotency_key, status, total_amount, "
+                    "currency, reservation_key, current_payment_id, expires_at, created_at, "
+                    "updated_at) VALUES ('o-1', 'ann', 'k', 'RESERVING', 0, 'USD', 'o-1', NULL, "
+                    ":at, :at, :at)"
+                ),
+                {"at": started},
+            )
+        await upgrade(database, MIGRATIONS)
+        async with database.session() as session:
+            holds = (await session.execute(select(CheckoutHoldRow))).scalars().all()
+            orders = await session.scalar(select(func.count()).select_from(OrderRow))
+    finally:
+        await database.close()
+
+    assert [(h.user_id, h.idempotency_key, h.reservation_key) for h in holds] == [
+        ("ann", "k", "o-1")
+    ]
+    assert holds[0].expires_at == started  # due at once: the next sweep releases it
+    assert orders == 0
+
+
+async def test_a_reservation_whose_hold_a_refused_racer_dropped_is_given_back(shop: Shop) -> None:
+    ann = shop.token("ann")
+    lamp = await shop.product(stock=5, name="Lamp")
+    # This request reserved under the hold; a racing one with the key, refused a moment
+    # before the stock came back, dropped the hold: no order, no hold names the reservation.
+    orphan = await _reserved_without_order(shop, "raced", lamp, 2)
+    await drop_hold(shop.commerce, orphan)
+    await _release_if_orphaned(shop.commerce, orphan)
+    assert await shop.stock(lamp) == 5
+
+    # When the racing request's order took the reservation, it is kept.
+    await shop.add(ann, lamp, 1)
+    placed = await shop.checkout(ann, key="won")
+    kept = Hold("ann", "won", placed["order"]["id"])
+    await _release_if_orphaned(shop.commerce, kept)
+    assert await shop.stock(lamp) == 4
