@@ -4,7 +4,8 @@
 OS process on a loopback port of the bench's range: users, catalog and
 commerce (`shopgraph serve NAME`), the router (`shopgraph router`), the
 payments worker and the outbox relay (`shopgraph worker payments`,
-`shopgraph worker outbox`). `single` runs `shopgraph dev`, every subgraph, the
+`shopgraph worker outbox`, with `SHOPGRAPH_OUTBOX_RELAY=worker` as compose.yaml
+sets it). `single` runs `shopgraph dev`, every subgraph, the
 payments worker and the router in one process, on the same backends.
 
 Either way the bench talks to the router only, as clients do; it reads
@@ -101,7 +102,7 @@ def extra_settings() -> dict[str, str]:
 class Children:
     def __init__(self, directory: Path, env: dict[str, str]) -> None:
         self._directory = directory
-        self._env = env
+        self.env = env
         self.started: list[Child] = []
 
     def start(self, name: str, *arguments: str, env: dict[str, str] | None = None) -> Child:
@@ -110,7 +111,7 @@ class Children:
             process = subprocess.Popen(  # noqa: S603 - our own CLI, arguments built here
                 [sys.executable, "-m", "shopgraph", *arguments],
                 cwd=ROOT,
-                env={**self._env, **(env or {})},
+                env={**self.env, **(env or {})},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )
@@ -164,9 +165,10 @@ def router_env(settings: Settings, urls: dict[str, str]) -> dict[str, str]:
 
 @asynccontextmanager
 async def open_shop(
-    settings: Settings, layout: Layout, first_port: int, directory: Path
+    settings: Settings, layout: Layout, first_port: int, directory: Path, relays: int = 1
 ) -> AsyncIterator[Shop]:
-    """The shop in `layout`, on ports from `first_port` up, until the block ends."""
+    """The shop in `layout`, on ports from `first_port` up, until the block ends; `relays`
+    outbox worker processes (unless SHOPGRAPH_BENCH_SET_OUTBOX_RELAY=in-process)."""
     ports = {name: first_port + number for number, name in enumerate(("router", *SUBGRAPHS))}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     if layout == "single":
@@ -175,7 +177,11 @@ async def open_shop(
         )
     else:
         settings = settings.model_copy(update={"catalog_url": f"{base['catalog']}/graphql"})
-    children = Children(directory, environment(settings))
+    env = environment(settings)
+    if layout == "processes":
+        # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox.
+        env = {"SHOPGRAPH_OUTBOX_RELAY": "worker", **env}
+    children = Children(directory, env)
     timeout = aiohttp.ClientTimeout(total=5)
     async with AsyncExitStack() as stack:
         stack.callback(children.stop)
@@ -203,6 +209,9 @@ async def open_shop(
                 env=router_env(settings, urls),
             )
             children.start("payments", "worker", "payments")
+            if children.env["SHOPGRAPH_OUTBOX_RELAY"] == "worker":
+                for number in range(relays):
+                    children.start(f"outbox-{number}", "worker", "outbox")
         await wait_ready(session, children, f"{base['router']}/readyz")
         commerce = Database(settings, "commerce")
         stack.push_async_callback(commerce.close)

@@ -86,7 +86,7 @@ CHECKOUT = (
     "mutation C($input: CheckoutInput!) { checkout(input: $input) { order { id status "
     "lines { product { id } quantity } } errors { code } } }"
 )
-PROFILED = ("router", "commerce", "catalog", "payments", "outbox", "dev")
+PROFILED = ("router", "commerce", "catalog", "payments", "outbox-0", "dev")
 LOG_LEVEL = re.compile(rb"\b(WARNING|ERROR|CRITICAL)\b")
 
 
@@ -411,7 +411,7 @@ async def run(args: argparse.Namespace) -> None:
             )
             try:
                 async with open_shop(
-                    settings, args.layout, args.first_port, Path(directory)
+                    settings, args.layout, args.first_port, Path(directory), args.relays
                 ) as shop:
                     lines = await bench(args, shop)
             finally:
@@ -433,6 +433,7 @@ def main() -> None:
     parser.add_argument("--checkouts", type=int, help="end the window after this many checkouts")
     parser.add_argument("--stock", type=int, default=1_000_000, help="units of each product")
     parser.add_argument("--no-baseline", action="store_true", help="skip the two baselines")
+    parser.add_argument("--relays", type=int, default=1, help="outbox worker processes")
     parser.add_argument("--connections", type=int, default=1000, help="client connection cap")
     parser.add_argument("--profile", type=Path, help="py-spy each server into this directory")
     parser.add_argument(

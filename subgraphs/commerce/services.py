@@ -86,7 +86,7 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
             platform.bus,
             platform.pubsub,
         )
-        async with relay.running():
+        async with relay.running(enabled=settings.relay_in_process):
             yield services
     finally:
         await payments.close()

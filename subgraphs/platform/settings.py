@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     bus_prefetch: int = Field(
         default=16, gt=0, le=1000, description="Unacknowledged deliveries per consumer."
     )
+    outbox_relay: Literal["in-process", "worker"] = Field(
+        default="in-process",
+        description=(
+            "Who publishes each subgraph's outbox: its own process, or `shopgraph worker "
+            "outbox` processes woken by PostgreSQL NOTIFY (any number of them)."
+        ),
+    )
     bus_retry_delays_seconds: tuple[float, ...] = Field(
         default=(1.0, 5.0, 30.0, 120.0),
         description=(
@@ -170,6 +177,10 @@ class Settings(BaseSettings):
     service_token: SecretStr | None = Field(
         default=None, description="Shared secret for internal service-to-service calls."
     )
+
+    @property
+    def relay_in_process(self) -> bool:
+        return self.outbox_relay == "in-process"
 
     @property
     def embedded(self) -> bool:

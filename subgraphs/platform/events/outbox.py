@@ -1,8 +1,12 @@
 """The transactional outbox: events written with the change, published after commit.
 
 A writer calls `add_to_outbox` inside the transaction that makes its change, so
-the event exists exactly when the change does. `OutboxRelay` later moves
-committed rows to the bus and marks them sent. Delivery is at least once: a
+the event exists exactly when the change does. On PostgreSQL the same
+transaction sends `NOTIFY shopgraph_outbox` with the subgraph's schema name,
+which PostgreSQL delivers only if it commits: a relay in another process
+(`shopgraph worker outbox`, see outbox_worker.py) listens and wakes at once
+instead of polling. `OutboxRelay` moves committed rows to the bus and marks
+them sent. Delivery is at least once: a
 crash between publishing and marking republishes a batch, which consumers
 absorb through the inbox. A bus that is down only delays events; rows stay in
 the outbox with their attempts and last error until a publish succeeds.
@@ -30,6 +34,7 @@ from sqlalchemy import (
     Uuid,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Row
@@ -43,6 +48,9 @@ from subgraphs.platform.events.envelope import Event
 logger = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 2000
+# One channel for every subgraph; the payload names the subgraph (its schema).
+NOTIFY_CHANNEL = "shopgraph_outbox"
+_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', current_schema())")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -92,6 +100,9 @@ async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Ev
         for position, event in enumerate(events)
     ]
     await session.execute(insert(table), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered on commit, never for a rollback; repeats in one transaction fold into one.
+        await session.execute(_NOTIFY)
 
 
 class OutboxRelay:
@@ -172,8 +183,17 @@ class OutboxRelay:
             self._wakeup.clear()
 
     @asynccontextmanager
-    async def running(self, poll_interval: float = 1.0) -> AsyncIterator[None]:
-        """Relay in the background for as long as the block runs (a subgraph's lifespan)."""
+    async def running(
+        self, poll_interval: float = 1.0, *, enabled: bool = True
+    ) -> AsyncIterator[None]:
+        """Relay in the background for as long as the block runs (a subgraph's lifespan).
+
+        Not `enabled` (`SHOPGRAPH_OUTBOX_RELAY=worker`), the block runs without it:
+        `shopgraph worker outbox` relays from processes of its own.
+        """
+        if not enabled:
+            yield
+            return
         stop = asyncio.Event()
         task = asyncio.create_task(self.run(stop, poll_interval), name="outbox-relay")
         try:
