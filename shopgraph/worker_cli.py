@@ -117,7 +117,9 @@ def outbox(
             "(`shopgraph dev` relays inside its one process)"
         )
         raise typer.Exit(code=1)
-    with_outbox = [name for name, entry in SUBGRAPHS.items() if _outbox_of(entry.module)]
+    with_outbox = [
+        name for name, entry in SUBGRAPHS.items() if _outbox_of(entry.module) is not None
+    ]
     chosen = subgraphs or with_outbox
     unknown = sorted(set(chosen) - set(with_outbox))
     if unknown:
