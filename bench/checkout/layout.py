@@ -211,7 +211,8 @@ async def open_shop(
             children.start("payments", "worker", "payments")
             if children.env["SHOPGRAPH_OUTBOX_RELAY"] == "worker":
                 for number in range(relays):
-                    children.start(f"outbox-{number}", "worker", "outbox")
+                    chosen = [option for name in SUBGRAPHS for option in ("--subgraph", name)]
+                    children.start(f"outbox-{number}", "worker", "outbox", *chosen)
         await wait_ready(session, children, f"{base['router']}/readyz")
         commerce = Database(settings, "commerce")
         stack.push_async_callback(commerce.close)

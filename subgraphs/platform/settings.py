@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db for cache, carts, rate limits and pub/sub.",
     )
+    database_pool_size: int = Field(
+        default=10, gt=0, description="Connections each subgraph process keeps to PostgreSQL."
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, description="Extra connections it may open for bursts."
+    )
+    redis_max_connections: int = Field(
+        default=200,
+        gt=0,
+        description=(
+            "Connections in a process's one Redis pool (cache, pub/sub, carts); each open "
+            "subscription holds one."
+        ),
+    )
     amqp_url: str | None = Field(
         default=None,
         description=(
@@ -154,6 +168,20 @@ class Settings(BaseSettings):
     catalog_url: str = Field(
         default="http://127.0.0.1:4002/graphql",
         description="The catalog subgraph's GraphQL endpoint, for commerce's internal calls.",
+    )
+    product_cache_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "How long commerce keeps a product it read from catalog for carts; catalog's "
+            "product events refresh it sooner."
+        ),
+    )
+    payments_concurrency: int = Field(
+        default=16,
+        gt=0,
+        le=256,
+        description="Payments the payments worker charges at once (each waits on the provider).",
     )
     reservation_ttl_seconds: int = Field(
         default=900,
