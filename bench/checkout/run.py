@@ -64,6 +64,7 @@ from typing import Any
 import aiohttp
 from audit import Ledger, oversold, read_ledger, stock_mismatches
 from backends import Credentials, Unavailable, delete_queues, flush_redis, throwaway_database
+from cpu import per_checkout, snapshot
 from layout import LAYOUTS, Shop, open_shop
 from load import Reply, Series, Window, bearer, body, drive, percentile, send
 from shop import create_products, stock_levels
@@ -326,14 +327,18 @@ async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
                 floors.append((query, series))
         with StatusFeed(args.redis_url) as feed:
             profilers = profile(shop, args)
+            cpu_before = snapshot(shop.processes)
             if args.rate:
                 run = await open_loop(session, shop, products, args)
             else:
                 run = await closed_loop(session, shop, tokens, products, args)
+            # Over the whole load, warm-up included, as are its checkouts.
+            cpu_line = per_checkout(cpu_before, snapshot(shop.processes), len(run.placed))
             unpaid = await feed.wait_for(
                 "PAID", [p.order_id for p in run.placed], args.paid_timeout
             )
             lines = report(floors, run, feed, unpaid)
+            lines.append(cpu_line)
             # The same path with the pipeline idle: what one customer waits for PAID
             # when no backlog stands in front of their order.
             calm_args = argparse.Namespace(**{**vars(args), "seconds": CALM_SECONDS})

@@ -183,6 +183,12 @@ class Settings(BaseSettings):
         le=256,
         description="Payments the payments worker charges at once (each waits on the provider).",
     )
+    order_outcome_concurrency: int = Field(
+        default=4,
+        gt=0,
+        le=256,
+        description="Payment outcomes commerce applies to orders at once.",
+    )
     reservation_ttl_seconds: int = Field(
         default=900,
         gt=0,

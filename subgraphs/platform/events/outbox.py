@@ -1,15 +1,15 @@
 """The transactional outbox: events written with the change, published after commit.
 
 A writer calls `add_to_outbox` inside the transaction that makes its change, so
-the event exists exactly when the change does. On PostgreSQL the same
-transaction sends `NOTIFY shopgraph_outbox` with the subgraph's schema name,
-which PostgreSQL delivers only if it commits: a relay in another process
-(`shopgraph worker outbox`, see outbox_worker.py) listens and wakes at once
-instead of polling. `OutboxRelay` moves committed rows to the bus and marks
-them sent. Delivery is at least once: a
-crash between publishing and marking republishes a batch, which consumers
-absorb through the inbox. A bus that is down only delays events; rows stay in
-the outbox with their attempts and last error until a publish succeeds.
+the event exists exactly when the change does. `OutboxRelay` moves committed
+rows to the bus and marks them sent. When `SHOPGRAPH_OUTBOX_RELAY` is `worker`
+(PostgreSQL), the writing transaction also sends `NOTIFY shopgraph_outbox` with
+the subgraph's schema name, which PostgreSQL delivers only if it commits: the
+relays of `shopgraph worker outbox` (outbox_worker.py) listen and wake at once
+instead of polling. Delivery is at least once: a crash between publishing and
+marking republishes a batch, which consumers absorb through the inbox. A bus
+that is down only delays events; rows stay in the outbox with their attempts
+and last error until a publish succeeds.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.columns import UTCDateTime
-from subgraphs.platform.database import Database
+from subgraphs.platform.database import OUTBOX_NOTIFY, Database
 from subgraphs.platform.events.bus import EventBus
 from subgraphs.platform.events.envelope import Event
 
@@ -100,7 +100,7 @@ async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Ev
         for position, event in enumerate(events)
     ]
     await session.execute(insert(table), rows)
-    if session.get_bind().dialect.name == "postgresql":
+    if session.info.get(OUTBOX_NOTIFY):
         # Delivered on commit, never for a rollback; repeats in one transaction fold into one.
         await session.execute(_NOTIFY)
 

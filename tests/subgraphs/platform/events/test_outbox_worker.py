@@ -23,6 +23,12 @@ def backend() -> str:
     return "postgres"
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """As deployed with the worker: writers announce their outbox rows."""
+    return settings.model_copy(update={"outbox_relay": "worker"})
+
+
 @pytest.fixture(autouse=True)
 def no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a notification can wake a relay within a test's time."""
