@@ -36,6 +36,11 @@ def database_url(settings: Settings, subgraph: str) -> URL:
     return make_url(settings.database_url)
 
 
+def asyncpg_dsn(database_url: str) -> str:
+    """The plain postgresql:// DSN asyncpg takes, from a SQLAlchemy URL."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 

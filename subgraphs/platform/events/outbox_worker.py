@@ -18,8 +18,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
-from sqlalchemy.engine import make_url
 
+from subgraphs.platform.database import asyncpg_dsn
 from subgraphs.platform.events.outbox import NOTIFY_CHANNEL, OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ class OutboxListener:
     """Wakes the relay of the subgraph each notification names; re-listens after a cut."""
 
     def __init__(self, database_url: str, relays: Mapping[str, OutboxRelay]) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = asyncpg_dsn(database_url)
         self._relays = relays
         self.listening = asyncio.Event()  # set while a LISTEN is in place
 

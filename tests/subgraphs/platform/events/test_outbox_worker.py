@@ -5,9 +5,8 @@ from collections import Counter
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from subgraphs.platform.database import Database
+from subgraphs.platform.database import Database, asyncpg_dsn
 from subgraphs.platform.events import OutboxRelay, outbox_worker
 from subgraphs.platform.events.outbox_worker import OutboxListener, running_outbox_relays
 from subgraphs.platform.settings import Settings
@@ -97,8 +96,7 @@ async def until_cleared(listener: OutboxListener) -> None:
 
 
 async def cut_listening_connections(url: str) -> None:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         cut = await connection.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
