@@ -184,7 +184,7 @@ class Settings(BaseSettings):
         description="Payments the payments worker charges at once (each waits on the provider).",
     )
     order_outcome_concurrency: int = Field(
-        default=4,
+        default=16,
         gt=0,
         le=256,
         description="Payment outcomes commerce applies to orders at once.",
