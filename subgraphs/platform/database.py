@@ -26,8 +26,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from subgraphs.platform.settings import Settings
 
-OUTBOX_NOTIFY = "shopgraph.outbox_notify"  # key in a session's `info`
-
 
 def database_url(settings: Settings, subgraph: str) -> URL:
     if settings.database_url is None:
@@ -92,13 +90,9 @@ class Database:
     def __init__(self, settings: Settings, subgraph: str) -> None:
         self.subgraph = subgraph
         self.engine = create_engine(settings, subgraph)
-        # Sessions carry whether an outbox write must wake `shopgraph worker outbox`
-        # (events/outbox.py): NOTIFY serialises committing transactions a little,
-        # a price only worth paying when a relay in another process listens.
-        notify = settings.outbox_relay == "worker" and not self.is_sqlite
-        self._sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, info={OUTBOX_NOTIFY: notify}
-        )
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Outbox writes are announced to `shopgraph worker outbox` (events/outbox.py).
+        self.announces_outbox = settings.outbox_relay == "worker" and not self.is_sqlite
 
     @property
     def is_sqlite(self) -> bool:

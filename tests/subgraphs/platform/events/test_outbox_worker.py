@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 
 from subgraphs.platform.database import Database, asyncpg_dsn
-from subgraphs.platform.events import OutboxRelay, outbox_worker
+from subgraphs.platform.events import Event, OutboxRelay, outbox_worker
 from subgraphs.platform.events.outbox_worker import OutboxListener, running_outbox_relays
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.platform.events.conftest import EventTables
@@ -24,7 +24,7 @@ def backend() -> str:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """As deployed with the worker: writers announce their outbox rows."""
+    """As deployed with the worker: writers announce their outbox rows after commit."""
     return settings.model_copy(update={"outbox_relay": "worker"})
 
 
@@ -55,15 +55,23 @@ async def test_two_workers_woken_by_commits_publish_every_event_exactly_once(
     buses = [FlakyBus(delay=0.002), FlakyBus(delay=0.002)]
     relays = [OutboxRelay(database, tables.outbox, bus) for bus in buses]
     url = database_url(settings)
+    # The writer's side, as in a subgraph process: its relay does not run, it announces.
+    writer = OutboxRelay(database, tables.outbox, FlakyBus())
+
+    async def commit(events: list[Event]) -> None:
+        await write(database, tables, events)
+        writer.notify()
+
     async with (
         running_outbox_relays(url, {database.subgraph: relays[0]}) as first,
         running_outbox_relays(url, {database.subgraph: relays[1]}) as second,
+        writer.running(enabled=False),
     ):
         await asyncio.wait_for(first.listening.wait(), WAIT)
         await asyncio.wait_for(second.listening.wait(), WAIT)
         events = [placed(n) for n in range(90)]
-        # Thirty commits, each announcing itself; both workers take turns on them.
-        await asyncio.gather(*(write(database, tables, events[n : n + 3]) for n in range(0, 90, 3)))
+        # Thirty commits, each announced; both workers take turns on them.
+        await asyncio.gather(*(commit(events[n : n + 3]) for n in range(0, 90, 3)))
         await asyncio.wait_for(published_all(buses, len(events)), WAIT)
 
     published = Counter(event.id for bus in buses for event in bus.published)
@@ -77,13 +85,18 @@ async def test_a_worker_listens_again_after_its_connection_is_cut(
     bus = FlakyBus()
     relay = OutboxRelay(database, tables.outbox, bus)
     url = database_url(settings)
-    async with running_outbox_relays(url, {database.subgraph: relay}) as listener:
+    writer = OutboxRelay(database, tables.outbox, FlakyBus())
+    async with (
+        running_outbox_relays(url, {database.subgraph: relay}) as listener,
+        writer.running(enabled=False),
+    ):
         await asyncio.wait_for(listener.listening.wait(), WAIT)
         await cut_listening_connections(url)
         await asyncio.wait_for(until_cleared(listener), WAIT)
         await asyncio.wait_for(listener.listening.wait(), WAIT)
         event = placed(1)
         await write(database, tables, [event])
+        writer.notify()
         await asyncio.wait_for(published_all([bus], 1), WAIT)
 
     assert bus.published == [event]
