@@ -1,6 +1,8 @@
 """`shopgraph worker NAME`: the background workers that run beside the subgraphs.
 
 `payments` charges placed orders (see subgraphs/commerce/payments/worker.py).
+`outbox` publishes the subgraphs' outboxes when `SHOPGRAPH_OUTBOX_RELAY=worker`
+(see subgraphs/platform/events/outbox_worker.py).
 With `--dead-letters` it lists the events that ran out of retries instead, and
 with `--requeue` it puts them back on the payments queue. `analytics` moves
 the Kafka log into the analytics store (see shopgraph/insights_cli.py).
@@ -15,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Table as SqlTable
 
 from subgraphs.platform.settings import Settings
 
@@ -91,6 +94,77 @@ async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
         )
     console.print(table)
     console.print(f"{len(events)} dead letter(s) in {GROUP}")
+
+
+@worker_app.command("outbox")
+def outbox(
+    subgraphs: Annotated[
+        list[str] | None,
+        typer.Option("--subgraph", help="Relay only this subgraph's outbox (repeatable)."),
+    ] = None,
+) -> None:
+    """Publish committed outbox events to the bus, woken by PostgreSQL, until stopped (Ctrl-C).
+
+    Run it (one or more of it) with SHOPGRAPH_OUTBOX_RELAY=worker set for every
+    subgraph, which then leave their outboxes to it.
+    """
+    from shopgraph.registry import SUBGRAPHS
+
+    settings = Settings()
+    if settings.database_url is None or not settings.database_url.startswith("postgresql"):
+        console.print(
+            "[red]the outbox worker listens to PostgreSQL: set SHOPGRAPH_DATABASE_URL[/] "
+            "(`shopgraph dev` relays inside its one process)"
+        )
+        raise typer.Exit(code=1)
+    with_outbox = [
+        name for name, entry in SUBGRAPHS.items() if _outbox_of(entry.module) is not None
+    ]
+    chosen = subgraphs or with_outbox
+    unknown = sorted(set(chosen) - set(with_outbox))
+    if unknown:
+        console.print(
+            f"[red]no outbox in {', '.join(unknown)}[/]; subgraphs with one: "
+            + ", ".join(with_outbox)
+        )
+        raise typer.Exit(code=2)
+    asyncio.run(_run_outbox(settings, settings.database_url, chosen))
+
+
+def _outbox_of(module: str) -> SqlTable | None:
+    import importlib
+
+    table = getattr(importlib.import_module(f"{module}.models"), "outbox", None)
+    return table if isinstance(table, SqlTable) else None
+
+
+async def _run_outbox(settings: Settings, database_url: str, names: list[str]) -> None:
+    from contextlib import AsyncExitStack
+
+    from shopgraph.registry import SUBGRAPHS
+    from subgraphs.platform.database import Database
+    from subgraphs.platform.events import OutboxRelay
+    from subgraphs.platform.events.outbox_worker import running_outbox_relays
+    from subgraphs.platform.resources import open_platform
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with AsyncExitStack() as stack:
+        platform = await stack.enter_async_context(open_platform(settings))
+        relays = {}
+        for name in names:
+            table = _outbox_of(SUBGRAPHS[name].module)
+            if table is None:
+                raise RuntimeError(f"{name} lost its outbox")
+            database = Database(settings, name)
+            stack.push_async_callback(database.close)
+            relays[name] = OutboxRelay(database, table, platform.bus)
+        await stack.enter_async_context(running_outbox_relays(database_url, relays))
+        console.print(f"[bold]outbox worker[/] relaying {', '.join(names)}; Ctrl-C stops it")
+        await stop.wait()
+    console.print("outbox worker stopped")
 
 
 @worker_app.command("analytics")

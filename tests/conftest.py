@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
-from subgraphs.platform.database import Database
+from subgraphs.platform.database import Database, asyncpg_dsn
 from subgraphs.platform.settings import Settings
 from tests.backends import CLICKHOUSE, POSTGRES, RABBITMQ, REDIS, missing
 from tests.kafka import tansu
@@ -95,8 +95,7 @@ def settings(
 async def _drop_schemas(database_url: str) -> None:
     import asyncpg
 
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         schemas = await connection.fetch(
             "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "

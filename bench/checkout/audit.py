@@ -1,9 +1,12 @@
-"""After the load: does every unit that left the shelf belong to an order that holds it?
+"""After the load: did checkout oversell, charge twice, or leave an order halfway?
 
 For each product, the stock catalog reports must equal the stock it started
 with minus the units in commerce's orders that hold or have bought stock
-(PENDING_PAYMENT and PAID; this run refunds and cancels nothing). The units
-the clients saw in their checkout replies are compared with commerce's too.
+(PENDING_PAYMENT and PAID; this run refunds and cancels nothing), and the
+units the clients saw in their checkout replies must be those. Units held by
+orders beyond what left the shelf, or stock below zero, are oversold. A
+double charge is an order with more than one successful charge in the
+payment simulator's own ledger (its `payment_simulator` schema).
 """
 
 from __future__ import annotations
@@ -11,23 +14,35 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from subgraphs.commerce.domain import OrderStatus
 from subgraphs.commerce.models import OrderLineRow, OrderRow
-from subgraphs.commerce.services import CommerceServices
+from subgraphs.platform.database import Database
 
 HOLDING = (OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAID.value)
+# Where a bench order may end: paid, or still on its way there when the run stopped.
+EXPECTED = frozenset({OrderStatus.PAID.value, OrderStatus.PENDING_PAYMENT.value})
+DOUBLE_CHARGES = text(
+    "SELECT count(*) FROM (SELECT p.order_id FROM payment_simulator.simulated_charges c "
+    "JOIN payments p ON p.id = c.payment_id WHERE c.outcome = 'succeeded' "
+    "GROUP BY p.order_id HAVING count(*) > 1) AS twice"
+)
 
 
 @dataclass(frozen=True)
 class Ledger:
     statuses: Counter[str]  # orders per status, RESERVING (a checkout halfway) included
     units: Counter[str]  # product id -> units in orders that hold stock
+    double_charged: int  # orders charged successfully more than once
+
+    @property
+    def unexpected(self) -> Counter[str]:
+        return Counter({s: n for s, n in self.statuses.items() if s not in EXPECTED})
 
 
-async def read_ledger(services: CommerceServices) -> Ledger:
-    async with services.database.session() as session:
+async def read_ledger(commerce: Database) -> Ledger:
+    async with commerce.session() as session:
         statuses = Counter(
             {
                 str(status): int(count)
@@ -47,7 +62,16 @@ async def read_ledger(services: CommerceServices) -> Ledger:
                 )
             }
         )
-    return Ledger(statuses, units)
+        double_charged = int(await session.scalar(DOUBLE_CHARGES) or 0)
+    return Ledger(statuses, units, double_charged)
+
+
+def oversold(initial: int, stock: dict[str, int], ledger: Ledger) -> int:
+    """Units that orders hold beyond what left the shelf, plus any stock below zero."""
+    return sum(
+        max(0, ledger.units[product_id] - (initial - left)) + max(0, -left)
+        for product_id, left in stock.items()
+    )
 
 
 def stock_mismatches(

@@ -23,7 +23,12 @@ from sqlalchemy.engine import make_url
 
 from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
 
-GROUPS = ("commerce.payments", "commerce.orders", "catalog.search-indexer")
+GROUPS = (
+    "commerce.payments",
+    "commerce.orders",
+    "commerce.product-cache",
+    "catalog.search-indexer",
+)
 
 
 class Unavailable(Exception):

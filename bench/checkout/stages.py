@@ -6,7 +6,7 @@ the payment's `updated_at` (the worker recorded the charge), the
 `payment.succeeded` outbox row, the outcome consumer's inbox row (stamped as it
 starts on the event) and the order's `updated_at` (it moved the order to PAID).
 The gaps between them are the stages below. All stamps come from this one
-process's clock, so they compare.
+machine's clock, so they compare.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from subgraphs.commerce.background import OUTCOMES_GROUP
 from subgraphs.commerce.domain import OrderStatus
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_SUCCEEDED
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
-from subgraphs.commerce.services import CommerceServices
+from subgraphs.platform.database import Database
 
 STAGES = (
     "relay order.placed (written -> published)",
@@ -42,7 +42,7 @@ class Stage:
         return 1000 * percentile(self.seconds, p)
 
 
-async def paid_stages(services: CommerceServices, order_ids: list[str]) -> list[Stage]:
+async def paid_stages(commerce: Database, order_ids: list[str]) -> list[Stage]:
     placed = aliased(outbox)
     outcome = aliased(outbox)
     query = (
@@ -67,7 +67,7 @@ async def paid_stages(services: CommerceServices, order_ids: list[str]) -> list[
         .where(OrderRow.status == OrderStatus.PAID.value, OrderRow.id.in_(order_ids))
     )
     gaps: list[list[float]] = [[] for _ in STAGES]
-    async with services.database.session() as session:
+    async with commerce.session() as session:
         for stamps in await session.execute(query):
             if any(stamp is None for stamp in stamps):
                 continue

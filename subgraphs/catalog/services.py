@@ -53,7 +53,7 @@ async def open_services(platform: Platform) -> AsyncIterator[CatalogServices]:
             # The indexer subscribes before the relay publishes: no event passes it by.
             async with (
                 running_indexer(database, search, platform.bus),
-                relay.running(),
+                relay.running(enabled=settings.relay_in_process),
                 tracker.running(),
             ):
                 yield services

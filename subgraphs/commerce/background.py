@@ -49,9 +49,6 @@ log = logging.getLogger(__name__)
 
 OUTCOMES_GROUP = "commerce.orders"
 CARTS_GROUP = "commerce.carts"
-# Outcomes of different orders are independent, and the row lock orders those
-# of one order, so several run at once: each waits mostly on catalog.
-OUTCOME_CONCURRENCY = 4
 SWEEP_BATCH = 100
 PAID_OR_LATER = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
@@ -181,7 +178,9 @@ async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
             OUTCOMES_GROUP,
             (PAYMENT_SUCCEEDED, PAYMENT_FAILED),
             handle,
-            concurrency=OUTCOME_CONCURRENCY,
+            # Outcomes of different orders are independent, and the row lock orders those
+            # of one order, so several run at once: each waits mostly on catalog.
+            concurrency=services.settings.order_outcome_concurrency,
         ),
         running_consumers(services.bus, CARTS_GROUP, (ORDER_PLACED,), clear),
     ):

@@ -100,13 +100,14 @@ return 0
 class RedisCartStore:
     """Field = product id, value = "quantity:first-added-in-ms" (to keep line order)."""
 
-    def __init__(self, url: str) -> None:
-        self._redis = redis.from_url(url)
+    def __init__(self, client: redis.Redis) -> None:
+        """On the process's shared client, which its owner closes."""
+        self.client = self._redis = client
         self._change_line = self._redis.register_script(_CHANGE_LINE)
         self._remove_bought = self._redis.register_script(_REMOVE_BOUGHT)
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        """The client belongs to the platform, which closes it."""
 
     async def lines(self, user_id: str) -> list[tuple[str, int]]:
         key = _key(user_id)

@@ -1,4 +1,8 @@
-"""Carts: what a customer means to buy, shown at today's catalog prices and stock."""
+"""Carts: what a customer means to buy, shown at today's catalog prices and stock.
+
+Prices and stock come from the product cache (product_cache.py), which follows
+catalog's events: a change shows once its event arrived, or at the latest when
+the cached entry expires."""
 
 from __future__ import annotations
 
@@ -62,7 +66,7 @@ def cart_of(stored: Sequence[tuple[str, int]], products: dict[str, CatalogProduc
 
 async def view_cart(services: CommerceServices, user_id: str) -> Cart:
     stored = await services.carts.lines(user_id)
-    products = await services.catalog.products([product_id for product_id, _ in stored])
+    products = await services.products.products([product_id for product_id, _ in stored])
     return cart_of(stored, products)
 
 
@@ -94,7 +98,7 @@ async def _change_line(
     services: CommerceServices, user_id: str, product_id: str, quantity: int, *, add: bool
 ) -> Cart:
     stored = await services.carts.lines(user_id)
-    products = await services.catalog.products([product_id, *(pid for pid, _ in stored)])
+    products = await services.products.products([product_id, *(pid for pid, _ in stored)])
     product = products.get(product_id)
     if product is None or product.deleted:
         raise DomainError(

@@ -1,9 +1,10 @@
 """The commerce subgraph's services, opened once per process in the app lifespan.
 
 `open_core` is what every commerce process needs (database, cart store,
-catalog client, payment provider, outbox relay); `open_services` adds what the
-subgraph runs in the background: the consumer that moves orders on payment
-outcomes and the sweeper that cancels expired orders. The payments worker
+catalog client, product cache, payment provider, outbox relay); `open_services`
+adds what the subgraph runs in the background: the consumer that moves orders
+on payment outcomes, the sweeper that cancels expired orders, and the consumer
+that feeds the product cache from catalog's events. The payments worker
 (`shopgraph worker payments`) runs on the core alone.
 """
 
@@ -22,6 +23,12 @@ from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import PaymentProvider
 from subgraphs.commerce.payments.simulator import SimulatedProvider
 from subgraphs.platform.auth.keys import KeyConfigurationError
+from subgraphs.commerce.product_cache import (
+    CachedProducts,
+    InProcessProductCache,
+    RedisProductCache,
+    running_product_feed,
+)
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
 from subgraphs.platform.migrations import migrate as migrate_subgraph
@@ -50,6 +57,7 @@ class CommerceServices:
     relay: OutboxRelay
     bus: EventBus
     pubsub: PubSub
+    products: CachedProducts  # what carts show and check; checkout asks catalog itself
 
     async def order_changed(self, order_id: str, status: str) -> None:
         """After a commit that moved an order: publish its events and tell subscribers."""
@@ -79,9 +87,13 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
     settings = platform.settings
     database = Database(settings, NAME)
     carts: DatabaseCartStore | RedisCartStore = (
-        RedisCartStore(settings.redis_url) if settings.redis_url else DatabaseCartStore(database)
+        RedisCartStore(platform.redis) if platform.redis else DatabaseCartStore(database)
     )
     catalog = HttpCatalog(settings.catalog_url, platform.service_token)
+    ttl = settings.product_cache_seconds
+    cache: RedisProductCache | InProcessProductCache = (
+        RedisProductCache(platform.redis, ttl) if platform.redis else InProcessProductCache(ttl)
+    )
     payments = SimulatedProvider(settings)
     try:
         await upgrade(database, MIGRATIONS)
@@ -96,8 +108,9 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
             relay,
             platform.bus,
             platform.pubsub,
+            CachedProducts(cache, catalog),
         )
-        async with relay.running():
+        async with relay.running(enabled=settings.relay_in_process):
             yield services
     finally:
         await payments.close()
@@ -108,7 +121,11 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
 
 @asynccontextmanager
 async def open_services(platform: Platform) -> AsyncIterator[CommerceServices]:
-    async with open_core(platform) as services, running_order_jobs(services):
+    async with (
+        open_core(platform) as services,
+        running_order_jobs(services),
+        running_product_feed(services),
+    ):
         yield services
 
 

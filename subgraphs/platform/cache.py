@@ -141,9 +141,11 @@ class InProcessCache:
 class RedisCache:
     """A `Cache` on Redis; every key is stored under `prefix` so apps can share a database."""
 
-    def __init__(self, url: str, prefix: str = "shopgraph:") -> None:
+    def __init__(self, redis_: redis.Redis | str, prefix: str = "shopgraph:") -> None:
+        """On the process's shared client (not closed here), or a URL of its own."""
         # from_url connects lazily: building the cache does no network I/O.
-        self._client = redis.Redis.from_url(url)
+        self._owned = isinstance(redis_, str)
+        self._client = redis.Redis.from_url(redis_) if isinstance(redis_, str) else redis_
         self._prefix = prefix
 
     async def get(self, key: str) -> bytes | None:
@@ -178,7 +180,8 @@ class RedisCache:
         await self._client.ping()
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._owned:
+            await self._client.aclose()
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -190,8 +193,9 @@ def _as_bytes(reply: bytes | str) -> bytes:
     return reply.encode() if isinstance(reply, str) else reply
 
 
-def create_cache(settings: Settings) -> Cache:
-    """The configured cache. Every call builds a new one: create it once per app lifespan."""
+def create_cache(settings: Settings, client: redis.Redis | None = None) -> Cache:
+    """The configured cache, on `client` (the process's one Redis pool) when given.
+    Every call builds a new one: create it once per app lifespan."""
     if settings.redis_url is None:
         return InProcessCache()
-    return RedisCache(settings.redis_url)
+    return RedisCache(client if client is not None else settings.redis_url)

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -33,6 +34,11 @@ def database_url(settings: Settings, subgraph: str) -> URL:
     return make_url(settings.database_url)
 
 
+def asyncpg_dsn(database_url: str) -> str:
+    """The plain postgresql:// DSN asyncpg takes, from a SQLAlchemy URL."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
@@ -49,11 +55,18 @@ def create_engine(settings: Settings, subgraph: str) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
         pool_pre_ping=True,
         connect_args={"server_settings": {"search_path": subgraph}},
     )
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that can say ON CONFLICT, in the session's dialect."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -78,6 +91,8 @@ class Database:
         self.subgraph = subgraph
         self.engine = create_engine(settings, subgraph)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Outbox writes are announced to `shopgraph worker outbox` (events/outbox.py).
+        self.announces_outbox = settings.outbox_relay == "worker" and not self.is_sqlite
 
     @property
     def is_sqlite(self) -> bool:

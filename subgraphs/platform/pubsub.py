@@ -141,9 +141,11 @@ class RedisPubSub:
     are stored under `prefix` to keep apps that share a server apart.
     """
 
-    def __init__(self, url: str, prefix: str = "shopgraph:") -> None:
+    def __init__(self, redis_: redis.Redis | str, prefix: str = "shopgraph:") -> None:
+        """On the process's shared client (not closed here), or a URL of its own."""
         # from_url connects lazily: building the pub/sub does no network I/O.
-        self._client = redis.Redis.from_url(url)
+        self._owned = isinstance(redis_, str)
+        self._client = redis.Redis.from_url(redis_) if isinstance(redis_, str) else redis_
         self._prefix = prefix
 
     async def publish(self, channel: str, message: bytes) -> None:
@@ -176,7 +178,8 @@ class RedisPubSub:
         return sum(int(count) for _, count in counts)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._owned:
+            await self._client.aclose()
 
 
 async def _confirmation(pubsub: redis.client.PubSub, kind: str) -> None:
@@ -188,8 +191,9 @@ async def _confirmation(pubsub: redis.client.PubSub, kind: str) -> None:
                 return
 
 
-def create_pubsub(settings: Settings) -> PubSub:
-    """The configured pub/sub. Every call builds a new one: create it once per app lifespan."""
+def create_pubsub(settings: Settings, client: redis.Redis | None = None) -> PubSub:
+    """The configured pub/sub, on `client` (the process's one Redis pool) when given.
+    Every call builds a new one: create it once per app lifespan."""
     if settings.redis_url is None:
         return InProcessPubSub()
-    return RedisPubSub(settings.redis_url)
+    return RedisPubSub(client if client is not None else settings.redis_url)

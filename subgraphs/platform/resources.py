@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
+
 from subgraphs.platform.auth.keyring import KeyRing, load_key_ring
 from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
@@ -31,6 +33,9 @@ class Platform:
     # The Kafka log when configured: for producers that bypass the outbox
     # (tracking events) and consumers that read it in batches (analytics).
     log: KafkaBus | None = None
+    # The process's one Redis connection pool when Redis is configured: the cache,
+    # pub/sub and commerce's carts all borrow from it.
+    redis: Redis | None = None
 
 
 @asynccontextmanager
@@ -38,9 +43,16 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     keys = load_key_ring(settings)
     # An exit stack, so a bus that fails to connect still closes what opened before it.
     async with AsyncExitStack() as opened:
-        cache = create_cache(settings)
+        client = None
+        if settings.redis_url is not None:
+            # Connects lazily, and only as many connections as are in use at once.
+            client = Redis.from_url(
+                settings.redis_url, max_connections=settings.redis_max_connections
+            )
+            opened.push_async_callback(client.aclose)
+        cache = create_cache(settings, client)
         opened.push_async_callback(cache.close)
-        pubsub = create_pubsub(settings)
+        pubsub = create_pubsub(settings, client)
         opened.push_async_callback(pubsub.close)
         bus = await _open_queue_bus(settings)
         opened.push_async_callback(bus.close)
@@ -57,6 +69,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             bus,
             load_service_token(settings),
             log,
+            client,
         )
 
 

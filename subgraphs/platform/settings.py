@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db for cache, carts, rate limits and pub/sub.",
     )
+    database_pool_size: int = Field(
+        default=10, gt=0, description="Connections each subgraph process keeps to PostgreSQL."
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, description="Extra connections it may open for bursts."
+    )
+    redis_max_connections: int = Field(
+        default=200,
+        gt=0,
+        description=(
+            "Connections in a process's one Redis pool (cache, pub/sub, carts); each open "
+            "subscription holds one."
+        ),
+    )
     amqp_url: str | None = Field(
         default=None,
         description=(
@@ -59,6 +73,13 @@ class Settings(BaseSettings):
     )
     bus_prefetch: int = Field(
         default=16, gt=0, le=1000, description="Unacknowledged deliveries per consumer."
+    )
+    outbox_relay: Literal["in-process", "worker"] = Field(
+        default="in-process",
+        description=(
+            "Who publishes each subgraph's outbox: its own process, or `shopgraph worker "
+            "outbox` processes woken by PostgreSQL NOTIFY (any number of them)."
+        ),
     )
     bus_retry_delays_seconds: tuple[float, ...] = Field(
         default=(1.0, 5.0, 30.0, 120.0),
@@ -148,6 +169,26 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:4002/graphql",
         description="The catalog subgraph's GraphQL endpoint, for commerce's internal calls.",
     )
+    product_cache_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "How long commerce keeps a product it read from catalog for carts; catalog's "
+            "product events refresh it sooner."
+        ),
+    )
+    payments_concurrency: int = Field(
+        default=16,
+        gt=0,
+        le=256,
+        description="Payments the payments worker charges at once (each waits on the provider).",
+    )
+    order_outcome_concurrency: int = Field(
+        default=16,
+        gt=0,
+        le=256,
+        description="Payment outcomes commerce applies to orders at once.",
+    )
     reservation_ttl_seconds: int = Field(
         default=900,
         gt=0,
@@ -179,6 +220,10 @@ class Settings(BaseSettings):
     service_token: SecretStr | None = Field(
         default=None, description="Shared secret for internal service-to-service calls."
     )
+
+    @property
+    def relay_in_process(self) -> bool:
+        return self.outbox_relay == "in-process"
 
     @property
     def embedded(self) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
+from subgraphs.platform.database import dialect_insert
 from subgraphs.platform.events import Delivery, Event, EventBus, record_handled
 from subgraphs.platform.events.consuming import running_consumers
 from subgraphs.social.events import (
@@ -26,7 +27,7 @@ from subgraphs.social.events import (
     PRODUCT_DELETED,
 )
 from subgraphs.social.models import ProductRow, inbox
-from subgraphs.social.purchases import dialect_insert, record_order_lines, record_order_paid
+from subgraphs.social.purchases import record_order_lines, record_order_paid
 
 if TYPE_CHECKING:
     from subgraphs.social.services import SocialServices

@@ -16,21 +16,13 @@ other's row and the mark is never missed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import exists, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.columns import utc_now
+from subgraphs.platform.database import dialect_insert
 from subgraphs.social.models import PaidOrderRow, PurchaseLineRow, ReviewRow
-
-
-def dialect_insert(session: AsyncSession, table: Any) -> sqlite.Insert | postgresql.Insert:
-    """An INSERT that can say ON CONFLICT, in the session's dialect."""
-    if session.get_bind().dialect.name == "sqlite":
-        return sqlite.insert(table)
-    return postgresql.insert(table)
 
 
 async def lock_buyer(session: AsyncSession, user_id: str) -> None:

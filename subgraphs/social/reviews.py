@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
+from subgraphs.platform.database import dialect_insert
 from subgraphs.platform.errors import DomainError, InvalidInput
 from subgraphs.platform.events import add_to_outbox
 from subgraphs.social.domain import (
@@ -38,7 +39,7 @@ from subgraphs.social.events import (
 )
 from subgraphs.social.listing import review_of
 from subgraphs.social.models import HelpfulVoteRow, ModerationRow, ProductRow, ReviewRow, outbox
-from subgraphs.social.purchases import dialect_insert, has_paid_for, lock_buyer
+from subgraphs.social.purchases import has_paid_for, lock_buyer
 from subgraphs.social.ratings import count_rating
 
 if TYPE_CHECKING:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from subgraphs.platform.database import dialect_insert
 from subgraphs.platform.events import add_to_outbox
 from subgraphs.social.domain import ReviewStatus
 from subgraphs.social.events import REVIEW_CREATED, review_event
 from subgraphs.social.listing import review_of
 from subgraphs.social.models import HelpfulVoteRow, ProductRow, ReviewRow, outbox
-from subgraphs.social.purchases import dialect_insert
 from subgraphs.social.ratings import count_rating
 
 if TYPE_CHECKING:

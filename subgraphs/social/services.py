@@ -60,7 +60,10 @@ async def open_services(
             ),
         )
         # The feeds subscribe before anything is relayed, so no event passes them by.
-        async with running_feeds(services, platform.bus), relay.running():
+        async with (
+            running_feeds(services, platform.bus),
+            relay.running(enabled=platform.settings.relay_in_process),
+        ):
             yield services
     finally:
         await database.close()

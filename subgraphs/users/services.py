@@ -45,7 +45,7 @@ async def open_services(platform: Platform) -> AsyncIterator[UserServices]:
     try:
         await upgrade(database, MIGRATIONS)
         relay = OutboxRelay(database, outbox, platform.bus)
-        async with relay.running():
+        async with relay.running(enabled=settings.relay_in_process):
             yield UserServices(
                 settings=settings,
                 database=database,

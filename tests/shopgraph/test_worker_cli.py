@@ -77,3 +77,23 @@ def test_dead_letters_need_rabbitmq(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "dead letters are kept by RabbitMQ" in result.output
+
+
+def test_the_outbox_worker_needs_postgresql(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["worker", "outbox"], env={"SHOPGRAPH_DATA_DIR": str(tmp_path)})
+
+    assert result.exit_code == 1
+    assert "the outbox worker listens to PostgreSQL" in result.output
+
+
+def test_the_outbox_worker_names_the_subgraphs_that_have_an_outbox(tmp_path: Path) -> None:
+    env = {
+        "SHOPGRAPH_DATA_DIR": str(tmp_path),
+        "SHOPGRAPH_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+    }
+    result = runner.invoke(app, ["worker", "outbox", "--subgraph", "insights"], env=env)
+
+    assert result.exit_code == 2
+    assert "no outbox in insights; subgraphs with one: users, catalog, commerce, social" in (
+        " ".join(result.output.split())
+    )

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentMethod, TransientPaymentError
 from subgraphs.platform.columns import NAMING_CONVENTION, UTCDateTime, utc_now
-from subgraphs.platform.database import Database
+from subgraphs.platform.database import Database, dialect_insert
 from subgraphs.platform.settings import Settings
 
 LEDGER_DATABASE = "payment_simulator"
@@ -94,9 +94,11 @@ class SimulatedProvider:
         behaviour = token.split("_")[1] if token.startswith("sim_") else "unknown"
         now = utc_now()
         async with self._database.session() as session:
-            row = await session.get(SimulatedChargeRow, payment_id, with_for_update=True)
-            if row is None:
-                row = SimulatedChargeRow(
+            # Insert-or-keep, then lock: copies of one payment charged at once (a
+            # redelivery beside the first try) meet on this row, never both insert it.
+            await session.execute(
+                dialect_insert(session, SimulatedChargeRow)
+                .values(
                     payment_id=payment_id,
                     amount=amount,
                     currency=currency,
@@ -106,7 +108,13 @@ class SimulatedProvider:
                     created_at=now,
                     updated_at=now,
                 )
-                session.add(row)
+                .on_conflict_do_nothing(index_elements=["payment_id"])
+            )
+            row = await session.get(
+                SimulatedChargeRow, payment_id, with_for_update=True, populate_existing=True
+            )
+            if row is None:
+                raise RuntimeError(f"the ledger row of payment {payment_id} vanished")
             if row.outcome is None:
                 row.attempts += 1
                 row.updated_at = now

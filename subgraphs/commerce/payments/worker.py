@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 GROUP = "commerce.payments"
 EVENT_TYPES = (ORDER_PLACED, PAYMENT_RETRIED)
-CONCURRENCY = 4
 NOT_AWAITED = "order_no_longer_awaits_payment"
 
 
@@ -85,10 +84,14 @@ async def record_outcome(
 
 @asynccontextmanager
 async def running_payments_worker(
-    services: CommerceServices, concurrency: int = CONCURRENCY
+    services: CommerceServices, concurrency: int | None = None
 ) -> AsyncIterator[None]:
+    """`concurrency` (default `SHOPGRAPH_PAYMENTS_CONCURRENCY`) payments at once, each
+    consumer with its own prefetch; copies of one event charge once (see above)."""
+
     async def handle(delivery: Delivery) -> None:
         await handle_payment(services, delivery)
 
-    async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=concurrency):
+    consumers = concurrency or services.settings.payments_concurrency
+    async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=consumers):
         yield

@@ -1,11 +1,20 @@
 """The transactional outbox: events written with the change, published after commit.
 
 A writer calls `add_to_outbox` inside the transaction that makes its change, so
-the event exists exactly when the change does. `OutboxRelay` later moves
-committed rows to the bus and marks them sent. Delivery is at least once: a
-crash between publishing and marking republishes a batch, which consumers
-absorb through the inbox. A bus that is down only delays events; rows stay in
-the outbox with their attempts and last error until a publish succeeds.
+the event exists exactly when the change does, and `relay.notify()` after it
+committed. `OutboxRelay` moves committed rows to the bus and marks them sent.
+When `SHOPGRAPH_OUTBOX_RELAY` is `worker` (PostgreSQL), the relay of the
+writer's process does not run, and `notify()` sends `NOTIFY shopgraph_outbox`
+with the subgraph's schema name instead, in a statement of its own: the relays
+of `shopgraph worker outbox` (outbox_worker.py) listen and wake at once rather
+than polling. Not inside the writer's transaction: PostgreSQL serialises the
+commits of notifying transactions, and a reservation would hold its product
+rows all that while. A notification lost in a crash only waits for the poll.
+
+Delivery is at least once: a crash between publishing and marking republishes
+a batch, which consumers absorb through the inbox. A bus that is down only
+delays events; rows stay in the outbox with their attempts and last error
+until a publish succeeds.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from sqlalchemy import (
     Uuid,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Row
@@ -43,6 +53,9 @@ from subgraphs.platform.events.envelope import Event
 logger = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 2000
+# One channel for every subgraph; the payload names the subgraph (its schema).
+NOTIFY_CHANNEL = "shopgraph_outbox"
+_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', current_schema())")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -106,10 +119,38 @@ class OutboxRelay:
         self._table = table
         self._bus = bus
         self._wakeup = asyncio.Event()
+        self._running = False
+        self._announcing: asyncio.Task[None] | None = None
+        self._announce_again = False
 
     def notify(self) -> None:
-        """Wake `run` now, e.g. right after a transaction that added events committed."""
-        self._wakeup.set()
+        """Wake `run` now, right after a transaction that added events committed; when
+        the relay runs in `shopgraph worker outbox` instead, tell it through PostgreSQL."""
+        if self._running or not self._database.announces_outbox:
+            self._wakeup.set()
+            return
+        # One NOTIFY at a time; those asked for meanwhile fold into one more.
+        if self._announcing is not None and not self._announcing.done():
+            self._announce_again = True
+            return
+        self._announcing = asyncio.ensure_future(self._announce())
+
+    async def _announce(self) -> None:
+        again = True
+        while again:
+            self._announce_again = False
+            try:
+                async with self._database.reading() as connection:
+                    await connection.execute(_NOTIFY)
+            except Exception as error:  # noqa: BLE001 - the worker's poll catches up
+                logger.warning(
+                    "could not announce outbox events of %s (%s: %s); the worker polls",
+                    self._database.subgraph,
+                    type(error).__name__,
+                    error,
+                )
+                return
+            again = self._announce_again
 
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
@@ -151,6 +192,13 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0, limit: int = 100) -> None:
         """Relay until `stop` is set: whenever notified, else every `poll_interval` seconds."""
+        self._running = True
+        try:
+            await self._relay_until(stop, poll_interval, limit)
+        finally:
+            self._running = False
+
+    async def _relay_until(self, stop: asyncio.Event, poll_interval: float, limit: int) -> None:
         while not stop.is_set():
             try:
                 sent = await self.relay_once(limit)
@@ -172,8 +220,21 @@ class OutboxRelay:
             self._wakeup.clear()
 
     @asynccontextmanager
-    async def running(self, poll_interval: float = 1.0) -> AsyncIterator[None]:
-        """Relay in the background for as long as the block runs (a subgraph's lifespan)."""
+    async def running(
+        self, poll_interval: float = 1.0, *, enabled: bool = True
+    ) -> AsyncIterator[None]:
+        """Relay in the background for as long as the block runs (a subgraph's lifespan).
+
+        Not `enabled` (`SHOPGRAPH_OUTBOX_RELAY=worker`), the block runs without it:
+        `shopgraph worker outbox` relays from processes of its own.
+        """
+        if not enabled:
+            try:
+                yield
+            finally:
+                if self._announcing is not None:
+                    await self._announcing
+            return
         stop = asyncio.Event()
         task = asyncio.create_task(self.run(stop, poll_interval), name="outbox-relay")
         try:

@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import select
 
+from subgraphs.commerce.catalog_client import CatalogProduct
 from subgraphs.commerce.events import STATUS_CHANGED
 from subgraphs.commerce.models import PaymentRow, outbox
 from subgraphs.commerce.payments.simulator import SimulatedProvider
 from subgraphs.platform.events import Event, event_of_row
 from subgraphs.platform.money import CENT
-from tests.subgraphs.commerce.conftest import SUCCEEDS, Shop
+from tests.subgraphs.commerce.conftest import SETTLE_SECONDS, SUCCEEDS, Shop
 
 T = TypeVar("T")
 
@@ -93,15 +94,31 @@ async def clear_cart(shop: Shop, token: str | None) -> dict[str, Any]:
 
 
 async def set_price(shop: Shop, product_id: str, price: str) -> None:
+    """Changes the price in catalog, and returns once commerce's carts show it."""
     body = await shop.catalog(
         UPDATE_PRODUCT, {"id": product_id, "input": {"price": price}}, shop.staff_token
     )
     assert body["data"]["updateProduct"] == {"product": {"id": product_id}, "errors": []}, body
+    await commerce_sees(shop, product_id, lambda product: product.price == Decimal(price))
 
 
 async def delete_product(shop: Shop, product_id: str) -> None:
+    """Deletes the product in catalog, and returns once commerce's carts know it."""
     body = await shop.catalog(DELETE_PRODUCT, {"id": product_id}, shop.staff_token)
     assert body["data"]["deleteProduct"] == {"deletedId": product_id, "errors": []}, body
+    await commerce_sees(shop, product_id, lambda product: product.deleted)
+
+
+async def commerce_sees(
+    shop: Shop, product_id: str, check: Callable[[CatalogProduct], bool]
+) -> None:
+    """Waits until commerce's product cache has taken catalog's event (or dropped the entry)."""
+    cache = shop.commerce.products.cache
+    async with asyncio.timeout(SETTLE_SECONDS):
+        while (cached := (await cache.get_many([product_id])).get(product_id)) is not None:
+            if check(cached):
+                return
+            await asyncio.sleep(0.01)
 
 
 async def move_order(shop: Shop, mutation: str, order_id: str, token: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -22,13 +23,14 @@ from shopgraph.loopback import free_port, served
 from subgraphs.commerce import background
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.background import apply_payment_outcome
-from subgraphs.commerce.events import PAYMENT_SUCCEEDED, STATUS_CHANGED
+from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
+from subgraphs.commerce.payments import worker as payments_worker
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentMethod, PaymentProvider
-from subgraphs.commerce.payments.worker import running_payments_worker
+from subgraphs.commerce.payments.worker import handle_payment, running_payments_worker
 from subgraphs.commerce.services import CommerceServices
-from subgraphs.platform.events import Event, event_of_row
+from subgraphs.platform.events import Delivery, Event, event_of_row
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
@@ -232,6 +234,48 @@ async def test_a_duplicate_payment_event_changes_the_order_once(
         assert await _status_changes(shop, order_id) == ["PENDING_PAYMENT", "PAID"]
         assert (await shop.order(order_id, lu) or {})["status"] == "PAID"
         assert await shop.stock(rug) == 1
+
+
+async def test_copies_of_a_placed_order_handled_at_once_charge_it_once(
+    production: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    handled: list[uuid.UUID] = []
+
+    async def counted(services: CommerceServices, delivery: Delivery) -> None:
+        await handle_payment(services, delivery)
+        handled.append(delivery.event.id)
+
+    monkeypatch.setattr(payments_worker, "handle_payment", counted)
+    async with open_shop(production, worker=False) as shop:
+        mo = shop.token("mo")
+        lamp = await shop.product(stock=2, price="15.00", name="Lamp")
+        await shop.add(mo, lamp, 1)
+        order_id = (await shop.checkout(mo, number=SUCCEEDS))["order"]["id"]
+        placed = await _outbox_event(shop, ORDER_PLACED)
+        # No payments queue existed when the relay published the order (the fixture
+        # deleted it): only these three copies reach the consumers, all at once.
+        async with running_payments_worker(shop.commerce, concurrency=8):
+            await shop.commerce.bus.publish([placed, placed, placed])
+            for _ in range(300):
+                if handled.count(placed.id) == 3:
+                    break
+                await asyncio.sleep(0.05)
+            settled = await shop.settled(order_id, mo)
+
+        assert handled.count(placed.id) == 3
+        # The copies met on the simulator's ledger row; none failed and went round again.
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert settled["status"] == "PAID"
+        [payment] = settled["payments"]
+        assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+        async with shop.commerce.database.session() as session:
+            outcomes = await session.scalar(
+                select(func.count()).where(
+                    outbox.c.type == PAYMENT_SUCCEEDED, outbox.c.subject_id == payment["id"]
+                )
+            )
+        assert outcomes == 1
+        assert await _status_changes(shop, order_id) == ["PENDING_PAYMENT", "PAID"]
 
 
 async def _outbox_event(shop: Shop, event_type: str) -> Event:
