@@ -103,6 +103,7 @@ def hive(node_dir: Path, supergraph: Path, port: int, forks: int, deduplicate: b
     ]
     version = npm_versions()["@graphql-hive/gateway"]
     label = f"Hive Gateway {version}" + (f" --fork {forks}" if forks > 1 else "")
+    label += " dedup" if deduplicate else " no dedup"
     env = {"NODE_ENV": "production", "BENCH_HIVE_DEDUPLICATION": "on" if deduplicate else "off"}
     return Gateway("hive", label, forks, command, node_dir, env)
 

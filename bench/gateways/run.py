@@ -2,22 +2,30 @@
 
 The benchmark's four subgraphs (accounts, inventory, products, reviews; one
 Python process, `guild_subgraphs.py`) and its one large query (~87 KB answer)
-behind each gateway in turn: shopgraph's router, Hive Gateway and Apollo
-Gateway on Apollo Server, one process each, then shopgraph `--workers 2`
-against Hive `--fork 2`. All serve one supergraph composed by shopgraph's
-composer. Each gateway is started, its answer checked against the oracle
-(computed from the tables, no GraphQL), loaded with wrk (50 connections,
-each sending the next request as soon as the last is answered) after a
-warm-up, checked again and stopped; the order is reversed every round.
+behind each gateway in turn, all serving one supergraph composed by
+shopgraph's composer:
+  shopgraph       `shopgraph router` (router.yaml beside this file)
+  hive            Hive Gateway as the public benchmark runs it: --jit and
+                  inboundInflightRequestDeduplication (identical requests in
+                  flight at once share one execution)
+  hive-plain      Hive Gateway, --jit, without that deduplication
+  apollo          Apollo Gateway on Apollo Server's standalone server
+  shopgraph-2, hive-2, hive-plain-2: the same with two processes
+                  (`--workers 2`, `--fork 2`)
+Each is started, its answer checked against the oracle (computed from the
+tables, no GraphQL), loaded with wrk (50 connections, each sending the next
+request as soon as the last is answered) after a warm-up, checked again and
+stopped; the order is reversed every round.
 
 Output: one table, per gateway the mean over rounds of requests/s, p50 and
-p99 latency, the highest peak RSS, and the CPU (in cores: CPU seconds over
-wall seconds) of the gateway, the subgraphs and wrk, with ratios to
-shopgraph at the same process count (x > 1 is shopgraph better). Exits 1
-if any answer differs from the oracle, 2 if something could not run.
+p99 latency, the highest peak RSS (sum of each process's peak), and the CPU
+(in cores: CPU seconds over wall seconds) of the gateway, the subgraphs and
+wrk, with ratios to shopgraph at the same process count (above 1: shopgraph
+better). Exits 1 if any answer differs from the oracle, 2 if something could
+not run.
 
-    python bench/gateways/run.py [--rounds 2] [--seconds 15] [--warmup 5]
-        [--connections 50] [--only shopgraph,hive,apollo,shopgraph-2,hive-2]
+    python bench/gateways/run.py [--rounds 2] [--seconds 12] [--warmup 4]
+        [--connections 50] [--only shopgraph,hive,hive-plain,apollo,...]
         [--node-dir DIR] [--port-base 23000]
 
 Needs wrk, Node.js 20 and npm (the Node gateways are installed with `npm ci`
@@ -48,7 +56,7 @@ from wrk_load import Load, WrkFailed, run_wrk
 
 from router.composition import SubgraphSource, compose
 
-CONFIGS = ("shopgraph", "hive", "apollo", "shopgraph-2", "hive-2")
+CONFIGS = ("shopgraph", "hive", "hive-plain", "apollo", "shopgraph-2", "hive-2", "hive-plain-2")
 
 
 @dataclass(frozen=True)
@@ -92,9 +100,11 @@ def _run(args: argparse.Namespace, work: Path, logs: Path, started: float) -> in
         "shopgraph-2": gateways.shopgraph(supergraph, gateway_port, 2),
     }
     if node_dir is not None:
-        dedup = not args.hive_no_deduplication
-        configs["hive"] = gateways.hive(node_dir, supergraph, gateway_port, 1, dedup)
-        configs["hive-2"] = gateways.hive(node_dir, supergraph, gateway_port, 2, dedup)
+        for forks, suffix in ((1, ""), (2, "-2")):
+            for deduplicate, name in ((True, "hive"), (False, "hive-plain")):
+                configs[name + suffix] = gateways.hive(
+                    node_dir, supergraph, gateway_port, forks, deduplicate
+                )
         configs["apollo"] = gateways.apollo(node_dir, supergraph, gateway_port)
     order = [name for name in CONFIGS if name in args.only]
     print(_preamble(args, len(orjson.dumps(expected))))
@@ -122,18 +132,13 @@ def _arguments() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured load per run")
-    parser.add_argument("--warmup", type=float, default=5.0, help="load before measuring")
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured load per run")
+    parser.add_argument("--warmup", type=float, default=4.0, help="load before measuring")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--only", type=_names, default=list(CONFIGS), help=",".join(CONFIGS))
     parser.add_argument("--node-dir", type=Path, help="reuse (or make) the npm install here")
     parser.add_argument("--port-base", type=int, default=23000)
-    parser.add_argument(
-        "--hive-no-deduplication",
-        action="store_true",
-        help="turn off Hive's inbound in-flight deduplication (on in the public benchmark)",
-    )
     args = parser.parse_args()
     if args.rounds < 1 or args.seconds < 1 or args.connections < 1:
         parser.error("--rounds, --seconds and --connections must be at least 1")
@@ -160,7 +165,7 @@ def _supergraph(base_url: str) -> str:
 
 
 def _node_gateways(args: argparse.Namespace, work: Path) -> Path | None:
-    if not {"hive", "hive-2", "apollo"} & set(args.only):
+    if not set(args.only) - {"shopgraph", "shopgraph-2"}:
         return None
     directory: Path = args.node_dir or work / "node"
     directory.mkdir(parents=True, exist_ok=True)
