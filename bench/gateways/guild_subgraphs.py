@@ -17,7 +17,6 @@ measured; `run.py` prints the subgraphs' CPU to show it.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,7 +30,9 @@ from graphql import (
     GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
-    build_schema,
+    ObjectTypeDefinitionNode,
+    build_ast_schema,
+    concat_ast,
     execute,
     parse,
     validate,
@@ -159,29 +160,33 @@ class Subgraph:
     def _entities(self, _info: GraphQLResolveInfo, representations: list[Any]) -> list[Any]:
         found: list[Any] = []
         for representation in representations:
-            typename = representation.get("__typename")
+            typename = (
+                representation.get("__typename") if isinstance(representation, dict) else None
+            )
             resolve = self.entities.get(typename) if isinstance(typename, str) else None
             entity = resolve(representation) if resolve is not None else None
             # An exception in a list is that item's error: null there, the rest answered.
             found.append(
                 entity
                 if entity is not None
-                else GraphQLError(f"{self.name} has no entity for {dict(representation)!r}")
+                else GraphQLError(f"{self.name} has no entity for {representation!r}")
             )
         return found
 
 
 def executable_schema(sdl: str) -> GraphQLSchema:
     """The subgraph's schema with `_entities` and `_service` added, as federation asks."""
-    entity_types = sorted(set(re.findall(r"type (\w+) @key", sdl)))
-    query = "extend type Query" if "type Query " in sdl else "type Query"
-    return build_schema(
-        _DEFINITIONS
-        + sdl
-        + f"union _Entity = {' | '.join(entity_types)}\n"
-        + f"{query} {{\n  _entities(representations: [_Any!]!): [_Entity]!\n"
-        + "  _service: _Service!\n}\n"
+    document = parse(_DEFINITIONS + sdl)
+    objects = [d for d in document.definitions if isinstance(d, ObjectTypeDefinitionNode)]
+    entities = [
+        o.name.value for o in objects if any(d.name.value == "key" for d in o.directives or ())
+    ]
+    query = "extend type Query" if any(o.name.value == "Query" for o in objects) else "type Query"
+    machinery = parse(
+        f"union _Entity = {' | '.join(sorted(entities))}\n"
+        f"{query} {{ _entities(representations: [_Any!]!): [_Entity]! _service: _Service! }}"
     )
+    return build_ast_schema(concat_ast([document, machinery]))
 
 
 def _user(user: data.User) -> Json:
