@@ -61,7 +61,8 @@ def install_node_gateways(directory: Path) -> None:
         shutil.copyfile(NODE_DIR / name, directory / name)
     copy_launch_files(directory)
     completed = subprocess.run(  # noqa: S603 - fixed npm command line
-        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        # --prefer-offline: packages in npm's cache are taken without asking the registry.
+        [npm, "ci", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"],
         cwd=directory,
         capture_output=True,
         text=True,
