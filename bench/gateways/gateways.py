@@ -3,18 +3,20 @@
 shopgraph's router runs as `shopgraph router` with `router.yaml` beside this
 file. Hive Gateway and Apollo Gateway (on Apollo Server) come from npm,
 pinned by `node/package.json` and its lock, installed with `npm ci` into a
-temporary folder for the run (npm's own cache makes repeats quick). Every
-gateway serves the same supergraph, composed by shopgraph's composer.
+temporary folder, then kept in a cache folder named by the lock for later
+runs. Every gateway serves the same supergraph, composed by our composer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -52,25 +54,52 @@ def npm_versions() -> dict[str, str]:
     return versions
 
 
+def node_cache_dir() -> Path:
+    """Where the pinned install is kept between runs, named by the lock: a new lock reinstalls."""
+    lock_hash = hashlib.sha256((NODE_DIR / "package-lock.json").read_bytes()).hexdigest()
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "shopgraph" / f"bench-gateways-{lock_hash[:16]}"
+
+
+def node_gateways_installed(directory: Path) -> bool:
+    lock = directory / "package-lock.json"
+    return (
+        (directory / "node_modules" / ".package-lock.json").is_file()
+        and lock.is_file()
+        and lock.read_bytes() == (NODE_DIR / "package-lock.json").read_bytes()
+    )
+
+
 def install_node_gateways(directory: Path) -> None:
-    """`npm ci` of the pinned gateways into `directory`, with their two launch files."""
+    """`npm ci` of the pinned gateways in a temporary folder, then moved to `directory`.
+
+    An interrupted install leaves nothing half-made at `directory`.
+    """
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         raise GatewayFailed("Node.js and npm are needed for Hive Gateway and Apollo Gateway")
-    for name in ("package.json", "package-lock.json"):
-        shutil.copyfile(NODE_DIR / name, directory / name)
-    copy_launch_files(directory)
-    completed = subprocess.run(  # noqa: S603 - fixed npm command line
-        # --prefer-offline: packages in npm's cache are taken without asking the registry.
-        [npm, "ci", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if completed.returncode != 0:
-        raise GatewayFailed(f"npm ci failed:\n{completed.stderr[-3000:]}")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=directory.parent))
+    try:
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(NODE_DIR / name, staging / name)
+        completed = subprocess.run(  # noqa: S603 - fixed npm command line
+            # --prefer-offline: packages in npm's cache are taken without asking the registry.
+            [npm, "ci", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"],
+            cwd=staging,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        if completed.returncode != 0:
+            raise GatewayFailed(f"npm ci failed:\n{completed.stderr[-3000:]}")
+        copy_launch_files(staging)
+        if directory.exists():  # an install of another lock, or a broken one
+            shutil.rmtree(directory)
+        staging.rename(directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def copy_launch_files(directory: Path) -> None:
