@@ -44,10 +44,13 @@ async def test_the_router_answers_the_benchmark_query_as_the_oracle() -> None:
                     headers={"content-type": "application/json"},
                 ) as response:
                     assert response.status == 200
-                    answer = orjson.loads(await response.read())
+                    body = await response.read()
+                answer = orjson.loads(body)
                 assert answer == oracle.expected_answer(), oracle.first_difference(
                     oracle.expected_answer(), answer
                 )
+                # Fields in the order the query asks them, as GraphQL requires.
+                assert body == orjson.dumps(oracle.expected_answer())
 
 
 def test_the_oracle_answer_has_the_benchmark_size() -> None:
