@@ -18,10 +18,11 @@ request as soon as the last is answered) after a warm-up, checked again and
 stopped; the order is reversed every round.
 
 Output: one table, per gateway the mean over rounds of requests/s, p50 and
-p99 latency, the highest peak RSS (sum of each process's peak), and the CPU
-(in cores: CPU seconds over wall seconds) of the gateway, the subgraphs and
-wrk, with ratios to shopgraph at the same process count (above 1: shopgraph
-better). Exits 1 if any answer differs from the oracle, 2 if something could
+p99 latency, the highest peak RSS (sum of each process's peak), the CPU (in
+cores: CPU seconds over wall seconds) of the gateway, the subgraphs and wrk,
+the gateway's CPU milliseconds per answered request (what a busy, shared
+machine disturbs least), with ratios to shopgraph at the same process count
+(above 1: shopgraph better). Exits 1 if any answer differs from the oracle, 2 if something could
 not run.
 
     python bench/gateways/run.py [--rounds 2] [--seconds 12] [--warmup 4]
@@ -275,11 +276,15 @@ def _table(configs: dict[str, Gateway], results: dict[str, list[Round]]) -> str:
             "p50": mean([r.load.p50_ms for r in rounds]),
             "p99": mean([r.load.p99_ms for r in rounds]),
             "rss": max(r.peak_rss for r in rounds) / 2**20,
+            # Gateway CPU per answered request: the figure a shared machine disturbs least.
+            "cpu_ms": 1000
+            * sum(r.gateway_cpu for r in rounds)
+            / max(1, sum(r.load.requests for r in rounds)),
         }
     header = (
         "| gateway | procs | req/s | req/s per round | p50 ms | p99 ms | peak RSS MB "
-        "| CPU gateway | CPU subgraphs | CPU wrk | errors | shopgraph req/s x "
-        "| their p99 x | their RSS x |"
+        "| CPU gateway | gateway CPU ms/req | CPU subgraphs | CPU wrk | errors "
+        "| shopgraph req/s x | their p99 x | their RSS x | their CPU/req x |"
     )
     lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
     for name, rounds in results.items():
@@ -297,6 +302,7 @@ def _table(configs: dict[str, Gateway], results: dict[str, list[Round]]) -> str:
                     f"{own['p99']:.0f}",
                     f"{own['rss']:.0f}",
                     f"{mean([r.gateway_cpu / r.load.seconds for r in rounds]):.2f}",
+                    f"{own['cpu_ms']:.1f}",
                     f"{mean([r.subgraph_cpu / r.load.seconds for r in rounds]):.2f}",
                     f"{mean([r.load.cpu_seconds / r.load.seconds for r in rounds]):.2f}",
                     str(
@@ -305,6 +311,7 @@ def _table(configs: dict[str, Gateway], results: dict[str, list[Round]]) -> str:
                     _ratio(reference and reference["rps"], own["rps"]),
                     _ratio(own["p99"], reference and reference["p99"]),
                     _ratio(own["rss"], reference and reference["rss"]),
+                    _ratio(own["cpu_ms"], reference and reference["cpu_ms"]),
                 ]
             )
             + " |"
