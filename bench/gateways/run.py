@@ -22,8 +22,9 @@ p99 latency, the highest peak RSS (sum of each process's peak), the CPU (in
 cores: CPU seconds over wall seconds) of the gateway, the subgraphs and wrk,
 the gateway's CPU milliseconds per answered request (what a busy, shared
 machine disturbs least), with ratios to shopgraph at the same process count
-(above 1: shopgraph better). Exits 1 if any answer differs from the oracle, 2 if something could
-not run.
+(above 1: shopgraph better). A gateway that will not start or be loaded is
+reported and the run goes on. Exits 1 if any answer differs from the oracle,
+else 2 if anything could not run.
 
     python bench/gateways/run.py [--rounds 2] [--seconds 12] [--warmup 4]
         [--connections 50] [--only shopgraph,hive,hive-plain,apollo,...]
@@ -112,22 +113,31 @@ def _run(args: argparse.Namespace, work: Path, logs: Path, started: float) -> in
     order = [name for name in CONFIGS if name in args.only]
     print(_preamble(args, len(orjson.dumps(expected))))
     results: dict[str, list[Round]] = {name: [] for name in order}
+    broken: list[str] = []
     with _subgraphs(subgraph_port, logs / "subgraphs.log") as subgraph_pid:
         for number in range(1, args.rounds + 1):
             for name in order if number % 2 else list(reversed(order)):
                 gateway = configs[name]
                 url = f"http://127.0.0.1:{gateway_port}{gateway.path}"
                 log = logs / f"{name}-round{number}.log"
-                result = _measure(gateway, url, body, expected, args, subgraph_pid, log)
+                try:
+                    result = _measure(gateway, url, body, expected, args, subgraph_pid, log)
+                except (GatewayFailed, WrkFailed) as error:
+                    # The other gateways' figures are still worth their minutes.
+                    broken.append(f"round {number} {gateway.label}: {error}")
+                    print(f"  round {number} {gateway.label}: FAILED, {error}", flush=True)
+                    continue
                 results[name].append(result)
                 print(f"  round {number} {gateway.label}: {result.load.rps:.1f} req/s", flush=True)
     print()
-    print(_table(configs, results))
+    print(_table(configs, {name: rounds for name, rounds in results.items() if rounds}))
     print(f"\nload average {_load_average()}; finished in {time.monotonic() - started:.0f} s")
-    failed = [problem for rounds in results.values() for r in rounds for problem in r.mismatches]
-    for problem in failed:
+    for problem in broken:
+        print(f"DID NOT RUN: {problem}", file=sys.stderr)
+    wrong = [problem for rounds in results.values() for r in rounds for problem in r.mismatches]
+    for problem in wrong:
         print(f"WRONG ANSWER: {problem}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if wrong else 2 if broken else 0
 
 
 def _arguments() -> argparse.Namespace:
