@@ -22,13 +22,13 @@ from subgraphs.commerce.catalog_client import Catalog, HttpCatalog
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments.provider import PaymentProvider
 from subgraphs.commerce.payments.simulator import SimulatedProvider
-from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.commerce.product_cache import (
     CachedProducts,
     InProcessProductCache,
     RedisProductCache,
     running_product_feed,
 )
+from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
 from subgraphs.platform.migrations import migrate as migrate_subgraph
