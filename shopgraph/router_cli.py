@@ -168,6 +168,9 @@ def serve_router(
         # Whose X-Forwarded-For to believe is the router's `trusted_proxies`, not
         # uvicorn's (which would rewrite the client address before the router sees it).
         "proxy_headers": False,
+        # uvicorn kills a worker that does not answer its supervisor's ping (or finish
+        # starting) within this time; its 5 s default killed busy workers under load.
+        "timeout_worker_healthcheck": 30,
         **uvicorn_logging(log_format),
     }
     if registry is not None:
