@@ -41,6 +41,7 @@ from tests.subgraphs.commerce.conftest import (
     card,
     open_shop,
 )
+from tests.subgraphs.commerce.helpers import charged
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
@@ -199,7 +200,7 @@ async def test_a_worker_killed_between_charge_and_ack_charges_once(production: S
         [payment] = settled["payments"]
         assert payment["status"] == "SUCCEEDED"
         # One charge on the card: the redelivery found the first outcome.
-        assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+        assert await charged(shop, payment["id"]) == (1, "succeeded", False)
         assert await shop.stock(desk) == 2
 
 
@@ -293,5 +294,5 @@ async def test_a_transient_failure_is_retried_through_the_delay_queues(
         assert settled["status"] == "PAID"
         [payment] = settled["payments"]
         # Two timeouts, each retried after a delay queue's TTL, then the charge.
-        assert await shop.commerce.payments.charged(payment["id"]) == (3, "succeeded", False)
+        assert await charged(shop, payment["id"]) == (3, "succeeded", False)
         assert await shop.stock(clock) == 1
