@@ -2,7 +2,9 @@
 
 Expected failures a client can act on (bad input, not allowed, out of stock)
 are raised by the domain as `DomainError` with a stable code and returned as
-`UserError` data. Access failures on a field are GraphQL errors with a code in
+`UserError` data by a mutation, or as a GraphQL error with that code by a
+query (which has no `errors` field): resolvers raise, and the mapping happens
+here, once. Access failures on a field are GraphQL errors with a code in
 `extensions`. Anything unexpected is logged with the request id and reaches
 the client as a bare internal error, never a stack trace.
 """
@@ -114,12 +116,20 @@ class AccessError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-def query_error(error: DomainError) -> GraphQLError:
-    """A DomainError raised by a query, which has no `errors` field to carry it."""
+def query_error(error: DomainError, located: GraphQLError | None = None) -> GraphQLError:
+    """A DomainError raised by a query, which has no `errors` field to carry it.
+
+    `located` is the error graphql-core made of it, whose place in the document
+    and in the response the answer keeps.
+    """
     extensions: dict[str, object] = {"code": error.code}
     if error.field is not None:
         extensions["field"] = error.field
-    return GraphQLError(error.message, extensions=extensions)
+    if located is None:
+        return GraphQLError(error.message, extensions=extensions)
+    return GraphQLError(
+        error.message, nodes=located.nodes, path=located.path, extensions=extensions
+    )
 
 
 def unauthenticated() -> AccessError:
@@ -131,7 +141,8 @@ def forbidden() -> AccessError:
 
 
 class MaskInternalErrors(SchemaExtension):
-    """Logs unexpected exceptions with the request id and hides them from the client."""
+    """Answers a DomainError a query raised with its code; logs unexpected exceptions
+    with the request id and hides them from the client."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -146,6 +157,8 @@ class MaskInternalErrors(SchemaExtension):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error
+        if isinstance(original, DomainError):
+            return query_error(original, error)
         log.error(
             "unexpected error at %s (request %s)",
             error.path,
