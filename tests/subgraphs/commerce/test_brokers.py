@@ -41,7 +41,7 @@ from tests.subgraphs.commerce.conftest import (
     card,
     open_shop,
 )
-from tests.subgraphs.commerce.helpers import charged
+from tests.subgraphs.commerce.helpers import charged, eventually
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
@@ -132,7 +132,8 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
 
             assert placed["errors"] == []
             order_id = placed["order"]["id"]
-            await asyncio.sleep(1.5)  # the relay tries, and fails, to publish meanwhile
+            # The relay tried, and failed, to publish the order: the outbox counts it.
+            await eventually(lambda: _failed_publishes(shop, order_id), lambda tries: tries > 0)
             assert (await shop.order(order_id, jo) or {})["status"] == "PENDING_PAYMENT"
             assert await _unsent_events(shop) >= 1
 
@@ -143,6 +144,17 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
             assert settled["status"] == "PAID"
             assert await _unsent_events(shop) == 0
             assert await shop.stock(lamp) == 1
+
+
+async def _failed_publishes(shop: Shop, subject_id: str) -> int:
+    """How many times the relay failed to publish the unsent events about `subject_id`."""
+    async with shop.commerce.database.session() as session:
+        attempts = await session.scalar(
+            select(func.max(outbox.c.attempts)).where(
+                outbox.c.subject_id == subject_id, outbox.c.sent_at.is_(None)
+            )
+        )
+    return int(attempts or 0)
 
 
 async def _unsent_events(shop: Shop) -> int:
