@@ -64,11 +64,6 @@ class GraphQLResponse:
     failure: RequestFailure | None = None  # None: the operation ran (or the server failed)
     headers: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def status(self) -> int:
-        """The same as `status_code`, under the name the spec-corpus harness reads."""
-        return self.status_code
-
 
 class Gateway:
     def __init__(

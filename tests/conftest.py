@@ -33,7 +33,7 @@ SERVICE_TOKEN = secrets.token_urlsafe(32)
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
     POSTGRES.require()
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
     admin = make_url(POSTGRES.url)
     name = f"shopgraph_test_{secrets.token_hex(4)}"
@@ -108,7 +108,7 @@ async def _drop_schemas(database_url: str) -> None:
 
 
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
+async def redis_url() -> str:
     """A Redis database emptied before the test."""
     REDIS.require()
     import redis.asyncio as redis

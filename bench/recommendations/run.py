@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import permutations
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
@@ -89,10 +89,10 @@ def tables() -> dict[type, list[dict[str, object]]]:
     for _ in range(VIEWS):
         session = f"s{rng.randrange(SESSIONS)}"
         viewed = product(rng)
-        user = f"u{rng.randrange(USERS)}" if rng.random() < 0.4 else None
+        viewer = f"u{rng.randrange(USERS)}" if rng.random() < 0.4 else None
         popularity[((TODAY - timedelta(days=rng.randrange(30))).isoformat(), viewed)] += 1
-        if user:
-            user_views[(user, viewed)] += 1
+        if viewer:
+            user_views[(viewer, viewed)] += 1
         earlier = seen.setdefault(session, set())
         if viewed not in earlier:
             for other in earlier:

@@ -128,7 +128,8 @@ async def _social(
     draw = random.Random(12)  # noqa: S311 - benchmark data, not security
     per_customer = reviews // customers
     stars = [[0] * 5 for _ in range(products)]
-    records = []
+    # id, product, author, rating, comment, status, helpful votes, verified, created, updated
+    records: list[tuple[object, ...]] = []
     for customer in range(customers):
         author = _id("user", customer)
         for k in range(per_customer):

@@ -21,9 +21,7 @@ from subgraphs.platform.errors import (
     DomainError,
     UserError,
     forbidden,
-    query_error,
     user_error_list,
-    user_errors,
 )
 from subgraphs.platform.money import Money
 from subgraphs.platform.pagination import FIRST_SIZE, assumed_size
@@ -55,12 +53,8 @@ def make_loaders(services: InsightsServices) -> InsightsLoaders:
 
 def _first(first: int) -> int:
     if not 1 <= first <= MAX_RECOMMENDATIONS:
-        raise query_error(
-            DomainError(
-                InsightsErrorCode.INVALID_INPUT,
-                f"first must be 1 to {MAX_RECOMMENDATIONS}",
-                ["first"],
-            )
+        raise DomainError(
+            InsightsErrorCode.INVALID_INPUT, f"first must be 1 to {MAX_RECOMMENDATIONS}", ["first"]
         )
     return first
 
@@ -115,7 +109,7 @@ class TrackEventInput:
 
 @strawberry.type
 class TrackPayload:
-    accepted: bool
+    accepted: bool = False  # what a refused event answers, with its errors
     errors: list[UserError] = user_error_list()
 
 
@@ -189,10 +183,7 @@ class Query:
         granularity: Granularity = Granularity.DAY,
     ) -> list[SalesPoint]:
         services = _staff(info)
-        try:
-            points = await reports.sales_report(services, from_, to, granularity)
-        except DomainError as error:
-            raise query_error(error) from error
+        points = await reports.sales_report(services, from_, to, granularity)
         currency = services.insights.currency
         return [
             SalesPoint(
@@ -213,10 +204,7 @@ class Query:
         first: int = 10,
     ) -> list[ProductStat]:
         services = _staff(info)
-        try:
-            stats = await reports.top_products(services, from_, to, first)
-        except DomainError as error:
-            raise query_error(error) from error
+        stats = await reports.top_products(services, from_, to, first)
         currency = services.insights.currency
         return [
             ProductStat(
@@ -236,10 +224,7 @@ class Query:
         to: datetime,
     ) -> Funnel:
         services = _staff(info)
-        try:
-            counts = await reports.funnel(services, from_, to)
-        except DomainError as error:
-            raise query_error(error) from error
+        counts = await reports.funnel(services, from_, to)
         return Funnel(
             views=counts.views,
             adds_to_cart=counts.adds_to_cart,
@@ -259,10 +244,7 @@ class Query:
         first: int = 20,
     ) -> list[SearchTermStat]:
         services = _staff(info)
-        try:
-            stats = await reports.search_terms(services, from_, to, first)
-        except DomainError as error:
-            raise query_error(error) from error
+        stats = await reports.search_terms(services, from_, to, first)
         return [
             SearchTermStat(query=s.query, searches=s.searches, zero_results=s.zero_results)
             for s in stats
@@ -280,10 +262,7 @@ class Query:
         first: int = 20,
     ) -> list[OperationStat]:
         services = _staff(info)
-        try:
-            stats = await reports.operation_stats(services, from_, to, first)
-        except DomainError as error:
-            raise query_error(error) from error
+        stats = await reports.operation_stats(services, from_, to, first)
         return [
             OperationStat(
                 operation_name=s.operation_name,
@@ -307,12 +286,7 @@ class Mutation:
             query=input.query,
         )
         header = info.context.request.headers.get(activity.SESSION_HEADER)
-        try:
-            await activity.track_event(
-                info.context.services, info.context.principal, header, wanted
-            )
-        except DomainError as error:
-            return TrackPayload(accepted=False, errors=user_errors(error))
+        await activity.track_event(info.context.services, info.context.principal, header, wanted)
         return TrackPayload(accepted=True)
 
 

@@ -2,7 +2,9 @@
 
 Expected failures a client can act on (bad input, not allowed, out of stock)
 are raised by the domain as `DomainError` with a stable code and returned as
-`UserError` data. Access failures on a field are GraphQL errors with a code in
+`UserError` data by a mutation, or as a GraphQL error with that code by a
+query (which has no `errors` field): resolvers raise, and the mapping happens
+here, once. Access failures on a field are GraphQL errors with a code in
 `extensions`. Anything unexpected is logged with the request id and reaches
 the client as a bare internal error, never a stack trace.
 """
@@ -116,12 +118,20 @@ class AccessError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-def query_error(error: DomainError) -> GraphQLError:
-    """A DomainError raised by a query, which has no `errors` field to carry it."""
+def query_error(error: DomainError, located: GraphQLError | None = None) -> GraphQLError:
+    """A DomainError raised by a query, which has no `errors` field to carry it.
+
+    `located` is the error graphql-core made of it, whose place in the document
+    and in the response the answer keeps.
+    """
     extensions: dict[str, object] = {"code": error.code}
     if error.field is not None:
         extensions["field"] = error.field
-    return GraphQLError(error.message, extensions=extensions)
+    if located is None:
+        return GraphQLError(error.message, extensions=extensions)
+    return GraphQLError(
+        error.message, nodes=located.nodes, path=located.path, extensions=extensions
+    )
 
 
 def unauthenticated() -> AccessError:
@@ -133,9 +143,10 @@ def forbidden() -> AccessError:
 
 
 class MaskInternalErrors(SchemaExtension):
-    """Hides unexpected exceptions from the client, giving it the request id instead.
+    """Answers a DomainError a query raised with its code, and hides unexpected
+    exceptions from the client, giving it the request id instead.
 
-    The schema logs them first (`log_unexpected`, from `process_errors`).
+    The schema logs those first (`log_unexpected`, from `process_errors`).
     """
 
     def on_operation(self) -> Iterator[None]:
@@ -151,6 +162,8 @@ class MaskInternalErrors(SchemaExtension):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error
+        if isinstance(original, DomainError):
+            return query_error(original, error)
         return GraphQLError(
             "internal server error",
             nodes=error.nodes,
@@ -168,7 +181,7 @@ def log_unexpected(errors: Sequence[GraphQLError], context: object) -> None:
     """
     for error in errors:
         original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
+        if original is None or isinstance(original, (GraphQLError, DomainError)):
             continue
         log_failure(log, original, f"request {_request_id(context)} failed at {error.path}")
 

@@ -30,7 +30,7 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Sequence
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -140,7 +140,9 @@ class KafkaBus:
                 f"Kafka did not take {len(records)} records: {error!r}"
             ) from error
 
-    def consume(self, group: str, types: Collection[str]) -> AsyncIterator[Delivery]:
+    def consume(self, group: str, types: Collection[str]) -> AsyncGenerator[Delivery, None]:
+        # An async generator, not just the port's AsyncIterator: a consumer that
+        # stops early closes it, which stops its Kafka consumer.
         if not types:
             raise ValueError("consume needs at least one event type")
         self._ready()
@@ -170,7 +172,7 @@ class KafkaBus:
 
     async def _deliveries(
         self, group: str, types: set[str], topics: list[str]
-    ) -> AsyncIterator[Delivery]:
+    ) -> AsyncGenerator[Delivery, None]:
         consumer = self.consumer(group, topics)
         await self._start_consumer(consumer)
         stream = _Stream(self, consumer, group)

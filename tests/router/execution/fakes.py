@@ -89,8 +89,7 @@ def slow(seconds: float, then: Handler) -> Handler:
     async def handle(body: dict[str, Any]) -> Answer:
         await asyncio.sleep(seconds)
         result = then(body)
-        # `then` returns a body or a coroutine of one; mypy cannot tell which here.
-        return await result if asyncio.iscoroutine(result) else result  # type: ignore[no-any-return]
+        return await result if isinstance(result, Awaitable) else result
 
     return handle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.execution.entities import entity_batch, objects_at
+from router.execution.entities import Located, entity_batch, objects_at
 from router.execution.merge import merge_into
 from router.supergraph import load_supergraph
 from tests.router.execution.shop import SDL, selection_set
@@ -37,7 +37,7 @@ def test_representations_follow_requires_per_type_and_dedupe() -> None:
     requires = selection_set(
         "... on Product { __typename upc price } ... on Shop { __typename name owner { id } }"
     )
-    objects = [
+    objects: list[Located] = [
         ({"__typename": "Product", "upc": "1", "price": 3, "name": "x"}, ("a", 0)),
         ({"__typename": "Shop", "name": "S", "owner": {"id": "u1", "name": "n"}}, ("a", 1)),
         ({"__typename": "Product", "upc": "1", "price": 3}, ("a", 2)),
@@ -60,7 +60,7 @@ def test_representations_follow_requires_per_type_and_dedupe() -> None:
 
 def test_interface_conditions_match_implementations_and_renames_apply() -> None:
     requires = selection_set("... on Catalog { __typename id }")
-    objects = [({"__typename": "Book", "id": "b1", "title": "Dune"}, ("catalog", 0))]
+    objects: list[Located] = [({"__typename": "Book", "id": "b1", "title": "Dune"}, ("catalog", 0))]
 
     batch = entity_batch(objects, requires, SCHEMA, rename_typename_to="Catalog")
 

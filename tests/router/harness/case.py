@@ -199,7 +199,7 @@ async def _execute(
     body = response.body
     if isinstance(body, (bytes, bytearray, str)):
         body = orjson.loads(body)
-    return int(response.status), body
+    return int(response.status_code), body
 
 
 def _request_type(gateway_module: Any) -> Any:

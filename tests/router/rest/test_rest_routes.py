@@ -42,7 +42,7 @@ def rest(tmp_path: Path) -> Path:
 
 
 async def test_a_route_runs_its_trusted_document_under_enforce(manifest: Path, rest: Path) -> None:
-    settings = {"trusted_documents_manifest": manifest, "rest_config": rest}
+    settings: dict[str, Any] = {"trusted_documents_manifest": manifest, "rest_config": rest}
     async with router(trusted_documents="enforce", **settings) as client:
         me = await client.get("/api/me")
         openapi = await client.get("/openapi.json")

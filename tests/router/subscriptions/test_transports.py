@@ -38,9 +38,10 @@ def sse_events(text: str) -> list[tuple[str, str]]:
     for block in text.split("\n\n"):
         lines = [line for line in block.split("\n") if line and not line.startswith(":")]
         if lines:
-            fields = dict(
-                line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in lines
-            )
+            fields = {}
+            for line in lines:
+                name, _, value = line.partition(": ")
+                fields[name.rstrip(":")] = value
             events.append((fields["event"], fields.get("data", "")))
     return events
 

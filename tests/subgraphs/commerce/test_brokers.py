@@ -43,6 +43,7 @@ from tests.subgraphs.commerce.conftest import (
     card,
     open_shop,
 )
+from tests.subgraphs.commerce.helpers import charged, eventually
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
@@ -133,7 +134,8 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
 
             assert placed["errors"] == []
             order_id = placed["order"]["id"]
-            await asyncio.sleep(1.5)  # the relay tries, and fails, to publish meanwhile
+            # The relay tried, and failed, to publish the order: the outbox counts it.
+            await eventually(lambda: _failed_publishes(shop, order_id), lambda tries: tries > 0)
             assert (await shop.order(order_id, jo) or {})["status"] == "PENDING_PAYMENT"
             assert await _unsent_events(shop) >= 1
 
@@ -144,6 +146,17 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
             assert settled["status"] == "PAID"
             assert await _unsent_events(shop) == 0
             assert await shop.stock(lamp) == 1
+
+
+async def _failed_publishes(shop: Shop, subject_id: str) -> int:
+    """How many times the relay failed to publish the unsent events about `subject_id`."""
+    async with shop.commerce.database.session() as session:
+        attempts = await session.scalar(
+            select(func.max(outbox.c.attempts)).where(
+                outbox.c.subject_id == subject_id, outbox.c.sent_at.is_(None)
+            )
+        )
+    return int(attempts or 0)
 
 
 async def _unsent_events(shop: Shop) -> int:
@@ -201,7 +214,7 @@ async def test_a_worker_killed_between_charge_and_ack_charges_once(production: S
         [payment] = settled["payments"]
         assert payment["status"] == "SUCCEEDED"
         # One charge on the card: the redelivery found the first outcome.
-        assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+        assert await charged(shop, payment["id"]) == (1, "succeeded", False)
         assert await shop.stock(desk) == 2
 
 
@@ -337,5 +350,5 @@ async def test_a_transient_failure_is_retried_through_the_delay_queues(
         assert settled["status"] == "PAID"
         [payment] = settled["payments"]
         # Two timeouts, each retried after a delay queue's TTL, then the charge.
-        assert await shop.commerce.payments.charged(payment["id"]) == (3, "succeeded", False)
+        assert await charged(shop, payment["id"]) == (3, "succeeded", False)
         assert await shop.stock(clock) == 1

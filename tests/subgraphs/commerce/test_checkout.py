@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.subgraphs.commerce.conftest import DECLINED, SUCCEEDS, Shop
+from tests.subgraphs.commerce.helpers import charged
 
 
 async def test_checkout_pays_and_sells_the_stock(shop: Shop) -> None:
@@ -95,7 +96,7 @@ async def test_the_same_key_twenty_times_at_once_makes_one_order(shop: Shop) -> 
     paid = await shop.settled(order_id, carol)
     assert paid["status"] == "PAID"
     [payment] = paid["payments"]
-    assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+    assert await charged(shop, payment["id"]) == (1, "succeeded", False)
     assert await shop.stock(chair) == 8
     mine = await shop.query("{ myOrders { totalCount } }", token=carol)
     assert mine["data"]["myOrders"]["totalCount"] == 1

@@ -65,7 +65,8 @@ async def test_tracked_events_show_up_in_the_funnel(insights: InsightsSubgraph) 
     staff = insights.token("s1", Role.STAFF)
 
     async def funnel() -> dict[str, Any]:
-        return (await insights.post(FUNNEL, RANGE, staff))["data"]["funnel"]
+        answer: dict[str, Any] = (await insights.post(FUNNEL, RANGE, staff))["data"]["funnel"]
+        return answer
 
     assert await eventually(
         funnel, {"views": 2, "addsToCart": 1, "orders": 0, "paidOrders": 0}

@@ -3,6 +3,7 @@ field and mutation of the social subgraph."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -168,14 +169,14 @@ async def test_who_may_change_a_review(
         assert after == review  # refused: nothing changed
         return
     assert payload["errors"] == []
-    expected = {
+    changes: dict[str, Callable[[], dict[str, Any] | None]] = {
         "updateReview": lambda: {**review, "rating": 1, "updatedAt": after["updatedAt"]},
         "deleteReview": lambda: None,
         "hideReview": lambda: {**review, "status": "HIDDEN"},
         "restoreReview": lambda: {**review, "status": "PUBLISHED"},
         "markReviewHelpful": lambda: {**review, "helpfulCount": 1},
-    }[mutation]()
-    assert after == expected
+    }
+    assert after == changes[mutation]()
 
 
 @pytest.mark.parametrize("caller", CALLERS)

@@ -81,7 +81,7 @@ async def _kept_and_recomputed(
             .group_by(ReviewRow.product_id)
         )
         kept = {row[0]: tuple(int(v) for v in row[1:]) for row in kept_rows}
-        recomputed = {p: (0,) * 7 for p in products}
+        recomputed: dict[str, tuple[int, ...]] = {p: (0,) * 7 for p in products}
         recomputed.update({row[0]: tuple(int(v or 0) for v in row[1:]) for row in recomputed_rows})
     return kept, recomputed
 

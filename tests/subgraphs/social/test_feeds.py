@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from subgraphs.platform.events import Event
+from subgraphs.platform.events import Event, JSONValue
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 from subgraphs.social.app import create_app
@@ -33,7 +33,9 @@ from tests.subgraphs.social.conftest import (
 
 
 def placed(order_id: str, user_id: str, *product_ids: str) -> Event:
-    lines = [{"productId": p, "quantity": 1, "unitPrice": "1.00"} for p in product_ids]
+    lines: list[JSONValue] = [
+        {"productId": p, "quantity": 1, "unitPrice": "1.00"} for p in product_ids
+    ]
     return Event.new(
         "order.placed",
         order_id,

@@ -3,6 +3,7 @@ their statement budgets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.statements import recorded_statements
 from tests.subgraphs.social.conftest import HELPFUL, PAGE, RATINGS, SocialSubgraph
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "NEWEST": lambda r: (r["createdAt"], r["id"]),
     "HELPFUL": lambda r: (r["helpfulCount"], r["createdAt"], r["id"]),
     "RATING_DESC": lambda r: (r["rating"], r["createdAt"], r["id"]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -77,7 +77,7 @@ class Log:
             topic, bootstrap_servers=self.url, auto_offset_reset="earliest", group_id=None
         )
         await consumer.start()
-        found = []
+        found: list[tuple[bytes | None, bytes, dict[str, bytes]]] = []
         try:
             async with asyncio.timeout(WAIT):
                 while len(found) < count:
@@ -114,7 +114,7 @@ async def test_events_go_to_their_routed_topic_keyed_by_subject(log: Log) -> Non
     await bus.publish([*order_events, product, unrouted])
 
     commerce = await log.records(log.topic("commerce"), 2)
-    assert sorted((k, Event.from_bytes(v)) for k, v, _ in commerce) == sorted(  # type: ignore[type-var]
+    assert sorted((k, Event.from_bytes(v)) for k, v, _ in commerce) == sorted(
         [(b"order-a", order_events[0]), (b"order-b", order_events[1])], key=lambda kv: kv[0]
     )
     [(key, value, _)] = await log.records(log.topic("catalog"), 1)
@@ -272,6 +272,7 @@ async def test_kafka_down_keeps_events_in_the_outbox_and_loses_none(
                     [delivery] = await take(stream, 1)
                     arrived.add(delivery.event.id)
                     await delivery.ack()
+                assert isinstance(stream, AsyncGenerator)  # the log group's KafkaBus stream
                 await stream.aclose()
             finally:
                 await bus.close()

@@ -28,8 +28,6 @@ from tests.proxy import TcpProxy
 
 # Generous upper bound for things that should happen soon; never slept through.
 WAIT = 5.0
-# How long to watch for a delivery that must not come.
-QUIET = 0.3
 RETRY_DELAYS = (0.05, 0.1)
 
 
@@ -55,9 +53,13 @@ class Consumer:
             arrived.append(self._deliveries.get_nowait())
         return arrived
 
-    async def quiet(self) -> list[Delivery]:
-        """Whatever arrives in the next `QUIET` seconds (usually asserted empty)."""
-        await asyncio.sleep(QUIET)
+    async def leftovers(self) -> list[Delivery]:
+        """Stops consuming and returns what had arrived untaken (usually asserted empty).
+
+        Stopping closes the consumer's channel, so the broker takes back whatever
+        it had sent that was not acked yet: `Broker.depth` then counts it.
+        """
+        await self.stop()
         return self.arrived()
 
     async def ended(self) -> bool:
@@ -95,6 +97,22 @@ class Broker:
         consumer = Consumer(bus.consume(group, types))
         self.consumers.append(consumer)
         return consumer
+
+    async def depth(self, queue: str) -> int:
+        """Messages ready in `queue`, as the broker counts them (none in flight to a consumer)."""
+        connection = await aio_pika.connect(self.url)
+        async with connection, connection.channel() as channel:
+            # A passive declare may report 0 on RabbitMQ 3.10: redeclare as the bus does.
+            declared = await channel.declare_queue(queue, durable=True)
+            count = declared.declaration_result.message_count
+        assert count is not None
+        return count
+
+    async def nothing_more(self, group: str, *consumers: Consumer) -> bool:
+        """Whether nothing is left to deliver to `group`: its consumers stopped with no
+        delivery untaken, and the broker holds no message for it."""
+        untaken = [delivery for consumer in consumers for delivery in await consumer.leftovers()]
+        return untaken == [] and await self.depth(group) == 0
 
     async def peek(self, queue: str) -> list[AbstractIncomingMessage]:
         """The messages in `queue`, left there (taken unacked, returned on close)."""
@@ -170,8 +188,9 @@ async def test_an_event_is_a_persistent_message_routed_by_its_type(broker: Broke
 
 async def test_every_group_gets_the_events_of_its_types(broker: Broker) -> None:
     bus = await broker.bus()
-    orders = broker.consume(bus, broker.group("orders"), ["order.placed"])
-    audit = broker.consume(bus, broker.group("audit"), ["order.placed", "payment.succeeded"])
+    groups = {"orders": broker.group("orders"), "audit": broker.group("audit")}
+    orders = broker.consume(bus, groups["orders"], ["order.placed"])
+    audit = broker.consume(bus, groups["audit"], ["order.placed", "payment.succeeded"])
     events = order_events()
 
     await bus.publish(events)  # right after consume(): nothing may be missed
@@ -182,8 +201,8 @@ async def test_every_group_gets_the_events_of_its_types(broker: Broker) -> None:
     assert [seen(d) for d in got["audit"]] == [(e, False, 1) for e in events[:3]]
     for delivery in got["orders"] + got["audit"]:
         await delivery.ack()
-    assert await orders.quiet() == []
-    assert await audit.quiet() == []
+    assert await broker.nothing_more(groups["orders"], orders)
+    assert await broker.nothing_more(groups["audit"], audit)
 
 
 async def test_consumers_of_one_group_share_its_events(broker: Broker) -> None:
@@ -209,17 +228,20 @@ async def test_consumers_of_one_group_share_its_events(broker: Broker) -> None:
                 await delivery.ack()  # frees the consumer for the next one
             await asyncio.sleep(0.01)
     assert sorted(rest, key=events.index) == events[2:]
-    assert [await c.quiet() for c in consumers] == [[], []]
+    assert await broker.nothing_more(group, *consumers)
 
 
 async def test_a_consumer_holds_at_most_prefetch_unacked_deliveries(broker: Broker) -> None:
     bus = await broker.bus(prefetch=2)
-    consumer = broker.consume(bus, broker.group("payments"), ["order.placed"])
+    group = broker.group("payments")
+    consumer = broker.consume(bus, group, ["order.placed"])
     events = [Event.new("order.placed", f"order-{n}", {}) for n in range(3)]
     await bus.publish(events)
 
     held = [await consumer.next(), await consumer.next()]
-    assert await consumer.quiet() == []
+    # The third waits in the queue, not at the consumer: the broker has not sent it.
+    assert await broker.depth(group) == 1
+    assert consumer.arrived() == []
     await held[0].ack()
 
     assert seen(await consumer.next()) == (events[2], False, 1)
@@ -285,8 +307,8 @@ async def test_retry_delivers_again_after_growing_delays_then_gives_up(broker: B
     assert await bus.dead_letters(group) == [event]
     [buried] = await broker.peek(dead_queue_name(group))
     assert buried.headers == {"x-attempt": 3, "x-dead-reason": "gave up after 3 attempts"}
-    assert await consumer.quiet() == []
     assert [await broker.peek(retry_queue_name(group, d)) for d in RETRY_DELAYS] == [[], []]
+    assert await broker.nothing_more(group, consumer)
 
 
 async def test_dead_letters_are_listed_in_place_and_requeued_by_id_or_all(
@@ -348,8 +370,11 @@ async def test_events_wait_in_the_queue_while_no_consumer_runs(broker: Broker) -
     await (await broker.bus()).publish(events)
     later = broker.consume(await broker.bus(), group, ["order.placed"])
 
-    assert [seen(await later.next()) for _ in events] == [(e, False, 1) for e in events]
-    assert await later.quiet() == []
+    delivered = [await later.next() for _ in events]
+    assert [seen(d) for d in delivered] == [(e, False, 1) for e in events]
+    for delivery in delivered:
+        await delivery.ack()
+    assert await broker.nothing_more(group, later)
 
 
 async def test_a_malformed_message_goes_to_the_dead_letters_and_the_consumer_goes_on(
@@ -383,7 +408,8 @@ async def test_a_network_cut_fails_publishing_and_consumers_resume_after_it(
             netloc=f"{target.username}:{target.password}@127.0.0.1:{proxy.port}"
         )
         bus = await broker.bus(urlunsplit(proxied), publish_timeout=0.5, reconnect_interval=0.1)
-        consumer = broker.consume(bus, broker.group("payments"), ["order.placed"])
+        group = broker.group("payments")
+        consumer = broker.consume(bus, group, ["order.placed"])
         before, after = Event.new("order.placed", "o-1", {}), Event.new("order.placed", "o-2", {})
         await bus.publish([before])
         held = await consumer.next()
@@ -414,7 +440,7 @@ async def test_a_network_cut_fails_publishing_and_consumers_resume_after_it(
         assert [seen(d) for d in resumed] == [(before, True, 1), (after, False, 1)]
         for delivery in resumed:
             await delivery.ack()
-        assert await consumer.quiet() == []
+        assert await broker.nothing_more(group, consumer)
 
 
 async def test_close_ends_consumers_and_refuses_publishing(broker: Broker) -> None:
