@@ -58,7 +58,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
         NULL,
     ),
     ("Query", "myOrders"): ("{ myOrders { totalCount } }", SIGNED_IN),
-    ("Query", "orders"): ("{ orders { totalCount } }", STAFF),
+    ("Query", "orders"): ("{ orders { totalCount } }", STAFF_ONLY),
     ("Query", "recommendations"): ("{ recommendations { id } }", ALL),
     ("Query", "salesReport"): (
         f"{{ salesReport{WHEN}, granularity: DAY) {{ orders }} }}",

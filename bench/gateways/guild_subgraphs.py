@@ -155,9 +155,9 @@ class Subgraph:
         )
         if isawaitable(result):
             raise TypeError("the bench subgraphs resolve synchronously")
-        return result.formatted
+        return dict(result.formatted)
 
-    def _entities(self, _info: GraphQLResolveInfo, representations: list[Any]) -> list[Any]:
+    def _entities(self, _info: GraphQLResolveInfo[Any], representations: list[Any]) -> list[Any]:
         found: list[Any] = []
         for representation in representations:
             typename = (
@@ -204,7 +204,7 @@ def accounts() -> Subgraph:
     return Subgraph(
         name="accounts",
         schema=executable_schema(SDL["accounts"]),
-        entities={"User": lambda rep: users.get(rep.get("id"))},
+        entities={"User": lambda rep: users.get(str(rep.get("id")))},
         root_fields={
             "me": users[data.USERS[0].id],
             "user": lambda _info, id: users.get(id),
@@ -248,7 +248,7 @@ def products() -> Subgraph:
     return Subgraph(
         name="products",
         schema=executable_schema(SDL["products"]),
-        entities={"Product": lambda rep: by_upc.get(rep.get("upc"))},
+        entities={"Product": lambda rep: by_upc.get(str(rep.get("upc")))},
         root_fields={
             "topProducts": lambda _info, first=data.TOP_PRODUCTS_DEFAULT: listed[: max(first, 0)]
         },
@@ -282,7 +282,7 @@ def reviews() -> Subgraph:
         name="reviews",
         schema=executable_schema(SDL["reviews"]),
         entities={
-            "Review": lambda rep: by_id.get(rep.get("id")),
+            "Review": lambda rep: by_id.get(str(rep.get("id"))),
             "User": lambda rep: user(rep["id"]) if isinstance(rep.get("id"), str) else None,
             "Product": lambda rep: product(rep["upc"]) if isinstance(rep.get("upc"), str) else None,
         },

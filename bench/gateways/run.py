@@ -318,10 +318,10 @@ def _table(configs: dict[str, Gateway], results: dict[str, list[Round]]) -> str:
                     str(
                         sum(r.load.errors for r in rounds) + sum(len(r.mismatches) for r in rounds)
                     ),
-                    _ratio(reference and reference["rps"], own["rps"]),
-                    _ratio(own["p99"], reference and reference["p99"]),
-                    _ratio(own["rss"], reference and reference["rss"]),
-                    _ratio(own["cpu_ms"], reference and reference["cpu_ms"]),
+                    _ratio(reference["rps"] if reference else None, own["rps"]),
+                    _ratio(own["p99"], reference["p99"] if reference else None),
+                    _ratio(own["rss"], reference["rss"] if reference else None),
+                    _ratio(own["cpu_ms"], reference["cpu_ms"] if reference else None),
                 ]
             )
             + " |"

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +95,10 @@ async def test_sigterm_lets_every_running_request_finish_then_stops(
             await started(url, process)
             async with httpx.AsyncClient(timeout=30) as client:
 
-                def request() -> Awaitable[httpx.Response]:
+                async def request() -> httpx.Response:
                     if api == "rest":
-                        return client.get(f"{url}/api/me")
-                    return client.post(f"{url}/graphql", json=ME)
+                        return await client.get(f"{url}/api/me")
+                    return await client.post(f"{url}/graphql", json=ME)
 
                 running = [asyncio.create_task(request()) for _ in range(20)]
                 await asyncio.wait_for(arrived.wait(), 20)

@@ -72,8 +72,7 @@ def test_a_mapping_to_a_missing_document_is_refused(manifest: Path, tmp_path: Pa
 
 
 async def test_openapi_follows_a_hot_reload(manifest: Path, rest: Path) -> None:
-    settings = {"trusted_documents_manifest": manifest, "rest_config": rest}
-    async with reloading_router(**settings) as r:
+    async with reloading_router(trusted_documents_manifest=manifest, rest_config=rest) as r:
         before = (await r.client.get("/openapi.json")).json()
         assert (await r.live.swap(SDL_NULLABLE_NAME, "test")).swapped
         after = (await r.client.get("/openapi.json")).json()

@@ -280,7 +280,7 @@ async def test_copies_of_a_placed_order_handled_at_once_charge_it_once(
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
         assert settled["status"] == "PAID"
         [payment] = settled["payments"]
-        assert await shop.commerce.payments.charged(payment["id"]) == (1, "succeeded", False)
+        assert await charged(shop, payment["id"]) == (1, "succeeded", False)
         async with shop.commerce.database.session() as session:
             outcomes = await session.scalar(
                 select(func.count()).where(

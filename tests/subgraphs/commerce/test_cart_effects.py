@@ -13,14 +13,16 @@ import redis.exceptions
 
 from subgraphs.commerce.background import remove_bought_lines
 from subgraphs.commerce.events import ORDER_PLACED
-from subgraphs.platform.events import Event
+from subgraphs.platform.events import Event, JSONValue
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import Shop, open_shop
 from tests.subgraphs.commerce.helpers import eventually, put_in_cart, view_cart
 
 
 def _placed(user_id: str, *product_ids: str) -> Event:
-    lines = [{"productId": pid, "quantity": 1, "unitPrice": "10.00"} for pid in product_ids]
+    lines: list[JSONValue] = [
+        {"productId": pid, "quantity": 1, "unitPrice": "10.00"} for pid in product_ids
+    ]
     return Event.new(ORDER_PLACED, "order-1", {"userId": user_id, "lines": lines})
 
 

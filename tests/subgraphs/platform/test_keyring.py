@@ -86,7 +86,9 @@ def test_a_key_as_pem_text_beside_the_key_file_is_refused_at_start(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode(),
     }[as_text]
-    settings = Settings(data_dir=tmp_path, jwt_private_key_file=key_file, **{as_text: pem})
+    settings = Settings.model_validate(
+        {"data_dir": tmp_path, "jwt_private_key_file": key_file, as_text: pem}
+    )
 
     with pytest.raises(KeyConfigurationError) as refused:
         load_key_ring(settings)

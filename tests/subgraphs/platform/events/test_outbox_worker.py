@@ -3,7 +3,7 @@
 import asyncio
 from collections import Counter
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
 
 from subgraphs.platform.database import Database, asyncpg_dsn
