@@ -32,7 +32,7 @@ DOUBLE_CHARGES = text(
 
 @dataclass(frozen=True)
 class Ledger:
-    statuses: Counter[str]  # orders per status, RESERVING (a checkout halfway) included
+    statuses: Counter[str]  # orders per status (a checkout halfway is a hold, not an order)
     units: Counter[str]  # product id -> units in orders that hold stock
     double_charged: int  # orders charged successfully more than once
 
