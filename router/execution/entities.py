@@ -79,31 +79,94 @@ def entity_batch(
     rename_typename_to: str | None = None,
 ) -> EntityBatch:
     batch = EntityBatch()
-    index_of: dict[bytes, int] = {}
+    index_of: dict[Any, int] = {}
+    # Per __typename, worked out on first sight: the plain fields (key, name)
+    # its representation takes, or None when `requires` nests (then _project).
+    plain: dict[str, tuple[bool, tuple[tuple[str, str], ...] | None]] = {}
     for obj, at in objects:
         typename = obj.get("__typename")
-        representation: dict[str, Any] | None = None
-        for selection in requires.selections:
-            if isinstance(selection, InlineFragmentNode) and not _applies(
-                selection, typename, schema
-            ):
+        fields: tuple[tuple[str, str], ...] | None = None
+        if isinstance(typename, str):
+            found = plain.get(typename)
+            if found is None:
+                found = plain[typename] = _plain_fields(requires, typename, schema)
+            applies, fields = found
+            if not applies:
                 continue
-            part = _project(obj, _selections_of(selection), schema, rename_typename_to)
-            if part is MISSING:
-                representation = None
-                batch.unrepresentable.append(at)
-                break
-            representation = {**(representation or {}), **part}
+        if fields is not None:
+            representation = _take(obj, fields, rename_typename_to)
+        else:
+            representation = _represent(obj, typename, requires, schema, rename_typename_to)
         if representation is None:
             continue
-        key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
-        index = index_of.get(key)
-        if index is None:
-            index_of[key] = index = len(batch.representations)
+        if representation is MISSING:
+            batch.unrepresentable.append(at)
+            continue
+        index = index_of.setdefault(_identity(representation), len(batch.representations))
+        if index == len(batch.representations):
             batch.representations.append(representation)
             batch.targets.append([])
         batch.targets[index].append((obj, at))
     return batch
+
+
+def _identity(representation: dict[str, Any]) -> Any:
+    """Equal for equal representations (as JSON): the dictionary key deduplicating them."""
+    items = representation.items()
+    if all(type(value) is str for _, value in items):
+        return tuple(sorted(items))
+    return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+
+
+def _plain_fields(
+    requires: SelectionSetNode, typename: str, schema: GraphQLSchema
+) -> tuple[bool, tuple[tuple[str, str], ...] | None]:
+    """Whether `requires` applies to `typename`, and its fields if they are all plain."""
+    fields: list[tuple[str, str]] = []
+    applies = False
+    for selection in requires.selections:
+        if isinstance(selection, InlineFragmentNode) and not _applies(selection, typename, schema):
+            continue
+        applies = True
+        for inner in _selections_of(selection).selections:
+            if not isinstance(inner, FieldNode) or inner.selection_set is not None:
+                return True, None
+            name = inner.name.value
+            fields.append((inner.alias.value if inner.alias else name, name))
+    return applies, tuple(fields)
+
+
+def _take(
+    obj: dict[str, Any], fields: tuple[tuple[str, str], ...], rename_typename_to: str | None
+) -> Any:
+    representation: dict[str, Any] = {}
+    for key, name in fields:
+        if name == "__typename" and rename_typename_to is not None:
+            representation[key] = rename_typename_to
+        elif name in obj:
+            representation[key] = obj[name]
+        else:
+            return MISSING
+    return representation
+
+
+def _represent(
+    obj: dict[str, Any],
+    typename: Any,
+    requires: SelectionSetNode,
+    schema: GraphQLSchema,
+    rename_typename_to: str | None,
+) -> Any:
+    """The representation of `obj` (None: `requires` does not apply; or MISSING)."""
+    representation: dict[str, Any] | None = None
+    for selection in requires.selections:
+        if isinstance(selection, InlineFragmentNode) and not _applies(selection, typename, schema):
+            continue
+        part = _project(obj, _selections_of(selection), schema, rename_typename_to)
+        if part is MISSING:
+            return MISSING
+        representation = {**(representation or {}), **part}
+    return representation
 
 
 def _selections_of(selection: Any) -> SelectionSetNode:
