@@ -42,6 +42,26 @@ class EntityBatch:
     targets: list[list[Located]] = field(default_factory=list)
     # Objects left out because a field their representation needs is absent.
     unrepresentable: list[ResponsePath] = field(default_factory=list)
+    # For representation i, what equal representations share (see _identity).
+    identities: list[Any] = field(default_factory=list)
+
+
+def combined(batches: list[EntityBatch]) -> EntityBatch:
+    """One batch for the objects of several, equal representations sent once."""
+    joined = EntityBatch()
+    index_of: dict[Any, int] = {}
+    for batch in batches:
+        joined.unrepresentable += batch.unrepresentable
+        for identity, representation, targets in zip(
+            batch.identities, batch.representations, batch.targets, strict=True
+        ):
+            index = index_of.setdefault(identity, len(joined.representations))
+            if index == len(joined.representations):
+                joined.representations.append(representation)
+                joined.identities.append(identity)
+                joined.targets.append([])
+            joined.targets[index] += targets
+    return joined
 
 
 def objects_at(data: dict[str, Any], path: Iterable[PathElement]) -> list[Located]:
@@ -102,9 +122,11 @@ def entity_batch(
         if representation is MISSING:
             batch.unrepresentable.append(at)
             continue
-        index = index_of.setdefault(_identity(representation), len(batch.representations))
+        identity = _identity(representation)
+        index = index_of.setdefault(identity, len(batch.representations))
         if index == len(batch.representations):
             batch.representations.append(representation)
+            batch.identities.append(identity)
             batch.targets.append([])
         batch.targets[index].append((obj, at))
     return batch
