@@ -158,14 +158,7 @@ def serve_router(
     os.environ["SHOPGRAPH_LOG_FORMAT"] = log_format
     # On SIGTERM uvicorn stops accepting, lets running requests finish (at
     # most drain_seconds), then runs the lifespan's shutdown.
-    serving: dict[str, Any] = {
-        "factory": True,
-        "host": host,
-        "port": port,
-        "workers": workers,
-        "timeout_graceful_shutdown": max(1, round(config.drain_seconds)),
-        **uvicorn_logging(log_format),
-    }
+    serving = serving_options(host, port, workers, config.drain_seconds, log_format)
     if registry is not None:
         # Each worker follows the registry itself and hot-reloads its one app.
         os.environ[REGISTRY_URL_VARIABLE] = registry
@@ -192,6 +185,26 @@ def serve_router(
         f"router at http://{host}:{port}/graphql serving {supergraph} ({workers} worker(s))"
     )
     uvicorn.run("shopgraph.router_cli:router_worker_app", **serving)
+
+
+def serving_options(
+    host: str, port: int, workers: int, drain_seconds: float, log_format: LogFormat
+) -> dict[str, Any]:
+    """How uvicorn serves the router's worker apps.
+
+    uvloop and httptools by name, not "auto": a router missing them would run
+    at a fraction of its throughput without saying so; this way it stops.
+    """
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "loop": "uvloop",
+        "http": "httptools",
+        "timeout_graceful_shutdown": max(1, round(drain_seconds)),
+        **uvicorn_logging(log_format),
+    }
 
 
 def router_worker_app() -> Starlette:
