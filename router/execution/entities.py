@@ -22,10 +22,10 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.execution.coverage import ResponsePath
+from router.execution.coverage import LinkedPath, ResponsePath, materialize
 from router.planning.plan import LIST, PathElement
 
-Located = tuple[dict[str, Any], ResponsePath]
+Located = tuple[dict[str, Any], LinkedPath]
 
 
 class _Missing:
@@ -41,9 +41,13 @@ class EntityBatch:
     # For representation i, the objects (and their paths) it stands for.
     targets: list[list[Located]] = field(default_factory=list)
     # Objects left out because a field their representation needs is absent.
-    unrepresentable: list[ResponsePath] = field(default_factory=list)
+    unrepresentable: list[LinkedPath] = field(default_factory=list)
     # For representation i, what equal representations share (see _identity).
     identities: list[Any] = field(default_factory=list)
+
+    def paths(self) -> list[ResponsePath]:
+        """Where the objects of every representation are."""
+        return [tuple(materialize(at)) for targets in self.targets for _, at in targets]
 
 
 def combined(batches: list[EntityBatch]) -> EntityBatch:
@@ -65,31 +69,33 @@ def combined(batches: list[EntityBatch]) -> EntityBatch:
 
 
 def objects_at(data: dict[str, Any], path: Iterable[PathElement]) -> list[Located]:
-    current: list[tuple[Any, ResponsePath]] = [(data, ())]
+    current: list[tuple[Any, LinkedPath]] = [(data, None)]
     for element in path:
-        found: list[tuple[Any, ResponsePath]] = []
+        found: list[tuple[Any, LinkedPath]] = []
         if element == LIST:
             for value, at in current:
                 if isinstance(value, list):
-                    found.extend((item, (*at, i)) for i, item in enumerate(value))
+                    found += [(item, (at, i)) for i, item in enumerate(value)]
         elif element.startswith("|"):
             names = set(element[1:].split(","))
-            found = [(v, at) for v, at in _items(current) if v.get("__typename") in names]
+            found = [(v, at) for v, at in _objects(current) if v.get("__typename") in names]
         else:
-            for value, at in _items(current):
+            for value, at in _objects(current):
                 if element in value:
-                    found.append((value[element], (*at, element)))
+                    found.append((value[element], (at, element)))
         current = found
-    return list(_items(current))
+    return _objects(current)
 
 
-def _items(located: list[tuple[Any, ResponsePath]]) -> Iterable[Located]:
+def _objects(located: list[tuple[Any, LinkedPath]]) -> list[Located]:
     """The objects among `located`, stepping into lists a path left implicit."""
+    found: list[Located] = []
     for value, at in located:
         if isinstance(value, dict):
-            yield value, at
+            found.append((value, at))
         elif isinstance(value, list):
-            yield from _items([(item, (*at, i)) for i, item in enumerate(value)])
+            found += _objects([(item, (at, i)) for i, item in enumerate(value)])
+    return found
 
 
 def entity_batch(

@@ -17,7 +17,7 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from router.execution.clients import SubgraphClient, SubgraphFailure, SubgraphResponse
-from router.execution.coverage import ErrorCoverage
+from router.execution.coverage import ErrorCoverage, materialize
 from router.execution.entities import EntityBatch, combined, entity_batch, objects_at
 from router.execution.headers import HeaderRules
 from router.execution.merge import merge_into, rename_back
@@ -206,14 +206,14 @@ class PlanExecutor:
         if batch.unrepresentable and state.errors:
             # Their key fields are missing because an earlier fetch failed; that
             # error explains these objects' missing fields as well.
-            self._cover(fetch, batch.unrepresentable, state)
+            self._cover(fetch, [tuple(materialize(at)) for at in batch.unrepresentable], state)
         if not batch.representations:
             return
         try:
             response = await self._fetch(fetch, {"representations": batch.representations}, state)
         except SubgraphFailure as failure:
             for at_path in batches:  # an error at each path, as if fetched apart
-                paths = [at for targets in at_path.targets for _, at in targets]
+                paths = at_path.paths()
                 if paths:
                     reason = failure.reason
                     state.errors.append(failure_error(fetch.service, reason, common_prefix(paths)))
@@ -233,7 +233,7 @@ class PlanExecutor:
         if response.rejected:
             # Refused as a whole: the errors stand where the entities would have gone.
             for at_path in batches:
-                paths = [at for targets in at_path.targets for _, at in targets]
+                paths = at_path.paths()
                 if paths:
                     placed = list(common_prefix(paths)) or None
                     for error in response.errors:
@@ -260,11 +260,11 @@ class PlanExecutor:
                 continue
             for _, at in batch.targets[index]:
                 # `path` is a list here: it started with "_entities" and an index.
-                client_path = [*at, *path[2:]]  # type: ignore[index]
+                client_path = [*materialize(at), *path[2:]]  # type: ignore[index]
                 state.errors.append(client_error(error, fetch.service, client_path))
                 state.coverage.add(client_path)
         if unplaced:
-            self._cover(fetch, [at for targets in batch.targets for _, at in targets], state)
+            self._cover(fetch, batch.paths(), state)
 
     def _cover(
         self, fetch: Fetch, paths: list[tuple[str | int, ...]], state: ExecutionState

@@ -27,13 +27,10 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.execution.coverage import ErrorCoverage
+from router.execution.coverage import ErrorCoverage, LinkedPath, materialize
 from router.execution.fields import MAX_MEMO_ENTRIES, FieldCollector, RuntimeType
 from router.execution.shapes import FieldShape, Kind, ObjectShape, child_shape, object_shape
 from router.operation.prepared import PreparedOperation
-
-# A linked response path, (parent, key); materialized only for errors.
-LinkedPath = tuple[Any, str | int] | None
 
 
 class _Bubble:
@@ -43,15 +40,6 @@ class _Bubble:
 BUBBLE = _Bubble()
 LEAF, REQUIRED_LEAF = Kind.LEAF, Kind.REQUIRED_LEAF
 TYPENAME, INTROSPECTION = Kind.TYPENAME, Kind.INTROSPECTION
-
-
-def materialize(path: LinkedPath) -> list[str | int]:
-    keys: list[str | int] = []
-    while path is not None:
-        path, key = path
-        keys.append(key)
-    keys.reverse()
-    return keys
 
 
 class ResponseShaper:

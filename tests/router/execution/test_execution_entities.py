@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.execution.coverage import materialize
 from router.execution.entities import entity_batch, objects_at
 from router.execution.merge import merge_into
 from router.supergraph import load_supergraph
@@ -27,10 +28,15 @@ def test_paths_step_through_keys_lists_and_type_conditions() -> None:
     nested = objects_at(data, ("nested", "@", "@"))
     implicit = objects_at(data, ("nested",))  # lists the path does not mark are walked too
 
-    assert owners == [({"id": "u1"}, ("search", 0, "owner"))]
-    assert products == [({"__typename": "Product", "upc": "1"}, ("search", 1))]
-    assert [at for _, at in nested] == [("nested", 0, 0), ("nested", 1, 0), ("nested", 1, 1)]
-    assert [at for _, at in implicit] == [("nested", 0, 0), ("nested", 1, 0), ("nested", 1, 1)]
+    assert [(obj, materialize(at)) for obj, at in owners] == [
+        ({"id": "u1"}, ["search", 0, "owner"])
+    ]
+    assert [(obj, materialize(at)) for obj, at in products] == [
+        ({"__typename": "Product", "upc": "1"}, ["search", 1])
+    ]
+    expected = [["nested", 0, 0], ["nested", 1, 0], ["nested", 1, 1]]
+    assert [materialize(at) for _, at in nested] == expected
+    assert [materialize(at) for _, at in implicit] == expected
 
 
 def test_representations_follow_requires_per_type_and_dedupe() -> None:
