@@ -139,11 +139,18 @@ def entity_batch(
 
 
 def _identity(representation: dict[str, Any]) -> Any:
-    """Equal for equal representations (as JSON): the dictionary key deduplicating them."""
-    items = representation.items()
-    if all(type(value) is str for _, value in items):
-        return tuple(sorted(items))
-    return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    """Equal for equal representations (as JSON): the dictionary key deduplicating them.
+
+    Keys and values in order when every value is a string (ids: the usual
+    case, and representations of one type list their keys in one order);
+    otherwise the JSON with sorted keys, since 1, 1.0 and true are equal in
+    Python but not in JSON.
+    """
+    values = tuple(representation.values())
+    for value in values:
+        if type(value) is not str:
+            return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    return (tuple(representation), values)
 
 
 def _plain_fields(

@@ -100,3 +100,29 @@ def test_merging_adds_keys_merges_objects_and_lists_and_keeps_data() -> None:
         "title": "Dune",
         "rating": 5,
     }
+
+
+def test_representations_equal_in_python_but_not_in_json_stay_apart() -> None:
+    requires = selection_set("... on Product { __typename upc }")
+    objects = [
+        ({"__typename": "Product", "upc": "1"}, ("a", 0)),
+        ({"__typename": "Product", "upc": 1}, ("a", 1)),
+        ({"__typename": "Product", "upc": True}, ("a", 2)),
+        ({"__typename": "Product", "upc": 1.0}, ("a", 3)),
+        ({"__typename": "Product", "upc": "1"}, ("a", 4)),
+    ]
+
+    batch = entity_batch(objects, requires, SCHEMA)
+
+    assert batch.representations == [
+        {"__typename": "Product", "upc": "1"},
+        {"__typename": "Product", "upc": 1},
+        {"__typename": "Product", "upc": True},
+        {"__typename": "Product", "upc": 1.0},
+    ]
+    assert [[at for _, at in targets] for targets in batch.targets] == [
+        [("a", 0), ("a", 4)],
+        [("a", 1)],
+        [("a", 2)],
+        [("a", 3)],
+    ]
