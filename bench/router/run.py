@@ -12,7 +12,7 @@ requests the router's plan makes, one after another, as a client would have to.
 The router's caches are warm (cached plan), so (a)'s p50 difference is the
 router's own overhead per request.
 
-    python bench/router/run.py [--requests 3000] [--seconds 20] [--concurrency 1,32]
+    python bench/router/run.py [--requests 3000] [--seconds 20] [--concurrency 1,32] [--ports 4101,4102]
 """
 
 from __future__ import annotations
@@ -159,9 +159,14 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[1, 32]
     )
+    parser.add_argument(
+        "--ports",
+        type=lambda s: [int(p) for p in s.split(",")],
+        help="SUBGRAPHS,ROUTER ports to listen on (default: free ones)",
+    )
     args = parser.parse_args()
 
-    subgraph_port, router_port = free_port(), free_port()
+    subgraph_port, router_port = args.ports or (free_port(), free_port())
     base = f"http://127.0.0.1:{subgraph_port}"
     router_url = f"http://127.0.0.1:{router_port}/graphql"
     server_options = [
