@@ -12,7 +12,8 @@ requests the router's plan makes, one after another, as a client would have to.
 The router's caches are warm (cached plan), so (a)'s p50 difference is the
 router's own overhead per request.
 
-    python bench/router/run.py [--requests 3000] [--seconds 20] [--concurrency 1,32] [--ports 4101,4102]
+    python bench/router/run.py [--requests 3000] [--seconds 20] [--concurrency 1,32]
+                               [--ports SUBGRAPHS,ROUTER]
 """
 
 from __future__ import annotations
