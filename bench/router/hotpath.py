@@ -69,6 +69,7 @@ def gateway() -> Gateway:
 
 async def run(query: str, requests: int) -> tuple[float, int]:
     router = gateway()
+    await router.start()  # as the app's lifespan does (it also freezes startup objects)
     request = GraphQLRequest(query=query)
     first = await router.execute(request, {})
     if "errors" in first.body:
