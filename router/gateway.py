@@ -9,6 +9,7 @@ errors which failure it was (the HTTP layer maps that for `application/json`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import random
@@ -127,11 +128,19 @@ class Gateway:
         await self.authorization.start()
         for client in self.clients.values():
             await client.start()
+        # What exists now (modules, supergraph, schemas, caches' owners) lives as
+        # long as the gateway: out of the cyclic collector's full scans, which
+        # otherwise walk ~100,000 such objects and took a third of the CPU of
+        # the large bench query. (gc.freeze splices lists: no collection here.)
+        gc.freeze()
 
     async def close(self) -> None:
         await self.authorization.close()
         for client in self.clients.values():
             await client.close()
+        # A replaced gateway must be collectable: everything goes back under the
+        # collector (the next gateway started freezes what is then alive).
+        gc.unfreeze()
 
     def prepare(self, request: GraphQLRequest) -> PreparedOperation:
         """The operation the request selects, parsed and validated (cached); or RequestError."""

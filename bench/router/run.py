@@ -1,16 +1,19 @@
 """Router benchmark: requests/s and p50/p99 latency, through the router versus direct.
 
-Starts the plain bench subgraphs (one uvicorn process) and the router (another),
+Starts the bench subgraphs (one uvicorn process) and the router (another),
 then drives both from this process over loopback with aiohttp:
   (a) one subgraph:    { topProducts { upc name price } }
   (b) two entity jumps over three subgraphs:
                        { topProducts { name reviews { body author { name } } } }
+  (c) the large query: five levels through users, reviews and products, every
+      subgraph, @requires, a ~100 KB answer (queries.LARGE); router only.
 "Direct" sends the same work straight to the subgraphs: for (b) the three
 requests the router's plan makes, one after another, as a client would have to.
 The router's caches are warm (cached plan), so (a)'s p50 difference is the
 router's own overhead per request.
 
     python bench/router/run.py [--requests 3000] [--seconds 20] [--concurrency 1,32]
+                               [--ports SUBGRAPHS,ROUTER]
 """
 
 from __future__ import annotations
@@ -25,13 +28,12 @@ from typing import Any
 
 import aiohttp
 import orjson
+import queries
 from load import Result, Send, measure
 
 from shopgraph.loopback import free_port
 
 HERE = Path(__file__).parent
-QUERY_A = "{ topProducts { upc name price } }"
-QUERY_B = "{ topProducts { name reviews { body author { name } } } }"
 ENTITIES = "query($representations:[_Any!]!){_entities(representations:$representations)"
 
 
@@ -109,11 +111,20 @@ def row(label: str, concurrency: int, result: Result) -> str:
 
 async def bench(args: argparse.Namespace, router_url: str, base: str) -> None:
     async with aiohttp.ClientSession() as session:
-        check = await post(session, router_url, {"query": QUERY_B})
+        check = await post(session, router_url, {"query": queries.TWO_JUMPS})
+        large = await post(session, router_url, {"query": queries.LARGE})
     print("router answer for (b), first product:", orjson.dumps(check["topProducts"][0]).decode())
-    scenarios = [
-        ("(a) one subgraph", direct_one(base), router_send(router_url, QUERY_A)),
-        ("(b) two jumps, 3 subgraphs", direct_three(base), router_send(router_url, QUERY_B)),
+    if large is None:
+        raise SystemExit("the router answered (c) with errors")
+    print(f"router answer for (c): {len(orjson.dumps({'data': large}))} bytes")
+    scenarios: list[tuple[str, Send | None, Send]] = [
+        ("(a) one subgraph", direct_one(base), router_send(router_url, queries.SMALL)),
+        (
+            "(b) two jumps, 3 subgraphs",
+            direct_three(base),
+            router_send(router_url, queries.TWO_JUMPS),
+        ),
+        ("(c) large, 4 subgraphs", None, router_send(router_url, queries.LARGE)),
     ]
     header = (
         f"{'scenario / target':<36} {'conc':>4} {'reqs':>7} {'fail':>5} "
@@ -128,6 +139,9 @@ async def bench(args: argparse.Namespace, router_url: str, base: str) -> None:
                 "seconds": args.seconds,
                 "concurrency": concurrency,
             }
+            if direct is None:
+                print(row(f"{name} router", concurrency, await measure(routed, **options)))
+                continue
             straight = await measure(direct, **options)
             through = await measure(routed, **options)
             print(row(f"{name} direct", concurrency, straight))
@@ -146,9 +160,14 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[1, 32]
     )
+    parser.add_argument(
+        "--ports",
+        type=lambda s: [int(p) for p in s.split(",")],
+        help="SUBGRAPHS,ROUTER ports to listen on (default: free ones)",
+    )
     args = parser.parse_args()
 
-    subgraph_port, router_port = free_port(), free_port()
+    subgraph_port, router_port = args.ports or (free_port(), free_port())
     base = f"http://127.0.0.1:{subgraph_port}"
     router_url = f"http://127.0.0.1:{router_port}/graphql"
     server_options = [

@@ -9,8 +9,21 @@ it (the subgraph nulled a child and propagated), or above it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 ResponsePath = tuple[str | int, ...]
+# A response path as a chain of (parent path, key) links: one tuple a step
+# while walking data, made into a list only when an error needs it.
+LinkedPath = tuple[Any, str | int] | None
+
+
+def materialize(path: LinkedPath) -> list[str | int]:
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
 
 
 class ErrorCoverage:

@@ -22,10 +22,10 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.execution.coverage import ResponsePath
+from router.execution.coverage import LinkedPath, ResponsePath, materialize
 from router.planning.plan import LIST, PathElement
 
-Located = tuple[dict[str, Any], ResponsePath]
+Located = tuple[dict[str, Any], LinkedPath]
 
 
 class _Missing:
@@ -41,35 +41,61 @@ class EntityBatch:
     # For representation i, the objects (and their paths) it stands for.
     targets: list[list[Located]] = field(default_factory=list)
     # Objects left out because a field their representation needs is absent.
-    unrepresentable: list[ResponsePath] = field(default_factory=list)
+    unrepresentable: list[LinkedPath] = field(default_factory=list)
+    # For representation i, what equal representations share (see _identity).
+    identities: list[Any] = field(default_factory=list)
+
+    def paths(self) -> list[ResponsePath]:
+        """Where the objects of every representation are."""
+        return [tuple(materialize(at)) for targets in self.targets for _, at in targets]
+
+
+def combined(batches: list[EntityBatch]) -> EntityBatch:
+    """One batch for the objects of several, equal representations sent once."""
+    joined = EntityBatch()
+    index_of: dict[Any, int] = {}
+    for batch in batches:
+        joined.unrepresentable += batch.unrepresentable
+        for identity, representation, targets in zip(
+            batch.identities, batch.representations, batch.targets, strict=True
+        ):
+            index = index_of.setdefault(identity, len(joined.representations))
+            if index == len(joined.representations):
+                joined.representations.append(representation)
+                joined.identities.append(identity)
+                joined.targets.append([])
+            joined.targets[index] += targets
+    return joined
 
 
 def objects_at(data: dict[str, Any], path: Iterable[PathElement]) -> list[Located]:
-    current: list[tuple[Any, ResponsePath]] = [(data, ())]
+    current: list[tuple[Any, LinkedPath]] = [(data, None)]
     for element in path:
-        found: list[tuple[Any, ResponsePath]] = []
+        found: list[tuple[Any, LinkedPath]] = []
         if element == LIST:
             for value, at in current:
                 if isinstance(value, list):
-                    found.extend((item, (*at, i)) for i, item in enumerate(value))
+                    found += [(item, (at, i)) for i, item in enumerate(value)]
         elif element.startswith("|"):
             names = set(element[1:].split(","))
-            found = [(v, at) for v, at in _items(current) if v.get("__typename") in names]
+            found = [(v, at) for v, at in _objects(current) if v.get("__typename") in names]
         else:
-            for value, at in _items(current):
+            for value, at in _objects(current):
                 if element in value:
-                    found.append((value[element], (*at, element)))
+                    found.append((value[element], (at, element)))
         current = found
-    return list(_items(current))
+    return _objects(current)
 
 
-def _items(located: list[tuple[Any, ResponsePath]]) -> Iterable[Located]:
+def _objects(located: list[tuple[Any, LinkedPath]]) -> list[Located]:
     """The objects among `located`, stepping into lists a path left implicit."""
+    found: list[Located] = []
     for value, at in located:
         if isinstance(value, dict):
-            yield value, at
+            found.append((value, at))
         elif isinstance(value, list):
-            yield from _items([(item, (*at, i)) for i, item in enumerate(value)])
+            found += _objects([(item, (at, i)) for i, item in enumerate(value)])
+    return found
 
 
 def entity_batch(
@@ -79,31 +105,103 @@ def entity_batch(
     rename_typename_to: str | None = None,
 ) -> EntityBatch:
     batch = EntityBatch()
-    index_of: dict[bytes, int] = {}
+    index_of: dict[Any, int] = {}
+    # Per __typename, worked out on first sight: the plain fields (key, name)
+    # its representation takes, or None when `requires` nests (then _project).
+    plain: dict[str, tuple[bool, tuple[tuple[str, str], ...] | None]] = {}
     for obj, at in objects:
         typename = obj.get("__typename")
-        representation: dict[str, Any] | None = None
-        for selection in requires.selections:
-            if isinstance(selection, InlineFragmentNode) and not _applies(
-                selection, typename, schema
-            ):
+        fields: tuple[tuple[str, str], ...] | None = None
+        if isinstance(typename, str):
+            found = plain.get(typename)
+            if found is None:
+                found = plain[typename] = _plain_fields(requires, typename, schema)
+            applies, fields = found
+            if not applies:
                 continue
-            part = _project(obj, _selections_of(selection), schema, rename_typename_to)
-            if part is MISSING:
-                representation = None
-                batch.unrepresentable.append(at)
-                break
-            representation = {**(representation or {}), **part}
+        if fields is not None:
+            representation = _take(obj, fields, rename_typename_to)
+        else:
+            representation = _represent(obj, typename, requires, schema, rename_typename_to)
         if representation is None:
             continue
-        key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
-        index = index_of.get(key)
-        if index is None:
-            index_of[key] = index = len(batch.representations)
+        if representation is MISSING:
+            batch.unrepresentable.append(at)
+            continue
+        identity = _identity(representation)
+        index = index_of.setdefault(identity, len(batch.representations))
+        if index == len(batch.representations):
             batch.representations.append(representation)
+            batch.identities.append(identity)
             batch.targets.append([])
         batch.targets[index].append((obj, at))
     return batch
+
+
+def _identity(representation: dict[str, Any]) -> Any:
+    """Equal for equal representations (as JSON): the dictionary key deduplicating them.
+
+    Keys and values in order when every value is a string (ids: the usual
+    case, and representations of one type list their keys in one order);
+    otherwise the JSON with sorted keys, since 1, 1.0 and true are equal in
+    Python but not in JSON.
+    """
+    values = tuple(representation.values())
+    for value in values:
+        if type(value) is not str:
+            return orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+    return (tuple(representation), values)
+
+
+def _plain_fields(
+    requires: SelectionSetNode, typename: str, schema: GraphQLSchema
+) -> tuple[bool, tuple[tuple[str, str], ...] | None]:
+    """Whether `requires` applies to `typename`, and its fields if they are all plain."""
+    fields: list[tuple[str, str]] = []
+    applies = False
+    for selection in requires.selections:
+        if isinstance(selection, InlineFragmentNode) and not _applies(selection, typename, schema):
+            continue
+        applies = True
+        for inner in _selections_of(selection).selections:
+            if not isinstance(inner, FieldNode) or inner.selection_set is not None:
+                return True, None
+            name = inner.name.value
+            fields.append((inner.alias.value if inner.alias else name, name))
+    return applies, tuple(fields)
+
+
+def _take(
+    obj: dict[str, Any], fields: tuple[tuple[str, str], ...], rename_typename_to: str | None
+) -> Any:
+    representation: dict[str, Any] = {}
+    for key, name in fields:
+        if name == "__typename" and rename_typename_to is not None:
+            representation[key] = rename_typename_to
+        elif name in obj:
+            representation[key] = obj[name]
+        else:
+            return MISSING
+    return representation
+
+
+def _represent(
+    obj: dict[str, Any],
+    typename: Any,
+    requires: SelectionSetNode,
+    schema: GraphQLSchema,
+    rename_typename_to: str | None,
+) -> Any:
+    """The representation of `obj` (None: `requires` does not apply; or MISSING)."""
+    representation: dict[str, Any] | None = None
+    for selection in requires.selections:
+        if isinstance(selection, InlineFragmentNode) and not _applies(selection, typename, schema):
+            continue
+        part = _project(obj, _selections_of(selection), schema, rename_typename_to)
+        if part is MISSING:
+            return MISSING
+        representation = {**(representation or {}), **part}
+    return representation
 
 
 def _selections_of(selection: Any) -> SelectionSetNode:

@@ -17,8 +17,8 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from router.execution.clients import SubgraphClient, SubgraphFailure, SubgraphResponse
-from router.execution.coverage import ErrorCoverage
-from router.execution.entities import EntityBatch, entity_batch, objects_at
+from router.execution.coverage import ErrorCoverage, materialize
+from router.execution.entities import EntityBatch, combined, entity_batch, objects_at
 from router.execution.headers import HeaderRules
 from router.execution.merge import merge_into, rename_back
 from router.execution.subgraph_errors import (
@@ -30,6 +30,48 @@ from router.execution.subgraph_errors import (
 )
 from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan
 from router.telemetry import Telemetry
+
+# A branch of a Parallel node: a node, or entity fetches sent as one request.
+Branch = PlanNode | tuple[Flatten, ...]
+
+
+def parallel_branches(node: Parallel) -> list[Branch]:
+    """The branches of `node`, its entity fetches of one operation at several paths joined.
+
+    Plans fetch entities per path (Apollo's shape); siblings that send the same
+    operation to the same subgraph go as one request with every path's
+    representations, deduplicated across paths.
+    """
+    branches: list[Branch] = []
+    joined: dict[tuple[str, tuple[str, ...]], int] = {}
+    for child in node.nodes:
+        if isinstance(child, Flatten) and child.node.requires is not None:
+            fetch = child.node
+            index = joined.get((fetch.service, fetch.variable_usages))
+            if index is not None:
+                first = branches[index]
+                if isinstance(first, tuple) and _same_fetch(first[0].node, fetch):
+                    branches[index] = (*first, child)
+                    continue
+            joined[(fetch.service, fetch.variable_usages)] = len(branches)
+            branches.append((child,))
+        else:
+            branches.append(child)
+    return branches
+
+
+def _same_fetch(first: Fetch, other: Fetch) -> bool:
+    """Both ask the same of each representation (their operations differ by name at most)."""
+    if first.selection is None or other.selection is None:
+        same = first.operation == other.operation  # made by hand: no selection to compare
+    else:
+        same = first.selection == other.selection
+    return (
+        same
+        and first.requires == other.requires
+        and first.rename_typename_to == other.rename_typename_to
+        and first.renames == other.renames
+    )
 
 
 @dataclass(slots=True)
@@ -71,13 +113,16 @@ class PlanExecutor:
         if isinstance(node, Fetch):
             await self._root_fetch(node, state)
         elif isinstance(node, Flatten):
-            await self._entity_fetch(node, state)
+            await self._entity_fetch((node,), state)
         elif isinstance(node, Parallel):
             # A TaskGroup, not gather: should one branch fail unexpectedly, the
             # others are cancelled instead of running on unobserved.
             async with asyncio.TaskGroup() as group:
-                for child in node.nodes:
-                    group.create_task(self._run(child, state))
+                for part in parallel_branches(node):
+                    if isinstance(part, tuple):
+                        group.create_task(self._entity_fetch(part, state))
+                    else:
+                        group.create_task(self._run(part, state))
         elif isinstance(node, Condition):
             branch = node.if_clause if state.variables.get(node.variable) else node.else_clause
             if branch is not None:
@@ -105,7 +150,7 @@ class PlanExecutor:
         try:
             response = await self._fetch(fetch, {}, state)
         except SubgraphFailure as failure:
-            keys = fetch_scope(fetch.operation, entity=False)
+            keys = fetch_scope(fetch, entity=False)
             for key in keys:
                 state.errors.append(failure_error(fetch.service, failure.reason, (key,)))
                 state.coverage.add((key,))
@@ -114,7 +159,7 @@ class PlanExecutor:
             return
         if response.rejected:
             # Refused as a whole: each error stands at every field the fetch fills.
-            keys = fetch_scope(fetch.operation, entity=False)
+            keys = fetch_scope(fetch, entity=False)
             for error in response.errors:
                 for key in keys:
                     state.errors.append(client_error(error, fetch.service, [key]))
@@ -139,32 +184,40 @@ class PlanExecutor:
             else:
                 unplaced = True
         if unplaced or response.data is None:
-            for key in fetch_scope(fetch.operation, entity=False):
+            for key in fetch_scope(fetch, entity=False):
                 state.coverage.add((key,))
 
-    async def _entity_fetch(self, flatten: Flatten, state: ExecutionState) -> None:
-        fetch = flatten.node
+    async def _entity_fetch(self, flattens: tuple[Flatten, ...], state: ExecutionState) -> None:
+        """One `_entities` request for the objects at the paths of `flattens` (one fetch)."""
+        fetch = flattens[0].node
         if fetch.requires is None:
             await self._root_fetch(fetch, state)
             return
-        batch = entity_batch(
-            objects_at(state.data, flatten.path),
-            fetch.requires,
-            self.schema,
-            fetch.rename_typename_to,
-        )
+        batches = [
+            entity_batch(
+                objects_at(state.data, flatten.path),
+                fetch.requires,
+                self.schema,
+                fetch.rename_typename_to,
+            )
+            for flatten in flattens
+        ]
+        batch = batches[0] if len(batches) == 1 else combined(batches)
         if batch.unrepresentable and state.errors:
             # Their key fields are missing because an earlier fetch failed; that
             # error explains these objects' missing fields as well.
-            self._cover(fetch, batch.unrepresentable, state)
+            self._cover(fetch, [tuple(materialize(at)) for at in batch.unrepresentable], state)
         if not batch.representations:
             return
         try:
             response = await self._fetch(fetch, {"representations": batch.representations}, state)
         except SubgraphFailure as failure:
-            paths = [at for targets in batch.targets for _, at in targets]
-            state.errors.append(failure_error(fetch.service, failure.reason, common_prefix(paths)))
-            self._cover(fetch, paths, state)
+            for at_path in batches:  # an error at each path, as if fetched apart
+                paths = at_path.paths()
+                if paths:
+                    reason = failure.reason
+                    state.errors.append(failure_error(fetch.service, reason, common_prefix(paths)))
+                    self._cover(fetch, paths, state)
             return
         entities = (response.data or {}).get("_entities")
         if isinstance(entities, list):
@@ -177,6 +230,16 @@ class PlanExecutor:
                     entity = {k: v for k, v in entity.items() if k != "__typename"}
                 for obj, _ in batch.targets[index]:
                     merge_into(obj, entity)
+        if response.rejected:
+            # Refused as a whole: the errors stand where the entities would have gone.
+            for at_path in batches:
+                paths = at_path.paths()
+                if paths:
+                    placed = list(common_prefix(paths)) or None
+                    for error in response.errors:
+                        state.errors.append(client_error(error, fetch.service, placed))
+                    self._cover(fetch, paths, state)
+            return
         self._entity_errors(fetch, batch, response, isinstance(entities, list), state)
 
     def _entity_errors(
@@ -187,14 +250,6 @@ class PlanExecutor:
         answered: bool,
         state: ExecutionState,
     ) -> None:
-        if response.rejected:
-            # Refused as a whole: the errors stand where the entities would have gone.
-            paths = [at for targets in batch.targets for _, at in targets]
-            placed = list(common_prefix(paths)) or None
-            for error in response.errors:
-                state.errors.append(client_error(error, fetch.service, placed))
-            self._cover(fetch, paths, state)
-            return
         unplaced = not answered
         for error in response.errors:
             path = error_path(error)
@@ -205,16 +260,16 @@ class PlanExecutor:
                 continue
             for _, at in batch.targets[index]:
                 # `path` is a list here: it started with "_entities" and an index.
-                client_path = [*at, *path[2:]]  # type: ignore[index]
+                client_path = [*materialize(at), *path[2:]]  # type: ignore[index]
                 state.errors.append(client_error(error, fetch.service, client_path))
                 state.coverage.add(client_path)
         if unplaced:
-            self._cover(fetch, [at for targets in batch.targets for _, at in targets], state)
+            self._cover(fetch, batch.paths(), state)
 
     def _cover(
         self, fetch: Fetch, paths: list[tuple[str | int, ...]], state: ExecutionState
     ) -> None:
-        keys = fetch_scope(fetch.operation, entity=True)
+        keys = fetch_scope(fetch, entity=True)
         for at in paths:
             for key in keys:
                 state.coverage.add((*at, key))

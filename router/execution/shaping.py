@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 from graphql import (
-    FieldNode,
     GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
@@ -28,12 +27,10 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.execution.coverage import ErrorCoverage
-from router.execution.fields import FieldCollector, RuntimeType
-from router.operation.prepared import INTROSPECTION_ROOT_FIELDS, PreparedOperation
-
-# A linked response path, (parent, key); materialized only for errors.
-LinkedPath = tuple[Any, str | int] | None
+from router.execution.coverage import ErrorCoverage, LinkedPath, materialize
+from router.execution.fields import MAX_MEMO_ENTRIES, FieldCollector, RuntimeType
+from router.execution.shapes import FieldShape, Kind, ObjectShape, child_shape, object_shape
+from router.operation.prepared import PreparedOperation
 
 
 class _Bubble:
@@ -41,15 +38,8 @@ class _Bubble:
 
 
 BUBBLE = _Bubble()
-
-
-def materialize(path: LinkedPath) -> list[str | int]:
-    keys: list[str | int] = []
-    while path is not None:
-        path, key = path
-        keys.append(key)
-    keys.reverse()
-    return keys
+LEAF, REQUIRED_LEAF = Kind.LEAF, Kind.REQUIRED_LEAF
+TYPENAME, INTROSPECTION = Kind.TYPENAME, Kind.INTROSPECTION
 
 
 class ResponseShaper:
@@ -70,96 +60,92 @@ class ResponseShaper:
         root = self.schema.get_root_type(self.prepared.operation.operation)
         if root is None:
             return None
-        shaped = self._object(root, [self.prepared.operation.selection_set], data, None, True)
+        shapes = self.prepared.shapes
+        shape: ObjectShape | None = shapes.get(self.collector.signature)
+        if shape is None:
+            if len(shapes) > MAX_MEMO_ENTRIES:
+                shapes.clear()
+            selections = [self.prepared.operation.selection_set]
+            shape = object_shape(self.collector, root, selections, root=True)
+            shapes[self.collector.signature] = shape
+        shaped = self._object(shape, data, None)
         return None if isinstance(shaped, _Bubble) else shaped
 
     def _object(
-        self,
-        object_type: RuntimeType,
-        selection_sets: list[Any],
-        value: dict[str, Any],
-        path: LinkedPath,
-        root: bool = False,
+        self, shape: ObjectShape, value: dict[str, Any], path: LinkedPath
     ) -> dict[str, Any] | _Bubble:
         shaped: dict[str, Any] = {}
-        fields = object_type.fields
-        for key, nodes in self.collector.collect(object_type, selection_sets).items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                shaped[key] = object_type.name
-                continue
-            if root and name in INTROSPECTION_ROOT_FIELDS:
-                shaped[key] = value.get(key)  # already shaped by graphql-core
-                continue
-            field = fields.get(name)
-            if field is None:
-                continue
-            completed = self._complete(
-                field.type, value.get(key), (path, key), nodes, object_type.name
-            )
-            if isinstance(completed, _Bubble):
-                return completed
-            shaped[key] = completed
+        get = value.get
+        for field in shape.fields:
+            kind = field.kind
+            key = field.key
+            if kind is LEAF or kind is INTROSPECTION:
+                shaped[key] = get(key)
+            elif kind is REQUIRED_LEAF:
+                leaf = get(key)
+                if leaf is None:
+                    self._null_error((path, key), field.parent, field.name)
+                    return BUBBLE
+                shaped[key] = leaf
+            elif kind is TYPENAME:
+                shaped[key] = shape.type_name
+            else:
+                completed = self._complete(field, field.type, get(key), (path, key))
+                if isinstance(completed, _Bubble):
+                    return completed
+                shaped[key] = completed
         return shaped
 
     def _complete(
-        self,
-        type_: GraphQLOutputType,
-        value: Any,
-        path: LinkedPath,
-        nodes: list[FieldNode],
-        parent: str,
+        self, field: FieldShape, type_: GraphQLOutputType, value: Any, path: LinkedPath
     ) -> Any:
         """The shaped value, None, or BUBBLE when a null must propagate upwards."""
         if isinstance(type_, GraphQLNonNull):
             if value is None:
-                self._null_error(path, parent, nodes[0].name.value)
+                self._null_error(path, field.parent, field.name)
                 return BUBBLE
-            completed = self._complete_value(type_.of_type, value, path, nodes, parent)
+            completed = self._complete_value(field, type_.of_type, value, path)
             return BUBBLE if completed is None else completed
         if value is None:
             return None
-        completed = self._complete_value(type_, value, path, nodes, parent)
+        completed = self._complete_value(field, type_, value, path)
         return None if completed is BUBBLE else completed
 
-    def _complete_value(
-        self,
-        type_: Any,
-        value: Any,
-        path: LinkedPath,
-        nodes: list[FieldNode],
-        parent: str,
-    ) -> Any:
+    def _complete_value(self, field: FieldShape, type_: Any, value: Any, path: LinkedPath) -> Any:
         if isinstance(type_, GraphQLList):
             if not isinstance(value, list):
-                return self._error(path, f"Expected a list for {parent}.{nodes[0].name.value}.")
+                return self._error(path, f"Expected a list for {field.parent}.{field.name}.")
             items = []
+            item_type = type_.of_type
             for index, item in enumerate(value):
-                completed = self._complete(type_.of_type, item, (path, index), nodes, parent)
+                completed = self._complete(field, item_type, item, (path, index))
                 if completed is BUBBLE:
                     return BUBBLE
                 items.append(completed)
             return items
+        if isinstance(type_, GraphQLObjectType):
+            if not isinstance(value, dict):
+                return self._error(path, f"Expected an object for {field.parent}.{field.name}.")
+            shape = field.children.get(type_.name)
+            if shape is None:
+                shape = child_shape(self.collector, field, type_)
+            return self._object(shape, value, path)
         if isinstance(type_, GraphQLEnumType):
             if isinstance(value, str) and value in type_.values:
                 return value
             shown = orjson.dumps(value).decode()
             return self._error(path, f'Enum "{type_.name}" cannot represent value: {shown}')
-        if isinstance(type_, GraphQLObjectType):
-            if not isinstance(value, dict):
-                return self._error(path, f"Expected an object for {parent}.{nodes[0].name.value}.")
-            return self._object(type_, _sub_selections(nodes), value, path)
         if is_abstract_type(type_):
             if not isinstance(value, dict):
-                return self._error(path, f"Expected an object for {parent}.{nodes[0].name.value}.")
+                return self._error(path, f"Expected an object for {field.parent}.{field.name}.")
             runtime = self._runtime_type(type_, value)
             if runtime is None:
                 typename = value.get("__typename")
                 return self._error(
                     path, f"Could not resolve the runtime type of {type_.name} ({typename!r})."
                 )
-            return self._object(runtime, _sub_selections(nodes), value, path)
-        return value  # scalars pass as the subgraph serialized them
+            return self._object(child_shape(self.collector, field, runtime), value, path)
+        return value  # scalars in lists pass as the subgraph serialized them
 
     def _runtime_type(self, abstract: Any, value: dict[str, Any]) -> RuntimeType | None:
         typename = value.get("__typename")
@@ -184,7 +170,3 @@ class ResponseShaper:
         keys = materialize(path)
         self.coverage.add(keys)
         self.errors.append({"message": message, "path": keys})
-
-
-def _sub_selections(nodes: list[FieldNode]) -> list[Any]:
-    return [node.selection_set for node in nodes if node.selection_set is not None]

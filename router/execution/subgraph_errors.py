@@ -25,6 +25,7 @@ from graphql import (
 
 from router.execution.coverage import ResponsePath
 from router.operation.lru import LruCache
+from router.planning.plan import Fetch
 
 SUBGRAPH_ERROR = "SUBGRAPH_ERROR"
 
@@ -79,8 +80,12 @@ def common_prefix(paths: list[ResponsePath]) -> ResponsePath:
     return first[:end]
 
 
-def fetch_scope(operation: str, entity: bool) -> tuple[str, ...]:
+def fetch_scope(fetch: Fetch, entity: bool) -> tuple[str, ...]:
     """The response keys a fetch fills at its root (or in each entity it returns)."""
+    if fetch.response_keys is not None:  # the planner's
+        return fetch.response_keys
+    # A fetch made by hand (tests, tools): read from its operation, once.
+    operation = fetch.operation
     key = ("E" if entity else "R") + operation
     found = _scopes.get(key)
     if found is None:

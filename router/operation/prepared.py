@@ -46,6 +46,8 @@ class PreparedOperation:
     condition_variables: tuple[str, ...]
     # Field collections reused across requests (see router.execution.fields).
     collected: dict[Any, Any] = field(default_factory=dict)
+    # Response shapes by @skip/@include values (see router.execution.shapes).
+    shapes: dict[tuple[bool, ...], Any] = field(default_factory=dict)
     # The usage log's field coordinates, once computed (router.operation.coordinates).
     coordinates: list[tuple[str, ...]] = field(default_factory=list)
 

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import VariableDefinitionNode, print_ast
+from graphql import (
+    ArgumentNode,
+    FieldNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableDefinitionNode,
+    VariableNode,
+    print_ast,
+)
 
 from router.planning.plan import (
     Condition,
@@ -25,7 +38,15 @@ from router.planning.plan import (
     Sequence,
 )
 from router.planning.tree import SelectionTree
-from router.supergraph.fieldset import parse_selection_set
+
+# `$representations: [_Any!]!`, the variable of every entity fetch.
+REPRESENTATIONS = VariableDefinitionNode(
+    variable=VariableNode(name=NameNode(value="representations")),
+    type=NonNullTypeNode(
+        type=ListTypeNode(type=NonNullTypeNode(type=NamedTypeNode(name=NameNode(value="_Any"))))
+    ),
+    directives=(),
+)
 
 
 class PlanningCycle(RuntimeError):
@@ -84,31 +105,50 @@ class OperationContext:
 
 def to_fetch(group: FetchGroup, index: int, context: OperationContext) -> Fetch:
     used = sorted(set(group.tree.variables()))
-    definitions = [print_ast(context.variables[name]) for name in used if name in context.variables]
-    name = f"{context.name}__{group.service}__{index}" if context.name else ""
+    definitions = tuple(context.variables[name] for name in used if name in context.variables)
+    name = NameNode(value=f"{context.name}__{group.service}__{index}") if context.name else None
+    selection = group.tree.selection_set()
     if group.is_entity:
-        arguments = ", ".join(["$representations: [_Any!]!", *definitions])
-        operation = (
-            f"query {name}({arguments}) "
-            f"{{ _entities(representations: $representations) {group.tree.render()} }}"
+        variable = REPRESENTATIONS.variable
+        entities = FieldNode(
+            name=NameNode(value="_entities"),
+            arguments=(ArgumentNode(name=variable.name, value=variable),),
+            directives=(),
+            selection_set=selection,
+        )
+        operation = OperationDefinitionNode(
+            operation=OperationType.QUERY,
+            name=name,
+            variable_definitions=(REPRESENTATIONS, *definitions),
+            directives=(),
+            selection_set=SelectionSetNode(selections=(entities,)),
         )
         return Fetch(
             service=group.service,
-            operation=operation.replace("query (", "query("),
+            operation=print_ast(operation),
             operation_kind="query",
             variable_usages=tuple(used),
-            requires=parse_selection_set(group.requires.render()),
+            requires=group.requires.selection_set(),
             rename_typename_to=group.rename_typename_to,
             renames=group.renames,
+            selection=selection,
+            response_keys=group.tree.response_keys(),
         )
-    arguments = f"({', '.join(definitions)})" if definitions else ""
-    header = f"{context.kind} {name}{arguments}".strip()
+    operation = OperationDefinitionNode(
+        operation=OperationType(context.kind),
+        name=name,
+        variable_definitions=definitions,
+        directives=(),
+        selection_set=selection,
+    )
     return Fetch(
         service=group.service,
-        operation=f"{header} {group.tree.render()}",
+        operation=print_ast(operation),
         operation_kind=context.kind,
         variable_usages=tuple(used),
         renames=group.renames,
+        selection=selection,
+        response_keys=group.tree.response_keys(),
     )
 
 

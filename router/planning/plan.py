@@ -52,6 +52,11 @@ class Fetch:
     rename_typename_to: str | None = None
     # Response keys one subgraph could not take twice with two types (see Rename).
     renames: tuple[Rename, ...] = ()
+    # What the operation selects (for entity fetches: inside `_entities`), as
+    # the planner built it, and the response keys it fills there (`__typename`
+    # aside). None: a fetch made by hand; both are then read from `operation`.
+    selection: SelectionSetNode | None = None
+    response_keys: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

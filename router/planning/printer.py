@@ -72,7 +72,10 @@ def _fetch(fetch: Fetch, depth: int) -> list[str]:
     if fetch.requires is not None:
         lines += _block(print_ast(fetch.requires), inner)
         lines[-1] += " =>"
-    lines += _block(_compact(fetch.operation), inner)
+    selection = fetch.selection
+    lines += _block(
+        print_ast(selection) if selection is not None else _compact(fetch.operation), inner
+    )
     return [*lines, f"{pad}}},"]
 
 

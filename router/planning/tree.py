@@ -1,4 +1,4 @@
-"""Selections being gathered for one subgraph fetch, printed as GraphQL at the end.
+"""Selections being gathered for one subgraph fetch, made graphql-core AST at the end.
 
 graphql-core's AST is immutable, so the planner collects a mutable tree:
 fields by response key (in first-seen order, so fetches keep the client's
@@ -15,10 +15,10 @@ from graphql import (
     DirectiveNode,
     FieldNode,
     InlineFragmentNode,
+    NamedTypeNode,
     NameNode,
     SelectionSetNode,
     VariableNode,
-    print_ast,
 )
 from graphql.language import Visitor, visit
 
@@ -135,21 +135,37 @@ class SelectionTree:
         for fragment in self.fragments.values():
             yield from fragment.variables()
 
-    def render(self) -> str:
-        parts: list[str] = []
-        for selection in self.fields.values():
-            text = f"{selection.alias}: {selection.name}" if selection.alias else selection.name
-            if selection.arguments:
-                text += "(" + ", ".join(print_ast(a) for a in selection.arguments) + ")"
-            for directive in selection.directives:
-                text += " " + print_ast(directive)
-            if selection.children is not None:
-                text += " " + selection.children.render()
-            parts.append(text)
-        for type_name, fragment in self.fragments.items():
-            if not fragment.is_empty():
-                parts.append(f"... on {type_name} {fragment.render()}")
-        return "{ " + " ".join(parts) + " }"
+    def selection_set(self) -> SelectionSetNode:
+        """The tree as graphql-core AST: fields first, then non-empty fragments."""
+        selections: list[FieldNode | InlineFragmentNode] = [
+            FieldNode(
+                alias=NameNode(value=selection.alias) if selection.alias else None,
+                name=NameNode(value=selection.name),
+                arguments=selection.arguments,
+                directives=selection.directives,
+                selection_set=(
+                    selection.children.selection_set() if selection.children is not None else None
+                ),
+            )
+            for selection in self.fields.values()
+        ]
+        selections += [
+            InlineFragmentNode(
+                type_condition=NamedTypeNode(name=NameNode(value=type_name)),
+                directives=(),
+                selection_set=fragment.selection_set(),
+            )
+            for type_name, fragment in self.fragments.items()
+            if not fragment.is_empty()
+        ]
+        return SelectionSetNode(selections=tuple(selections))
+
+    def response_keys(self) -> tuple[str, ...]:
+        """The keys the tree fills at its level (fragments' included), `__typename` aside."""
+        keys = dict.fromkeys(key for key in self.fields if key != "__typename")
+        for fragment in self.fragments.values():
+            keys.update(dict.fromkeys(fragment.response_keys()))
+        return tuple(keys)
 
 
 def _variables_in(node: ArgumentNode | DirectiveNode) -> list[str]:

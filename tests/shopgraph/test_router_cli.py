@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import uvicorn
+import uvloop
+from starlette.applications import Starlette
 from typer.testing import CliRunner
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shopgraph.cli import app
+from shopgraph.router_cli import serving_options
 
 runner = CliRunner()
 SHOP = Path(__file__).parents[1] / "router" / "planning" / "supergraphs" / "shop.graphql"
@@ -76,3 +81,19 @@ def test_router_refuses_an_unreadable_trusted_documents_manifest(tmp_path: Path)
     )
     assert result.exit_code == 1
     assert "cannot read the trusted documents manifest" in result.output
+
+
+def test_the_router_is_served_on_uvloop_and_httptools() -> None:
+    options = serving_options("127.0.0.1", 4000, 2, 10.0, "text")
+    config = uvicorn.Config(Starlette, **options)  # a factory, as the worker app is
+    config.load()
+    loop = config.get_loop_factory()
+    assert loop is not None
+
+    assert config.http_protocol_class is HttpToolsProtocol
+    running = loop()
+    try:
+        assert isinstance(running, uvloop.Loop)
+    finally:
+        running.close()
+    assert (config.workers, config.timeout_graceful_shutdown) == (2, 10)

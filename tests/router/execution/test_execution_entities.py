@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.execution.coverage import materialize
 from router.execution.entities import Located, entity_batch, objects_at
 from router.execution.merge import merge_into
 from router.supergraph import load_supergraph
@@ -27,10 +28,15 @@ def test_paths_step_through_keys_lists_and_type_conditions() -> None:
     nested = objects_at(data, ("nested", "@", "@"))
     implicit = objects_at(data, ("nested",))  # lists the path does not mark are walked too
 
-    assert owners == [({"id": "u1"}, ("search", 0, "owner"))]
-    assert products == [({"__typename": "Product", "upc": "1"}, ("search", 1))]
-    assert [at for _, at in nested] == [("nested", 0, 0), ("nested", 1, 0), ("nested", 1, 1)]
-    assert [at for _, at in implicit] == [("nested", 0, 0), ("nested", 1, 0), ("nested", 1, 1)]
+    assert [(obj, materialize(at)) for obj, at in owners] == [
+        ({"id": "u1"}, ["search", 0, "owner"])
+    ]
+    assert [(obj, materialize(at)) for obj, at in products] == [
+        ({"__typename": "Product", "upc": "1"}, ["search", 1])
+    ]
+    expected = [["nested", 0, 0], ["nested", 1, 0], ["nested", 1, 1]]
+    assert [materialize(at) for _, at in nested] == expected
+    assert [materialize(at) for _, at in implicit] == expected
 
 
 def test_representations_follow_requires_per_type_and_dedupe() -> None:
@@ -94,3 +100,29 @@ def test_merging_adds_keys_merges_objects_and_lists_and_keeps_data() -> None:
         "title": "Dune",
         "rating": 5,
     }
+
+
+def test_representations_equal_in_python_but_not_in_json_stay_apart() -> None:
+    requires = selection_set("... on Product { __typename upc }")
+    objects: list[Located] = [
+        ({"__typename": "Product", "upc": "1"}, ("a", 0)),
+        ({"__typename": "Product", "upc": 1}, ("a", 1)),
+        ({"__typename": "Product", "upc": True}, ("a", 2)),
+        ({"__typename": "Product", "upc": 1.0}, ("a", 3)),
+        ({"__typename": "Product", "upc": "1"}, ("a", 4)),
+    ]
+
+    batch = entity_batch(objects, requires, SCHEMA)
+
+    assert batch.representations == [
+        {"__typename": "Product", "upc": "1"},
+        {"__typename": "Product", "upc": 1},
+        {"__typename": "Product", "upc": True},
+        {"__typename": "Product", "upc": 1.0},
+    ]
+    assert [[at for _, at in targets] for targets in batch.targets] == [
+        [("a", 0), ("a", 4)],
+        [("a", 1)],
+        [("a", 2)],
+        [("a", 3)],
+    ]

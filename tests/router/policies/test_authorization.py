@@ -143,7 +143,7 @@ async def test_an_anonymous_caller_gets_null_and_an_error_per_protected_field() 
             },
         }
         # Removed fields are never asked for: no inventory fetch at all.
-        assert r.fetched("products") == ["query { products { id name } }"]
+        assert r.fetched("products") == ["{ products { id name } }"]
         assert r.fetched("inventory") == []
 
 
@@ -258,7 +258,7 @@ async def test_fragments_and_aliases_report_the_response_path() -> None:
             "errors": [unauthorized("products", "@", "hidden")],
             "data": {"products": [{"id": "1", "hidden": None}, {"id": "2", "hidden": None}]},
         }
-        assert r.fetched("products") == ["query { products { id } }"]
+        assert r.fetched("products") == ["{ products { id } }"]
 
 
 async def test_a_selection_left_empty_keeps_its_parent() -> None:
@@ -268,7 +268,7 @@ async def test_a_selection_left_empty_keeps_its_parent() -> None:
             "errors": [unauthorized("products", "@", "secret")],
             "data": {"products": [{"secret": None}, {"secret": None}]},
         }
-        assert r.fetched("products") == ["query { products { __typename } }"]
+        assert r.fetched("products") == ["{ products { __typename } }"]
 
 
 class RefusingVerifier:

@@ -1,0 +1,54 @@
+"""The router keeps its connections to a subgraph open and reuses them across requests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from router.config import RouterConfig
+from router.gateway import Gateway
+from router.operation import GraphQLRequest
+from router.supergraph import load_supergraph
+from tests.router.execution.shop import SDL
+
+
+async def test_sequential_and_concurrent_requests_reuse_pooled_connections() -> None:
+    peers: list[tuple[str, int]] = []
+    all_in = asyncio.Event()
+
+    async def users(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        if len(peers) > 5:  # the concurrent three: each answered once all are in
+            if len(peers) == 8:
+                all_in.set()
+            await asyncio.wait_for(all_in.wait(), 10)
+        return web.json_response({"data": {"me": {"name": "Ada"}}})
+
+    app = web.Application()
+    app.router.add_post("/graphql", users)
+    server = TestServer(app, host="127.0.0.1", port=None)
+    await server.start_server()
+    config = RouterConfig(subgraph_urls={"users": str(server.make_url("/graphql"))})
+    router = Gateway(load_supergraph(SDL), config)
+    await router.start()
+    try:
+        for _ in range(5):
+            response = await router.execute(GraphQLRequest("{ me { name } }"), {})
+            assert response.body == {"data": {"me": {"name": "Ada"}}}
+        sequential = set(peers)
+        answers = await asyncio.gather(
+            *(router.execute(GraphQLRequest("{ me { name } }"), {}) for _ in range(3))
+        )
+    finally:
+        await router.close()
+        await server.close()
+
+    assert len(sequential) == 1  # one connection, kept alive between requests
+    assert [a.body for a in answers] == [{"data": {"me": {"name": "Ada"}}}] * 3
+    # Three at once need three connections; the first is among them again.
+    assert len(peers) == 8
+    assert len(set(peers[5:])) == 3
+    assert sequential <= set(peers[5:])
