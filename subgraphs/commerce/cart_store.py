@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 
 import redis.asyncio as redis
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.commerce.models import CartLineRow
 from subgraphs.platform.columns import utc_now
@@ -170,28 +171,34 @@ class DatabaseCartStore:
                 )
             )
             rows = (
-                await session.scalars(
-                    select(CartLineRow)
+                await session.execute(
+                    select(CartLineRow.product_id, CartLineRow.quantity)
                     .where(CartLineRow.user_id == user_id)
                     .order_by(CartLineRow.added_at, CartLineRow.product_id)
                 )
             ).all()
-            for row in rows:
-                row.touched_at = now
-            return [(row.product_id, row.quantity) for row in rows]
+            # A statement, not ORM rows: a line the order just bought may be deleted
+            # meanwhile (`remove_bought`), and that is no error for a reader.
+            await session.execute(
+                update(CartLineRow).where(CartLineRow.user_id == user_id).values(touched_at=now)
+            )
+            return [(product_id, quantity) for product_id, quantity in rows]
+
+    async def _one_writer(self, session: AsyncSession, user_id: str) -> None:
+        """One writer per cart at a time (a line changed while its order removes it
+        would match no row); SQLite's BEGIN IMMEDIATE already serialises all writers."""
+        if not self._database.is_sqlite:
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"shopgraph.cart.{user_id}"},
+            )
 
     async def change_line(
         self, user_id: str, product_id: str, quantity: int, *, add: bool, cap: int, max_lines: int
     ) -> LineChange:
         now = utc_now()
         async with self._database.session() as session:
-            if not self._database.is_sqlite:
-                # One writer per cart at a time; SQLite's BEGIN IMMEDIATE already
-                # serialises all writers.
-                await session.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                    {"key": f"shopgraph.cart.{user_id}"},
-                )
+            await self._one_writer(session, user_id)
             row = await session.get(CartLineRow, (user_id, product_id))
             before = row.quantity if row is not None else 0
             after = before + quantity if add else quantity
@@ -234,6 +241,7 @@ class DatabaseCartStore:
         if not product_ids:
             return
         async with self._database.session() as session:
+            await self._one_writer(session, user_id)
             await session.execute(
                 delete(CartLineRow).where(
                     CartLineRow.user_id == user_id,
