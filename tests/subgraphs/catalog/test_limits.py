@@ -62,7 +62,9 @@ async def test_a_document_past_a_limit_is_refused_without_touching_the_database(
     assert body["data"] is None
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [(message, code)]
     assert statements == []
-    assert seconds < 1.0  # the bound: 1000 aliases once took 17.7 s here
+    # A guard against the stall (1000 aliases once took 17.7 s), not a speed figure: a
+    # tight bound failed on a busy CI machine (1.4 s); the benches measure speed.
+    assert seconds < 10.0
 
 
 async def test_a_document_past_the_token_limit_is_refused_while_parsing(
