@@ -83,6 +83,7 @@ async def search(page: Page, query: str, expected: str = "Running Shoes") -> Non
     """Searches with the header's searchbox until the demo catalog's index finds `expected`."""
     from playwright.async_api import expect
 
+    await settled(page)  # the app has loaded and listens to the search form
     box = page.get_by_role("searchbox", name="Search products")
     for _ in range(40):
         await box.fill(query)
