@@ -177,11 +177,12 @@ class DatabaseCartStore:
                     .order_by(CartLineRow.added_at, CartLineRow.product_id)
                 )
             ).all()
-            # A statement, not ORM rows: a line the order just bought may be deleted
-            # meanwhile (`remove_bought`), and that is no error for a reader.
-            await session.execute(
-                update(CartLineRow).where(CartLineRow.user_id == user_id).values(touched_at=now)
-            )
+            if rows:
+                # A statement, not ORM rows: a line the order just bought may be deleted
+                # meanwhile (`remove_bought`), and that is no error for a reader.
+                await session.execute(
+                    update(CartLineRow).where(CartLineRow.user_id == user_id).values(touched_at=now)
+                )
             return [(product_id, quantity) for product_id, quantity in rows]
 
     async def _one_writer(self, session: AsyncSession, user_id: str) -> None:
