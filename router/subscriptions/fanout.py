@@ -64,6 +64,9 @@ class Broadcast:
                 self._latest = response
                 for buffer in list(self.subscribers):
                     buffer.put(response)
+                # Subscribers take it before the next event: a burst the upstream socket
+                # had already received must not overrun, in one go, readers that keep up.
+                await asyncio.sleep(0)
         except SubscriptionEnded as error:
             ending = error
         except asyncio.CancelledError:
