@@ -17,12 +17,15 @@ before any stream starts.
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import AsyncIterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import orjson
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from router.gateway import Gateway
 from router.operation import GraphQLRequest, RequestError
@@ -37,6 +40,9 @@ from router.subscriptions.endings import TooManyConnections
 EVENT_STREAM = "text/event-stream"
 MULTIPART = "multipart/mixed"
 BOUNDARY = "graphql"
+CLOSE_TIMEOUT_SECONDS = 10.0  # as long as a WebSocket's close frame gets
+
+log = logging.getLogger(__name__)
 
 
 class StreamKind(enum.Enum):
@@ -116,11 +122,7 @@ async def stream_response(
         return _json(
             {"errors": [TooManyConnections(hub.config.max_subscription_connections).error]}, 503
         )
-    return StreamingResponse(
-        _events(hub, operation, headers, kind),
-        media_type=kind.media_type(),
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    return SubscriptionStream(hub, operation, headers, kind)
 
 
 async def _single(kind: StreamKind, body: Mapping[str, Any]) -> AsyncIterator[bytes]:
@@ -128,26 +130,112 @@ async def _single(kind: StreamKind, body: Mapping[str, Any]) -> AsyncIterator[by
     yield kind.complete()
 
 
-async def _events(
-    hub: SubscriptionHub,
-    operation: SubscriptionOperation,
-    headers: Mapping[str, str],
-    kind: StreamKind,
-) -> AsyncIterator[bytes]:
-    yield kind.opening()
-    try:
-        with hub.connection():
-            if kind is StreamKind.MULTIPART:
-                yield kind.heartbeat()  # headers and a first part out at once
-            responses = hub.responses(operation, headers, hub.config.subscription_heartbeat_seconds)
-            try:
-                async for response in responses:
-                    yield kind.heartbeat() if response is HEARTBEAT else kind.event(response)
-            finally:
-                await responses.aclose()
-    except SubscriptionEnded as ending:
-        yield kind.ended(ending)
-    yield kind.complete()
+class SubscriptionStream(Response):
+    """One subscription's events as a streamed response, cut off when the client stops reading.
+
+    One task (the pump) writes the events. A client that falls
+    `subscription_buffer_size` events behind, or a router that ends every
+    connection, interrupts the pump even while it is stuck in a send that the
+    client's full socket would never let finish: its subscription is left at
+    once (the upstream stops when it had no other subscriber), and the error
+    event and the end of the stream get CLOSE_TIMEOUT_SECONDS to be written.
+    A client that still reads nothing then has its connection dropped.
+    """
+
+    def __init__(
+        self,
+        hub: SubscriptionHub,
+        operation: SubscriptionOperation,
+        headers: Mapping[str, str],
+        kind: StreamKind,
+    ) -> None:
+        self.hub, self.operation, self.credentials, self.kind = hub, operation, headers, kind
+        self.status_code = 200
+        self.media_type = kind.media_type()
+        self.background = None
+        self.init_headers({"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        interrupted: asyncio.Future[SubscriptionEnded] = asyncio.get_running_loop().create_future()
+
+        def interrupt(ending: SubscriptionEnded) -> None:
+            if not interrupted.done():
+                interrupted.set_result(ending)
+
+        pump = asyncio.create_task(self._pump(send, interrupt))
+        left = asyncio.create_task(_disconnected(receive))
+        try:
+            waiting: set[asyncio.Future[Any]] = {pump, left, interrupted}
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if left in done:
+                await _stop(pump)  # nobody to write to
+                return
+            if pump in done:
+                ending = pump.result()
+            else:
+                await _stop(pump)
+                ending = interrupted.result()
+            await self._finish(send, ending)
+        finally:  # cancelled from outside: the server stops
+            pump.cancel()
+            left.cancel()
+            await asyncio.wait({pump, left})
+
+    async def _pump(
+        self, send: Send, interrupt: Callable[[SubscriptionEnded], None]
+    ) -> SubscriptionEnded | None:
+        """Writes the events until the subscription completes (None) or ends (the reason)."""
+        kind, hub = self.kind, self.hub
+        await _write(send, kind.opening())
+        try:
+            with hub.connection(interrupt):
+                if kind is StreamKind.MULTIPART:
+                    await _write(send, kind.heartbeat())  # headers and a first part out at once
+                heartbeat = hub.config.subscription_heartbeat_seconds
+                responses = hub.responses(self.operation, self.credentials, heartbeat, interrupt)
+                try:
+                    async for response in responses:
+                        chunk = kind.heartbeat() if response is HEARTBEAT else kind.event(response)
+                        await _write(send, chunk)
+                finally:
+                    await responses.aclose()
+        except SubscriptionEnded as ending:
+            return ending
+        return None
+
+    async def _finish(self, send: Send, ending: SubscriptionEnded | None) -> None:
+        tail = (b"" if ending is None else self.kind.ended(ending)) + self.kind.complete()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await send({"type": "http.response.body", "body": tail, "more_body": False})
+        except TimeoutError:
+            log.warning(
+                "dropping a %s subscriber that read nothing for %g s after its end",
+                self.kind.name,
+                CLOSE_TIMEOUT_SECONDS,
+            )
+
+
+async def _write(send: Send, chunk: bytes) -> None:
+    if chunk:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait for it; an error it ended with is raised here."""
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.result()
 
 
 def _json(body: Mapping[str, Any], status: int) -> Response:
