@@ -1,0 +1,81 @@
+"""compose.yaml: the subgraphs believe X-Forwarded-For from the router and from nothing else.
+
+A subgraph counts its per-client limits (sign-in failures, registrations) by
+the request's client address. Behind the router that is the last entry of the
+router's X-Forwarded-For, which uvicorn takes only from a peer listed in
+FORWARDED_ALLOW_IPS; the router has a fixed address on the compose network
+for it. The check runs that setting through uvicorn's own proxy-headers
+middleware, as `shopgraph serve` does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+COMPOSE = Path(__file__).parents[1] / "compose.yaml"
+CLIENT = "203.0.113.7"  # what the router writes as the caller's address
+
+
+def compose() -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return config
+
+
+def router_address(config: dict[str, Any]) -> str:
+    address: str = config["services"]["router"]["networks"]["default"]["ipv4_address"]
+    return address
+
+
+async def client_seen(trusted: str, peer: str) -> str:
+    """The client address a subgraph sees for a request from `peer` naming CLIENT."""
+
+    async def client(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.client.host if request.client else "")
+
+    app = ProxyHeadersMiddleware(Starlette(routes=[Route("/", client)]), trusted)  # type: ignore[arg-type]  # uvicorn types its own ASGI
+    transport = httpx.ASGITransport(app, client=(peer, 50_000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://users") as http:
+        response = await http.get("/", headers={"x-forwarded-for": CLIENT})
+    return response.text
+
+
+def test_the_router_has_a_fixed_address_on_the_compose_network() -> None:
+    config = compose()
+    [network] = config["networks"]["default"]["ipam"]["config"]
+    subnet = ipaddress.ip_network(network["subnet"])
+    assert ipaddress.ip_address(router_address(config)) in subnet
+
+
+def test_every_subgraph_believes_forwarded_for_from_the_router_alone() -> None:
+    config = compose()
+    subgraphs = {
+        name: service["environment"]
+        for name, service in config["services"].items()
+        if (service.get("command") or [""])[0] == "serve"
+    }
+    router = router_address(config)
+    assert {name: env["FORWARDED_ALLOW_IPS"] for name, env in subgraphs.items()} == {
+        name: router for name in ("users", "catalog", "commerce", "social", "insights")
+    }
+
+
+async def test_uvicorn_takes_the_client_from_the_router_and_from_no_other_peer() -> None:
+    config = compose()
+    router = router_address(config)
+    trusted = config["services"]["users"]["environment"]["FORWARDED_ALLOW_IPS"]
+    network = ipaddress.ip_network(config["networks"]["default"]["ipam"]["config"][0]["subnet"])
+    gateway, neighbour = str(network[1]), str(network[20])  # the host's published ports; a worker
+
+    assert await client_seen(trusted, router) == CLIENT
+    assert await client_seen(trusted, gateway) == gateway
+    assert await client_seen(trusted, neighbour) == neighbour
