@@ -1,9 +1,10 @@
 """Keeping subscription connections healthy: the upstream dying, heartbeats, the connection
 limit, and a client too slow to read.
 
-The first three run a second router in front of `shopgraph dev`'s subgraphs
-(`second_router`), its commerce traffic through a TCP proxy the test can cut; the slow client is a
-`Broadcast` with a subscriber that never reads.
+The tests over sockets run a second router in front of `shopgraph dev`'s subgraphs
+(`second_router`), its commerce traffic through a TCP proxy the test can cut (SSE and
+multipart as well as WebSocket); the slow client is a `Broadcast` with a subscriber that
+never reads (over real sockets: test_slow_client.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from router.subscriptions.buffer import ClientBuffer
 from router.subscriptions.endings import SlowClient
 from router.subscriptions.fanout import Broadcast
 from tests.router.subscriptions.conftest import STATUS, DevShop, second_router, status_event
+from tests.router.subscriptions.test_transports import sse_events
 from tests.websocket import SocketClosed, SubscriptionFailed, auth_payload, open_socket, subscribe
 
 
@@ -38,6 +40,81 @@ async def test_the_client_gets_an_error_when_the_upstream_dies(shop: DevShop) ->
             await anext(payloads)
     [error] = failed.value.errors
     assert error["extensions"] == {"code": "SUBSCRIPTION_UPSTREAM_CLOSED"}
+
+
+SSE = "text/event-stream"
+MULTIPART = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+
+
+def multipart_bodies(text: str) -> list[Any]:
+    """The JSON of each part, heartbeats (`{}`) included, in order."""
+    return [
+        orjson.loads(part.partition("\r\n\r\n")[2])
+        for part in text.split("\r\n--graphql")
+        if part.strip() and part != "--\r\n"
+    ]
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+async def test_a_stream_ends_with_an_error_event_when_the_upstream_dies(
+    accept: str, shop: DevShop
+) -> None:
+    ada = await shop.register("ada")
+    order_id, product = await shop.place_order(ada)
+    body = {"query": STATUS, "variables": {"id": order_id}}
+    async with (
+        second_router(shop) as router,
+        httpx.AsyncClient(base_url=router.url, timeout=10) as http,
+        http.stream(
+            "POST", "/graphql", json=body, headers={**ada.headers, "accept": accept}
+        ) as response,
+    ):
+        chunks, text = response.aiter_text(), ""
+        while "PENDING_PAYMENT" not in text:
+            text += await anext(chunks)
+
+        await router.proxy.cut()
+
+        async for chunk in chunks:  # up to the end of the stream
+            text += chunk
+    pending = status_event("PENDING_PAYMENT", ada, product)
+    if accept == SSE:
+        [(_, first), (_, ended), complete] = sse_events(text)
+        assert orjson.loads(first) == pending
+        [error] = orjson.loads(ended)["errors"]
+        assert complete == ("complete", "")
+    else:
+        [first, ending] = [part for part in multipart_bodies(text) if part != {}]
+        assert first == {"payload": pending}
+        assert ending["payload"] is None
+        [error] = ending["errors"]
+        assert text.endswith("\r\n--graphql--\r\n")
+    assert error["extensions"] == {"code": "SUBSCRIPTION_UPSTREAM_CLOSED"}
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+async def test_the_router_sends_heartbeats_on_an_idle_stream(accept: str, shop: DevShop) -> None:
+    ada = await shop.register("ada")
+    order_id, product = await shop.place_order(ada)
+    # After the first event: SSE, a comment line; multipart, an empty part.
+    part = "\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{}"
+    heartbeat = "\n\n:\n\n" if accept == SSE else part + "\r\n--graphql"
+    body = {"query": STATUS, "variables": {"id": order_id}}
+    async with (
+        second_router(shop, subscription_heartbeat_seconds=0.1) as router,
+        httpx.AsyncClient(base_url=router.url, timeout=10) as http,
+        http.stream(
+            "POST", "/graphql", json=body, headers={**ada.headers, "accept": accept}
+        ) as response,
+    ):
+        chunks, text = response.aiter_text(), ""
+        async with asyncio.timeout(10):
+            while heartbeat not in text.partition("PENDING_PAYMENT")[2]:
+                text += await anext(chunks)
+    pending = orjson.dumps(status_event("PENDING_PAYMENT", ada, product)).decode()
+    _, event, after = text.partition(pending)
+    assert event == pending
+    assert heartbeat in after
 
 
 async def test_the_router_pings_an_idle_socket(shop: DevShop) -> None:

@@ -171,6 +171,24 @@ async def test_identical_subscriptions_share_one_upstream_until_the_last_leaves(
     assert shop.hub.upstreams == 0
 
 
+async def test_subscriptions_with_other_credentials_do_not_share_an_upstream(
+    shop: DevShop,
+) -> None:
+    ada = await shop.register("ada")
+    order_id, product = await shop.place_order(ada)
+    other_token = shop.token_expiring_in(ada, 600)  # the same customer, another token
+    assert other_token != ada.token
+
+    async with (
+        subscribe(shop.ws_url, STATUS, {"id": order_id}, token=ada.token) as first,
+        subscribe(shop.ws_url, STATUS, {"id": order_id}, token=other_token) as second,
+    ):
+        pending = status_event("PENDING_PAYMENT", ada, product)
+        assert [await anext(first), await anext(second)] == [pending, pending]
+        assert (shop.hub.active, shop.hub.upstreams) == (2, 2)
+    await _until(lambda: shop.hub.upstreams == 0)
+
+
 async def test_a_query_over_sse_is_one_event(shop: DevShop) -> None:
     response = await shop.http.post(
         "/graphql",
