@@ -189,6 +189,27 @@ async def test_subscriptions_with_other_credentials_do_not_share_an_upstream(
     await _until(lambda: shop.hub.upstreams == 0)
 
 
+async def test_metrics_count_the_subscriptions_open_now(shop: DevShop) -> None:
+    ada = await shop.register("ada")
+    order_id, _ = await shop.place_order(ada)
+    gauge = "shopgraph_router_active_subscriptions"
+
+    async def active() -> list[str]:
+        text = (await shop.http.get("/metrics")).text
+        return [line for line in text.splitlines() if line.startswith(gauge)]
+
+    assert await active() == [f"{gauge} 0.0"]
+    async with (
+        subscribe(shop.ws_url, STATUS, {"id": order_id}, token=ada.token) as first,
+        subscribe(shop.ws_url, STATUS, {"id": order_id}, token=ada.token) as second,
+    ):
+        await anext(first)
+        await anext(second)
+        assert await active() == [f"{gauge} 2.0"]
+    await _until(lambda: shop.hub.active == 0)
+    assert await active() == [f"{gauge} 0.0"]
+
+
 async def test_a_query_over_sse_is_one_event(shop: DevShop) -> None:
     response = await shop.http.post(
         "/graphql",
