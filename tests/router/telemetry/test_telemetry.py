@@ -1,19 +1,31 @@
-"""Spans, metrics and request ids of a cross-subgraph query through the router's HTTP app."""
+"""Spans (in memory and to an OTLP collector), metrics and request ids of a cross-subgraph
+query through the router's HTTP app."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from router.config import RouterConfig
 from router.http import create_router_app
 from router.telemetry import RouterMetrics, Telemetry, router_tracer
+from shopgraph.loopback import free_port, served
 from tests.graphql import serve
 from tests.router.execution.fakes import FakeSubgraph, entities, subgraphs
 from tests.router.execution.shop import SDL
@@ -154,3 +166,58 @@ async def test_metrics_count_requests_by_operation_and_outcome_and_fetches_by_su
     }
     assert samples(metrics, "shopgraph_router_active_subscriptions") == {(): 3.0}
     assert "shopgraph_router_requests_total" in scraped.text
+
+
+async def test_spans_go_to_the_configured_otlp_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`otlp_endpoint` set: the router's spans reach an OTLP/HTTP collector (a fake one here,
+    decoding what the exporter posts), under the configured service name."""
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")  # milliseconds between batches
+    exported: list[ExportTraceServiceRequest] = []
+    root_arrived = asyncio.Event()
+
+    async def traces(request: Request) -> Response:
+        batch = ExportTraceServiceRequest.FromString(await request.body())
+        exported.append(batch)
+        names = {
+            span.name for rs in batch.resource_spans for ss in rs.scope_spans for span in ss.spans
+        }
+        if "request" in names:  # the root ends last: every span of the query is out
+            root_arrived.set()
+        return Response(
+            ExportTraceServiceResponse().SerializeToString(), media_type="application/x-protobuf"
+        )
+
+    collector, port = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])]), free_port()
+    handlers = {
+        "products": PRODUCTS,
+        "reviews": entities(reviews_by_product),
+        "users": entities(lambda _: {"name": "Ada"}),
+    }
+    async with served(collector, port) as collector_url, subgraphs(**handlers) as fakes:
+        config = RouterConfig(
+            subgraph_urls={name: fake.url for name, fake in fakes.items()},
+            otlp_endpoint=collector_url,
+            service_name="edge-router",
+        )
+        async with serve(create_router_app(SDL, config)) as client:
+            response = await client.post(
+                "/graphql", json={"query": QUERY}, headers={"traceparent": TRACEPARENT}
+            )
+            await asyncio.wait_for(root_arrived.wait(), 20)
+
+    assert response.json() == ANSWER
+    spans = [
+        (attribute.value.string_value, span)
+        for batch in exported
+        for rs in batch.resource_spans
+        for attribute in rs.resource.attributes
+        if attribute.key == "service.name"
+        for ss in rs.scope_spans
+        for span in ss.spans
+    ]
+    assert sorted(span.name for _, span in spans) == sorted(
+        ["request", "parse", "validate", "plan", "execute", "fetch", "fetch", "fetch"]
+    )
+    assert {(service, span.trace_id.hex()) for service, span in spans} == {
+        ("edge-router", CLIENT_TRACE)
+    }
