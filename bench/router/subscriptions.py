@@ -11,7 +11,7 @@ catalog joined per event). The baseline is the same with one subscriber.
 Memory per subscriber is the dev process's RSS growth from before the sockets
 opened to after all were subscribed, divided by N.
 
-    python bench/router/subscriptions.py [--subscribers 1000] [--orders 10]
+    python bench/router/subscriptions.py [--subscribers 1000] [--orders 10] [--port P]
 """
 
 from __future__ import annotations
@@ -255,6 +255,7 @@ def main() -> None:
     )
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=10)
+    parser.add_argument("--port", type=int, help="the dev process's port (default: a free one)")
     args = parser.parse_args()
     pem = (
         Ed25519PrivateKey.generate()
@@ -273,7 +274,7 @@ def main() -> None:
             "SHOPGRAPH_ARGON2_TIME_COST": "1",
             "SHOPGRAPH_ARGON2_MEMORY_KIB": "1024",
         }
-        port = free_port()
+        port = args.port or free_port()
         shopgraph = Path(sys.executable).parent / "shopgraph"
         subprocess.run(  # noqa: S603 - our own CLI
             [
