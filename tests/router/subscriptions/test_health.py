@@ -21,7 +21,7 @@ from router.subscriptions.buffer import ClientBuffer
 from router.subscriptions.endings import SlowClient
 from router.subscriptions.fanout import Broadcast
 from tests.router.subscriptions.conftest import STATUS, DevShop, second_router, status_event
-from tests.router.subscriptions.test_transports import sse_events
+from tests.router.subscriptions.test_transports import MULTIPART, SSE, sse_events
 from tests.websocket import SocketClosed, SubscriptionFailed, auth_payload, open_socket, subscribe
 
 
@@ -40,10 +40,6 @@ async def test_the_client_gets_an_error_when_the_upstream_dies(shop: DevShop) ->
             await anext(payloads)
     [error] = failed.value.errors
     assert error["extensions"] == {"code": "SUBSCRIPTION_UPSTREAM_CLOSED"}
-
-
-SSE = "text/event-stream"
-MULTIPART = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
 
 
 def multipart_bodies(text: str) -> list[Any]:

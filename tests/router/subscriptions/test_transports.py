@@ -18,6 +18,8 @@ from tests.router.subscriptions.conftest import STATUS, Customer, DevShop, statu
 from tests.websocket import subscribe
 
 ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+SSE = "text/event-stream"
+MULTIPART = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
 
 
 async def websocket_events(
@@ -169,6 +171,25 @@ async def test_identical_subscriptions_share_one_upstream_until_the_last_leaves(
     await _until(lambda: shop.hub.active == 0)
     await _until_async(lambda: commerce.subscriber_count(channel), 0)
     assert shop.hub.upstreams == 0
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+async def test_a_stream_client_that_leaves_closes_the_upstream(accept: str, shop: DevShop) -> None:
+    ada = await shop.register("ada")
+    order_id, _ = await shop.place_order(ada)
+    commerce = shop.app.state.subgraphs["commerce"].state.services.pubsub
+    body = {"query": STATUS, "variables": {"id": order_id}}
+
+    async with shop.http.stream(
+        "POST", "/graphql", json=body, headers={**ada.headers, "accept": accept}
+    ) as response:
+        chunks, text = response.aiter_text(), ""
+        while "PENDING_PAYMENT" not in text:
+            text += await anext(chunks)
+        assert (shop.hub.active, shop.hub.upstreams, shop.hub.connections) == (1, 1, 1)
+    # The client hung up in the middle of the stream.
+    await _until(lambda: (shop.hub.active, shop.hub.upstreams, shop.hub.connections) == (0, 0, 0))
+    await _until_async(lambda: commerce.subscriber_count(status_channel(order_id)), 0)
 
 
 async def test_subscriptions_with_other_credentials_do_not_share_an_upstream(
