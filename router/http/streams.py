@@ -139,7 +139,9 @@ class SubscriptionStream(Response):
     client's full socket would never let finish: its subscription is left at
     once (the upstream stops when it had no other subscriber), and the error
     event and the end of the stream get CLOSE_TIMEOUT_SECONDS to be written.
-    A client that still reads nothing then has its connection dropped.
+    A client that still reads nothing then has its response ended without
+    them: the server closes the connection, holding for it no more than what
+    its socket had taken (as after a WebSocket's close frame times out).
     """
 
     def __init__(
@@ -179,7 +181,7 @@ class SubscriptionStream(Response):
                 await _stop(pump)
                 ending = interrupted.result()
             await self._finish(send, ending)
-        finally:  # cancelled from outside: the server stops
+        finally:  # done by now, unless this was cancelled from outside (the server stops)
             pump.cancel()
             left.cancel()
             await asyncio.wait({pump, left})
