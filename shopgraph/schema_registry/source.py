@@ -42,6 +42,16 @@ def open_registry(location: str) -> SchemaRegistry:
         from shopgraph.schema_registry.remote import RemoteRegistry
 
         return RemoteRegistry(location)
+    if "://" in location:
+        raise SetupError(
+            f"unsupported registry {location!r}: pass a directory (the git registry, "
+            "default schema) or the http(s):// URL of `shopgraph registry serve`"
+        )
+    if not Path(location).is_dir():
+        raise SetupError(
+            f"no registry directory at {location!r}: run from the project's root, "
+            "or pass --registry DIR (the git registry) or --registry http(s)://HOST:PORT"
+        )
     return DirectoryRegistry(Path(location))
 
 

@@ -185,6 +185,40 @@ def test_a_malformed_sdl_is_reported_with_line_and_column(repo: Path) -> None:
     assert out.splitlines()[:1] == [
         f"::error file={bad},line=3,col=5::Syntax Error: Expected Name, found ':'."
     ]
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(bad))
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "changed subgraphs: catalog",
+            f"SDL error in catalog ({bad}:3:5): Syntax Error: Expected Name, found ':'.",
+            "    b(: Int",
+            "      ^",
+            "check FAILED",
+        ],
+    )
+
+
+def test_an_sdl_that_parses_but_names_an_unknown_type_is_placed_too(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: Slug!\n")
+    line = _line_of(sdl, "  slug: Slug!")
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "changed subgraphs: catalog",
+            "composition error INVALID_GRAPHQL [catalog]: [catalog] Unknown type 'Slug'."
+            f" ({sdl}:{line}:9)",
+            "    slug: Slug!",
+            "          ^",
+            "check FAILED",
+        ],
+    )
+    code, out = run(
+        repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl), "--format", "github"
+    )
+    assert out.splitlines()[0] == (
+        f"::error file={sdl},line={line},col=9::INVALID_GRAPHQL: [catalog] Unknown type 'Slug'."
+    )
 
 
 def test_usage_errors_exit_with_2(repo: Path) -> None:
@@ -198,8 +232,26 @@ def test_usage_errors_exit_with_2(repo: Path) -> None:
     code, out = run(repo, "schema", "check", "--subgraph", "catalog")
     assert (code, out.strip()) == (2, "error: --subgraph and --sdl go together")
     result = runner.invoke(app, ["schema", "check", "--registry", "http://127.0.0.1:9/"])
-    assert result.exit_code == 2
-    assert result.output.startswith("error: registry unreachable: http://127.0.0.1:9")
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: registry unreachable: http://127.0.0.1:9: Connection refused\n",
+    )
+
+
+def test_a_registry_that_is_not_there_says_what_to_pass(tmp_path: Path) -> None:
+    missing = tmp_path / "schema"
+    result = runner.invoke(app, ["schema", "check", "--registry", str(missing)])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: no registry directory at '{missing}': run from the project's root, or pass "
+        "--registry DIR (the git registry) or --registry http(s)://HOST:PORT\n",
+    )
+    result = runner.invoke(app, ["schema", "publish", "--registry", "ftp://registry"])
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: unsupported registry 'ftp://registry': pass a directory (the git registry, "
+        "default schema) or the http(s):// URL of `shopgraph registry serve`\n",
+    )
 
 
 def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None:
