@@ -9,6 +9,11 @@ from typing import Any
 import httpx
 from openapi_spec_validator import validate
 
+from subgraphs.platform.auth import Principal, Role
+from subgraphs.platform.auth.keys import load_key_pair
+from subgraphs.platform.auth.tokens import AccessTokens
+from subgraphs.platform.settings import Settings
+
 
 def card() -> dict[str, Any]:
     return {"cardNumber": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123"}
@@ -187,4 +192,43 @@ async def test_a_customer_reviews_and_gets_recommendations_over_rest(
     assert codes(await dev.get("/api/recommendations", params={"first": "x"})) == (
         400,
         ["BAD_REQUEST"],
+    )
+
+
+async def test_staff_create_update_and_delete_a_product_over_rest(
+    dev: httpx.AsyncClient, settings: Settings
+) -> None:
+    token = AccessTokens(load_key_pair(settings), settings).issue(Principal("staff-1", Role.STAFF))
+    staff = {"authorization": f"Bearer {token}"}
+    lamp = {"name": "Desk lamp", "description": "A lamp for a desk", "price": "24.50", "stock": 3}
+    created = await dev.post("/api/products", json=lamp, headers=staff)
+    assert created.status_code == 201, created.text
+    product = created.json()["product"]
+    assert (product["name"], product["price"], product["stock"]) == (
+        "Desk lamp",
+        {"amount": "24.50", "currency": "USD"},
+        3,
+    )
+    assert set(created.json()) == {"product"}  # a payload's empty `errors` is dropped
+    assert (
+        codes(await dev.post("/api/products", json={**lamp, "price": "-1"}, headers=staff))[0]
+        == 400
+    )
+
+    path = f"/api/products/{product['id']}"
+    updated = await dev.put(path, json={"price": "19.99", "stock": 5}, headers=staff)
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["product"]["price"]["amount"], updated.json()["product"]["stock"]) == (
+        "19.99",
+        5,
+    )
+    fetched = await dev.get(path)
+    assert (fetched.json()["name"], fetched.json()["price"]["amount"]) == ("Desk lamp", "19.99")
+
+    deleted = await dev.delete(path, headers=staff)
+    assert (deleted.status_code, deleted.json()) == (200, {"deletedId": product["id"]})
+    assert codes(await dev.get(path)) == (404, ["NOT_FOUND"])
+    assert codes(await dev.put(path, json={"stock": 1}, headers=staff)) == (
+        404,
+        ["PRODUCT_NOT_FOUND"],
     )
