@@ -271,3 +271,24 @@ def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None
 def _line_of(sdl: Path, text: str) -> int:
     """The 1-based line of `text` in the file, where an annotation must point."""
     return sdl.read_text().splitlines().index(text) + 1
+
+
+def test_ci_fails_while_a_subgraph_change_is_not_published(repo: Path) -> None:
+    """`.ci/run`'s check: the registry holds a field the code does not (as when the code
+    changed and nobody published). The change itself passes; CI fails until publish."""
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  color: String\n")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 0
+    code, out = run(repo, "schema", "check", "--fail-on-unpublished")
+    assert code == 1
+    assert out.splitlines()[-2:] == [
+        "check passed",
+        f"subgraphs not published to {repo / 'schema'}: catalog; run `shopgraph schema publish`",
+    ]
+    assert run(repo, "schema", "publish")[0] == 0
+    code, out = run(repo, "schema", "check", "--fail-on-unpublished")
+    assert (code, out.splitlines()[-2:]) == (0, ["no changes", "check passed"])
+    entry = (repo / "schema" / "CHANGELOG.md").read_text().split("\n## ")[1]
+    assert entry.splitlines()[1:] == [
+        "",
+        "- BREAKING `Category.color` (FIELD_REMOVED): Field Category.color was removed",
+    ]
