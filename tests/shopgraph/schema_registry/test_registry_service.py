@@ -273,3 +273,40 @@ async def test_a_malformed_manifest_is_refused(
 
     assert (response.status_code, response.json()["error"]["message"]) == (400, message)
     assert listed["documents"] == []
+
+
+async def test_a_malformed_sdl_is_refused_with_its_line_and_column(
+    registry: httpx.AsyncClient,
+) -> None:
+    await registry.post("/v1/subgraphs", json={"subgraphs": {"a": A1}, "urls": URLS}, headers=AUTH)
+    malformed = FED + "type Query {\n  a: Int\n  b(: Int\n}\n"
+    refused = await registry.post(
+        "/v1/subgraphs/a", json={"sdl": malformed, "force": True}, headers=AUTH
+    )
+    unknown_type = await registry.post(
+        "/v1/subgraphs/a", json={"sdl": FED + "type Query {\n  a: Slug\n}\n"}, headers=AUTH
+    )
+    checked = await registry.post("/v1/check", json={"subgraphs": {"a": malformed}})
+    no_version = await registry.get("/v1/diff", params={"from": 1, "to": 9})
+    not_numbers = await registry.get("/v1/diff", params={"from": "one", "to": 2})
+
+    assert refused.status_code == 422
+    assert refused.json()["report"]["sdlErrors"] == [
+        {
+            "subgraph": "a",
+            "message": "Syntax Error: Expected Name, found ':'.",
+            "line": 4,
+            "column": 5,
+        }
+    ]
+    assert unknown_type.status_code == 422
+    assert [
+        (e["code"], e["message"], e["line"], e["column"])
+        for e in unknown_type.json()["report"]["compositionErrors"]
+    ] == [("INVALID_GRAPHQL", "[a] Unknown type 'Slug'.", 3, 6)]
+    assert (checked.status_code, checked.json()["passed"]) == (200, False)
+    assert [(r.status_code, r.json()["error"]["code"]) for r in (no_version, not_numbers)] == [
+        (404, "NOT_FOUND"),
+        (400, "BAD_REQUEST"),
+    ]
+    assert [v["version"] for v in (await registry.get("/v1/versions")).json()] == [1]
