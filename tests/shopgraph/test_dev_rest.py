@@ -253,9 +253,10 @@ async def test_recommendations_over_rest_follow_what_sells(dev: httpx.AsyncClien
     # popularity move in one transaction, and co-purchases are read uncached.
     together = "query P($id: ID!) { product(id: $id) { frequentlyBoughtTogether { id } } }"
 
-    async def bought_with_x() -> object:
+    async def bought_with_x() -> list[dict[str, Any]]:
         answer = await dev.post("/graphql", json={"query": together, "variables": {"id": x}})
-        return answer.json()["data"]["product"]["frequentlyBoughtTogether"]
+        found: list[dict[str, Any]] = answer.json()["data"]["product"]["frequentlyBoughtTogether"]
+        return found
 
     assert await eventually(bought_with_x, [{"id": y}]) == [{"id": y}]
 
