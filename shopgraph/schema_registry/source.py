@@ -122,6 +122,12 @@ def prepare_check(
     else:
         proposed.update(code_subgraphs())
     root = Path(location) if isinstance(registry, DirectoryRegistry) else Path("schema")
+    # Defaults may be absent (no approvals yet); a path the user gave must be there,
+    # or a typo would check against nothing and pass.
+    if approvals is not None and not approvals.is_file():
+        raise SetupError(f"no approvals file at {approvals}")
+    if operations is not None and not operations.is_dir():
+        raise SetupError(f"no trusted documents folder at {operations}")
     try:
         approved = load_approvals(approvals or root / "approvals.yaml")
     except ApprovalsInvalid as error:

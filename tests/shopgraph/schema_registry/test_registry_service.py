@@ -189,6 +189,32 @@ def test_serve_refuses_a_short_token() -> None:
     assert "at least 16 characters" in result.output
 
 
+def test_serve_refuses_files_it_cannot_import(tmp_path: Path) -> None:
+    bad = tmp_path / "approvals.yaml"
+    bad.write_text("- coordinate: Query.hello\n")
+    serve = ["registry", "serve", "--token", TOKEN, "--port", "1"]
+    results = [
+        CliRunner().invoke(app, [*serve, *args])
+        for args in (
+            ["--approvals", str(bad)],
+            ["--approvals", str(tmp_path / "none.yaml")],
+            ["--operations", str(tmp_path / "none")],
+        )
+    ]
+
+    def squeezed(text: str) -> str:  # rich wraps the message in a box, at any character
+        return "".join(text.replace("│", "").split())
+
+    assert [r.exit_code for r in results] == [2, 2, 2]
+    messages = [
+        f"{bad}:1: approval 1 needs the strings coordinate, reason and approved_by",
+        f"no approvals file at {tmp_path / 'none.yaml'}",
+        f"no trusted documents folder at {tmp_path / 'none'}",
+    ]
+    for result, message in zip(results, messages, strict=True):
+        assert squeezed(f"Invalid value: {message}") in squeezed(result.output)
+
+
 async def test_concurrent_publishes_each_build_on_the_one_before(
     registry: httpx.AsyncClient,
 ) -> None:
@@ -310,3 +336,21 @@ async def test_a_malformed_sdl_is_refused_with_its_line_and_column(
         (400, "BAD_REQUEST"),
     ]
     assert [v["version"] for v in (await registry.get("/v1/versions")).json()] == [1]
+
+
+async def test_an_approval_with_an_unknown_change_code_is_refused(
+    registry: httpx.AsyncClient,
+) -> None:
+    approval = {"coordinate": "Query.hello", "reason": "gone", "approved_by": "maria"}
+    refused = await registry.post(
+        "/v1/approvals", json={**approval, "code": "FIELD_REMOVD"}, headers=AUTH
+    )
+    accepted = await registry.post(
+        "/v1/approvals", json={**approval, "code": "FIELD_REMOVED"}, headers=AUTH
+    )
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        400,
+        "'code' must be a change code, such as FIELD_REMOVED, or absent: 'FIELD_REMOVD'",
+    )
+    assert accepted.status_code == 201
+    assert (await registry.get("/v1/approvals")).json() == [{**approval, "code": "FIELD_REMOVED"}]

@@ -292,3 +292,29 @@ def test_ci_fails_while_a_subgraph_change_is_not_published(repo: Path) -> None:
         "",
         "- BREAKING `Category.color` (FIELD_REMOVED): Field Category.color was removed",
     ]
+
+
+def test_approvals_and_documents_that_cannot_be_used_are_usage_errors(repo: Path) -> None:
+    approvals = repo / "schema" / "approvals.yaml"
+    approvals.write_text(
+        "- coordinate: Category.slug\n  reason: moved\n  approved_by: maria\n"
+        "- coordinate: Category.name\n  reason: renamed\n  approved_by: maria\n"
+        "  code: FIELD_REMOVD\n"
+    )
+    code, out = run(repo, "schema", "check")
+    assert (code, out) == (
+        2,
+        f"error: {approvals}:4: approval 2: unknown change code 'FIELD_REMOVD'\n",
+    )
+    approvals.write_text("- coordinate: Category.slug\n  reason: moved\n")
+    code, out = run(repo, "schema", "check")
+    assert (code, out) == (
+        2,
+        f"error: {approvals}:1: approval 1 needs the strings coordinate, reason and approved_by\n",
+    )
+    approvals.unlink()
+    code, out = run(repo, "schema", "check", "--approvals", str(approvals))
+    assert (code, out) == (2, f"error: no approvals file at {approvals}\n")
+    missing = repo / "operations"
+    code, out = run(repo, "schema", "check", "--operations", str(missing))
+    assert (code, out) == (2, f"error: no trusted documents folder at {missing}\n")
