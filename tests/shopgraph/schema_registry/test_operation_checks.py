@@ -120,6 +120,14 @@ def test_an_invalid_trusted_document_fails_the_check_with_its_position(repo: Pat
         f"trusted document {folder / 'Broken.graphql'}:2:14: "
         "Cannot query field 'nope' on type 'ProductConnection'."
     ) in result.output.splitlines()
+    github = runner.invoke(
+        app, ["schema", "check", "--registry", str(repo / "schema"), "--format", "github"]
+    )
+    assert (github.exit_code, github.output.splitlines()[0]) == (
+        1,
+        f"::error file={folder / 'Broken.graphql'},line=2,col=14::trusted document: "
+        "Cannot query field 'nope' on type 'ProductConnection'.",
+    )
 
 
 def test_operations_build_writes_the_manifest_and_check_spots_a_stale_one(repo: Path) -> None:
