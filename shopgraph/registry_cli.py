@@ -34,11 +34,22 @@ def serve_registry(
     """Serve the registry on PostgreSQL (SHOPGRAPH_DATABASE_URL) or SQLite in the data dir."""
     import uvicorn
 
+    from shopgraph.schema_registry.approvals import ApprovalsInvalid, load_approvals
     from shopgraph.schema_registry.server import RegistryConfig, create_registry_app
     from subgraphs.platform.settings import Settings
 
     if len(token) < 16:
         raise typer.BadParameter("the registry token needs at least 16 characters")
+    # Read here so a bad file stops the command with its reason, not the app's start-up.
+    if operations is not None and not operations.is_dir():
+        raise typer.BadParameter(f"no trusted documents folder at {operations}")
+    if approvals is not None:
+        if not approvals.is_file():
+            raise typer.BadParameter(f"no approvals file at {approvals}")
+        try:
+            load_approvals(approvals)
+        except ApprovalsInvalid as error:
+            raise typer.BadParameter(str(error)) from error
     settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
     app = create_registry_app(settings, RegistryConfig(token, operations, approvals))
     console.print(f"schema registry at http://{host}:{port}/v1/supergraph")

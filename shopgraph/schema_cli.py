@@ -85,7 +85,12 @@ def check(
         ),
     ] = False,
 ) -> None:
-    """Check subgraph schemas (the code's, or --subgraph/--sdl) against the registry."""
+    """Check subgraph schemas (the code's, or --subgraph/--sdl) against the registry.
+
+    Exit status: 0 the check passed; 1 it failed (a breaking change an operation
+    uses, a composition error, an SDL or trusted document that does not validate);
+    2 a usage error or a registry (or usage log) that cannot be reached.
+    """
     from shopgraph.schema_registry.check import run_check
     from shopgraph.schema_registry.report import render
     from shopgraph.schema_registry.usage import UsageLogUnreachable
@@ -120,7 +125,11 @@ def publish(
         ),
     ] = False,
 ) -> None:
-    """Publish subgraph schemas (the code's, or --subgraph/--sdl) to the registry."""
+    """Publish subgraph schemas (the code's, or --subgraph/--sdl) to the registry.
+
+    Exit status: 0 published (or nothing to publish); 1 refused, the registry
+    unchanged; 2 a usage error or a registry that cannot be reached.
+    """
     from shopgraph.schema_registry.publish import PublishOutcome
     from shopgraph.schema_registry.publish import publish as publish_schemas
     from shopgraph.schema_registry.report import render

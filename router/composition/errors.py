@@ -16,6 +16,9 @@ class CompositionError:
     message: str
     subgraphs: tuple[str, ...]
     coordinate: str | None  # e.g. "User.email", "Query.user(id:)", or None for a whole subgraph
+    # Where in the subgraph's SDL, for errors graphql-core places (syntax, unknown types).
+    line: int | None = None
+    column: int | None = None
 
 
 class Code:
@@ -109,8 +112,12 @@ class Errors:
         message: str,
         subgraphs: Iterable[str] = (),
         coordinate: str | None = None,
+        at: tuple[int, int] | None = None,  # (line, column) in the subgraph's SDL
     ) -> None:
-        self._items.append(CompositionError(code, message, tuple(subgraphs), coordinate))
+        line, column = at if at is not None else (None, None)
+        self._items.append(
+            CompositionError(code, message, tuple(subgraphs), coordinate, line, column)
+        )
 
     def __bool__(self) -> bool:
         return bool(self._items)

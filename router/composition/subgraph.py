@@ -32,6 +32,7 @@ from graphql import (
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
+    Source,
     TypeDefinitionNode,
     TypeExtensionNode,
     UnionTypeDefinitionNode,
@@ -79,7 +80,7 @@ def load_subgraph(name: str, url: str, sdl: str, graph_id: str, errors: Errors) 
     try:
         document = parse(sdl)
     except GraphQLError as error:
-        errors.add(Code.INVALID_GRAPHQL, f"[{name}] {error.message}", (name,))
+        errors.add(Code.INVALID_GRAPHQL, f"[{name}] {error.message}", (name,), at=_at(error))
         return None
     before = len(errors)
     names = resolve_links(document, name, errors)
@@ -97,7 +98,7 @@ def load_subgraph(name: str, url: str, sdl: str, graph_id: str, errors: Errors) 
     renamed = _rename_roots(stripped, roots, name, errors)
     if renamed is None or len(errors) > before:
         return None
-    if not _valid_graphql(renamed, names, errors):
+    if not _valid_graphql(renamed, names, errors, document.loc.source if document.loc else None):
         return None
     subgraph = Subgraph(name, url, graph_id, names.version)
     subgraph.composed = read_composed(document, renamed, names, errors)
@@ -189,7 +190,9 @@ def _rename_roots(
     return renamed
 
 
-def _valid_graphql(document: DocumentNode, names: Names, errors: Errors) -> bool:
+def _valid_graphql(
+    document: DocumentNode, names: Names, errors: Errors, source: Source | None
+) -> bool:
     full = DocumentNode(definitions=(*_as_definitions(document), *_spec_definitions(names)))
     problems = validate_sdl(full)
     if not problems:
@@ -200,8 +203,19 @@ def _valid_graphql(document: DocumentNode, names: Names, errors: Errors) -> bool
         else:
             problems = [p for p in validate_schema(schema) if p.message != _NO_QUERY_ROOT]
     for problem in problems:
-        errors.add(Code.INVALID_GRAPHQL, f"[{names.subgraph}] {problem.message}", (names.subgraph,))
+        # Problems in the spec definitions added above have no place in the subgraph's SDL.
+        at = _at(problem) if source is not None and problem.source is source else None
+        errors.add(
+            Code.INVALID_GRAPHQL, f"[{names.subgraph}] {problem.message}", (names.subgraph,), at=at
+        )
     return not problems
+
+
+def _at(error: GraphQLError) -> tuple[int, int] | None:
+    """The first (line, column) graphql-core gives for an error, if any."""
+    if not error.locations:
+        return None
+    return error.locations[0].line, error.locations[0].column
 
 
 def _as_definitions(document: DocumentNode) -> list[DefinitionNode]:

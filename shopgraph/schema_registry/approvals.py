@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from shopgraph.schema_registry.changes import Change
+from shopgraph.schema_registry.changes import Change, ChangeCode
 
 
 class ApprovalsInvalid(ValueError):
@@ -35,25 +35,28 @@ class Approval:
 def load_approvals(path: Path) -> tuple[Approval, ...]:
     if not path.is_file():
         return ()
+    text = path.read_text()
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(text)
+        # Each approval's line, so a mistake is pointed at.
+        root = yaml.compose(text)
     except yaml.YAMLError as error:
         raise ApprovalsInvalid(f"{path}: {error}") from error
     if data is None:
         return ()
-    if not isinstance(data, list):
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         raise ApprovalsInvalid(f"{path}: expected a list of approvals")
     approvals: list[Approval] = []
-    for index, item in enumerate(data, start=1):
+    for index, (item, node) in enumerate(zip(data, root.value, strict=True), start=1):
+        where = f"{path}:{node.start_mark.line + 1}: approval {index}"
         fields = ("coordinate", "reason", "approved_by")
         if not isinstance(item, dict) or not all(isinstance(item.get(f), str) for f in fields):
-            raise ApprovalsInvalid(
-                f"{path}: approval {index} needs the strings coordinate, reason and approved_by"
-            )
+            raise ApprovalsInvalid(f"{where} needs the strings coordinate, reason and approved_by")
         code = item.get("code")
-        approvals.append(
-            Approval(item["coordinate"], item["reason"], item["approved_by"], code and str(code))
-        )
+        if code is not None and code not in ChangeCode.__members__:
+            # A misspelt code would approve nothing, silently.
+            raise ApprovalsInvalid(f"{where}: unknown change code {code!r}")
+        approvals.append(Approval(item["coordinate"], item["reason"], item["approved_by"], code))
     return tuple(approvals)
 
 

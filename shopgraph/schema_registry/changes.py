@@ -1,8 +1,10 @@
 """A classified schema change: what changed, where, and how much it can hurt clients.
 
 Codes follow graphql-inspector's change names, so a report reads the same as
-the one teams know from it; `usage` is the coordinate an operation must touch
-for the change to affect it (see `operations.coordinates_of`).
+the one teams know from it (the access codes are shopgraph's own: the
+authorization directives are a federation feature inspector does not see);
+`usage` is the coordinate an operation must touch for the change to affect it
+(see `usage.coordinates_of`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ class ChangeCode(StrEnum):
     SCHEMA_ROOT_TYPE_CHANGED = "SCHEMA_ROOT_TYPE_CHANGED"
     ENTITY_KEY_REMOVED = "ENTITY_KEY_REMOVED"
     ENTITY_KEY_ADDED = "ENTITY_KEY_ADDED"
+    FIELD_ACCESS_RESTRICTED = "FIELD_ACCESS_RESTRICTED"
+    FIELD_ACCESS_RELAXED = "FIELD_ACCESS_RELAXED"
+    FIELD_ARGUMENT_DEPRECATION_ADDED = "FIELD_ARGUMENT_DEPRECATION_ADDED"
+    FIELD_ARGUMENT_DEPRECATION_REMOVED = "FIELD_ARGUMENT_DEPRECATION_REMOVED"
+    INPUT_FIELD_DEPRECATION_ADDED = "INPUT_FIELD_DEPRECATION_ADDED"
+    INPUT_FIELD_DEPRECATION_REMOVED = "INPUT_FIELD_DEPRECATION_REMOVED"
 
 
 @dataclass(frozen=True, order=True)

@@ -208,8 +208,9 @@ def _input_value(
     new: GraphQLArgument | GraphQLInputField,
     codes: tuple[ChangeCode, ChangeCode],  # (type changed, default changed)
 ) -> Iterator[Change]:
-    """An argument or input field kept under its name: its type and default."""
-    what = "Argument" if isinstance(old, GraphQLArgument) else "Input field"
+    """An argument or input field kept under its name: its type, default and deprecation."""
+    argument = isinstance(old, GraphQLArgument)
+    what = "Argument" if argument else "Input field"
     if str(old.type) != str(new.type):
         safe = safe_input(old.type, new.type)
         yield Change(
@@ -227,6 +228,25 @@ def _input_value(
             D,
             f"Default of {coordinate} changed from {before or 'none'} to {after or 'none'}",
             coordinate,
+        )
+    # Deprecating an argument or input field is safe; taking it back, as for fields,
+    # is dangerous: tools that steered clients away from it stop doing so.
+    added, removed = (
+        (ChangeCode.FIELD_ARGUMENT_DEPRECATION_ADDED, ChangeCode.FIELD_ARGUMENT_DEPRECATION_REMOVED)
+        if argument
+        else (ChangeCode.INPUT_FIELD_DEPRECATION_ADDED, ChangeCode.INPUT_FIELD_DEPRECATION_REMOVED)
+    )
+    if old.deprecation_reason is None and new.deprecation_reason is not None:
+        yield Change(
+            coordinate,
+            added,
+            S,
+            f"{what} {coordinate} was deprecated: {new.deprecation_reason}",
+            coordinate,
+        )
+    elif old.deprecation_reason is not None and new.deprecation_reason is None:
+        yield Change(
+            coordinate, removed, D, f"{what} {coordinate} is no longer deprecated", coordinate
         )
 
 

@@ -38,8 +38,12 @@ class RemoteRegistry:
                 return data
         except urllib.error.HTTPError as error:
             raise RegistryUnreachable(f"{self.url}{path} answered {error.code}") from error
-        except (urllib.error.URLError, OSError) as error:
-            raise RegistryUnreachable(f"{self.url}: {error}") from error
+        except urllib.error.URLError as error:
+            # The reason alone ("Connection refused"), not urllib's <urlopen error [...]>.
+            reason = getattr(error.reason, "strerror", None) or error.reason
+            raise RegistryUnreachable(f"{self.url}: {reason}") from error
+        except OSError as error:  # a timeout or a connection cut while reading
+            raise RegistryUnreachable(f"{self.url}: {error.strerror or error}") from error
 
     def read(self) -> PublishedSchemas:
         try:

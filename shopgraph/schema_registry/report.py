@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from shopgraph.schema_registry.check import CheckedChange, CheckReport
-from shopgraph.schema_registry.locate import locate
+from shopgraph.schema_registry.locate import SdlPosition, locate
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ def render(report: CheckReport, fmt: ReportFormat, files: Mapping[str, SdlFile])
     if fmt is ReportFormat.JSON:
         return orjson.dumps(as_json(report), option=orjson.OPT_INDENT_2).decode()
     if fmt is ReportFormat.GITHUB:
-        return "\n".join([*_annotations(report, files), _text(report)])
-    return _text(report)
+        return "\n".join([*_annotations(report, files), _text(report, files)])
+    return _text(report, files)
 
 
 def _uses(checked: CheckedChange) -> list[dict[str, str]]:
@@ -62,6 +62,8 @@ def as_json(report: CheckReport) -> dict[str, Any]:
                 "message": e.message,
                 "subgraphs": list(e.subgraphs),
                 "coordinate": e.coordinate,
+                "line": e.line,
+                "column": e.column,
             }
             for e in report.composition_errors
         ],
@@ -117,19 +119,23 @@ def _annotations(report: CheckReport, files: Mapping[str, SdlFile]) -> list[str]
         lines.append(
             _annotation(
                 "error",
-                path(sdl.subgraph),
+                _proposed_file(report, files, sdl.subgraph),
                 sdl.line,
                 sdl.column,
                 sdl.message,
             )
         )
     for error in report.composition_errors:
-        where = locate(error.coordinate, texts, error.subgraphs)
+        where = (
+            SdlPosition(error.subgraphs[0], error.line, error.column or 1)
+            if error.line is not None and error.subgraphs
+            else locate(error.coordinate, texts, error.subgraphs)
+        )
         subgraph = where.subgraph if where else (error.subgraphs[0] if error.subgraphs else "")
         lines.append(
             _annotation(
                 "error",
-                path(subgraph),
+                _proposed_file(report, files, subgraph) if error.line else path(subgraph),
                 where.line if where else 1,
                 where.column if where else 1,
                 f"{error.code}: {error.message}",
@@ -176,17 +182,38 @@ def _describe(checked: CheckedChange) -> str:
     return text
 
 
-def _text(report: CheckReport) -> str:
+def _proposed_file(report: CheckReport, files: Mapping[str, SdlFile], subgraph: str) -> str:
+    """The file holding the proposed SDL (the `--sdl` file), else the subgraph's name:
+    positions in the code's SDL are not positions in the published file."""
+    file = files.get(subgraph)
+    if file is not None and file.text == report.proposed.get(subgraph):
+        return file.path
+    return subgraph
+
+
+def _quoted(text: str, line: int, column: int) -> list[str]:
+    """The SDL line at fault, with a caret under the column, as compilers show it."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return []
+    return [f"  {lines[line - 1]}", f"  {' ' * (column - 1)}^"]
+
+
+def _text(report: CheckReport, files: Mapping[str, SdlFile]) -> str:
     out: list[str] = []
     if report.changed:
         out.append(f"changed subgraphs: {', '.join(report.changed)}")
     for sdl in report.sdl_problems:
-        out.append(
-            f"SDL error in {sdl.subgraph} at line {sdl.line}, column {sdl.column}: {sdl.message}"
-        )
+        file = _proposed_file(report, files, sdl.subgraph)
+        out.append(f"SDL error in {sdl.subgraph} ({file}:{sdl.line}:{sdl.column}): {sdl.message}")
+        out.extend(_quoted(report.proposed[sdl.subgraph], sdl.line, sdl.column))
     for e in report.composition_errors:
         where = f" at {e.coordinate}" if e.coordinate else ""
         out.append(f"composition error {e.code}{where} [{', '.join(e.subgraphs)}]: {e.message}")
+        if e.line is not None and e.subgraphs and e.subgraphs[0] in report.proposed:
+            subgraph = e.subgraphs[0]
+            out[-1] += f" ({_proposed_file(report, files, subgraph)}:{e.line}:{e.column})"
+            out.extend(_quoted(report.proposed[subgraph], e.line, e.column or 1))
     for checked in report.changes:
         mark = "FAIL " if checked.fails else ""
         out.append(f"{mark}{_describe(checked)}")

@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shopgraph.schema_registry.approvals import Approval, load_approvals
+from shopgraph.schema_registry.changes import ChangeCode
 from shopgraph.schema_registry.check import CheckRequest, run_check
 from shopgraph.schema_registry.compare import compare_supergraphs
 from shopgraph.schema_registry.guards import GuardStore, ManifestInvalid, documents_from_manifest
@@ -83,8 +84,11 @@ def _approval(payload: dict[str, Any]) -> Approval:
     if not all(isinstance(payload.get(f), str) and payload[f].strip() for f in fields):
         raise BadRequest("an approval needs the strings coordinate, reason and approved_by")
     code = payload.get("code")
-    if code is not None and not isinstance(code, str):
-        raise BadRequest("'code' must be a change code (a string) or absent")
+    if code is not None and code not in ChangeCode.__members__:
+        # A misspelt code would approve nothing, silently.
+        raise BadRequest(
+            f"'code' must be a change code, such as FIELD_REMOVED, or absent: {code!r}"
+        )
     return Approval(payload["coordinate"], payload["reason"], payload["approved_by"], code)
 
 

@@ -42,6 +42,16 @@ def open_registry(location: str) -> SchemaRegistry:
         from shopgraph.schema_registry.remote import RemoteRegistry
 
         return RemoteRegistry(location)
+    if "://" in location:
+        raise SetupError(
+            f"unsupported registry {location!r}: pass a directory (the git registry, "
+            "default schema) or the http(s):// URL of `shopgraph registry serve`"
+        )
+    if not Path(location).is_dir():
+        raise SetupError(
+            f"no registry directory at {location!r}: run from the project's root, "
+            "or pass --registry DIR (the git registry) or --registry http(s)://HOST:PORT"
+        )
     return DirectoryRegistry(Path(location))
 
 
@@ -112,6 +122,12 @@ def prepare_check(
     else:
         proposed.update(code_subgraphs())
     root = Path(location) if isinstance(registry, DirectoryRegistry) else Path("schema")
+    # Defaults may be absent (no approvals yet); a path the user gave must be there,
+    # or a typo would check against nothing and pass.
+    if approvals is not None and not approvals.is_file():
+        raise SetupError(f"no approvals file at {approvals}")
+    if operations is not None and not operations.is_dir():
+        raise SetupError(f"no trusted documents folder at {operations}")
     try:
         approved = load_approvals(approvals or root / "approvals.yaml")
     except ApprovalsInvalid as error:

@@ -9,6 +9,12 @@ from typing import Any
 import httpx
 from openapi_spec_validator import validate
 
+from subgraphs.platform.auth import Principal, Role
+from subgraphs.platform.auth.keys import load_key_pair
+from subgraphs.platform.auth.tokens import AccessTokens
+from subgraphs.platform.settings import Settings
+from tests.subgraphs.insights.conftest import eventually
+
 
 def card() -> dict[str, Any]:
     return {"cardNumber": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123"}
@@ -130,7 +136,7 @@ async def test_auth_errors_map_to_401_and_403(dev: httpx.AsyncClient) -> None:
     assert codes(bad) == (401, ["UNAUTHENTICATED"])
 
 
-async def test_a_customer_reviews_and_gets_recommendations_over_rest(
+async def test_a_customer_reviews_over_rest(
     dev: httpx.AsyncClient,
 ) -> None:
     account = {"username": "critic", "email": "critic@example.com", "password": "long enough"}
@@ -177,14 +183,96 @@ async def test_a_customer_reviews_and_gets_recommendations_over_rest(
     assert body["reviews"]["totalCount"] == before["reviews"]["totalCount"] + 1
     assert codes(await dev.get("/api/reviews/999999999")) == (404, ["NOT_FOUND"])
 
-    popular = await dev.get("/api/recommendations", params={"first": "3"})
-    assert popular.status_code == 200, popular.text
-    assert isinstance(popular.json(), list)
-    assert len(popular.json()) <= 3
-    assert all(set(p) == {"id", "name", "price", "inStock"} for p in popular.json())
-    personal = await dev.get("/api/recommendations", headers=auth)
-    assert personal.status_code == 200, personal.text
     assert codes(await dev.get("/api/recommendations", params={"first": "x"})) == (
         400,
         ["BAD_REQUEST"],
     )
+
+
+async def test_staff_create_update_and_delete_a_product_over_rest(
+    dev: httpx.AsyncClient, settings: Settings
+) -> None:
+    token = AccessTokens(load_key_pair(settings), settings).issue(Principal("staff-1", Role.STAFF))
+    staff = {"authorization": f"Bearer {token}"}
+    lamp = {"name": "Desk lamp", "description": "A lamp for a desk", "price": "24.50", "stock": 3}
+    created = await dev.post("/api/products", json=lamp, headers=staff)
+    assert created.status_code == 201, created.text
+    product = created.json()["product"]
+    assert (product["name"], product["price"], product["stock"]) == (
+        "Desk lamp",
+        {"amount": "24.50", "currency": "USD"},
+        3,
+    )
+    assert set(created.json()) == {"product"}  # a payload's empty `errors` is dropped
+    assert (
+        codes(await dev.post("/api/products", json={**lamp, "price": "-1"}, headers=staff))[0]
+        == 400
+    )
+
+    path = f"/api/products/{product['id']}"
+    updated = await dev.put(path, json={"price": "19.99", "stock": 5}, headers=staff)
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["product"]["price"]["amount"], updated.json()["product"]["stock"]) == (
+        "19.99",
+        5,
+    )
+    fetched = await dev.get(path)
+    assert (fetched.json()["name"], fetched.json()["price"]["amount"]) == ("Desk lamp", "19.99")
+
+    deleted = await dev.delete(path, headers=staff)
+    assert (deleted.status_code, deleted.json()) == (200, {"deletedId": product["id"]})
+    assert codes(await dev.get(path)) == (404, ["NOT_FOUND"])
+    assert codes(await dev.put(path, json={"stock": 1}, headers=staff)) == (
+        404,
+        ["PRODUCT_NOT_FOUND"],
+    )
+
+
+async def test_recommendations_over_rest_follow_what_sells(dev: httpx.AsyncClient) -> None:
+    """The demo shop has sold nothing: one paid order of two products makes them the
+    popular ones, for anonymous visitors and for a customer who bought nothing yet."""
+    buyer = {"username": "buyer", "email": "buyer@example.com", "password": "long enough"}
+    auth = {
+        "authorization": f"Bearer {(await dev.post('/api/register', json=buyer)).json()['accessToken']}"
+    }
+    page = await dev.get("/api/products", params={"first": "2", "filter.inStock": "true"})
+    x, y = sorted(edge["node"]["id"] for edge in page.json()["edges"])
+    for product_id in (x, y):
+        added = await dev.post(
+            "/api/cart/add", json={"productId": product_id, "quantity": 1}, headers=auth
+        )
+        assert added.status_code == 200, added.text
+    order = await dev.post(
+        "/api/orders",
+        json={"idempotencyKey": "rest-popular", "paymentMethod": card()},
+        headers=auth,
+    )
+    assert order.status_code == 201, order.text
+
+    # Paid orders reach the recommendation tables through events: co-purchases and
+    # popularity move in one transaction, and co-purchases are read uncached.
+    together = "query P($id: ID!) { product(id: $id) { frequentlyBoughtTogether { id } } }"
+
+    async def bought_with_x() -> list[dict[str, Any]]:
+        answer = await dev.post("/graphql", json={"query": together, "variables": {"id": x}})
+        found: list[dict[str, Any]] = answer.json()["data"]["product"]["frequentlyBoughtTogether"]
+        return found
+
+    assert await eventually(bought_with_x, [{"id": y}]) == [{"id": y}]
+
+    popular = await dev.get("/api/recommendations", params={"first": "2"})
+    assert popular.status_code == 200, popular.text
+    assert [(p["id"], set(p)) for p in popular.json()] == [
+        (x, {"id", "name", "price", "inStock"}),
+        (y, {"id", "name", "price", "inStock"}),
+    ]
+    query = "{ recommendations(first: 2) { id name price { amount currency } inStock } }"
+    graphql = await dev.post("/graphql", json={"query": query})
+    assert popular.json() == graphql.json()["data"]["recommendations"]
+
+    newcomer = {"username": "newcomer", "email": "newcomer@example.com", "password": "long enough"}
+    token = (await dev.post("/api/register", json=newcomer)).json()["accessToken"]
+    personal = await dev.get(
+        "/api/recommendations", params={"first": "2"}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert (personal.status_code, [p["id"] for p in personal.json()]) == (200, [x, y])

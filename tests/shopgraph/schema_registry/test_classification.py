@@ -15,8 +15,8 @@ from shopgraph.schema_registry.compare import compare_supergraphs
 
 CASES = yaml.safe_load((Path(__file__).parent / "classification_cases.yaml").read_text())
 FED = (
-    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
-    'import: ["@key", "@shareable", "@inaccessible", "@external"])\n'
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", '
+    '"@shareable", "@inaccessible", "@external", "@authenticated", "@requiresScopes"])\n'
 )
 
 

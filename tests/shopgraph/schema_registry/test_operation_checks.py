@@ -120,6 +120,14 @@ def test_an_invalid_trusted_document_fails_the_check_with_its_position(repo: Pat
         f"trusted document {folder / 'Broken.graphql'}:2:14: "
         "Cannot query field 'nope' on type 'ProductConnection'."
     ) in result.output.splitlines()
+    github = runner.invoke(
+        app, ["schema", "check", "--registry", str(repo / "schema"), "--format", "github"]
+    )
+    assert (github.exit_code, github.output.splitlines()[0]) == (
+        1,
+        f"::error file={folder / 'Broken.graphql'},line=2,col=14::trusted document: "
+        "Cannot query field 'nope' on type 'ProductConnection'.",
+    )
 
 
 def test_operations_build_writes_the_manifest_and_check_spots_a_stale_one(repo: Path) -> None:
@@ -159,3 +167,30 @@ def test_the_log_s_field_coordinates_reach_the_types_those_fields_return(repo: P
     assert [(c.change.coordinate, c.operations, c.fails) for c in report.changes] == [
         ("Role.STAFF", (ios,), True)
     ]
+
+
+def test_a_field_that_now_requires_a_token_fails_for_the_documents_that_read_it(
+    repo: Path,
+) -> None:
+    """`@authenticated` is not in the API schema, yet anonymous storefront visitors
+    reading the categories would lose them: the check names the document that does."""
+    path = repo / "schema" / "subgraphs" / "catalog.graphql"
+    text = path.read_text()
+    sdl = repo / "catalog.proposed.graphql"
+    sdl.write_text(
+        text.replace('import: ["@cost"', 'import: ["@authenticated", "@cost"', 1).replace(
+            "  categories: [Category!]! @listSize",
+            "  categories: [Category!]! @authenticated @listSize",
+        )
+    )
+    documents = tuple(load_documents(repo / "schema" / "operations"))
+    report = run_check(request(repo, "catalog", sdl, documents=documents))
+    assert [
+        (c.change.code, c.change.coordinate, [u.operation for u in c.operations], c.fails)
+        for c in report.changes
+    ] == [("FIELD_ACCESS_RESTRICTED", "Query.categories", ["Categories"], True)]
+    assert report.changes[0].change.message == (
+        "Field Query.categories required nothing and now requires @authenticated: "
+        "callers who could read it may not any more"
+    )
+    assert not report.passed

@@ -189,6 +189,32 @@ def test_serve_refuses_a_short_token() -> None:
     assert "at least 16 characters" in result.output
 
 
+def test_serve_refuses_files_it_cannot_import(tmp_path: Path) -> None:
+    bad = tmp_path / "approvals.yaml"
+    bad.write_text("- coordinate: Query.hello\n")
+    serve = ["registry", "serve", "--token", TOKEN, "--port", "1"]
+    results = [
+        CliRunner().invoke(app, [*serve, *args])
+        for args in (
+            ["--approvals", str(bad)],
+            ["--approvals", str(tmp_path / "none.yaml")],
+            ["--operations", str(tmp_path / "none")],
+        )
+    ]
+
+    def squeezed(text: str) -> str:  # rich wraps the message in a box, at any character
+        return "".join(text.replace("│", "").split())
+
+    assert [r.exit_code for r in results] == [2, 2, 2]
+    messages = [
+        f"{bad}:1: approval 1 needs the strings coordinate, reason and approved_by",
+        f"no approvals file at {tmp_path / 'none.yaml'}",
+        f"no trusted documents folder at {tmp_path / 'none'}",
+    ]
+    for result, message in zip(results, messages, strict=True):
+        assert squeezed(f"Invalid value: {message}") in squeezed(result.output)
+
+
 async def test_concurrent_publishes_each_build_on_the_one_before(
     registry: httpx.AsyncClient,
 ) -> None:
@@ -273,3 +299,58 @@ async def test_a_malformed_manifest_is_refused(
 
     assert (response.status_code, response.json()["error"]["message"]) == (400, message)
     assert listed["documents"] == []
+
+
+async def test_a_malformed_sdl_is_refused_with_its_line_and_column(
+    registry: httpx.AsyncClient,
+) -> None:
+    await registry.post("/v1/subgraphs", json={"subgraphs": {"a": A1}, "urls": URLS}, headers=AUTH)
+    malformed = FED + "type Query {\n  a: Int\n  b(: Int\n}\n"
+    refused = await registry.post(
+        "/v1/subgraphs/a", json={"sdl": malformed, "force": True}, headers=AUTH
+    )
+    unknown_type = await registry.post(
+        "/v1/subgraphs/a", json={"sdl": FED + "type Query {\n  a: Slug\n}\n"}, headers=AUTH
+    )
+    checked = await registry.post("/v1/check", json={"subgraphs": {"a": malformed}})
+    no_version = await registry.get("/v1/diff", params={"from": 1, "to": 9})
+    not_numbers = await registry.get("/v1/diff", params={"from": "one", "to": 2})
+
+    assert refused.status_code == 422
+    assert refused.json()["report"]["sdlErrors"] == [
+        {
+            "subgraph": "a",
+            "message": "Syntax Error: Expected Name, found ':'.",
+            "line": 4,
+            "column": 5,
+        }
+    ]
+    assert unknown_type.status_code == 422
+    assert [
+        (e["code"], e["message"], e["line"], e["column"])
+        for e in unknown_type.json()["report"]["compositionErrors"]
+    ] == [("INVALID_GRAPHQL", "[a] Unknown type 'Slug'.", 3, 6)]
+    assert (checked.status_code, checked.json()["passed"]) == (200, False)
+    assert [(r.status_code, r.json()["error"]["code"]) for r in (no_version, not_numbers)] == [
+        (404, "NOT_FOUND"),
+        (400, "BAD_REQUEST"),
+    ]
+    assert [v["version"] for v in (await registry.get("/v1/versions")).json()] == [1]
+
+
+async def test_an_approval_with_an_unknown_change_code_is_refused(
+    registry: httpx.AsyncClient,
+) -> None:
+    approval = {"coordinate": "Query.hello", "reason": "gone", "approved_by": "maria"}
+    refused = await registry.post(
+        "/v1/approvals", json={**approval, "code": "FIELD_REMOVD"}, headers=AUTH
+    )
+    accepted = await registry.post(
+        "/v1/approvals", json={**approval, "code": "FIELD_REMOVED"}, headers=AUTH
+    )
+    assert (refused.status_code, refused.json()["error"]["message"]) == (
+        400,
+        "'code' must be a change code, such as FIELD_REMOVED, or absent: 'FIELD_REMOVD'",
+    )
+    assert accepted.status_code == 201
+    assert (await registry.get("/v1/approvals")).json() == [{**approval, "code": "FIELD_REMOVED"}]

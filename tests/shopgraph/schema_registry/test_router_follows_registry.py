@@ -5,6 +5,7 @@ while clients keep querying, and no request fails."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -93,3 +94,55 @@ def _requests_counted(metrics: str) -> float:
 
 async def _at_least(results: list[Any], count: int) -> bool:
     return len(results) >= count
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_the_router_keeps_serving_while_the_registry_is_down(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A registry that stops answering costs no request: the router serves what it has,
+    logs why, and takes the next version once the registry is back (same database)."""
+    subgraph = FakeSubgraph("a", answer({"a": 1, "b": 2}))
+    await subgraph.start()
+    port = free_port()
+    first = {"subgraphs": {"a": FED + "type Query { a: Int }"}, "urls": {"a": subgraph.url}}
+    second = {"sdl": FED + "type Query { a: Int b: Int }"}
+    registry_up = AsyncExitStack()  # the registry's lifetimes, on one port
+    try:
+        async with AsyncExitStack() as stack:
+            url = await registry_up.enter_async_context(
+                served(create_registry_app(settings, RegistryConfig(TOKEN)), port)
+            )
+            async with httpx.AsyncClient(base_url=url) as registry:
+                await registry.post("/v1/subgraphs", json=first, headers=AUTH)
+            follower = RegistryFollower(url, RouterConfig(), interval=0.05)
+            router_url = await stack.enter_async_context(served(follower, free_port()))
+            client = await stack.enter_async_context(httpx.AsyncClient(base_url=router_url))
+
+            await registry_up.aclose()
+            await until(lambda: _logged(caplog, "keeping the current supergraph"))
+            during = await client.post("/graphql", json={"query": "{ a }"})
+
+            await registry_up.enter_async_context(
+                served(create_registry_app(settings, RegistryConfig(TOKEN)), port)
+            )
+            async with httpx.AsyncClient(base_url=url) as registry:
+                published = await registry.post("/v1/subgraphs/a", json=second, headers=AUTH)
+
+            async def b_is_served() -> bool:
+                response = await client.post("/graphql", json={"query": "{ a b }"})
+                return bool(response.json() == {"data": {"a": 1, "b": 2}})
+
+            await until(b_is_served)
+    finally:
+        await registry_up.aclose()
+        await subgraph.close()
+
+    assert (during.status_code, during.json()) == (200, {"data": {"a": 1}})
+    assert published.json()["version"] == 2
+    assert follower.reloads == 1
+    assert f"keeping the current supergraph: {url}/v1/supergraph: " in caplog.text
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return text in caplog.text

@@ -185,6 +185,40 @@ def test_a_malformed_sdl_is_reported_with_line_and_column(repo: Path) -> None:
     assert out.splitlines()[:1] == [
         f"::error file={bad},line=3,col=5::Syntax Error: Expected Name, found ':'."
     ]
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(bad))
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "changed subgraphs: catalog",
+            f"SDL error in catalog ({bad}:3:5): Syntax Error: Expected Name, found ':'.",
+            "    b(: Int",
+            "      ^",
+            "check FAILED",
+        ],
+    )
+
+
+def test_an_sdl_that_parses_but_names_an_unknown_type_is_placed_too(repo: Path) -> None:
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: Slug!\n")
+    line = _line_of(sdl, "  slug: Slug!")
+    code, out = run(repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl))
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "changed subgraphs: catalog",
+            "composition error INVALID_GRAPHQL [catalog]: [catalog] Unknown type 'Slug'."
+            f" ({sdl}:{line}:9)",
+            "    slug: Slug!",
+            "          ^",
+            "check FAILED",
+        ],
+    )
+    code, out = run(
+        repo, "schema", "check", "--subgraph", "catalog", "--sdl", str(sdl), "--format", "github"
+    )
+    assert out.splitlines()[0] == (
+        f"::error file={sdl},line={line},col=9::INVALID_GRAPHQL: [catalog] Unknown type 'Slug'."
+    )
 
 
 def test_usage_errors_exit_with_2(repo: Path) -> None:
@@ -198,8 +232,26 @@ def test_usage_errors_exit_with_2(repo: Path) -> None:
     code, out = run(repo, "schema", "check", "--subgraph", "catalog")
     assert (code, out.strip()) == (2, "error: --subgraph and --sdl go together")
     result = runner.invoke(app, ["schema", "check", "--registry", "http://127.0.0.1:9/"])
-    assert result.exit_code == 2
-    assert result.output.startswith("error: registry unreachable: http://127.0.0.1:9")
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: registry unreachable: http://127.0.0.1:9: Connection refused\n",
+    )
+
+
+def test_a_registry_that_is_not_there_says_what_to_pass(tmp_path: Path) -> None:
+    missing = tmp_path / "schema"
+    result = runner.invoke(app, ["schema", "check", "--registry", str(missing)])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: no registry directory at '{missing}': run from the project's root, or pass "
+        "--registry DIR (the git registry) or --registry http(s)://HOST:PORT\n",
+    )
+    result = runner.invoke(app, ["schema", "publish", "--registry", "ftp://registry"])
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: unsupported registry 'ftp://registry': pass a directory (the git registry, "
+        "default schema) or the http(s):// URL of `shopgraph registry serve`\n",
+    )
 
 
 def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None:
@@ -219,3 +271,50 @@ def test_without_sdl_annotations_point_at_the_published_file(repo: Path) -> None
 def _line_of(sdl: Path, text: str) -> int:
     """The 1-based line of `text` in the file, where an annotation must point."""
     return sdl.read_text().splitlines().index(text) + 1
+
+
+def test_ci_fails_while_a_subgraph_change_is_not_published(repo: Path) -> None:
+    """`.ci/run`'s check: the registry holds a field the code does not (as when the code
+    changed and nobody published). The change itself passes; CI fails until publish."""
+    sdl = edited(repo, "catalog", "  slug: String!\n", "  slug: String!\n  color: String\n")
+    assert run(repo, "schema", "publish", "--subgraph", "catalog", "--sdl", str(sdl))[0] == 0
+    code, out = run(repo, "schema", "check", "--fail-on-unpublished")
+    assert code == 1
+    assert out.splitlines()[-2:] == [
+        "check passed",
+        f"subgraphs not published to {repo / 'schema'}: catalog; run `shopgraph schema publish`",
+    ]
+    assert run(repo, "schema", "publish")[0] == 0
+    code, out = run(repo, "schema", "check", "--fail-on-unpublished")
+    assert (code, out.splitlines()[-2:]) == (0, ["no changes", "check passed"])
+    entry = (repo / "schema" / "CHANGELOG.md").read_text().split("\n## ")[1]
+    assert entry.splitlines()[1:] == [
+        "",
+        "- BREAKING `Category.color` (FIELD_REMOVED): Field Category.color was removed",
+    ]
+
+
+def test_approvals_and_documents_that_cannot_be_used_are_usage_errors(repo: Path) -> None:
+    approvals = repo / "schema" / "approvals.yaml"
+    approvals.write_text(
+        "- coordinate: Category.slug\n  reason: moved\n  approved_by: maria\n"
+        "- coordinate: Category.name\n  reason: renamed\n  approved_by: maria\n"
+        "  code: FIELD_REMOVD\n"
+    )
+    code, out = run(repo, "schema", "check")
+    assert (code, out) == (
+        2,
+        f"error: {approvals}:4: approval 2: unknown change code 'FIELD_REMOVD'\n",
+    )
+    approvals.write_text("- coordinate: Category.slug\n  reason: moved\n")
+    code, out = run(repo, "schema", "check")
+    assert (code, out) == (
+        2,
+        f"error: {approvals}:1: approval 1 needs the strings coordinate, reason and approved_by\n",
+    )
+    approvals.unlink()
+    code, out = run(repo, "schema", "check", "--approvals", str(approvals))
+    assert (code, out) == (2, f"error: no approvals file at {approvals}\n")
+    missing = repo / "operations"
+    code, out = run(repo, "schema", "check", "--operations", str(missing))
+    assert (code, out) == (2, f"error: no trusted documents folder at {missing}\n")
