@@ -10,17 +10,18 @@ idempotent too. A key released or committed before anything was reserved under
 it (the reservation reached catalog after the checkout gave it up and the
 sweeper released it) stays settled, and a late reservation takes nothing.
 
-On PostgreSQL a reservation is ONE statement in autocommit: it locks the
-products in id order, checks every line, and only if all pass claims the key,
-decrements the stock, writes the lines and the `stock.changed` events. So the
-hot product rows are locked only while PostgreSQL runs that statement and
-commits, never while this process is between two statements: under load, a
-Python process between statements could keep them locked for tens of
-milliseconds while every other checkout of those products waited.
+On PostgreSQL a reservation is ONE statement, then COMMIT: the statement locks
+the products in id order, checks every line, and only if all pass claims the
+key, decrements the stock, writes the lines and the `stock.changed` events. So
+the hot product rows are locked while PostgreSQL runs that statement and until
+the COMMIT that follows it, not across several statements: under load, a Python
+process between statements kept them locked for tens of milliseconds while
+every other checkout of those products waited.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ from subgraphs.platform.events import Event, add_to_outbox
 if TYPE_CHECKING:
     from subgraphs.catalog.services import CatalogServices
 
+log = logging.getLogger(__name__)
+
 RESERVED, RELEASED, COMMITTED = "RESERVED", "RELEASED", "COMMITTED"
+_ATTEMPTS = 3
 MAX_LINES = 100
 
 
@@ -159,9 +163,23 @@ async def _reserve_in_one_statement(
         "reserved": RESERVED,
         "event_type": STOCK_CHANGED,
     }
-    async with services.database.reading() as connection:
-        ok, claimed, taken = (await connection.execute(_RESERVE, parameters)).one()
-        if not ok:
+    for _ in range(_ATTEMPTS):
+        try:
+            async with services.database.session() as session:
+                ok, claimed, taken = (await session.execute(_RESERVE, parameters)).one()
+                if claimed and taken != len(wanted):
+                    # Seen under heavy contention: PostgreSQL's recheck of a row that a
+                    # concurrent reservation changed skipped it. Never commit half a
+                    # reservation: roll back and run the statement again.
+                    raise _PartlyTaken(taken)
+        except _PartlyTaken as partly:
+            log.warning(
+                "reservation %s took %s of %s lines; trying again", order_id, partly, len(wanted)
+            )
+            continue
+        if ok:
+            return bool(claimed)
+        async with services.database.reading() as connection:
             # A racing call with this key may have taken the last units: that one stands.
             known = await connection.scalar(
                 select(ReservationKeyRow.order_id).where(ReservationKeyRow.order_id == order_id)
@@ -169,9 +187,11 @@ async def _reserve_in_one_statement(
             if known is not None:
                 return False
             raise await _refusal(connection, wanted)
-    if claimed and taken != len(wanted):
-        raise RuntimeError(f"reservation {order_id} took {taken} of {len(wanted)} lines")
-    return bool(claimed)
+    raise RuntimeError(f"reservation {order_id} could not take all its lines")
+
+
+class _PartlyTaken(Exception):
+    """The statement claimed the key but did not take every line: its transaction rolls back."""
 
 
 async def _reserve_in_transaction(
