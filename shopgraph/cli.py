@@ -13,7 +13,7 @@ from rich.console import Console
 
 from shopgraph.registry import SUBGRAPHS
 from shopgraph.registry_cli import registry_app
-from shopgraph.router_cli import LogFormat, router_app, schema_app, uvicorn_logging
+from shopgraph.router_cli import AccessLog, LogFormat, router_app, schema_app, uvicorn_logging
 from shopgraph.schema_cli import add_schema_commands
 from shopgraph.worker_cli import worker_app
 from subgraphs.platform.auth.keys import KeyConfigurationError
@@ -76,6 +76,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     data_dir: DataDir = None,
     log_format: LogFormat = "text",
+    access_log: AccessLog = False,
 ) -> None:
     """Serve one subgraph (migrating its database first)."""
     entry = SUBGRAPHS.get(name)
@@ -96,7 +97,9 @@ def serve(
         err_console.print(f"[red]{name} cannot start:[/] {error}")
         raise typer.Exit(2) from error
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
-    uvicorn.run(subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format))
+    uvicorn.run(
+        subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format, access_log)
+    )
 
 
 @app.command()

@@ -2,8 +2,11 @@
 
 For each product, the stock catalog reports must equal the stock it started
 with minus the units in commerce's orders that hold or have bought stock
-(PENDING_PAYMENT and PAID; this run refunds and cancels nothing), and the
-units the clients saw in their checkout replies must be those. Units held by
+(PENDING_PAYMENT and PAID; this run refunds and cancels nothing) and minus the
+units reserved under checkout holds still open (a checkout that reserved and
+wrote no order: its client got an error; the sweeper gives them back after
+SHOPGRAPH_CHECKOUT_HOLD_SECONDS), which are counted apart; the units the
+clients saw in their checkout replies must be those of the orders. Units held by
 orders beyond what left the shelf, or stock below zero, are oversold. A
 double charge is an order with more than one successful charge in the
 payment simulator's own ledger (its `payment_simulator` schema).
@@ -16,8 +19,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 
+from subgraphs.catalog.models import ReservationRow
+from subgraphs.catalog.reservations import RESERVED
 from subgraphs.commerce.domain import OrderStatus
-from subgraphs.commerce.models import OrderLineRow, OrderRow
+from subgraphs.commerce.models import CheckoutHoldRow, OrderLineRow, OrderRow
 from subgraphs.platform.database import Database
 
 HOLDING = (OrderStatus.PENDING_PAYMENT.value, OrderStatus.PAID.value)
@@ -35,13 +40,15 @@ class Ledger:
     statuses: Counter[str]  # orders per status (a checkout halfway is a hold, not an order)
     units: Counter[str]  # product id -> units in orders that hold stock
     double_charged: int  # orders charged successfully more than once
+    open_holds: int  # checkouts halfway when the run ended
+    in_holds: Counter[str]  # product id -> units reserved under those holds
 
     @property
     def unexpected(self) -> Counter[str]:
         return Counter({s: n for s, n in self.statuses.items() if s not in EXPECTED})
 
 
-async def read_ledger(commerce: Database) -> Ledger:
+async def read_ledger(commerce: Database, catalog: Database) -> Ledger:
     async with commerce.session() as session:
         statuses = Counter(
             {
@@ -63,7 +70,23 @@ async def read_ledger(commerce: Database) -> Ledger:
             }
         )
         double_charged = int(await session.scalar(DOUBLE_CHARGES) or 0)
-    return Ledger(statuses, units, double_charged)
+        holds = list(await session.scalars(select(CheckoutHoldRow.reservation_key)))
+    in_holds: Counter[str] = Counter()
+    if holds:
+        async with catalog.session() as session:
+            in_holds.update(
+                {
+                    str(product_id): int(quantity)
+                    for product_id, quantity in await session.execute(
+                        select(ReservationRow.product_id, func.sum(ReservationRow.quantity))
+                        .where(
+                            ReservationRow.order_id.in_(holds), ReservationRow.status == RESERVED
+                        )
+                        .group_by(ReservationRow.product_id)
+                    )
+                }
+            )
+    return Ledger(statuses, units, double_charged, len(holds), in_holds)
 
 
 def oversold(initial: int, stock: dict[str, int], ledger: Ledger) -> int:
@@ -80,11 +103,11 @@ def stock_mismatches(
     """One line per product whose numbers disagree; none when all is well."""
     wrong = []
     for product_id, left in stock.items():
-        held = ledger.units[product_id]
+        held, halfway = ledger.units[product_id], ledger.in_holds[product_id]
         seen = seen_by_clients[product_id]
-        if left != initial - held or held != seen:
+        if left != initial - held - halfway or held != seen:
             wrong.append(
-                f"{product_id}: stock {left}, expected {initial} - {held} = {initial - held}"
-                f" (units in checkout replies: {seen})"
+                f"{product_id}: stock {left}, expected {initial} - {held} in orders - {halfway}"
+                f" in open holds = {initial - held - halfway} (units in checkout replies: {seen})"
             )
     return wrong

@@ -9,7 +9,8 @@ sets it). `single` runs `shopgraph dev`, every subgraph, the
 payments worker and the router in one process, on the same backends.
 
 Either way the bench talks to the router only, as clients do; it reads
-commerce's tables afterwards (audit, stages) through a `Database` of its own.
+commerce's and catalog's tables afterwards (audit, stages) through `Database`s
+of its own.
 Each child's stderr goes to a file in the run's directory, shown when the
 child dies before it is ready.
 """
@@ -50,6 +51,7 @@ class Shop:
     router_url: str
     tokens: AccessTokens
     commerce: Database
+    catalog: Database
     processes: dict[str, int] = field(default_factory=dict)  # name -> pid, for profilers
 
     def token(self, user_id: str, role: Role = Role.CUSTOMER) -> str:
@@ -216,7 +218,9 @@ async def open_shop(
         await wait_ready(session, children, f"{base['router']}/readyz")
         commerce = Database(settings, "commerce")
         stack.push_async_callback(commerce.close)
+        catalog = Database(settings, "catalog")
+        stack.push_async_callback(catalog.close)
         tokens = AccessTokens(load_key_ring(settings), settings)
         pids = {child.name: child.process.pid for child in children.started}
-        yield Shop(f"{base['router']}/graphql", tokens, commerce, pids)
+        yield Shop(f"{base['router']}/graphql", tokens, commerce, catalog, pids)
         children.check()

@@ -51,6 +51,7 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -299,7 +300,10 @@ def profile(shop: Shop, args: argparse.Namespace) -> list[subprocess.Popen[bytes
     if args.profile is None:
         return []
     args.profile.mkdir(parents=True, exist_ok=True)
+    # Beside this Python (a project install), else wherever PATH finds it.
     spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        spy = Path(shutil.which("py-spy") or spy)
     started = []
     for name, pid in shop.processes.items():
         if name in PROFILED:
@@ -348,7 +352,7 @@ async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
             lines.append(calm_line(calm, feed))
             for profiler in profilers:
                 profiler.wait()
-        ledger = await read_ledger(shop.commerce)
+        ledger = await read_ledger(shop.commerce, shop.catalog)
         stock = await stock_levels(session, shop, products)
     stages = await paid_stages(shop.commerce, [p.order_id for p in run.placed if p.measured])
     lines.append(f"{'where checkout -> PAID goes':<56} {'p50 ms':>8} {'p99 ms':>8}")
@@ -371,6 +375,8 @@ def audit_lines(
         f"stock ({PRODUCTS} products, {seen.total()} units sold in {orders} orders): "
         + ("OK" if not wrong else f"{len(wrong)} MISMATCHES"),
         *(f"  {line}" for line in wrong),
+        f"open checkout holds: {ledger.open_holds}, holding {ledger.in_holds.total()} units "
+        "(checkouts that reserved and wrote no order; the sweeper gives them back)",
         f"double charges: {ledger.double_charged}; orders in an unexpected state: "
         f"{dict(ledger.unexpected) or 0}",
     ]

@@ -25,11 +25,14 @@ def product_event(kind: str, product: Product) -> Event:
     )
 
 
+STOCK_CHANGED = "stock.changed"
+
+
 def stock_changed(
     product_id: str, stock: int, delta: int, reason: str, order_id: str | None = None
 ) -> Event:
     return Event.new(
-        "stock.changed",
+        STOCK_CHANGED,
         product_id,
         {"stock": stock, "delta": delta, "reason": reason, "orderId": order_id},
     )

@@ -55,6 +55,19 @@ class ProductRow(CatalogTable):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ReservationKeyRow(CatalogTable):
+    """A reservation key's status. A key released or committed before any stock was
+    reserved under it (a late reservation) keeps that status with no lines, so that
+    nothing is reserved under it afterwards."""
+
+    __tablename__ = "reservation_keys"
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # RESERVED, RELEASED, COMMITTED
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ReservationRow(CatalogTable):
     """Units of one product held for one order, from checkout until paid or released."""
 

@@ -17,6 +17,16 @@ import redis.asyncio as redis
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.commerce.catalog_client import CatalogProduct
+from subgraphs.commerce.checked_change import (
+    CHANGE_CHECKED,
+    CheckedChange,
+    Lookup,
+    lines_after,
+    read_reply,
+    refusal_of,
+    script_arguments,
+)
 from subgraphs.commerce.models import CartLineRow
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
@@ -46,6 +56,22 @@ class CartStore(Protocol):
         Refused, changing nothing, when the line would go over `cap` ("cap") or when
         it is new and the cart already has `max_lines` lines ("lines").
         """
+        ...
+
+    async def change_checked(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        add: bool,
+        max_quantity: int,
+        max_lines: int,
+        lookup: Lookup,
+    ) -> CheckedChange:
+        """`change_line` if `product_id` may go in the cart (checked_change.py), capped at
+        the smaller of `max_quantity` and its stock; products come from the product
+        cache, and through `lookup` (catalog) those it lacks."""
         ...
 
     async def clear(self, user_id: str) -> None: ...
@@ -105,6 +131,7 @@ class RedisCartStore:
         """On the process's shared client, which its owner closes."""
         self.client = self._redis = client
         self._change_line = self._redis.register_script(_CHANGE_LINE)
+        self._change_checked = self._redis.register_script(CHANGE_CHECKED)
         self._remove_bought = self._redis.register_script(_REMOVE_BOUGHT)
 
     async def close(self) -> None:
@@ -139,6 +166,39 @@ class RedisCartStore:
         before, after, refusal = await self._change_line(keys=[_key(user_id)], args=arguments)
         return LineChange(int(before), int(after), _REFUSALS[int(refusal)])
 
+    async def change_checked(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        add: bool,
+        max_quantity: int,
+        max_lines: int,
+        lookup: Lookup,
+    ) -> CheckedChange:
+        given: dict[str, CatalogProduct | None] = {}
+        for _ in range(_CHECKED_ATTEMPTS):
+            arguments = script_arguments(
+                product_id,
+                quantity,
+                int(utc_now().timestamp() * 1000),
+                add=add,
+                max_quantity=max_quantity,
+                max_lines=max_lines,
+                ttl_seconds=CART_TTL_SECONDS,
+                given=given,
+            )
+            reply = await self._change_checked(keys=[_key(user_id)], args=arguments)
+            outcome = read_reply(reply, product_id)
+            if isinstance(outcome, CheckedChange):
+                return outcome
+            # Not cached: from catalog, given to the next call (a line added meanwhile
+            # by another request of this user may still be missing then).
+            found = await lookup(outcome)
+            given.update({missing: found.get(missing) for missing in outcome})
+        raise RuntimeError(f"the cart of {user_id} kept naming products the cache lacks")
+
     async def clear(self, user_id: str) -> None:
         await self._redis.delete(_key(user_id))
 
@@ -152,6 +212,9 @@ class RedisCartStore:
 
 def _key(user_id: str) -> str:
     return f"shopgraph:cart:{user_id}"
+
+
+_CHECKED_ATTEMPTS = 3
 
 
 class DatabaseCartStore:
@@ -231,6 +294,30 @@ class DatabaseCartStore:
                 update(CartLineRow).where(CartLineRow.user_id == user_id).values(touched_at=now)
             )
             return LineChange(before, after)
+
+    async def change_checked(
+        self,
+        user_id: str,
+        product_id: str,
+        quantity: int,
+        *,
+        add: bool,
+        max_quantity: int,
+        max_lines: int,
+        lookup: Lookup,
+    ) -> CheckedChange:
+        stored = await self.lines(user_id)
+        products = await lookup([product_id, *(pid for pid, _ in stored)])
+        refused = refusal_of(product_id, stored, products)
+        if refused is not None:
+            before = dict(stored).get(product_id, 0)
+            return CheckedChange(before, before, refused, stored, products)
+        cap = min(max_quantity, max(products[product_id].stock, 0))
+        change = await self.change_line(
+            user_id, product_id, quantity, add=add, cap=cap, max_lines=max_lines
+        )
+        lines = stored if change.refused else lines_after(stored, product_id, change.after)
+        return CheckedChange(change.before, change.after, change.refused, lines, products)
 
     async def clear(self, user_id: str) -> None:
         async with self._database.session() as session:

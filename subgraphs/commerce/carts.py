@@ -97,28 +97,36 @@ async def clear_cart(services: CommerceServices, user_id: str) -> Cart:
 async def _change_line(
     services: CommerceServices, user_id: str, product_id: str, quantity: int, *, add: bool
 ) -> Cart:
-    stored = await services.carts.lines(user_id)
-    products = await services.products.products([product_id, *(pid for pid, _ in stored)])
-    product = products.get(product_id)
-    if product is None or product.deleted:
+    # The store checks the product and caps the line in the same atomic step as the
+    # change, so two requests at once cannot together go past the stock or the limits.
+    change = await services.carts.change_checked(
+        user_id,
+        product_id,
+        quantity,
+        add=add,
+        max_quantity=MAX_LINE_QUANTITY,
+        max_lines=MAX_CART_LINES,
+        lookup=services.products.products,
+    )
+    products = change.products
+    if change.refused == "not_found":
         raise DomainError(
             CommerceErrorCode.PRODUCT_NOT_FOUND,
             f"product {product_id} is not for sale",
             ["productId"],
         )
-    others = {products[pid].currency for pid, _ in stored if pid in products and pid != product_id}
-    if others and others != {product.currency}:
+    product = products[product_id]
+    if change.refused == "currency":
+        others = {
+            products[pid].currency
+            for pid, _ in change.lines
+            if pid in products and pid != product_id
+        }
         raise DomainError(
             CommerceErrorCode.CURRENCY_MISMATCH,
             f"the cart is in {', '.join(sorted(others))}; {product.name} is in {product.currency}",
             ["productId"],
         )
-    # The store checks the cap in the same atomic step as the change, so two
-    # requests at once cannot together go past the stock or the line limit.
-    cap = min(MAX_LINE_QUANTITY, max(product.stock, 0))
-    change = await services.carts.change_line(
-        user_id, product_id, quantity, add=add, cap=cap, max_lines=MAX_CART_LINES
-    )
     if change.refused == "lines":
         raise DomainError(
             CommerceErrorCode.TOO_MANY_LINES,
@@ -138,6 +146,4 @@ async def _change_line(
             f"only {product.stock} of {product.name} in stock",
             ["quantity"],
         )
-    lines = dict(stored)
-    lines[product_id] = change.after
-    return cart_of(list(lines.items()), products)
+    return cart_of(change.lines, products)

@@ -42,6 +42,7 @@ FEED_GROUP = "commerce.product-cache"
 PRODUCT_EVENTS = ("product.created", "product.updated", "product.deleted")
 STOCK_CHANGED = "stock.changed"
 FIELDS = ("name", "price", "currency", "stock", "deleted")
+PRODUCT_KEY_PREFIX = "shopgraph:product:"  # one hash of FIELDS per product
 
 # Only an entry that is there gets its stock: a stock change must not make a
 # product without a name or a price.
@@ -194,7 +195,7 @@ async def running_product_feed(services: CommerceServices) -> AsyncIterator[None
 
 
 def _key(product_id: str) -> str:
-    return f"shopgraph:product:{product_id}"
+    return f"{PRODUCT_KEY_PREFIX}{product_id}"
 
 
 def _fields(product: CatalogProduct) -> dict[FieldT, EncodableT]:

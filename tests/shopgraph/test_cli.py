@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from shopgraph.cli import app
@@ -112,3 +114,23 @@ def test_keys_generate_creates_once_and_keeps_the_key(tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert path.read_bytes() == pem
     assert again.output == first.output
+
+
+def test_serve_writes_no_access_log_unless_asked(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's line per request costs CPU in every process: off unless turned on."""
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr("shopgraph.cli.uvicorn.run", lambda _app, **options: served.append(options))
+    for extra, env in (
+        ([], {}),
+        (["--access-log"], {}),
+        ([], {"SHOPGRAPH_ACCESS_LOG": "true"}),
+        (["--log-format", "json"], {"SHOPGRAPH_ACCESS_LOG": "1"}),
+    ):
+        result = runner.invoke(
+            app, ["serve", "users", "--port", "4999", *extra], env={**_env(settings), **env}
+        )
+        assert result.exit_code == 0, result.output
+    assert [options["access_log"] for options in served] == [False, True, True, True]
+    assert served[3]["log_config"] is None

@@ -97,3 +97,8 @@ def test_the_router_is_served_on_uvloop_and_httptools() -> None:
     finally:
         running.close()
     assert (config.workers, config.timeout_graceful_shutdown) == (2, 10)
+
+
+def test_the_router_writes_no_access_log_unless_asked() -> None:
+    assert serving_options("127.0.0.1", 4000, 1, 10.0, "text")["access_log"] is False
+    assert serving_options("127.0.0.1", 4000, 1, 10.0, "text", True)["access_log"] is True

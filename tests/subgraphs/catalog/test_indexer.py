@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from subgraphs.catalog import indexer
-from subgraphs.catalog.events import product_event
+from subgraphs.catalog.events import product_event, stock_changed
 from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.search.port import SearchBackend, SearchDocument, SearchQuery
 from subgraphs.platform.events import InProcessBus
@@ -90,3 +90,53 @@ async def test_reindex_rebuilds_the_whole_index(catalog: CatalogSubgraph) -> Non
     assert count == 5
     assert progress[-1] == (5, 5)
     assert await _total(catalog.services.search) == 5
+
+
+class Counting:
+    """A search backend that counts the documents written to it."""
+
+    def __init__(self, backend: SearchBackend) -> None:
+        self.backend = backend
+        self.written: list[str] = []  # the id of each document written
+
+    async def index(self, documents: Sequence[SearchDocument]) -> None:
+        self.written += [document.id for document in documents]
+        await self.backend.index(documents)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.backend, name)
+
+
+async def test_only_stock_changes_across_zero_rewrite_the_document(
+    catalog: CatalogSubgraph,
+) -> None:
+    product = (await catalog.create(name="Tent", stock=2))["product"]["id"]
+    last = (await catalog.create(name="Stove", stock=2))["product"]["id"]
+    await catalog.indexed()
+    found = await products_by_id(catalog.services.database, [last])
+    bus = InProcessBus()
+    counting = Counting(catalog.services.search)
+    events = [
+        stock_changed(product, 1, -1, "reserved"),
+        stock_changed(product, 0, -1, "reserved"),  # sold out: written
+        stock_changed(product, 3, 3, "released"),  # back in stock: written
+        stock_changed(product, 2, -1, "reserved"),
+        # Delivered after all the others (one consumer, in order): the end of the run.
+        product_event("product.updated", found[last]),
+    ]
+    # Counting wraps a real backend and forwards only what the indexer calls.
+    async with indexer.running_indexer(catalog.services.database, counting, bus):  # type: ignore[arg-type]
+        await bus.publish(events)
+        for _ in range(500):
+            if last in counting.written:
+                break
+            await asyncio.sleep(0.01)
+    await bus.close()
+    assert counting.written == [product, product, last]
+    assert [indexer.changes_the_index(event) for event in events] == [
+        False,
+        True,
+        True,
+        False,
+        True,
+    ]

@@ -351,3 +351,54 @@ async def test_a_cart_in_redis_keeps_its_lines_in_order_for_30_idle_days(
             assert await client.exists("shopgraph:cart:ann") == 0
         finally:
             await client.aclose()
+
+
+async def test_a_cart_in_redis_refuses_what_the_database_store_refuses(
+    settings: Settings, redis_url: str
+) -> None:
+    """The Redis store checks each add in one script: the same refusals, nothing changed."""
+    async with open_shop(settings.model_copy(update={"redis_url": redis_url})) as shop:
+        ann = shop.token("ann")
+        chair = await shop.product(stock=5, name="Chair")
+        euros = await shop.product(stock=5, price="9.00", name="Euro thing", currency="EUR")
+        client = redis.from_url(redis_url)
+        try:
+            missing = str(uuid.uuid4())
+            assert await shop.add(ann, missing) == {
+                "cart": None,
+                "errors": refused(
+                    "PRODUCT_NOT_FOUND", f"product {missing} is not for sale", ["productId"]
+                ),
+            }
+            assert await client.exists("shopgraph:cart:ann") == 0
+            # The first add finds the chair in no cache: catalog's answer fills it.
+            assert await shop.add(ann, chair, 3) == {
+                "cart": cart_of(line(chair, 3, "10.00")),
+                "errors": [],
+            }
+            assert await client.hget(f"shopgraph:product:{chair}", "stock") == b"5"
+            assert await shop.add(ann, chair, 3) == {
+                "cart": None,
+                "errors": refused("INSUFFICIENT_STOCK", "only 5 of Chair in stock", ["quantity"]),
+            }
+            assert await shop.add(ann, euros) == {
+                "cart": None,
+                "errors": refused(
+                    "CURRENCY_MISMATCH", "the cart is in USD; Euro thing is in EUR", ["productId"]
+                ),
+            }
+            assert await shop.add(ann, chair, 99) == {
+                "cart": None,
+                "errors": refused(
+                    "INVALID_QUANTITY", "a cart line holds at most 99; this one has 3", ["quantity"]
+                ),
+            }
+            # A line whose product left the cache is read from catalog again.
+            await client.delete(f"shopgraph:product:{chair}")
+            assert await shop.add(ann, chair, 2) == {
+                "cart": cart_of(line(chair, 5, "10.00")),
+                "errors": [],
+            }
+            assert await view_cart(shop, ann) == cart_of(line(chair, 5, "10.00"))
+        finally:
+            await client.aclose()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from subgraphs.commerce.catalog_client import ReservationSettled
 from subgraphs.commerce.checkout import _release_if_orphaned
 from subgraphs.commerce.holds import (
     Hold,
@@ -97,6 +99,31 @@ async def test_a_hold_released_by_the_sweeper_cannot_be_claimed(settings: Settin
         assert claimed is False
         assert await shop.stock(mug) == 4
         assert await release_abandoned_holds(shop.commerce) == 0
+
+
+async def test_a_reservation_reaching_catalog_after_the_sweeper_takes_nothing(
+    settings: Settings,
+) -> None:
+    """Catalog handles the checkout's reserve only after the hold expired and the sweeper
+    released its key: the key stays released there, so no stock leaks."""
+    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
+    async with open_shop(one_second) as shop:
+        vase = await shop.product(stock=4, name="Vase")
+        hold = await take_hold(shop.commerce, "ann", "late")
+        assert hold is not None
+        await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
+
+        with pytest.raises(ReservationSettled):
+            await shop.commerce.catalog.reserve(hold.reservation_key, [(vase, 1)])
+        assert await shop.stock(vase) == 4
+
+        # The customer's retry with the same key takes a new hold and buys.
+        ann = shop.token("ann")
+        await shop.add(ann, vase, 1)
+        placed = await shop.checkout(ann, key="late")
+        assert placed["errors"] == []
+        assert placed["order"]["id"] != hold.reservation_key
+        assert (await shop.stock(vase), await _holds(shop), await _orders(shop)) == (3, 0, 1)
 
 
 async def test_a_refused_checkout_leaves_no_hold(shop: Shop) -> None:
