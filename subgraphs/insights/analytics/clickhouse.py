@@ -7,7 +7,8 @@ CTEs, JSON or Map. Duplicates of a fact share its whole sorting key
 (kind, occurred_at, event_key, line; see clickhouse_tables.py), so
 ReplacingMergeTree keeps one; reads that count or sum use FINAL to see one
 before merges happen, while distinct counts and IN sets, which repeats cannot
-change, skip its cost. Times cross the wire as
+change, skip its cost. Sales and top products read the narrow tables that
+materialized views keep beside `facts` (clickhouse_views.py). Times cross the wire as
 Unix seconds, so neither the server's nor the client's time zone matters;
 rows are always passed as parameters (an inline VALUES insert hangs on 18.16).
 The driver is synchronous: calls run in a worker thread, one at a time.
@@ -117,9 +118,8 @@ class ClickHouseAnalyticsStore:
     ) -> list[SalesPoint]:
         rows = await self._rows(
             f"SELECT intDiv(toUInt32(occurred_at), %(step)s) * %(step)s AS bucket, "
-            f"count(), sum(amount_cents) FROM {self.database}.facts FINAL "
-            "WHERE kind = 'order_paid' AND occurred_at >= toDateTime(%(start)s) "
-            "AND occurred_at < toDateTime(%(end)s) GROUP BY bucket ORDER BY bucket",
+            f"count(), sum(amount_cents) FROM {self.database}.paid_orders FINAL "
+            f"WHERE {_IN_WINDOW} GROUP BY bucket ORDER BY bucket",
             self._window(start, end, step=granularity.seconds),
         )
         return [SalesPoint(datetime.fromtimestamp(b, UTC), n, money(c)) for b, n, c in rows]
@@ -128,14 +128,15 @@ class ClickHouseAnalyticsStore:
         # Views only order products whose sales tie, so they are counted for the
         # `first` best sellers and whatever ties the last of them, not for every
         # product; only when fewer than `first` products sold do the most viewed
-        # unsold ones fill the list. Views are distinct event keys, so repeats
-        # need no FINAL; paid order ids are a set, so that subquery needs none either.
+        # unsold ones fill the list. Lines and views come from their narrow tables
+        # (clickhouse_views.py): views are distinct event keys, so repeats need no
+        # FINAL; paid order keys are a set, so that subquery needs none either.
         db = self.database
         window = self._window(start, end, first=first)
         sold_sql = (
             "SELECT product_id, sum(toInt64(quantity)) AS u, sum(amount_cents) AS c "
-            f"FROM {db}.facts FINAL WHERE kind = 'order_line' AND {_IN_WINDOW} AND order_id IN "
-            f"(SELECT order_id FROM {db}.facts WHERE kind = 'order_paid') GROUP BY product_id"
+            f"FROM {db}.order_lines FINAL WHERE {_IN_WINDOW} AND order_key IN "
+            f"(SELECT order_key FROM {db}.paid_orders) GROUP BY product_id"
         )
         best = await self._rows(
             f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(first)s", window
@@ -146,8 +147,8 @@ class ClickHouseAnalyticsStore:
             ties = await self._rows(f"{sold_sql} HAVING u = %(u)s AND c = %(c)s", window | last)
             sold.update({p: (int(u), int(c)) for p, u, c in ties})
         views_sql = (
-            f"SELECT product_id, uniqExact(event_key) AS v FROM {db}.facts "
-            f"WHERE kind = 'view' AND {_IN_WINDOW} AND product_id"
+            f"SELECT product_id, uniqExact(event_key) AS v FROM {db}.product_views "
+            f"WHERE {_IN_WINDOW} AND product_id"
         )
         views: dict[str, int] = {}
         if sold:
@@ -188,10 +189,11 @@ class ClickHouseAnalyticsStore:
     async def search_terms(
         self, start: datetime, end: datetime, first: int
     ) -> list[SearchTermStat]:
+        # Searches counted as distinct event keys: repeats change nothing, without
+        # the cost of FINAL over every search of the window.
         rows = await self._rows(
-            f"SELECT query, count() AS searches, countIf(results = 0) "
-            f"FROM {self.database}.facts FINAL WHERE kind = 'search' "
-            "AND occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s) "
+            "SELECT query, uniqExact(event_key) AS searches, uniqExactIf(event_key, results = 0) "
+            f"FROM {self.database}.facts WHERE kind = 'search' AND {_IN_WINDOW} "
             "GROUP BY query ORDER BY searches DESC, query LIMIT %(first)s",
             self._window(start, end, first=first),
         )
