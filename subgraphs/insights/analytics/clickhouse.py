@@ -138,11 +138,14 @@ class ClickHouseAnalyticsStore:
             f"FROM {db}.order_lines FINAL WHERE {_IN_WINDOW} AND order_key IN "
             f"(SELECT order_key FROM {db}.paid_orders) GROUP BY product_id"
         )
-        best = await self._rows(
-            f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(first)s", window
+        # One more than asked: only when it ties the last place are the ties looked up.
+        ranked = await self._rows(
+            f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(over)s",
+            window | {"over": first + 1},
         )
+        best = ranked[:first]
         sold = {p: (int(u), int(c)) for p, u, c in best}
-        if best and len(best) == first:
+        if len(ranked) > first and ranked[first][1:] == best[-1][1:]:
             last = {"u": best[-1][1], "c": best[-1][2]}
             ties = await self._rows(f"{sold_sql} HAVING u = %(u)s AND c = %(c)s", window | last)
             sold.update({p: (int(u), int(c)) for p, u, c in ties})
