@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from clickhouse_driver import Client
 
@@ -69,6 +69,13 @@ class ClickHouseAnalyticsStore:
             "connect_timeout": 3,
             "send_receive_timeout": 30,
         }
+        # The query string names the connection (`client_name`, as server logs show it)
+        # and sets ClickHouse settings for every query, e.g. `?log_queries=1`.
+        options = dict(parse_qsl(address.query))
+        if "client_name" in options:
+            self._connect["client_name"] = options.pop("client_name")
+        if options:
+            self._connect["settings"] = options
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
