@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from clickhouse_driver import Client
+from clickhouse_driver.settings.available import settings as known_settings
 
 from subgraphs.insights.analytics import clickhouse_tables
 from subgraphs.insights.analytics.facts import (
@@ -74,6 +75,10 @@ class ClickHouseAnalyticsStore:
         options = dict(parse_qsl(address.query))
         if "client_name" in options:
             self._connect["client_name"] = options.pop("client_name")
+        unknown = sorted(set(options) - set(known_settings))
+        if unknown:
+            # The driver would skip them with a warning; a typo should not go unnoticed.
+            raise ValueError(f"unknown ClickHouse settings in the URL: {', '.join(unknown)}")
         if options:
             self._connect["settings"] = options
         self._client: Client | None = None
