@@ -107,7 +107,12 @@ class ClickHouseAnalyticsStore:
         db = self.database
         # Sent as columns, as the native protocol carries them: the driver need not
         # turn rows around, and the whole batch is one block.
-        fact_columns = [list(column) for column in zip(*(f.row() for f in facts), strict=True)]
+        # A Fact is a tuple in column order, so the columns are the facts transposed;
+        # only the kind and the time need their wire form (as `Fact.row` gives them).
+        fact_columns: list[list[Any]] = [list(column) for column in zip(*facts, strict=True)]
+        if fact_columns:
+            fact_columns[2] = [kind.value for kind in fact_columns[2]]
+            fact_columns[3] = [int(at.timestamp()) for at in fact_columns[3]]
         operation_rows = [o.row() for o in operations]
 
         def insert(client: Client) -> None:
