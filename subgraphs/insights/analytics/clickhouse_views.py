@@ -94,3 +94,9 @@ def create(client: Client, db: str) -> None:
         select = table.select.format(db=db)
         client.execute(f"INSERT INTO {db}.{table.name} {select}")
         client.execute(f"CREATE MATERIALIZED VIEW {db}.{view} TO {db}.{table.name} AS {select}")
+
+
+def drop(client: Client, db: str) -> None:
+    """Drop the views (not their tables)."""
+    for table in DERIVED_TABLES:
+        client.execute(f"DROP TABLE IF EXISTS {db}.{table.name}_feed")
