@@ -7,8 +7,8 @@ CTEs, JSON or Map. Duplicates of a fact share its whole sorting key
 (kind, occurred_at, event_key, line; see clickhouse_tables.py), so
 ReplacingMergeTree keeps one; reads that count or sum use FINAL to see one
 before merges happen, while distinct counts and IN sets, which repeats cannot
-change, skip its cost. Sales and top products read the narrow tables that
-materialized views keep beside `facts` (clickhouse_views.py). Times cross the wire as
+change, skip its cost. Sales, top products and the funnel read the narrow tables
+that materialized views keep beside `facts` (clickhouse_views.py). Times cross the wire as
 Unix seconds, so neither the server's nor the client's time zone matters;
 rows are always passed as parameters (an inline VALUES insert hangs on 18.16).
 The driver is synchronous: calls run in a worker thread, one at a time.
@@ -187,8 +187,13 @@ class ClickHouseAnalyticsStore:
 
     async def funnel(self, start: datetime, end: datetime) -> FunnelCounts:
         db = self.database
-        # Distinct counts and IN sets do not change when a fact is repeated, so no
-        # FINAL here; sessions and users are compared by their 64-bit keys.
+        # Distinct counts and IN sets do not change when a row is repeated, so no
+        # FINAL here; sessions and users are compared by their 64-bit keys. The whole
+        # hours of the window come from session_steps, a row per session, user and
+        # step in each hour (clickhouse_views.py); the seconds before the first whole
+        # hour and after the last come from facts.
+        hours_from = min(-(-_seconds(start) // 3600) * 3600, _seconds(end))
+        hours_to = max(_seconds(end) // 3600 * 3600, hours_from)
 
         def buyers(kind: FactKind) -> str:
             return (
@@ -196,13 +201,21 @@ class ClickHouseAnalyticsStore:
                 f"AND user_id != '' AND {_IN_WINDOW})"
             )
 
+        steps = (
+            f"SELECT kind, session_key, user_key FROM {db}.session_steps "
+            "WHERE hour >= toDateTime(%(hours_from)s) AND hour < toDateTime(%(hours_to)s) "
+            f"UNION ALL SELECT kind, session_key, user_key FROM {db}.facts "
+            "WHERE kind IN ('view', 'search', 'cart_add') AND "
+            "(occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(hours_from)s) "
+            "OR occurred_at >= toDateTime(%(hours_to)s) AND occurred_at < toDateTime(%(end)s))"
+        )
         [(views, adds, ordered, paid)] = await self._rows(
             "SELECT uniqExactIf(session_key, kind = 'view'), "
             "uniqExactIf(session_key, kind = 'cart_add'), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PLACED)}), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PAID)}) "
-            f"FROM {db}.facts WHERE kind IN ('view', 'search', 'cart_add') AND {_IN_WINDOW}",
-            self._window(start, end),
+            f"FROM ({steps})",
+            self._window(start, end, hours_from=hours_from, hours_to=hours_to),
         )
         return FunnelCounts(views, adds, ordered, paid)
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 from clickhouse_driver import Client
 
 from subgraphs.insights.analytics import clickhouse_views
-from subgraphs.insights.analytics.facts import FACT_COLUMNS, FactKind
-
-_KINDS = ", ".join(f"'{kind.value}' = {number}" for number, kind in enumerate(FactKind, 1))
+from subgraphs.insights.analytics.clickhouse_views import KINDS as _KINDS
+from subgraphs.insights.analytics.facts import FACT_COLUMNS
 
 _FACT_TABLE = """CREATE TABLE IF NOT EXISTS {table} (
     event_id String, line UInt16, kind Enum8({kinds}), occurred_at DateTime,

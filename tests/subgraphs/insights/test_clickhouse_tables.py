@@ -21,7 +21,8 @@ from tests.subgraphs.insights.data import T0, history
 DAY = timedelta(days=1)
 CURRENT_TABLES = [
     "facts", "operations", "order_lines", "order_lines_feed", "paid_orders",
-    "paid_orders_feed", "product_views", "product_views_feed",
+    "paid_orders_feed", "product_views", "product_views_feed", "session_steps",
+    "session_steps_feed",
 ]  # fmt: skip
 
 # The facts table as the first release of insights created it.
@@ -128,7 +129,7 @@ async def test_facts_from_before_the_report_tables_fill_them_and_new_facts_follo
     try:
         await store.create_tables()
         # The layout before the report tables: facts and operations only.
-        for table in ("order_lines", "paid_orders", "product_views"):
+        for table in ("order_lines", "paid_orders", "product_views", "session_steps"):
             client.execute(f"DROP TABLE {name}.{table}_feed")
             client.execute(f"DROP TABLE {name}.{table}")
         client.execute(f"INSERT INTO {name}.facts ({FACT_COLUMNS}) VALUES", rows[:-3])
