@@ -1,10 +1,10 @@
 """The staff queries as the store ran them before the report tables (the baseline).
 
-salesReport, topProducts and searchTerms read `facts` with FINAL, as the store did
-until the narrow tables of clickhouse_views.py; run on the same data in the same
-run, they show what the layout bought. Only the statements are kept: answers are
-not shaped, since only their cost is compared. funnel and operationStats did not
-change, so they have no baseline here.
+salesReport, topProducts and searchTerms read `facts` with FINAL, and funnel counted
+distinct sessions over every tracking fact of the window, as the store did until the
+narrow tables of clickhouse_views.py; run on the same data in the same run, they show
+what the layout bought. Only the statements are kept: answers are not shaped, since
+only their cost is compared. operationStats did not change, so it has no baseline here.
 """
 
 # Only the bench's own database name is formatted into the SQL; values are parameters.
@@ -62,9 +62,25 @@ def baseline_queries(
         "GROUP BY query ORDER BY searches DESC, query LIMIT 20",
         window,
     )
+
+    def buyers(kind: str) -> str:
+        return (
+            f"(SELECT user_key FROM {db}.facts WHERE kind = '{kind}' "
+            f"AND user_id != '' AND {WINDOW})"
+        )
+
+    funnel = (
+        "SELECT uniqExactIf(session_key, kind = 'view'), "
+        "uniqExactIf(session_key, kind = 'cart_add'), "
+        f"uniqExactIf(session_key, user_key IN {buyers('order_placed')}), "
+        f"uniqExactIf(session_key, user_key IN {buyers('order_paid')}) "
+        f"FROM {db}.facts WHERE kind IN ('view', 'search', 'cart_add') AND {WINDOW}",
+        window,
+    )
     return {
         "salesReport(DAY)": run(sales(86400)),
         "salesReport(HOUR)": run(sales(3600)),
         "topProducts(10)": run(*top),
+        "funnel": run(funnel),
         "searchTerms(20)": run(search),
     }
