@@ -194,6 +194,7 @@ class ClickHouseAnalyticsStore:
         # hour and after the last come from facts.
         hours_from = min(-(-_seconds(start) // 3600) * 3600, _seconds(end))
         hours_to = max(_seconds(end) // 3600 * 3600, hours_from)
+        window = self._window(start, end, hours_from=hours_from, hours_to=hours_to)
 
         def buyers(kind: FactKind) -> str:
             return (
@@ -203,19 +204,25 @@ class ClickHouseAnalyticsStore:
 
         steps = (
             f"SELECT kind, session_key, user_key FROM {db}.session_steps "
-            "WHERE hour >= toDateTime(%(hours_from)s) AND hour < toDateTime(%(hours_to)s) "
-            f"UNION ALL SELECT kind, session_key, user_key FROM {db}.facts "
-            "WHERE kind IN ('view', 'search', 'cart_add') AND "
-            "(occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(hours_from)s) "
-            "OR occurred_at >= toDateTime(%(hours_to)s) AND occurred_at < toDateTime(%(end)s))"
+            "WHERE hour >= toDateTime(%(hours_from)s) AND hour < toDateTime(%(hours_to)s)"
         )
+        # One plain range per edge, and none when an edge is empty: 18.16 reads far more
+        # of the sorting key's ranges for an OR of two.
+        for edge_from, edge_to in (("start", "hours_from"), ("hours_to", "end")):
+            if window[edge_from] < window[edge_to]:
+                steps += (
+                    f" UNION ALL SELECT kind, session_key, user_key FROM {db}.facts "
+                    "WHERE kind IN ('view', 'search', 'cart_add') "
+                    f"AND occurred_at >= toDateTime(%({edge_from})s) "
+                    f"AND occurred_at < toDateTime(%({edge_to})s)"
+                )
         [(views, adds, ordered, paid)] = await self._rows(
             "SELECT uniqExactIf(session_key, kind = 'view'), "
             "uniqExactIf(session_key, kind = 'cart_add'), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PLACED)}), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PAID)}) "
             f"FROM ({steps})",
-            self._window(start, end, hours_from=hours_from, hours_to=hours_to),
+            window,
         )
         return FunnelCounts(views, adds, ordered, paid)
 
