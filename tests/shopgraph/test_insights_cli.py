@@ -23,10 +23,18 @@ def test_migrate_insights_creates_the_analytics_tables(clickhouse_url: str, tmp_
         result = runner.invoke(app, ["migrate", "insights"], env=env)
         assert result.exit_code == 0, result.output
         tables = client.execute(f"SHOW TABLES FROM {database}")
-        assert sorted(name for (name,) in tables) == ["facts", "operations"]
+        assert sorted(name for (name,) in tables) == [
+            "facts", "operations", "order_lines", "order_lines_feed", "paid_orders",
+            "paid_orders_feed", "product_views", "product_views_feed", "session_steps",
+            "session_steps_feed",
+        ]  # fmt: skip
         again = runner.invoke(app, ["migrate", "insights"], env=env)
         assert again.exit_code == 0, again.output
     finally:
+        for view in (
+            "order_lines_feed", "paid_orders_feed", "product_views_feed", "session_steps_feed",
+        ):  # fmt: skip
+            client.execute(f"DROP TABLE IF EXISTS {database}.{view}")  # first, as the store does
         client.execute(f"DROP DATABASE IF EXISTS {database}")
         client.disconnect()
 

@@ -7,7 +7,8 @@ CTEs, JSON or Map. Duplicates of a fact share its whole sorting key
 (kind, occurred_at, event_key, line; see clickhouse_tables.py), so
 ReplacingMergeTree keeps one; reads that count or sum use FINAL to see one
 before merges happen, while distinct counts and IN sets, which repeats cannot
-change, skip its cost. Times cross the wire as
+change, skip its cost. Sales, top products and the funnel read the narrow tables
+that materialized views keep beside `facts` (clickhouse_views.py). Times cross the wire as
 Unix seconds, so neither the server's nor the client's time zone matters;
 rows are always passed as parameters (an inline VALUES insert hangs on 18.16).
 The driver is synchronous: calls run in a worker thread, one at a time.
@@ -19,11 +20,12 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from clickhouse_driver import Client
+from clickhouse_driver.settings.available import settings as known_settings
 
-from subgraphs.insights.analytics import clickhouse_tables
+from subgraphs.insights.analytics import clickhouse_tables, clickhouse_views
 from subgraphs.insights.analytics.facts import (
     FACT_COLUMNS,
     OPERATION_COLUMNS,
@@ -68,6 +70,17 @@ class ClickHouseAnalyticsStore:
             "connect_timeout": 3,
             "send_receive_timeout": 30,
         }
+        # The query string names the connection (`client_name`, as server logs show it)
+        # and sets ClickHouse settings for every query, e.g. `?log_queries=1`.
+        options = dict(parse_qsl(address.query))
+        if "client_name" in options:
+            self._connect["client_name"] = options.pop("client_name")
+        unknown = sorted(set(options) - set(known_settings))
+        if unknown:
+            # The driver would skip them with a warning; a typo should not go unnoticed.
+            raise ValueError(f"unknown ClickHouse settings in the URL: {', '.join(unknown)}")
+        if options:
+            self._connect["settings"] = options
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
@@ -94,7 +107,12 @@ class ClickHouseAnalyticsStore:
         db = self.database
         # Sent as columns, as the native protocol carries them: the driver need not
         # turn rows around, and the whole batch is one block.
-        fact_columns = [list(column) for column in zip(*(f.row() for f in facts), strict=True)]
+        # A Fact is a tuple in column order, so the columns are the facts transposed;
+        # only the kind and the time need their wire form (as `Fact.row` gives them).
+        fact_columns: list[list[Any]] = [list(column) for column in zip(*facts, strict=True)]
+        if fact_columns:
+            fact_columns[2] = [kind.value for kind in fact_columns[2]]
+            fact_columns[3] = [int(at.timestamp()) for at in fact_columns[3]]
         operation_rows = [o.row() for o in operations]
 
         def insert(client: Client) -> None:
@@ -117,9 +135,8 @@ class ClickHouseAnalyticsStore:
     ) -> list[SalesPoint]:
         rows = await self._rows(
             f"SELECT intDiv(toUInt32(occurred_at), %(step)s) * %(step)s AS bucket, "
-            f"count(), sum(amount_cents) FROM {self.database}.facts FINAL "
-            "WHERE kind = 'order_paid' AND occurred_at >= toDateTime(%(start)s) "
-            "AND occurred_at < toDateTime(%(end)s) GROUP BY bucket ORDER BY bucket",
+            f"count(), sum(amount_cents) FROM {self.database}.paid_orders FINAL "
+            f"WHERE {_IN_WINDOW} GROUP BY bucket ORDER BY bucket",
             self._window(start, end, step=granularity.seconds),
         )
         return [SalesPoint(datetime.fromtimestamp(b, UTC), n, money(c)) for b, n, c in rows]
@@ -128,26 +145,30 @@ class ClickHouseAnalyticsStore:
         # Views only order products whose sales tie, so they are counted for the
         # `first` best sellers and whatever ties the last of them, not for every
         # product; only when fewer than `first` products sold do the most viewed
-        # unsold ones fill the list. Views are distinct event keys, so repeats
-        # need no FINAL; paid order ids are a set, so that subquery needs none either.
+        # unsold ones fill the list. Lines and views come from their narrow tables
+        # (clickhouse_views.py): views are distinct event keys, so repeats need no
+        # FINAL; paid order keys are a set, so that subquery needs none either.
         db = self.database
         window = self._window(start, end, first=first)
         sold_sql = (
             "SELECT product_id, sum(toInt64(quantity)) AS u, sum(amount_cents) AS c "
-            f"FROM {db}.facts FINAL WHERE kind = 'order_line' AND {_IN_WINDOW} AND order_id IN "
-            f"(SELECT order_id FROM {db}.facts WHERE kind = 'order_paid') GROUP BY product_id"
+            f"FROM {db}.order_lines FINAL WHERE {_IN_WINDOW} AND order_key IN "
+            f"(SELECT order_key FROM {db}.paid_orders) GROUP BY product_id"
         )
-        best = await self._rows(
-            f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(first)s", window
+        # One more than asked: only when it ties the last place are the ties looked up.
+        ranked = await self._rows(
+            f"{sold_sql} ORDER BY c DESC, u DESC, product_id LIMIT %(over)s",
+            window | {"over": first + 1},
         )
+        best = ranked[:first]
         sold = {p: (int(u), int(c)) for p, u, c in best}
-        if best and len(best) == first:
+        if len(ranked) > first and ranked[first][1:] == best[-1][1:]:
             last = {"u": best[-1][1], "c": best[-1][2]}
             ties = await self._rows(f"{sold_sql} HAVING u = %(u)s AND c = %(c)s", window | last)
             sold.update({p: (int(u), int(c)) for p, u, c in ties})
         views_sql = (
-            f"SELECT product_id, uniqExact(event_key) AS v FROM {db}.facts "
-            f"WHERE kind = 'view' AND {_IN_WINDOW} AND product_id"
+            f"SELECT product_id, uniqExact(event_key) AS v FROM {db}.product_views "
+            f"WHERE {_IN_WINDOW} AND product_id"
         )
         views: dict[str, int] = {}
         if sold:
@@ -166,8 +187,14 @@ class ClickHouseAnalyticsStore:
 
     async def funnel(self, start: datetime, end: datetime) -> FunnelCounts:
         db = self.database
-        # Distinct counts and IN sets do not change when a fact is repeated, so no
-        # FINAL here; sessions and users are compared by their 64-bit keys.
+        # Distinct counts and IN sets do not change when a row is repeated, so no
+        # FINAL here; sessions and users are compared by their 64-bit keys. The whole
+        # hours of the window come from session_steps, a row per session, user and
+        # step in each hour (clickhouse_views.py); the seconds before the first whole
+        # hour and after the last come from facts.
+        hours_from = min(-(-_seconds(start) // 3600) * 3600, _seconds(end))
+        hours_to = max(_seconds(end) // 3600 * 3600, hours_from)
+        window = self._window(start, end, hours_from=hours_from, hours_to=hours_to)
 
         def buyers(kind: FactKind) -> str:
             return (
@@ -175,23 +202,38 @@ class ClickHouseAnalyticsStore:
                 f"AND user_id != '' AND {_IN_WINDOW})"
             )
 
+        steps = (
+            f"SELECT kind, session_key, user_key FROM {db}.session_steps "
+            "WHERE hour >= toDateTime(%(hours_from)s) AND hour < toDateTime(%(hours_to)s)"
+        )
+        # One plain range per edge, and none when an edge is empty: 18.16 reads far more
+        # of the sorting key's ranges for an OR of two.
+        for edge_from, edge_to in (("start", "hours_from"), ("hours_to", "end")):
+            if window[edge_from] < window[edge_to]:
+                steps += (
+                    f" UNION ALL SELECT kind, session_key, user_key FROM {db}.facts "
+                    "WHERE kind IN ('view', 'search', 'cart_add') "
+                    f"AND occurred_at >= toDateTime(%({edge_from})s) "
+                    f"AND occurred_at < toDateTime(%({edge_to})s)"
+                )
         [(views, adds, ordered, paid)] = await self._rows(
             "SELECT uniqExactIf(session_key, kind = 'view'), "
             "uniqExactIf(session_key, kind = 'cart_add'), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PLACED)}), "
             f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PAID)}) "
-            f"FROM {db}.facts WHERE kind IN ('view', 'search', 'cart_add') AND {_IN_WINDOW}",
-            self._window(start, end),
+            f"FROM ({steps})",
+            window,
         )
         return FunnelCounts(views, adds, ordered, paid)
 
     async def search_terms(
         self, start: datetime, end: datetime, first: int
     ) -> list[SearchTermStat]:
+        # Searches counted as distinct event keys: repeats change nothing, without
+        # the cost of FINAL over every search of the window.
         rows = await self._rows(
-            f"SELECT query, count() AS searches, countIf(results = 0) "
-            f"FROM {self.database}.facts FINAL WHERE kind = 'search' "
-            "AND occurred_at >= toDateTime(%(start)s) AND occurred_at < toDateTime(%(end)s) "
+            "SELECT query, uniqExact(event_key) AS searches, uniqExactIf(event_key, results = 0) "
+            f"FROM {self.database}.facts WHERE kind = 'search' AND {_IN_WINDOW} "
             "GROUP BY query ORDER BY searches DESC, query LIMIT %(first)s",
             self._window(start, end, first=first),
         )
@@ -229,8 +271,15 @@ class ClickHouseAnalyticsStore:
         return [(str(c), str(v), str(o), str(h), frozenset(used)) for c, v, o, h, used in rows]
 
     async def drop(self) -> None:
-        """Drop the whole database (tests and benches)."""
-        await self._rows(f"DROP DATABASE IF EXISTS {self.database}", {})
+        """Drop the whole database (tests and benches), its materialized views first."""
+        # Dropping a table waits for its merges to stop, which after many small inserts
+        # on a busy machine took minutes: a connection of its own waits that long.
+        patient = Client(**(self._connect | {"send_receive_timeout": 600}))
+        try:
+            await asyncio.to_thread(clickhouse_views.drop, patient, self.database)
+            await asyncio.to_thread(patient.execute, f"DROP DATABASE IF EXISTS {self.database}")
+        finally:
+            await asyncio.to_thread(patient.disconnect)
 
     async def close(self) -> None:
         async with self._lock:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from clickhouse_driver import Client
 
-from subgraphs.insights.analytics.facts import FACT_COLUMNS, FactKind
-
-_KINDS = ", ".join(f"'{kind.value}' = {number}" for number, kind in enumerate(FactKind, 1))
+from subgraphs.insights.analytics import clickhouse_views
+from subgraphs.insights.analytics.clickhouse_views import KINDS as _KINDS
+from subgraphs.insights.analytics.facts import FACT_COLUMNS
 
 _FACT_TABLE = """CREATE TABLE IF NOT EXISTS {table} (
     event_id String, line UInt16, kind Enum8({kinds}), occurred_at DateTime,
@@ -67,6 +67,7 @@ def create(client: Client, db: str) -> None:
     if _column_type(client, db, "facts", "kind") == "String":
         _copy_first_layout(client, db)
     client.execute(_FACT_TABLE.format(table=f"{db}.facts", kinds=_KINDS))
+    clickhouse_views.create(client, db)
     client.execute(_OPERATION_TABLE.format(db=db))
     # 18.16 has no ADD COLUMN IF NOT EXISTS: a table made before the usage log had
     # coordinates gets the column when system.columns lacks it.

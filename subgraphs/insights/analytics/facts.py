@@ -109,11 +109,24 @@ def normalized_query(query: str) -> str:
     return " ".join(query.lower().split())
 
 
-_TRACKED_KINDS = {
+TRACKED_KINDS = {
     VIEWED: FactKind.VIEW,
     SEARCHED: FactKind.SEARCH,
     ADDED_TO_CART: FactKind.CART_ADD,
 }
+
+
+def tracked_fact(event_id: str, kind: FactKind, at: datetime, p: dict[str, JSONValue]) -> Fact:
+    """The fact of a tracking event (a view, search or cart add) with payload `p`."""
+    return Fact(
+        event_id, 0, kind, at,
+        session_id=_text(p, "sessionId"),
+        user_id=_text(p, "userId"),
+        product_id=_text(p, "productId"),
+        quantity=_int(p, "quantity", 0),
+        query=normalized_query(_text(p, "query")),
+        results=_int(p, "results", -1),
+    )  # fmt: skip
 
 
 def facts_of(event: Event) -> list[Fact]:
@@ -121,19 +134,9 @@ def facts_of(event: Event) -> list[Fact]:
     p = event.payload
     event_id, at = str(event.id), event.occurred_at
     try:
-        kind = _TRACKED_KINDS.get(event.type)
+        kind = TRACKED_KINDS.get(event.type)
         if kind is not None:
-            return [
-                Fact(
-                    event_id, 0, kind, at,
-                    session_id=_text(p, "sessionId"),
-                    user_id=_text(p, "userId"),
-                    product_id=_text(p, "productId"),
-                    quantity=_int(p, "quantity", 0),
-                    query=normalized_query(_text(p, "query")),
-                    results=_int(p, "results", -1),
-                )
-            ]  # fmt: skip
+            return [tracked_fact(event_id, kind, at, p)]
         if event.type == ORDER_PLACED:
             return _order_facts(event, event_id)
         if event.type == ORDER_STATUS_CHANGED and p.get("to") == "PAID":

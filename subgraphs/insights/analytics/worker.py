@@ -23,8 +23,9 @@ from aiokafka.errors import KafkaError
 
 from subgraphs.insights.analytics.facts import Fact, Operation, UnusableEventError
 from subgraphs.insights.analytics.port import AnalyticsStore
-from subgraphs.insights.analytics.sink import GROUP, rows_of
-from subgraphs.platform.events import Event, KafkaBus, MalformedEventError
+from subgraphs.insights.analytics.records import rows_of_record
+from subgraphs.insights.analytics.sink import GROUP
+from subgraphs.platform.events import KafkaBus, MalformedEventError
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class AnalyticsWorker:
         for record in records:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
             try:
-                more_facts, more_operations = rows_of([Event.from_bytes(record.value)])
+                more_facts, more_operations = rows_of_record(record.value)
             except (MalformedEventError, UnusableEventError) as error:
                 log.error("analytics: record %s is unusable: %s", record.offset, error)
                 await self._bus.bury(self.group, record.value, f"unusable: {error}")

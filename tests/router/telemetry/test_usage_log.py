@@ -5,14 +5,19 @@ coordinates each operation used."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import orjson
+from aiokafka import AIOKafkaConsumer
 
 from router.config import RouterConfig
 from router.http import create_router_app
+from router.telemetry import KafkaUsageSink, UsageLog, usage_record
+from router.telemetry.usage import BATCH_SIZE
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
 from subgraphs.insights.analytics.worker import AnalyticsWorker
 from subgraphs.platform.events import KafkaBus, TopicRoutes
@@ -37,6 +42,34 @@ async def test_router_usage_reaches_operation_stats_with_its_coordinates(
     finally:
         await clickhouse.drop()
         await clickhouse.close()
+
+
+async def test_a_burst_drains_in_batches_and_every_record_arrives_once(kafka_url: str) -> None:
+    topic = f"t.usage.{secrets.token_hex(4)}"
+    coordinates = tuple(f"Product.field{n}" for n in range(20))  # ~1 KB a record
+    burst = 3 * BATCH_SIZE + 7  # several drains, each more than one Kafka record batch
+    log = UsageLog(KafkaUsageSink(kafka_url, topic), burst)
+    for n in range(burst):
+        log.record(usage_record(f"Op{n}", "0" * 64, {}, coordinates, 1.0, 0, f"u{n}"))
+    await log.start()
+    await log.close()  # returns once the queue is sent
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_url, auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )  # fmt: skip
+    await consumer.start()
+    names: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(names) < burst:
+                fetched = await consumer.getmany(timeout_ms=1000)
+                for records in fetched.values():
+                    names += [orjson.loads(r.value)["payload"]["operationName"] for r in records]
+    finally:
+        await consumer.stop()
+    assert log.dropped == 0
+    assert sorted(names) == sorted(f"Op{n}" for n in range(burst))
 
 
 async def used_through_the_router(kafka_url: str, clickhouse: ClickHouseAnalyticsStore) -> None:

@@ -124,6 +124,25 @@ async def test_funnel_counts_distinct_sessions_at_each_step(loaded: AnalyticsSto
     assert await loaded.funnel(T0 + DAY, T0 + 2 * DAY) == FunnelCounts(0, 0, 0, 0)
 
 
+async def test_funnel_counts_the_asked_seconds_within_and_across_hours(
+    loaded: AnalyticsStore,
+) -> None:
+    # T0 is 10:15. ClickHouse reads whole hours from session_steps and the rest from
+    # facts: windows inside one hour, ending on an hour, and cutting two hours.
+    minute, second = timedelta(minutes=1), timedelta(seconds=1)
+    hour_of_t0 = T0 - 15 * minute
+    assert await loaded.funnel(T0, T0 + second) == FunnelCounts(2, 2, 1, 0)
+    assert await loaded.funnel(T0 - minute, T0) == FunnelCounts(1, 0, 0, 0)
+    assert await loaded.funnel(hour_of_t0, hour_of_t0 + 3 * timedelta(hours=1)) == (
+        FunnelCounts(3, 2, 2, 1)
+    )
+    assert await loaded.funnel(T0 - minute + second, T0 + 2 * minute) == FunnelCounts(2, 2, 1, 0)
+    # u3's order at T0 + 2 h lies just past this one.
+    assert await loaded.funnel(hour_of_t0 - second, T0 + timedelta(hours=2)) == (
+        FunnelCounts(3, 2, 1, 1)
+    )
+
+
 async def test_search_terms_group_normalized_queries_with_zero_results(
     loaded: AnalyticsStore,
 ) -> None:

@@ -13,11 +13,17 @@ import pytest
 from clickhouse_driver import Client
 
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
+from subgraphs.insights.analytics.clickhouse_views import DERIVED_TABLES
 from subgraphs.insights.analytics.facts import FACT_COLUMNS, OPERATION_EXECUTED, facts_of
 from subgraphs.insights.analytics.port import FunnelCounts, ProductStat
 from tests.subgraphs.insights.data import T0, history
 
 DAY = timedelta(days=1)
+CURRENT_TABLES = [
+    "facts", "operations", "order_lines", "order_lines_feed", "paid_orders",
+    "paid_orders_feed", "product_views", "product_views_feed", "session_steps",
+    "session_steps_feed",
+]  # fmt: skip
 
 # The facts table as the first release of insights created it.
 FIRST_LAYOUT = """CREATE TABLE {db}.facts (
@@ -87,7 +93,7 @@ async def test_first_layout_is_copied_into_the_current_one(
             ProductStat("p3", 0, Decimal("0.00"), 1),
         ]
         assert await store.funnel(T0 - DAY, T0 + DAY) == FunnelCounts(3, 2, 2, 1)
-        assert tables_of(client, name) == ["facts", "operations"]
+        assert tables_of(client, name) == CURRENT_TABLES
     finally:
         await store.close()
 
@@ -108,6 +114,46 @@ async def test_a_migration_cut_between_its_renames_finishes(
         await store.create_tables()
 
         assert kept_facts(client, name) == len(rows)
-        assert tables_of(client, name) == ["facts", "operations"]
+        assert tables_of(client, name) == CURRENT_TABLES
+    finally:
+        await store.close()
+
+
+async def test_facts_from_before_the_report_tables_fill_them_and_new_facts_follow(
+    database: tuple[Client, str], clickhouse_url: str
+) -> None:
+    client, name = database
+    store = store_of(clickhouse_url, name)
+    events = [e for e in history() if e.type != OPERATION_EXECUTED]
+    rows = [f.row() for e in events for f in facts_of(e)]
+    try:
+        await store.create_tables()
+        # The layout before the report tables: facts and operations only.
+        for table in ("order_lines", "paid_orders", "product_views", "session_steps"):
+            client.execute(f"DROP TABLE {name}.{table}_feed")
+            client.execute(f"DROP TABLE {name}.{table}")
+        client.execute(f"INSERT INTO {name}.facts ({FACT_COLUMNS}) VALUES", rows[:-3])
+        # A migration cut after it filled one table but before it made its view:
+        lines = DERIVED_TABLES[0]
+        client.execute(
+            f"CREATE TABLE {name}.{lines.name} ({lines.columns}) ENGINE = ReplacingMergeTree() "
+            f"PARTITION BY toYYYYMM(occurred_at) ORDER BY ({lines.order_by})"
+        )
+        client.execute(f"INSERT INTO {name}.{lines.name} {lines.select.format(db=name)}")
+
+        await store.create_tables()
+        await store.create_tables()  # a second run changes nothing
+        # Facts inserted after the migration reach the report tables through the views,
+        # and repeats stay single.
+        client.execute(f"INSERT INTO {name}.facts ({FACT_COLUMNS}) VALUES", rows[-3:])
+        client.execute(f"INSERT INTO {name}.facts ({FACT_COLUMNS}) VALUES", rows[:6])
+
+        assert tables_of(client, name) == CURRENT_TABLES
+        assert await store.top_products(T0 - DAY, T0 + DAY, 10) == [
+            ProductStat("p1", 3, Decimal("30.00"), 2),
+            ProductStat("p2", 1, Decimal("5.50"), 1),
+            ProductStat("p3", 0, Decimal("0.00"), 1),
+        ]
+        assert await store.funnel(T0 - DAY, T0 + DAY) == FunnelCounts(3, 2, 2, 1)
     finally:
         await store.close()
