@@ -1,29 +1,54 @@
 // The storefront's entry: a History API router over the pages, and the layout.
+//
+// The page URLs are pages.json's, the one list the router also serves index.html
+// at; this module gives each page name its code.
 import { currentUser, onAuthChange, refresh } from "/storefront/api.js";
 import { accountPage } from "/storefront/account.js";
 import { cartPage, updateCount } from "/storefront/cart.js";
 import { checkoutPage, orderPage } from "/storefront/checkout.js";
 import { dashboardPage } from "/storefront/dashboard.js";
 import { h, pageView, errorBox, link } from "/storefront/dom.js";
+import pages from "/storefront/pages.json" with { type: "json" };
 import { productPage } from "/storefront/product.js";
 import { homePage, categoryPage, searchPage } from "/storefront/shop.js";
 import { isStaff, staffProductsPage, staffProductPage, staffOrdersPage } from "/storefront/staff.js";
 
-const ROUTES = [
-  [/^\/$/, (_, params, view) => homePage(view, params)],
-  [/^\/search$/, (_, params, view) => searchPage(view, params)],
-  [/^\/category\/([^/]+)$/, (m, params, view) => categoryPage(view, decodeURIComponent(m[1]), params)],
-  [/^\/product\/([^/]+)$/, (m, _, view) => productPage(view, decodeURIComponent(m[1]))],
-  [/^\/cart$/, (_, __, view) => cartPage(view)],
-  [/^\/checkout$/, (_, __, view) => checkoutPage(view)],
-  [/^\/orders\/([^/]+)$/, (m, _, view) => orderPage(view, decodeURIComponent(m[1]))],
-  [/^\/account$/, (_, params, view) => accountPage(view, params)],
-  [/^\/staff$/, (_, __, view) => dashboardPage(view)],
-  [/^\/staff\/products$/, (_, __, view) => staffProductsPage(view)],
-  [/^\/staff\/products\/new$/, (_, __, view) => staffProductPage(view, null)],
-  [/^\/staff\/products\/([^/]+)$/, (m, _, view) => staffProductPage(view, decodeURIComponent(m[1]))],
-  [/^\/staff\/orders$/, (_, params, view) => staffOrdersPage(view, params)],
-];
+const PAGES = {
+  home: (view, _, params) => homePage(view, params),
+  search: (view, _, params) => searchPage(view, params),
+  category: (view, { slug }, params) => categoryPage(view, slug, params),
+  product: (view, { id }) => productPage(view, id),
+  cart: (view) => cartPage(view),
+  checkout: (view) => checkoutPage(view),
+  order: (view, { id }) => orderPage(view, id),
+  account: (view, _, params) => accountPage(view, params),
+  "staff-dashboard": (view) => dashboardPage(view),
+  "staff-products": (view) => staffProductsPage(view),
+  "staff-new-product": (view) => staffProductPage(view, null),
+  "staff-edit-product": (view, { id }) => staffProductPage(view, id),
+  "staff-orders": (view, _, params) => staffOrdersPage(view, params),
+};
+
+/** pages.json's paths as patterns: "{name}" is one path segment, given to the page decoded. */
+function routesOf(list) {
+  const names = new Set(list.map((p) => p.page));
+  const unknown = [...names].filter((name) => !PAGES[name]);
+  const unlisted = Object.keys(PAGES).filter((name) => !names.has(name));
+  if (unknown.length || unlisted.length) {
+    throw new Error(`pages.json and app.js disagree: no code for ${unknown}; not in pages.json: ${unlisted}`);
+  }
+  return list.map(({ path, page }) => {
+    const keys = [];
+    const source = path.replace(/\{(\w+)\}|[.*+?^$()|[\]\\/]/g, (token, key) => {
+      if (!key) return `\\${token}`;
+      keys.push(key);
+      return "([^/]+)";
+    });
+    return { pattern: new RegExp(`^${source}$`), keys, draw: PAGES[page] };
+  });
+}
+
+const ROUTES = routesOf(pages);
 
 // The newest navigation; a newer one aborts it, so a slow page cannot draw over a later one.
 let navigation = new AbortController();
@@ -46,11 +71,12 @@ async function render() {
 
 async function renderPage(view, path) {
   const params = new URLSearchParams(location.search);
-  for (const [pattern, page] of ROUTES) {
+  for (const { pattern, keys, draw } of ROUTES) {
     const match = path.match(pattern);
     if (!match) continue;
     try {
-      await page(match, params, view);
+      const segments = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
+      await draw(view, segments, params);
     } catch (error) {
       view.show("Error", h("h1", {}, "Something went wrong"), errorBox([error.message]), link("/", "Back to the shop"));
     }

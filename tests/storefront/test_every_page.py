@@ -3,9 +3,12 @@ no CSP violation, nothing wider than the screen, and a screenshot for a person t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from router.http.storefront import PAGES_FILE
+from shopgraph.dev import STOREFRONT_DIR
 from tests.storefront.browser import (
     PASSWORD,
     Shop,
@@ -58,8 +61,11 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
             "staff-new-product": "/staff/products/new",
             "staff-edit-product": f"/staff/products/{product_id}",
             "staff-orders": "/staff/orders",
-            "not-found-in-app": "/product/no-such-product",
         }
+        # Every page the app and the router know (pages.json), by the same names.
+        listed = json.loads((STOREFRONT_DIR / PAGES_FILE).read_text())
+        assert set(pages) == {page["page"] for page in listed}
+        pages["not-found-in-app"] = "/product/no-such-product"
         for viewport, (width, height) in VIEWPORTS.items():
             await page.set_viewport_size({"width": width, "height": height})
             for name, path in pages.items():
