@@ -77,6 +77,11 @@ export function currentUser() {
   return user;
 }
 
+/** Staff see the staff pages; the API refuses anyone else anyway. */
+export function isStaff() {
+  return user?.role === "STAFF";
+}
+
 export function onAuthChange(listener) {
   listeners.add(listener);
 }

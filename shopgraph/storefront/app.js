@@ -1,18 +1,18 @@
 // The storefront's entry: a History API router over the pages, and the layout.
 //
 // The page URLs are pages.json's, the one list the router also serves index.html
-// at; this module gives each page name its code.
-import { currentUser, onAuthChange, refresh } from "/storefront/api.js";
+// at; this module gives each page name its code. Staff pages are imported when
+// first visited, so a customer's first load does not carry them.
+import { currentUser, isStaff, onAuthChange, refresh } from "/storefront/api.js";
 import { accountPage } from "/storefront/account.js";
 import { cartPage, updateCount } from "/storefront/cart.js";
 import { checkoutPage, orderPage } from "/storefront/checkout.js";
-import { dashboardPage } from "/storefront/dashboard.js";
 import { h, pageView, errorBox, link } from "/storefront/dom.js";
 import pages from "/storefront/pages.json" with { type: "json" };
 import { productPage } from "/storefront/product.js";
 import { homePage, categoryPage, searchPage } from "/storefront/shop.js";
-import { isStaff, staffProductsPage, staffProductPage, staffOrdersPage } from "/storefront/staff.js";
 
+const staff = () => import("/storefront/staff.js");
 const PAGES = {
   home: (view, _, params) => homePage(view, params),
   search: (view, _, params) => searchPage(view, params),
@@ -22,11 +22,11 @@ const PAGES = {
   checkout: (view) => checkoutPage(view),
   order: (view, { id }) => orderPage(view, id),
   account: (view, _, params) => accountPage(view, params),
-  "staff-dashboard": (view) => dashboardPage(view),
-  "staff-products": (view) => staffProductsPage(view),
-  "staff-new-product": (view) => staffProductPage(view, null),
-  "staff-edit-product": (view, { id }) => staffProductPage(view, id),
-  "staff-orders": (view, _, params) => staffOrdersPage(view, params),
+  "staff-dashboard": async (view) => (await import("/storefront/dashboard.js")).dashboardPage(view),
+  "staff-products": async (view) => (await staff()).staffProductsPage(view),
+  "staff-new-product": async (view) => (await staff()).staffProductPage(view, null),
+  "staff-edit-product": async (view, { id }) => (await staff()).staffProductPage(view, id),
+  "staff-orders": async (view, _, params) => (await staff()).staffOrdersPage(view, params),
 };
 
 /** pages.json's paths as patterns: "{name}" is one path segment, given to the page decoded. */

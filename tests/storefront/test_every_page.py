@@ -9,6 +9,7 @@ from pathlib import Path
 
 from router.http.storefront import PAGES_FILE
 from shopgraph.dev import STOREFRONT_DIR
+from tests.router.http.browser.chromium import Traffic
 from tests.storefront.browser import (
     PASSWORD,
     Shop,
@@ -22,6 +23,12 @@ from tests.storefront.browser import (
 )
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+STAFF_MODULES = {"/storefront/staff.js", "/storefront/dashboard.js", "/storefront/charts.js"}
+
+
+def modules_fetched(shop: Shop, traffic: Traffic) -> set[str]:
+    """Which of the staff pages' modules the page has asked for so far."""
+    return {url.removeprefix(shop.url) for _, url, _ in traffic.requests} & STAFF_MODULES
 
 
 async def test_every_page_loads_clean_at_desktop_and_phone_width(
@@ -31,6 +38,11 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
 
     await shop.create_staff("owner", "owner@example.com", PASSWORD)
     async with shop_page(tmp_path) as (page, traffic):
+        # A shopper's first load carries none of the staff pages' code.
+        await page.goto(f"{shop.url}/")
+        await expect(page.locator("#products .card").first).to_be_visible()
+        assert modules_fetched(shop, traffic) == set()
+
         # Staff can shop too: one signed-in user reaches every page, an order included.
         await sign_in(page, shop.url, "owner@example.com", PASSWORD)
         await expect(page.locator("h1")).to_have_text("Hello, owner")
@@ -46,6 +58,10 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
         await expect(page.locator("#order-status")).to_have_attribute("data-status", "PAID")
         order = page.url.removeprefix(shop.url)
         product_id = product.rsplit("/", 1)[1]
+        # A line in the cart again: the cart and checkout pages are drawn full, not empty.
+        await page.goto(f"{shop.url}{product}")
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.get_by_role("link", name="Cart (1)")).to_be_visible()
 
         pages = {
             "home": "/",
@@ -78,3 +94,5 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
                 assert overflow <= 0, f"{name} is {overflow}px wider than a {viewport}"
                 await snap(page, f"page-{name}-{viewport}")
                 await assert_clean(page, traffic)
+        # The staff pages brought their modules when they were visited.
+        assert modules_fetched(shop, traffic) == STAFF_MODULES
