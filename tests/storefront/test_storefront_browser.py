@@ -7,6 +7,9 @@ from pathlib import Path
 
 from tests.storefront.browser import Shop, assert_clean, pay, search, sent, shop_page, sign_up, snap
 
+# The journeys run on both backends (see tests/storefront/conftest.py).
+SHOP_BACKENDS = ("sqlite", "postgres")
+
 
 async def test_browse_search_buy_and_see_paid_live(shop: Shop, tmp_path: Path) -> None:
     from playwright.async_api import expect
