@@ -52,12 +52,20 @@ const ROUTES = routesOf(pages);
 
 // The newest navigation; a newer one aborts it, so a slow page cannot draw over a later one.
 let navigation = new AbortController();
+// The page drawn (path and query): a jump to a fragment (the skip link) is not a navigation.
+let drawn = null;
 
-async function render() {
+/**
+ * Draws the page of the current URL. A navigation in the app moves the focus to the new
+ * content; the page load does not (`moveFocus` false), so the first Tab still reaches
+ * the skip link, as on any page.
+ */
+async function render(moveFocus = true) {
   navigation.abort();
   navigation = new AbortController();
-  const view = pageView(navigation.signal);
+  const view = pageView(navigation.signal, moveFocus);
   const path = location.pathname;
+  drawn = path + location.search;
   const main = document.getElementById("main");
   main.setAttribute("aria-busy", "true");
   try {
@@ -99,7 +107,9 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(anchor.getAttribute("href"));
 });
-window.addEventListener("popstate", () => render());
+window.addEventListener("popstate", () => {
+  if (location.pathname + location.search !== drawn) render();
+});
 window.addEventListener("shop:navigate", (event) => navigate(event.detail));
 document.getElementById("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -117,4 +127,4 @@ onAuthChange(showUser);
 await refresh();
 showUser(currentUser());
 updateCount().catch(() => {});
-render();
+render(false);

@@ -1,16 +1,64 @@
-"""Slow answers never draw over newer ones: a page over a later navigation, a review sort
-over a later sort, a "More reviews" page twice."""
+"""Getting around the shop: from the keyboard alone, and with slow answers that never draw
+over newer ones (a page over a later navigation, a review sort over a later sort, a
+"More reviews" page twice)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.storefront.browser import Shop, assert_clean, sent, shop_page
+from tests.storefront.browser import Shop, assert_clean, search, sent, settled, shop_page
 
 if TYPE_CHECKING:
-    from playwright.async_api import Route
+    from playwright.async_api import Page, Route
+
+
+async def tab_to(page: Page, selector: str, text: str | None = None, key: str = "Tab") -> None:
+    """Presses `key` until the focus is on an element matching `selector` (and saying `text`)."""
+    reached = (
+        "([s, t]) => document.activeElement.matches(s)"
+        " && (t === null || document.activeElement.textContent === t)"
+    )
+    for _ in range(80):
+        await page.keyboard.press(key)
+        if await page.evaluate(reached, [selector, text]):
+            return
+    raise AssertionError(f"{key} never reached {selector} {text or ''}")
+
+
+async def test_a_shopper_finds_and_buys_with_the_keyboard_alone(shop: Shop, tmp_path: Path) -> None:
+    from playwright.async_api import expect
+
+    async with shop_page(tmp_path) as (page, traffic):
+        await page.goto(f"{shop.url}/")
+        await search(page, "running shoes")  # the index has the demo catalog
+        await page.goto(f"{shop.url}/")
+        await settled(page)
+
+        # The first Tab offers the skip link; it moves the focus to the content.
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("main")).to_be_focused()
+
+        await tab_to(page, "[role=searchbox]", key="Shift+Tab")  # back up into the header
+        await page.keyboard.type("running shoes")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("h1")).to_have_text(re.compile("results? for “running shoes”"))
+        await settled(page)
+        await expect(page.locator("main")).to_be_focused()  # a new page starts at its content
+
+        await tab_to(page, "#products a", "Running Shoes (Grey)")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("h1")).to_have_text("Running Shoes (Grey)")
+        await settled(page)
+        await tab_to(page, "button", "Add to cart")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#cart-message")).to_have_text(re.compile("^Added 1"))
+        await assert_clean(page, traffic)
+
 
 STALE_PRODUCT_SETTLED = (
     "() => performance.getEntriesByName('shop:rendered')"
