@@ -47,13 +47,15 @@ class Shop:
         users = self.app.state.subgraphs["users"].state.services
         await create_account(users, username, email, password, Role.STAFF)
 
-    async def create_product(self, name: str, price: str, stock: int = 5) -> str:
+    async def create_product(
+        self, name: str, price: str, stock: int = 5, currency: str = "USD"
+    ) -> str:
         """A product in no category, made by a staff member in the catalog; its id."""
         catalog = self.app.state.subgraphs["catalog"].state.services
         staff = Principal(user_id="storefront-tests", role=Role.STAFF)
         description = f"{name}, for the storefront's tests."
         product = await create_product(
-            catalog, staff, name, description, Decimal(price), "USD", stock, None
+            catalog, staff, name, description, Decimal(price), currency, stock, None
         )
         return product.id
 

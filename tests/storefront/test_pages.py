@@ -1,5 +1,6 @@
-"""The storefront's pages one by one: category paging and sort, search facets and the
-empty state, cart quantities, cancelling an order, reviews' paging and sort."""
+"""The storefront's pages one by one: category paging and sort, search facets, price
+buckets and the empty state, cart quantities and its errors, cancelling an order,
+reviews' paging and sort."""
 
 from __future__ import annotations
 
@@ -166,6 +167,18 @@ async def test_cart_quantities_remove_and_the_stock_limit(shop: Shop, tmp_path: 
             re.compile(r"^only \d+ of Running Shoes \(Grey\) in stock$")
         )
         await snap(page, "cart-error")
+
+        # A product in another currency cannot join a dollar cart: the API's reason, and
+        # the cart unchanged.
+        euros = await shop.create_product("Lisbon Teapot", "20.00", currency="EUR")
+        await page.goto(f"{shop.url}/product/{euros}")
+        await expect(page.locator("#price")).to_have_text("€20.00")
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.locator("#cart-message.error")).to_have_text(
+            "the cart is in USD; Lisbon Teapot is in EUR"
+        )
+        await page.get_by_role("link", name="Cart (4)").click()
+        await expect(page.locator("#subtotal")).to_have_text("$394.60")
 
         row = page.locator("tr", has=page.get_by_role("link", name="Running Shoes (Blue)"))
         await row.get_by_role("button", name="Remove").click()

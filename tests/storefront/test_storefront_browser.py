@@ -106,10 +106,21 @@ async def test_a_declined_card_shows_the_reason_and_a_retry_pays(
         await pay(page, "4242 4242 4242 4241")
         await page.get_by_role("button", name=re.compile("^Pay")).click()
         await expect(page.get_by_role("alert")).to_have_text("The card number is not valid.")
+        await pay(page, "4000000000000002")
+        await page.get_by_label("Expiry (MM/YY)").fill("01/20")
+        await page.get_by_label("CVC").fill("12")
+        await page.get_by_role("button", name=re.compile("^Pay")).click()
+        await expect(page.get_by_role("alert").locator("p")).to_have_text(
+            [
+                "The expiry date must be a month in the future, as MM/YY.",
+                "The CVC is 3 or 4 digits.",
+            ]
+        )
         assert sent(traffic, "Checkout") == 0
 
+        # A double click on Pay makes one order (one idempotency key per attempt).
         await pay(page, "4000000000000002")
-        await page.get_by_role("button", name=re.compile("^Pay")).click()
+        await page.get_by_role("button", name=re.compile("^Pay")).dblclick()
         await expect(page.locator("#order-status")).to_have_attribute(
             "data-status", "PAYMENT_FAILED"
         )
