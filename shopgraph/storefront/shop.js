@@ -126,7 +126,8 @@ export async function searchPage({ show, signal }, params) {
     return show(`Search: ${query}`, h("h1", {}, `No results for “${query}”`),
       h("p", { class: "empty" }, "Check the spelling, use fewer words, or browse the categories."), link("/", "Browse the shop"));
   }
-  const facets = h("aside", { class: "facets", "aria-label": "Filters" }, result.facets.map((facet) =>
+  // A facet nothing matched (no category among the results) is left out, not drawn empty.
+  const facets = h("aside", { class: "facets", "aria-label": "Filters" }, result.facets.filter((f) => f.values.length).map((facet) =>
     h("fieldset", {}, h("legend", {}, facetTitle(facet.name)), h("ul", {}, facet.values.map((v) => {
       const param = facet.name === "inStock" ? "inStock" : facet.name;
       const active = params.get(param) === v.value;

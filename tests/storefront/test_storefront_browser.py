@@ -102,6 +102,10 @@ async def test_a_declined_card_shows_the_reason_and_a_retry_pays(
         await expect(page.get_by_role("link", name="Cart (1)")).to_be_visible()
         await page.goto(f"{shop.url}/checkout")  # a deep link, signed in again by the refresh token
 
+        # In development the page lists the simulator's test cards.
+        await expect(page.locator(".test-cards li code")).to_have_text(
+            ["4242424242424242", "4000000000000002", "4000000000009995", "4000000000000119"]
+        )
         # The form refuses a bad card before anything is sent.
         await pay(page, "4242 4242 4242 4241")
         await page.get_by_role("button", name=re.compile("^Pay")).click()
