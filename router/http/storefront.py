@@ -2,8 +2,9 @@
 
 The storefront has no build step: `index.html`, native ES modules and their
 vendored libraries (see `shopgraph/storefront/THIRD_PARTY.txt`) are served as
-they are. Every page of the app has its own URL (History API), so each of those
-paths answers with `index.html` and a reload or a deep link works. Every
+they are. Every page of the app has its own URL (History API), listed once in the
+directory's `pages.json`: each of those paths answers with `index.html`, so a
+reload or a deep link works, and any other path is a 404. Every
 response carries a strict Content-Security-Policy: scripts and styles only from
 this origin, no inline code, connections only back to this origin (fetch and
 the graphql-ws WebSocket).
@@ -16,6 +17,7 @@ gives it the ids (and, for the subscription, whose graphql-ws payload needs a
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
@@ -39,22 +41,23 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
-PAGE_PATHS = (
-    "/",
-    "/search",
-    "/category/{slug}",
-    "/product/{id}",
-    "/cart",
-    "/checkout",
-    "/orders/{id}",
-    "/account",
-    "/staff",
-    "/staff/products",
-    "/staff/products/new",
-    "/staff/products/{id}",
-    "/staff/orders",
-)
-"""The app's own URLs: each answers with index.html, where the app's router takes over."""
+PAGES_FILE = "pages.json"
+"""The app's own URLs, `[{"path": "/product/{id}", "page": "product"}, ...]`: each answers
+with index.html, where the app's router (`app.js`, which imports the same file) takes over."""
+
+
+def page_paths(directory: Path) -> tuple[str, ...]:
+    """The page paths of the storefront in `directory`, in its pages.json's order."""
+    source = directory / PAGES_FILE
+    try:
+        pages = json.loads(source.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{source}: not a storefront page list ({error})") from error
+    entries = pages if isinstance(pages, list) else [None]
+    paths = [entry.get("path") if isinstance(entry, dict) else None for entry in entries]
+    if not all(isinstance(path, str) and path.startswith("/") for path in paths):
+        raise ValueError(f'{source}: expected a list of {{"path": "/...", "page": NAME}}')
+    return tuple(str(path) for path in paths)
 
 
 class _SecureStatic(StaticFiles):
@@ -99,7 +102,9 @@ def storefront_routes(directory: Path, manifest: Path | None) -> list[BaseRoute]
     async def operation_ids(_: Request) -> Response:
         return JSONResponse(operations, headers=SECURITY_HEADERS)
 
-    routes: list[BaseRoute] = [Route(path, page, methods=["GET", "HEAD"]) for path in PAGE_PATHS]
+    routes: list[BaseRoute] = [
+        Route(path, page, methods=["GET", "HEAD"]) for path in page_paths(directory)
+    ]
     # The assets go compressed to clients that accept it: the first load's budget
     # (300 KB transferred) counts compressed bytes, and the modules shrink ~3x.
     assets = Router(

@@ -59,8 +59,14 @@ function unauthenticated({ status, body }) {
 
 /** Runs the trusted document `name`; one silent refresh and retry if the access token was refused. */
 export async function run(name, variables = {}) {
+  // While the token is being renewed (it is cleared meanwhile), a request waits for the
+  // new one rather than going without; the renewal's own request does not wait for itself.
+  if (refreshing && name !== "RefreshToken") await refreshing;
+  // Whether a token went with the request: a renewal that started since then (the
+  // timer's) is joined by refresh() below instead of the refusal being final.
+  const sentToken = Boolean(accessToken);
   let result = await post(name, variables);
-  if (accessToken && unauthenticated(result) && (await refresh())) {
+  if (sentToken && unauthenticated(result) && (await refresh())) {
     result = await post(name, variables);
   }
   if (result.body.errors?.length && !result.body.data) throw new GraphQLFailure(result.body.errors);
@@ -75,6 +81,11 @@ export function track(type, extra = {}) {
 
 export function currentUser() {
   return user;
+}
+
+/** Staff see the staff pages; the API refuses anyone else anyway. */
+export function isStaff() {
+  return user?.role === "STAFF";
 }
 
 export function onAuthChange(listener) {

@@ -1,38 +1,71 @@
 // The storefront's entry: a History API router over the pages, and the layout.
-import { currentUser, onAuthChange, refresh } from "/storefront/api.js";
+//
+// The page URLs are pages.json's, the one list the router also serves index.html
+// at; this module gives each page name its code. Staff pages are imported when
+// first visited, so a customer's first load does not carry them.
+import { currentUser, isStaff, onAuthChange, refresh } from "/storefront/api.js";
 import { accountPage } from "/storefront/account.js";
 import { cartPage, updateCount } from "/storefront/cart.js";
 import { checkoutPage, orderPage } from "/storefront/checkout.js";
-import { dashboardPage } from "/storefront/dashboard.js";
 import { h, pageView, errorBox, link } from "/storefront/dom.js";
+import pages from "/storefront/pages.json" with { type: "json" };
 import { productPage } from "/storefront/product.js";
 import { homePage, categoryPage, searchPage } from "/storefront/shop.js";
-import { isStaff, staffProductsPage, staffProductPage, staffOrdersPage } from "/storefront/staff.js";
 
-const ROUTES = [
-  [/^\/$/, (_, params, view) => homePage(view, params)],
-  [/^\/search$/, (_, params, view) => searchPage(view, params)],
-  [/^\/category\/([^/]+)$/, (m, params, view) => categoryPage(view, decodeURIComponent(m[1]), params)],
-  [/^\/product\/([^/]+)$/, (m, _, view) => productPage(view, decodeURIComponent(m[1]))],
-  [/^\/cart$/, (_, __, view) => cartPage(view)],
-  [/^\/checkout$/, (_, __, view) => checkoutPage(view)],
-  [/^\/orders\/([^/]+)$/, (m, _, view) => orderPage(view, decodeURIComponent(m[1]))],
-  [/^\/account$/, (_, params, view) => accountPage(view, params)],
-  [/^\/staff$/, (_, __, view) => dashboardPage(view)],
-  [/^\/staff\/products$/, (_, __, view) => staffProductsPage(view)],
-  [/^\/staff\/products\/new$/, (_, __, view) => staffProductPage(view, null)],
-  [/^\/staff\/products\/([^/]+)$/, (m, _, view) => staffProductPage(view, decodeURIComponent(m[1]))],
-  [/^\/staff\/orders$/, (_, params, view) => staffOrdersPage(view, params)],
-];
+const staff = () => import("/storefront/staff.js");
+const PAGES = {
+  home: (view, _, params) => homePage(view, params),
+  search: (view, _, params) => searchPage(view, params),
+  category: (view, { slug }, params) => categoryPage(view, slug, params),
+  product: (view, { id }) => productPage(view, id),
+  cart: (view) => cartPage(view),
+  checkout: (view) => checkoutPage(view),
+  order: (view, { id }) => orderPage(view, id),
+  account: (view, _, params) => accountPage(view, params),
+  "staff-dashboard": async (view) => (await import("/storefront/dashboard.js")).dashboardPage(view),
+  "staff-products": async (view) => (await staff()).staffProductsPage(view),
+  "staff-new-product": async (view) => (await staff()).staffProductPage(view, null),
+  "staff-edit-product": async (view, { id }) => (await staff()).staffProductPage(view, id),
+  "staff-orders": async (view, _, params) => (await staff()).staffOrdersPage(view, params),
+};
+
+/** pages.json's paths as patterns: "{name}" is one path segment, given to the page decoded. */
+function routesOf(list) {
+  const names = new Set(list.map((p) => p.page));
+  const unknown = [...names].filter((name) => !PAGES[name]);
+  const unlisted = Object.keys(PAGES).filter((name) => !names.has(name));
+  if (unknown.length || unlisted.length) {
+    throw new Error(`pages.json and app.js disagree: no code for ${unknown}; not in pages.json: ${unlisted}`);
+  }
+  return list.map(({ path, page }) => {
+    const keys = [];
+    const source = path.replace(/\{(\w+)\}|[.*+?^$()|[\]\\/]/g, (token, key) => {
+      if (!key) return `\\${token}`;
+      keys.push(key);
+      return "([^/]+)";
+    });
+    return { pattern: new RegExp(`^${source}$`), keys, draw: PAGES[page] };
+  });
+}
+
+const ROUTES = routesOf(pages);
 
 // The newest navigation; a newer one aborts it, so a slow page cannot draw over a later one.
 let navigation = new AbortController();
+// The page drawn (path and query): a jump to a fragment (the skip link) is not a navigation.
+let drawn = null;
 
-async function render() {
+/**
+ * Draws the page of the current URL. A navigation in the app moves the focus to the new
+ * content; the page load does not (`moveFocus` false), so the first Tab still reaches
+ * the skip link, as on any page.
+ */
+async function render(moveFocus = true) {
   navigation.abort();
   navigation = new AbortController();
-  const view = pageView(navigation.signal);
+  const view = pageView(navigation.signal, moveFocus);
   const path = location.pathname;
+  drawn = path + location.search;
   const main = document.getElementById("main");
   main.setAttribute("aria-busy", "true");
   try {
@@ -46,11 +79,12 @@ async function render() {
 
 async function renderPage(view, path) {
   const params = new URLSearchParams(location.search);
-  for (const [pattern, page] of ROUTES) {
+  for (const { pattern, keys, draw } of ROUTES) {
     const match = path.match(pattern);
     if (!match) continue;
     try {
-      await page(match, params, view);
+      const segments = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
+      await draw(view, segments, params);
     } catch (error) {
       view.show("Error", h("h1", {}, "Something went wrong"), errorBox([error.message]), link("/", "Back to the shop"));
     }
@@ -73,7 +107,9 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(anchor.getAttribute("href"));
 });
-window.addEventListener("popstate", () => render());
+window.addEventListener("popstate", () => {
+  if (location.pathname + location.search !== drawn) render();
+});
 window.addEventListener("shop:navigate", (event) => navigate(event.detail));
 document.getElementById("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -91,4 +127,4 @@ onAuthChange(showUser);
 await refresh();
 showUser(currentUser());
 updateCount().catch(() => {});
-render();
+render(false);

@@ -21,26 +21,27 @@ function append(element, children) {
   }
 }
 
-/** Replaces the page's main content and moves focus there for keyboard and screen reader users. */
-function replaceMain(title, children) {
+/** Replaces the page's main content and (`moveFocus`) moves focus there for keyboard and screen reader users. */
+function replaceMain(title, children, moveFocus) {
   const main = document.getElementById("main");
   main.replaceChildren(...children.flat().filter(Boolean));
   document.title = title ? `${title} - shopgraph` : "shopgraph";
-  main.focus({ preventScroll: true });
+  if (moveFocus) main.focus({ preventScroll: true });
 }
 
 /**
  * What one navigation may draw on: `show` replaces the main content only while
  * this navigation is the newest one (a page that finishes loading after the user
  * went elsewhere draws nothing), and `signal` aborts when a newer one starts,
- * for pages to stop their own work (tracking, live updates).
+ * for pages to stop their own work (tracking, live updates). `moveFocus` is false for
+ * the page load itself.
  */
-export function pageView(signal) {
+export function pageView(signal, moveFocus = true) {
   return {
     signal,
     show(title, ...children) {
       if (signal.aborted) return false;
-      replaceMain(title, children);
+      replaceMain(title, children, moveFocus);
       return true;
     },
   };

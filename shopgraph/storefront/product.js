@@ -33,7 +33,7 @@ export async function productPage({ show, signal }, id) {
       stock, form, message,
       h("p", { class: "description" }, product.description)),
     reviews, related);
-  await Promise.all([renderReviews(reviews, id, "NEWEST"), renderRelated(related, id)]);
+  await Promise.all([reviewsSection(reviews, id, signal)("NEWEST"), renderRelated(related, id)]);
 }
 
 async function renderRelated(container, id) {
@@ -47,33 +47,74 @@ async function renderRelated(container, id) {
   ].filter(Boolean));
 }
 
-async function renderReviews(container, productId, sort) {
-  const first = await run("ProductReviews", { productId, first: 5, sort });
-  const product = first.product;
+/**
+ * The reviews section of one product page. Each listing (the first, a new sort, the
+ * list after a published review) supersedes the one before, as a navigation does a
+ * page: an answer for an earlier listing, its first page or a "More reviews" page,
+ * draws nothing, so a slow answer can neither bring an old sort back nor append an
+ * old sort's page to the new one. Every settled answer leaves a `shop:reviews` mark
+ * (its sort, whether it was still current), as pages leave `shop:rendered`.
+ */
+function reviewsSection(container, productId, pageSignal) {
+  let listing = new AbortController();
+
+  const settled = (sort, current) => performance.mark("shop:reviews", { detail: { sort, current } });
+
+  async function list(sort) {
+    listing.abort();
+    listing = new AbortController();
+    const signal = AbortSignal.any([pageSignal, listing.signal]);
+    const first = await run("ProductReviews", { productId, first: 5, sort });
+    settled(sort, !signal.aborted);
+    if (signal.aborted) return;
+    const product = first.product;
+    const items = h("ol", { class: "reviews", id: "review-list" });
+    const more = h("button", { type: "button", class: "more" }, "More reviews");
+    let after = null;
+    const append = (page) => {
+      items.append(...page.edges.map(({ node }) => reviewItem(node)));
+      after = page.pageInfo.endCursor;
+      more.hidden = !page.pageInfo.hasNextPage;
+    };
+    more.addEventListener("click", async () => {
+      more.disabled = true;  // one page at a time: a double click must not ask for the same page twice
+      try {
+        const page = await run("ProductReviews", { productId, first: 5, after, sort });
+        settled(sort, !signal.aborted);
+        if (!signal.aborted) append(page.product.reviews);
+      } catch (error) {
+        if (!signal.aborted) more.after(errorBox([error.message]));
+      } finally {
+        more.disabled = false;
+      }
+    });
+    const sortSelect = h("select", { id: "review-sort", onchange: (e) => list(e.target.value) },
+      [["NEWEST", "Newest"], ["HELPFUL", "Most helpful"], ["RATING_DESC", "Highest rating"], ["RATING_ASC", "Lowest rating"]]
+        .map(([value, label]) => h("option", { value, selected: value === sort }, label)));
+    append(product.reviews);
+    const keepFocus = document.activeElement?.id === "review-sort";  // a keyboard user changing the sort
+    container.replaceChildren(h("h2", { id: "reviews-h" }, "Reviews"), ratingSummary(product), ratingBars(product),
+      h("label", { for: "review-sort" }, "Sort reviews "), sortSelect, items, more, reviewForm(() => list("NEWEST"), productId));
+    if (keepFocus) sortSelect.focus();
+  }
+
+  return list;
+}
+
+function ratingSummary(product) {
   const total = product.reviewCount;
-  const bars = h("dl", { class: "bars", id: "rating-bars" }, [5, 4, 3, 2, 1].map((rating) => {
+  return product.averageRating === null
+    ? h("p", { id: "rating-summary" }, "No reviews yet.")
+    : h("p", { id: "rating-summary" }, `${product.averageRating.toFixed(1)} out of 5 (${total} review${total === 1 ? "" : "s"})`);
+}
+
+function ratingBars(product) {
+  const total = product.reviewCount;
+  return h("dl", { class: "bars", id: "rating-bars" }, [5, 4, 3, 2, 1].map((rating) => {
     const count = product.ratingDistribution.find((r) => r.rating === rating)?.count ?? 0;
     const meter = h("meter", { min: 0, max: Math.max(total, 1), value: count, "aria-label": `${rating} stars: ${count}` });
     return [h("dt", {}, `${rating} ★`), h("dd", {}, meter, ` ${count}`)];
   }));
-  const summary = product.averageRating === null
-    ? h("p", { id: "rating-summary" }, "No reviews yet.")
-    : h("p", { id: "rating-summary" }, `${product.averageRating.toFixed(1)} out of 5 (${total} review${total === 1 ? "" : "s"})`);
-  const list = h("ol", { class: "reviews", id: "review-list" });
-  const more = h("button", { type: "button", class: "more" }, "More reviews");
-  let after = null;
-  const append = (page) => {
-    list.append(...page.edges.map(({ node }) => reviewItem(node)));
-    after = page.pageInfo.endCursor;
-    more.hidden = !page.pageInfo.hasNextPage;
-  };
-  more.addEventListener("click", async () => append((await run("ProductReviews", { productId, first: 5, after, sort })).product.reviews));
-  const sortSelect = h("select", { id: "review-sort", onchange: (e) => renderReviews(container, productId, e.target.value) },
-    [["NEWEST", "Newest"], ["HELPFUL", "Most helpful"], ["RATING_DESC", "Highest rating"], ["RATING_ASC", "Lowest rating"]]
-      .map(([value, label]) => h("option", { value, selected: value === sort }, label)));
-  append(product.reviews);
-  container.replaceChildren(h("h2", { id: "reviews-h" }, "Reviews"), summary, bars,
-    h("label", { for: "review-sort" }, "Sort reviews "), sortSelect, list, more, reviewForm(container, productId));
 }
 
 function reviewItem(review) {
@@ -84,7 +125,8 @@ function reviewItem(review) {
     h("p", { class: "comment" }, review.comment));
 }
 
-function reviewForm(container, productId) {
+/** The review form for a signed-in customer; `published` lists the reviews again, the new one first. */
+function reviewForm(published, productId) {
   if (!currentUser()) return h("p", {}, link("/account", "Sign in"), " to write a review.");
   const rating = h("select", { id: "review-rating", required: true }, [5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${n} stars`)));
   const comment = h("textarea", { id: "review-comment", required: true, maxlength: 2000, rows: 3 });
@@ -94,7 +136,7 @@ function reviewForm(container, productId) {
     const data = await run("AddReview", { input: { productId, rating: Number(rating.value), comment: comment.value } });
     if (data.addReview.errors.length) return problems.replaceChildren(errorBox(data.addReview.errors.map((e) => e.message)));
     announce("Thank you, your review is published.");
-    await renderReviews(container, productId, "NEWEST");
+    await published();
   } }, h("h3", {}, "Write a review"), h("label", { for: "review-rating" }, "Rating"), rating,
     h("label", { for: "review-comment" }, "Your review"), comment, problems, h("button", { type: "submit" }, "Publish review"));
 }

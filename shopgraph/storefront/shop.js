@@ -53,16 +53,38 @@ export async function homePage({ show }) {
   );
 }
 
-/** Filter from the URL: ?category=ID&price=25-50&inStock=true (the facet values). */
-function filterOf(params, categoryId) {
+const AMOUNT = /^\d{1,10}(\.\d{1,2})?$/;
+
+/**
+ * The largest price below `amount`: one cent less. A price facet's bucket ("25-50")
+ * holds prices from 25 up to but excluding 50, and the API's maxPrice is inclusive;
+ * the catalog keeps every price in whole cents, so "below 50" is "at most 49.99".
+ * Worked in whole cents, never in floating point.
+ */
+export function centBelow(amount) {
+  const [whole, fraction = ""] = amount.split(".");
+  const cents = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0")) - 1n;
+  const sign = cents < 0n ? "-" : "";
+  const magnitude = cents < 0n ? -cents : cents;
+  return `${sign}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, "0")}`;
+}
+
+/**
+ * Filter from the URL: ?category=ID&price=25-50&inStock=true (the facet values).
+ * A price value is a facet bucket, [low, high): low is sent as minPrice (inclusive, as
+ * the bucket's), high as the cent below it, so a product priced exactly at a bucket's
+ * upper bound is in the next bucket only, as the facet counted it. An open end ("*")
+ * or anything that is not an amount is left out rather than sent.
+ */
+export function filterOf(params, categoryId) {
   const filter = {};
   const category = categoryId ?? params.get("category");
   if (category) filter.categoryId = category;
   const price = params.get("price");
   if (price) {
-    const [low, high] = price.split("-");
-    if (low && low !== "*") filter.minPrice = low;
-    if (high && high !== "*") filter.maxPrice = high;
+    const [low, high] = price.replaceAll(",", "").split("-");
+    if (AMOUNT.test(low ?? "")) filter.minPrice = low;
+    if (AMOUNT.test(high ?? "")) filter.maxPrice = centBelow(high);
   }
   if (params.get("inStock")) filter.inStock = params.get("inStock") === "true";
   return filter;
@@ -98,12 +120,14 @@ export async function searchPage({ show, signal }, params) {
   if (signal.aborted) return;
   track("SEARCHED", { query });
   const result = first.searchProducts;
-  announce(`${result.totalCount} results for ${query}`);
+  const found = `${result.totalCount} result${result.totalCount === 1 ? "" : "s"}`;
+  announce(`${found} for ${query}`);
   if (result.totalCount === 0) {
     return show(`Search: ${query}`, h("h1", {}, `No results for “${query}”`),
       h("p", { class: "empty" }, "Check the spelling, use fewer words, or browse the categories."), link("/", "Browse the shop"));
   }
-  const facets = h("aside", { class: "facets", "aria-label": "Filters" }, result.facets.map((facet) =>
+  // A facet nothing matched (no category among the results) is left out, not drawn empty.
+  const facets = h("aside", { class: "facets", "aria-label": "Filters" }, result.facets.filter((f) => f.values.length).map((facet) =>
     h("fieldset", {}, h("legend", {}, facetTitle(facet.name)), h("ul", {}, facet.values.map((v) => {
       const param = facet.name === "inStock" ? "inStock" : facet.name;
       const active = params.get(param) === v.value;
@@ -112,7 +136,7 @@ export async function searchPage({ show, signal }, params) {
   const list = h("ul", { class: "grid", id: "products" });
   const more = pager(list, async (after) =>
     after ? (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts : result);
-  show(`Search: ${query}`, h("h1", {}, `${result.totalCount} results for “${query}”`),
+  show(`Search: ${query}`, h("h1", {}, `${found} for “${query}”`),
     h("div", { class: "with-facets" }, facets, h("div", {}, list, more.button)));
   await more.loaded;
 }

@@ -1,7 +1,7 @@
 // Staff pages: the catalog's products (create, edit, stock, delete) and everyone's
 // orders (ship, deliver, refund). The API refuses non-staff anyway; the pages only
 // spare a customer the refusal.
-import { run, currentUser } from "/storefront/api.js";
+import { run, currentUser, isStaff } from "/storefront/api.js";
 import { h, money, link, errorBox, announce } from "/storefront/dom.js";
 import { pager, navigateTo } from "/storefront/shop.js";
 
@@ -12,8 +12,6 @@ const MOVES = {
   SHIPPED: [["DeliverOrder", "deliverOrder", "Mark delivered"]],
 };
 const PRICE = /^\d{1,8}(\.\d{1,2})?$/;
-
-export const isStaff = () => currentUser()?.role === "STAFF";
 
 /** True for staff; anyone else gets a page that says why. */
 export function staffOnly(show) {

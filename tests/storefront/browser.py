@@ -14,12 +14,17 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from subgraphs.platform.auth.principal import Role
+from subgraphs.catalog.products import create_product
+from subgraphs.platform.auth.principal import Principal, Role
+from subgraphs.social.models import ReviewRow
 from subgraphs.users.accounts import create_account
 from tests.router.http.browser.chromium import Traffic, loopback_page, require_chromium
 
@@ -41,6 +46,59 @@ class Shop:
         """A staff account, made as `shopgraph users create-staff` makes one."""
         users = self.app.state.subgraphs["users"].state.services
         await create_account(users, username, email, password, Role.STAFF)
+
+    async def create_product(
+        self, name: str, price: str, stock: int = 5, currency: str = "USD"
+    ) -> str:
+        """A product in no category, made by a staff member in the catalog; its id."""
+        catalog = self.app.state.subgraphs["catalog"].state.services
+        staff = Principal(user_id="storefront-tests", role=Role.STAFF)
+        description = f"{name}, for the storefront's tests."
+        product = await create_product(
+            catalog, staff, name, description, Decimal(price), currency, stock, None
+        )
+        return product.id
+
+    async def most_reviewed(self) -> str:
+        """The product with the most reviews."""
+        social = self.app.state.subgraphs["social"].state.services
+        count = func.count().label("n")
+        query = select(ReviewRow.product_id, count).group_by(ReviewRow.product_id)
+        async with social.database.session() as session:
+            found = await session.execute(query.order_by(count.desc()).limit(1))
+        return str(found.scalar_one())
+
+    async def review(self, username: str, product_id: str, rating: int) -> None:
+        """A new customer reviews the product through the API, as another browser would."""
+        register = "mutation R($input: RegisterInput!) { register(input: $input) { accessToken } }"
+        add = "mutation A($input: ReviewInput!) { addReview(input: $input) { errors { code } } }"
+        account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        comment = f"{rating} from {username}"
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            signed = await http.post(
+                "/graphql", json={"query": register, "variables": {"input": account}}
+            )
+            token = signed.json()["data"]["register"]["accessToken"]
+            added = await http.post(
+                "/graphql",
+                json={
+                    "query": add,
+                    "variables": {
+                        "input": {"productId": product_id, "rating": rating, "comment": comment}
+                    },
+                },
+                headers={"authorization": f"Bearer {token}"},
+            )
+        assert added.json() == {"data": {"addReview": {"errors": []}}}
+
+    async def review_count(self, product_id: str) -> int:
+        """The product's review count, as the API gives it."""
+        query = "query C($id: ID!) { product(id: $id) { reviewCount } }"
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            response = await http.post(
+                "/graphql", json={"query": query, "variables": {"id": product_id}}
+            )
+        return int(response.json()["data"]["product"]["reviewCount"])
 
 
 CSP_WATCH = """
@@ -88,7 +146,7 @@ async def search(page: Page, query: str, expected: str = "Running Shoes") -> Non
     for _ in range(40):
         await box.fill(query)
         await box.press("Enter")
-        await expect(page.locator("h1")).to_have_text(re.compile("results for|No results"))
+        await expect(page.locator("h1")).to_have_text(re.compile("results? for|No results"))
         if await page.get_by_role("link", name=expected, exact=True).count():
             return
         await page.wait_for_timeout(250)  # the catalog's index has not caught up yet

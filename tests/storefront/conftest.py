@@ -1,19 +1,87 @@
-"""The demo shop (`shopgraph dev`) served on loopback for the storefront's browser tests."""
+"""The demo shop (`shopgraph dev`) served on loopback for the storefront's browser tests.
+
+One shop serves every test of a module: starting and seeding a shop costs more than
+most tests, and each test works as its own customers (its own browser profile,
+usernames and products), as shoppers share a real shop. A module that needs a shop
+of its own kind (short-lived tokens, trusted documents enforced) makes it from
+`settings`.
+
+The buyer's journeys (`SHOP_BACKENDS` in their module) run on SQLite and on
+PostgreSQL; the other modules on SQLite: what they add over the journeys is the
+browser's side, and the API's SQL under them is tested on both backends by the
+subgraphs' own tests.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
 from subgraphs.platform.settings import Settings
+from tests.backends import POSTGRES
 from tests.storefront.browser import Shop
 
+DEFAULT_BACKENDS = ("sqlite",)
 
-@pytest.fixture
-async def shop(settings: Settings) -> AsyncIterator[Shop]:
+
+@pytest.hookimpl(tryfirst=True)  # before the `backend` fixture's own params apply
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The backends of a module's shop: its `SHOP_BACKENDS`, else SQLite alone."""
+    if "backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "SHOP_BACKENDS", DEFAULT_BACKENDS)
+        metafunc.parametrize("backend", backends, scope="module")
+
+
+@pytest.fixture(scope="module")
+def shop_database(backend: str) -> Iterator[str | None]:
+    """A PostgreSQL database of the module's own (None on SQLite), dropped after it.
+
+    Not the session's database: tests that make their own shop from `settings` drop
+    every schema there after them, and this shop lives on across those tests.
+    """
+    if backend != "postgres":
+        yield None
+        return
+    POSTGRES.require()
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+
+    admin = make_url(POSTGRES.url)
+    name = f"shopgraph_storefront_{secrets.token_hex(4)}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+async def shop(
+    shop_database: str | None, signing_key_pem: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Shop]:
+    """The module's demo shop, seeded, on a free loopback port."""
+    data_dir: Path = tmp_path_factory.mktemp("shop") / "data"
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=shop_database,
+        jwt_private_key=signing_key_pem,
+        service_token=secrets.token_urlsafe(32),
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+    )
     port = free_port()
     app = create_dev_app(settings, port)
     async with served(app, port) as url:

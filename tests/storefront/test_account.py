@@ -46,6 +46,14 @@ async def test_sign_out_then_in_again(shop: Shop, tmp_path: Path) -> None:
 
     async with shop_page(tmp_path) as (page, traffic):
         await sign_up(page, shop.url, "returner")
+        # The access token (a JWT) is kept in memory only; the refresh token, opaque, is
+        # the one thing of the session in (this tab's) sessionStorage.
+        local, session = await page.evaluate(
+            "() => [Object.keys(localStorage), Object.entries(sessionStorage)]"
+        )
+        assert local == []
+        assert REFRESH_KEY in dict(session)
+        assert not [key for key, value in session if value.startswith("eyJ")], session
         await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
         assert await page.evaluate(f"sessionStorage.getItem('{REFRESH_KEY}')") is None

@@ -3,9 +3,13 @@ no CSP violation, nothing wider than the screen, and a screenshot for a person t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from router.http.storefront import PAGES_FILE
+from shopgraph.dev import STOREFRONT_DIR
+from tests.router.http.browser.chromium import Traffic
 from tests.storefront.browser import (
     PASSWORD,
     Shop,
@@ -19,6 +23,15 @@ from tests.storefront.browser import (
 )
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+BUDGET_BYTES = 300 * 1024  # the issue's first-load budget, compressed
+LOADED_BYTES = """() => [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+  .reduce((sum, entry) => sum + entry.decodedBodySize, 0)"""
+STAFF_MODULES = {"/storefront/staff.js", "/storefront/dashboard.js", "/storefront/charts.js"}
+
+
+def modules_fetched(shop: Shop, traffic: Traffic) -> set[str]:
+    """Which of the staff pages' modules the page has asked for so far."""
+    return {url.removeprefix(shop.url) for _, url, _ in traffic.requests} & STAFF_MODULES
 
 
 async def test_every_page_loads_clean_at_desktop_and_phone_width(
@@ -28,6 +41,14 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
 
     await shop.create_staff("owner", "owner@example.com", PASSWORD)
     async with shop_page(tmp_path) as (page, traffic):
+        # A shopper's first load carries none of the staff pages' code.
+        await page.goto(f"{shop.url}/")
+        await expect(page.locator("#products .card").first).to_be_visible()
+        assert modules_fetched(shop, traffic) == set()
+        # Uncompressed, the first load already fits the budget for what is sent compressed
+        # (bench/storefront/run.py measures the bytes transferred).
+        assert 50 * 1024 < await page.evaluate(LOADED_BYTES) <= BUDGET_BYTES
+
         # Staff can shop too: one signed-in user reaches every page, an order included.
         await sign_in(page, shop.url, "owner@example.com", PASSWORD)
         await expect(page.locator("h1")).to_have_text("Hello, owner")
@@ -43,6 +64,10 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
         await expect(page.locator("#order-status")).to_have_attribute("data-status", "PAID")
         order = page.url.removeprefix(shop.url)
         product_id = product.rsplit("/", 1)[1]
+        # A line in the cart again: the cart and checkout pages are drawn full, not empty.
+        await page.goto(f"{shop.url}{product}")
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.get_by_role("link", name="Cart (1)")).to_be_visible()
 
         pages = {
             "home": "/",
@@ -58,8 +83,11 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
             "staff-new-product": "/staff/products/new",
             "staff-edit-product": f"/staff/products/{product_id}",
             "staff-orders": "/staff/orders",
-            "not-found-in-app": "/product/no-such-product",
         }
+        # Every page the app and the router know (pages.json), by the same names.
+        listed = json.loads((STOREFRONT_DIR / PAGES_FILE).read_text())
+        assert set(pages) == {page["page"] for page in listed}
+        pages["not-found-in-app"] = "/product/no-such-product"
         for viewport, (width, height) in VIEWPORTS.items():
             await page.set_viewport_size({"width": width, "height": height})
             for name, path in pages.items():
@@ -72,3 +100,5 @@ async def test_every_page_loads_clean_at_desktop_and_phone_width(
                 assert overflow <= 0, f"{name} is {overflow}px wider than a {viewport}"
                 await snap(page, f"page-{name}-{viewport}")
                 await assert_clean(page, traffic)
+        # The staff pages brought their modules when they were visited.
+        assert modules_fetched(shop, traffic) == STAFF_MODULES

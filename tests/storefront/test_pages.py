@@ -1,19 +1,14 @@
-"""The storefront's pages one by one: category paging and sort, search facets and the
-empty state, cart quantities, cancelling an order, reviews' paging and sort."""
+"""The storefront's pages one by one: category paging and sort, search facets, price
+buckets and the empty state, cart quantities and its errors, cancelling an order,
+reviews' paging and sort."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import httpx
-from sqlalchemy import func, select
-
-from subgraphs.social.models import ReviewRow
 from tests.storefront.browser import (
-    PASSWORD,
     Shop,
     assert_clean,
     pay,
@@ -24,19 +19,11 @@ from tests.storefront.browser import (
     snap,
 )
 
+DASH = "\N{EN DASH}"  # between the bounds of the catalog's price bucket labels
+
 
 def dollars(text: str | None) -> Decimal:
     return Decimal((text or "").strip().removeprefix("$").replace(",", ""))
-
-
-async def http_get_json(shop: Shop, product_id: str) -> dict[str, Any]:
-    query = "query C($id: ID!) { product(id: $id) { reviewCount } }"
-    async with httpx.AsyncClient(base_url=shop.url) as http:
-        response = await http.post(
-            "/graphql", json={"query": query, "variables": {"id": product_id}}
-        )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_a_category_loads_more_pages_and_sorts(shop: Shop, tmp_path: Path) -> None:
@@ -99,8 +86,7 @@ async def test_search_facets_narrow_the_results_and_a_miss_says_so(
         prices = [dollars(p) for p in await page.locator("#products .price").all_text_contents()]
         assert prices, label
         assert all(
-            (low == "*" or p >= Decimal(low)) and (high == "*" or p <= Decimal(high))
-            for p in prices
+            (low == "*" or p >= Decimal(low)) and (high == "*" or p < Decimal(high)) for p in prices
         ), (label, prices)
         await snap(page, "search-facets")
 
@@ -113,6 +99,47 @@ async def test_search_facets_narrow_the_results_and_a_miss_says_so(
         await expect(heading).to_have_text("No results for “qqxzv”")
         await expect(page.locator(".empty")).to_contain_text("Check the spelling")
         await snap(page, "search-empty")
+        await assert_clean(page, traffic)
+
+
+async def test_a_price_bucket_holds_its_lower_bound_and_not_its_upper_one(
+    shop: Shop, tmp_path: Path
+) -> None:
+    """A bucket is [low, high), as the catalog counts it: a product priced exactly at a
+    bound is in one bucket only, and choosing a bucket shows as many products as it said."""
+    from playwright.async_api import expect
+
+    prices = {"Zephyr Kettle": "24.99", "Zephyr Mug": "25.00", "Zephyr Jug": "49.99"}
+    prices["Zephyr Lamp"] = "50.00"
+    for name, price in prices.items():
+        await shop.create_product(name, price)
+    async with shop_page(tmp_path) as (page, traffic):
+        await page.goto(f"{shop.url}/")
+        for name in prices:  # the index only grows: the last search finds all four
+            await search(page, "zephyr", expected=name)
+        await expect(page.locator("h1")).to_have_text("4 results for “zephyr”")
+        # No category facet: none of them has a category.
+        await expect(page.locator(".facets legend")).to_have_text(["Price", "Availability"])
+        buckets = page.locator(".facets fieldset", has_text="Price").locator("a")
+        await expect(buckets).to_have_text(
+            ["Under $25 (1)", f"$25 {DASH} $50 (2)", f"$50 {DASH} $100 (1)"]
+        )
+        await snap(page, "search-price-buckets")
+
+        for bucket, names in (
+            (f"$25 {DASH} $50 (2)", ["Zephyr Jug", "Zephyr Mug"]),
+            ("Under $25 (1)", ["Zephyr Kettle"]),
+            (f"$50 {DASH} $100 (1)", ["Zephyr Lamp"]),
+        ):
+            await buckets.filter(has_text=bucket).click()
+            await expect(page).to_have_url(re.compile(r"price="))
+            await settled(page)
+            shown = await page.locator("#products .name").all_text_contents()
+            assert sorted(shown) == names, (bucket, shown)
+            count = "1 result" if len(names) == 1 else f"{len(names)} results"
+            await expect(page.locator("h1")).to_have_text(f"{count} for “zephyr”")
+            await page.go_back()
+            await expect(buckets).to_have_count(3)
         await assert_clean(page, traffic)
 
 
@@ -142,6 +169,18 @@ async def test_cart_quantities_remove_and_the_stock_limit(shop: Shop, tmp_path: 
             re.compile(r"^only \d+ of Running Shoes \(Grey\) in stock$")
         )
         await snap(page, "cart-error")
+
+        # A product in another currency cannot join a dollar cart: the API's reason, and
+        # the cart unchanged.
+        euros = await shop.create_product("Lisbon Teapot", "20.00", currency="EUR")
+        await page.goto(f"{shop.url}/product/{euros}")
+        await expect(page.locator("#price")).to_have_text("€20.00")
+        await page.get_by_role("button", name="Add to cart").click()
+        await expect(page.locator("#cart-message.error")).to_have_text(
+            "the cart is in USD; Lisbon Teapot is in EUR"
+        )
+        await page.get_by_role("link", name="Cart (4)").click()
+        await expect(page.locator("#subtotal")).to_have_text("$394.60")
 
         row = page.locator("tr", has=page.get_by_role("link", name="Running Shoes (Blue)"))
         await row.get_by_role("button", name="Remove").click()
@@ -179,42 +218,13 @@ async def test_a_failed_order_is_cancelled_and_shows_it_live(shop: Shop, tmp_pat
         await assert_clean(page, traffic)
 
 
-async def most_reviewed(shop: Shop) -> str:
-    """The demo product with the most reviews."""
-    social = shop.app.state.subgraphs["social"].state.services
-    count = func.count().label("n")
-    query = select(ReviewRow.product_id, count).group_by(ReviewRow.product_id)
-    async with social.database.session() as session:
-        product_id = (await session.execute(query.order_by(count.desc()).limit(1))).scalar_one()
-    return str(product_id)
-
-
-async def review(shop: Shop, username: str, product_id: str, rating: int) -> None:
-    """A new customer reviews the product through the API, as another browser would."""
-    register = """mutation R($input: RegisterInput!) { register(input: $input) { accessToken } }"""
-    add = """mutation A($input: ReviewInput!) { addReview(input: $input) { errors { code } } }"""
-    account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
-    async with httpx.AsyncClient(base_url=shop.url) as http:
-        signed = await http.post(
-            "/graphql", json={"query": register, "variables": {"input": account}}
-        )
-        token = signed.json()["data"]["register"]["accessToken"]
-        input_ = {"productId": product_id, "rating": rating, "comment": f"{rating} from {username}"}
-        added = await http.post(
-            "/graphql",
-            json={"query": add, "variables": {"input": input_}},
-            headers={"authorization": f"Bearer {token}"},
-        )
-    assert added.json() == {"data": {"addReview": {"errors": []}}}
-
-
 async def test_reviews_come_in_pages_and_sort(shop: Shop, tmp_path: Path) -> None:
     from playwright.async_api import expect
 
-    product_id = await most_reviewed(shop)
+    product_id = await shop.most_reviewed()
     for n, rating in enumerate((1, 5, 3, 2, 4, 5)):  # more than one page, whatever the seed
-        await review(shop, f"critic{n}", product_id, rating)
-    reviews = int((await http_get_json(shop, product_id))["data"]["product"]["reviewCount"])
+        await shop.review(f"critic{n}", product_id, rating)
+    reviews = await shop.review_count(product_id)
     async with shop_page(tmp_path) as (page, traffic):
         await page.goto(f"{shop.url}/product/{product_id}")
         items = page.locator("#review-list li")

@@ -22,14 +22,16 @@ from tests.storefront.browser import (
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+# One staff member per test: the tests share the module's shop.
 BOSS = ("boss", "boss@example.com")
+MANAGER = ("manager", "manager@example.com")
 
 
-async def sign_in_staff(page: Page, shop: Shop) -> None:
+async def sign_in_staff(page: Page, shop: Shop, staff: tuple[str, str]) -> None:
     from playwright.async_api import expect
 
-    await sign_in(page, shop.url, BOSS[1], PASSWORD)
-    await expect(page.locator("h1")).to_have_text(f"Hello, {BOSS[0]}")
+    await sign_in(page, shop.url, staff[1], PASSWORD)
+    await expect(page.locator("h1")).to_have_text(f"Hello, {staff[0]}")
     await expect(page.get_by_role("link", name="Staff", exact=True)).to_be_visible()
 
 
@@ -44,7 +46,7 @@ async def test_staff_create_a_product_that_appears_in_search_then_edit_stock_and
         await page.goto(f"{shop.url}/staff/products")
         await expect(page.locator("h1")).to_have_text("Staff only")
 
-        await sign_in_staff(page, shop)
+        await sign_in_staff(page, shop, BOSS)
         await page.get_by_role("link", name="Staff", exact=True).click()
         await (
             page.get_by_role("navigation", name="Staff")
@@ -135,7 +137,7 @@ async def test_the_dashboard_shows_the_sales_and_staff_ship_deliver_and_refund(
 ) -> None:
     from playwright.async_api import expect
 
-    await shop.create_staff(*BOSS, PASSWORD)
+    await shop.create_staff(*MANAGER, PASSWORD)
     async with shop_page(tmp_path) as (page, traffic):
         await sign_up(page, shop.url, "buyer")
         first = await buy(page, "Running Shoes (Grey)")
@@ -144,7 +146,7 @@ async def test_the_dashboard_shows_the_sales_and_staff_ship_deliver_and_refund(
         await page.get_by_role("button", name="Sign out").click()
         await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
-        await sign_in_staff(page, shop)
+        await sign_in_staff(page, shop, MANAGER)
         await page.get_by_role("link", name="Staff", exact=True).click()
         await expect(page.locator("h1")).to_have_text("Dashboard")
         await until_text(page, "#total-orders", "2")

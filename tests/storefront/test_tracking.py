@@ -1,5 +1,6 @@
-"""What the storefront tells insights (trackEvent) and what insights gives back on the
-product page: "frequently bought together" and "customers also viewed"."""
+"""What the storefront tells insights (trackEvent) and what insights gives back: on the
+product page "frequently bought together" and "customers also viewed", on the home page
+recommendations for the signed-in customer."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ async def test_tracked_events_arrive_and_related_products_follow(
 
     async with shop_page(tmp_path) as (page, traffic):
         await page.goto(f"{shop.url}/")
+        await expect(page.locator("#recs-h")).to_have_text("Popular right now")
         grey = await view_and_add(page, GREY)
         await view_and_add(page, BLUE)
 
@@ -91,4 +93,22 @@ async def test_tracked_events_arrive_and_related_products_follow(
         await expect(together).to_have_text([BLUE])
         await expect(viewed).to_have_text([BLUE])
         await snap(page, "product-related")
+
+        # Personal recommendations: a new customer who looked at the grey pair is offered
+        # the blue one first, on a home page that says it is for them.
+        await page.goto(f"{shop.url}/account")
+        await page.get_by_role("button", name="Sign out").click()
+        await sign_up(page, shop.url, "looker")
+        await page.goto(grey)
+        await settled(page)
+        for _ in range(80):
+            await page.goto(f"{shop.url}/")
+            await settled(page)
+            offered = await page.locator("#recommendations .name").all_text_contents()
+            if offered[:1] == [BLUE]:
+                break
+            await page.wait_for_timeout(250)  # the recommender counts the view from its event
+        assert offered[:1] == [BLUE], offered
+        await expect(page.locator("#recs-h")).to_have_text("Recommended for you")
+        await snap(page, "home-personal")
         await assert_clean(page, traffic)
