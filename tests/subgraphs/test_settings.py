@@ -23,7 +23,8 @@ OWN: list[type[BaseSettings]] = [
 
 def test_every_setting_has_one_owner() -> None:
     owners: dict[str, list[str]] = {}
-    for settings in [Settings, *OWN]:
+    every: list[type[BaseSettings]] = [Settings, *OWN]
+    for settings in every:
         for name in settings.model_fields:
             owners.setdefault(name, []).append(settings.__name__)
 
