@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from subgraphs.catalog.indexer import reindex_all
 from subgraphs.catalog.services import CatalogServices, open_services
+from subgraphs.catalog.settings import CatalogSettings
 from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
@@ -42,4 +43,6 @@ async def reindex(settings: Settings) -> int:
 
 def run_reindex(settings: Settings) -> None:
     count = asyncio.run(reindex(settings))
-    console.print(f"[green]indexed[/] {count} products into the {settings.search_backend} backend")
+    console.print(
+        f"[green]indexed[/] {count} products into the {CatalogSettings().search_backend} backend"
+    )

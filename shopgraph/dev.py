@@ -22,7 +22,9 @@ from router.http.storefront import storefront_page
 from shopgraph.demo import seed_demo_shop
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
+from subgraphs.commerce.app import create_app as create_commerce_app
 from subgraphs.commerce.payments.worker import running_payments_worker
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
@@ -39,15 +41,21 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     reach separate processes, so `port` must be the one the app is served on.
     """
     # Commerce reaches catalog over HTTP on this same port, as it would another process.
-    catalog_url = f"http://127.0.0.1:{port}/subgraphs/catalog/graphql"
-    settings = settings.model_copy(update={"catalog_url": catalog_url})
+    commerce = CommerceSettings(catalog_url=f"http://127.0.0.1:{port}/subgraphs/catalog/graphql")
     if settings.service_token is None and not settings.embedded:
         # Dev on real databases: every subgraph is in this process, so a secret of
         # its own lets commerce reserve stock (embedded dev keeps one in the data dir).
         token = SecretStr(secrets.token_urlsafe(32))
         settings = settings.model_copy(update={"service_token": token})
     shared = SharedPlatform()
-    apps = {name: entry.create_app(settings, shared.borrow) for name, entry in SUBGRAPHS.items()}
+    apps = {
+        name: (
+            create_commerce_app(settings, shared.borrow, commerce)
+            if name == "commerce"
+            else entry.create_app(settings, shared.borrow)
+        )
+        for name, entry in SUBGRAPHS.items()
+    }
 
     def url_of(entry: SubgraphEntry) -> str:
         return f"http://127.0.0.1:{port}/subgraphs/{entry.name}/graphql"

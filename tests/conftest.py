@@ -51,6 +51,24 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# The users subgraph reads its hashing costs from the environment, as deployments
+# configure it; every app a test builds (alone, or inside `shopgraph dev`) gets these.
+CHEAP_HASHING = {
+    "SHOPGRAPH_ARGON2_TIME_COST": "1",
+    "SHOPGRAPH_ARGON2_MEMORY_KIB": "1024",
+    # Tests race dozens of registrations on purpose; the hashing bound has its own tests.
+    "SHOPGRAPH_PASSWORD_HASHING_QUEUE": "256",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CHEAP_HASHING.items():
+            patch.setenv(name, value)
+        yield
+
+
 @pytest.fixture(scope="session")
 def signing_key_pem() -> str:
     """One Ed25519 key for the whole run, configured as production would configure it."""
@@ -70,7 +88,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def settings(
     backend: str, tmp_path: Path, signing_key_pem: str, request: pytest.FixtureRequest
 ) -> Iterator[Settings]:
-    """Settings on `backend`, with cheap password hashing and an isolated data dir.
+    """Settings on `backend`, with an isolated data dir (cheap hashing: `_cheap_hashing`).
 
     On PostgreSQL every schema a test created is dropped after it, so each test
     starts from an empty database as it does on SQLite.
@@ -83,10 +101,6 @@ def settings(
         database_url=database_url,
         jwt_private_key=signing_key_pem,
         service_token=SERVICE_TOKEN,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        # Tests race dozens of registrations on purpose; the hashing bound has its own tests.
-        password_hashing_queue=256,
     )
     if database_url is not None:
         asyncio.run(_drop_schemas(database_url))

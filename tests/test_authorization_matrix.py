@@ -18,12 +18,14 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
+from graphql import GraphQLObjectType, parse
 from starlette.applications import Starlette
 
+from router.policies.requirements import read_rules
 from router.supergraph import load_supergraph
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
@@ -187,6 +189,55 @@ ENTITY_MATRIX["Order", "status"] = (  # every Order field: the whole entity is h
     OWNER_OR_STAFF,
     NULL,
 )
+ENTITY_MATRIX["Review", "moderation"] = (
+    "query($reviewId: ID!) { review(id: $reviewId) { moderation { action } } }",
+    "query($reviewRep: _Any!) { _entities(representations: [$reviewRep])"
+    " { ... on Review { moderation { action } } } }",
+    STAFF_ONLY,
+    None,
+)
+# The row of one field stands for every field of these entities: the whole object is hidden.
+HIDDEN_ENTITIES = {"Order": ("Order", "status")}
+# Entity fields anyone may read (a HIDDEN review, as a whole, only its author and staff).
+# Every other field of an entity needs a row above, so none ships without deciding.
+PUBLIC_ENTITY_FIELDS = frozenset(
+    [("User", name) for name in ("id", "username", "createdAt", "reviews")]
+    + [
+        ("Product", name)
+        for name in (
+            "id",
+            "name",
+            "description",
+            "price",
+            "stock",
+            "inStock",
+            "category",
+            "createdAt",
+            "updatedAt",
+            "averageRating",
+            "reviewCount",
+            "ratingDistribution",
+            "reviews",
+            "frequentlyBoughtTogether",
+            "alsoViewed",
+        )
+    ]
+    + [
+        ("Review", name)
+        for name in (
+            "id",
+            "product",
+            "author",
+            "rating",
+            "comment",
+            "status",
+            "verifiedPurchase",
+            "helpfulCount",
+            "createdAt",
+            "updatedAt",
+        )
+    ]
+)
 REFUSALS = {"UNAUTHENTICATED", "FORBIDDEN"}
 DECLINED = "4000000000000002"  # the payment simulator's declined card
 ORDER_STATUS = "query($id: ID!) { order(id: $id) { status } }"
@@ -228,6 +279,31 @@ def test_every_root_field_has_a_row() -> None:
         for field in root.fields
     }
     assert roots == set(MATRIX)
+
+
+def test_every_entity_field_that_is_not_public_has_a_row() -> None:
+    """The entities and their fields come from the composed supergraph; a field that
+    carries an access directive (@authenticated, @requiresScopes, @policy) is never public."""
+    api = SUPERGRAPH.api_schema
+    entity_fields = {
+        (meta.name, field)
+        for meta in SUPERGRAPH.types.values()
+        if meta.is_entity and meta.name in api.type_map
+        for field in cast(GraphQLObjectType, api.type_map[meta.name]).fields
+    }
+    guarded = set(read_rules(parse(SUPERGRAPH.sdl), api).fields) & entity_fields
+    covered = set(ENTITY_MATRIX) | {
+        (type_name, field) for type_name, field in entity_fields if type_name in HIDDEN_ENTITIES
+    }
+
+    unruled = sorted(
+        f"{t}.{f}" for t, f in ((entity_fields - PUBLIC_ENTITY_FIELDS) | guarded) - covered
+    )
+    assert unruled == [], f"entity fields that are not public and have no row: {unruled}"
+    guarded_public = sorted(f"{t}.{f}" for t, f in guarded & PUBLIC_ENTITY_FIELDS)
+    assert guarded_public == [], f"listed public, but guarded by a directive: {guarded_public}"
+    assert entity_fields >= PUBLIC_ENTITY_FIELDS, "a public field that no entity has"
+    assert set(HIDDEN_ENTITIES.values()) <= set(ENTITY_MATRIX)
 
 
 @pytest.fixture
@@ -338,4 +414,5 @@ async def _owned_by(dev: httpx.AsyncClient, user_id: str, token: str) -> dict[st
         "userId": user_id,
         "userRep": {"__typename": "User", "id": user_id},
         "orderRep": {"__typename": "Order", "id": failed},
+        "reviewRep": {"__typename": "Review", "id": review},
     }

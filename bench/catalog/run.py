@@ -47,6 +47,7 @@ from timing import Timings, bodies, measure, post
 
 from shopgraph.loopback import free_port, served
 from subgraphs.catalog.app import create_app
+from subgraphs.catalog.settings import CatalogSettings
 from subgraphs.platform.settings import Settings
 
 NODE = "node { id name price { amount currency } inStock category { name } }"
@@ -102,19 +103,20 @@ class Credentials:
         database_url: str | None = None,
         search_backend: Literal["database", "opensearch"] = "database",
         search_url: str | None = None,
-    ) -> Settings:
-        return Settings(
+    ) -> Configured:
+        platform = Settings(
             data_dir=data_dir,
             database_url=database_url,
             redis_url=None,  # in-process cache: only the catalog's own backends are measured
             jwt_private_key=self.jwt_private_key,
             service_token=self.service_token,
-            search_backend=search_backend,
-            search_url=search_url,
         )
+        return platform, CatalogSettings(search_backend=search_backend, search_url=search_url)
 
 
-Opener = Callable[[Path], AbstractAsyncContextManager[Settings]]
+# The platform's settings and the catalog's own.
+Configured = tuple[Settings, CatalogSettings]
+Opener = Callable[[Path], AbstractAsyncContextManager[Configured]]
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class Row:
 
 def sqlite(credentials: Credentials) -> Opener:
     @asynccontextmanager
-    async def open_sqlite(data_dir: Path) -> AsyncIterator[Settings]:
+    async def open_sqlite(data_dir: Path) -> AsyncIterator[Configured]:
         yield credentials.settings(data_dir)
 
     return open_sqlite
@@ -151,7 +153,7 @@ def postgres(credentials: Credentials, admin_url: str) -> Opener:
             await connection.close()
 
     @asynccontextmanager
-    async def open_postgres(data_dir: Path) -> AsyncIterator[Settings]:
+    async def open_postgres(data_dir: Path) -> AsyncIterator[Configured]:
         name = f"shopgraph_bench_{secrets.token_hex(4)}"
         try:
             await execute(f'CREATE DATABASE "{name}"')
@@ -169,7 +171,7 @@ def postgres(credentials: Credentials, admin_url: str) -> Opener:
 
 def opensearch(credentials: Credentials) -> Opener:
     @asynccontextmanager
-    async def open_opensearch(data_dir: Path) -> AsyncIterator[Settings]:
+    async def open_opensearch(data_dir: Path) -> AsyncIterator[Configured]:
         try:
             from osmem_server import (  # type: ignore[import-untyped]  # ships no hints
                 OsmemError,
@@ -208,15 +210,15 @@ async def show_workload(session: aiohttp.ClientSession, url: str, name: str, cou
 
 async def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix=f"shopgraph-bench-{backend.name}-") as directory:
-        async with backend.open(Path(directory)) as settings:
-            shelf = await fill(settings, args.products)
+        async with backend.open(Path(directory)) as (settings, catalog):
+            shelf = await fill(settings, catalog, args.products)
             print(
                 f"{backend.name}: {shelf.products} products inserted in "
                 f"{shelf.insert_seconds:.1f} s, indexed in {shelf.index_seconds:.1f} s"
             )
             port = free_port()
             async with (
-                served(create_app(settings), port) as base,
+                served(create_app(settings, catalog=catalog), port) as base,
                 aiohttp.ClientSession() as session,
             ):
                 url = f"{base}/graphql"

@@ -22,6 +22,7 @@ from subgraphs.catalog.search.factory import create_search_backend
 from subgraphs.catalog.seed import EPOCH, seed_id
 from subgraphs.catalog.seed_data import CATEGORIES, demo_products
 from subgraphs.catalog.services import NAME, migrate
+from subgraphs.catalog.settings import CatalogSettings
 from subgraphs.platform.database import Database
 from subgraphs.platform.money import to_amount
 from subgraphs.platform.settings import Settings
@@ -81,7 +82,7 @@ def _product_rows(count: int) -> list[dict[str, object]]:
     return rows
 
 
-async def fill(settings: Settings, count: int) -> Shelf:
+async def fill(settings: Settings, catalog: CatalogSettings, count: int) -> Shelf:
     """Migrates the catalog database, adds `count` products and indexes them for search."""
     await migrate(settings)
     database = Database(settings, NAME)
@@ -97,7 +98,7 @@ async def fill(settings: Settings, count: int) -> Shelf:
         inserted = time.perf_counter()
         # refresh: the cluster backends make the last bulk write visible before we search.
         search = create_search_backend(
-            settings.search_backend, database, settings.search_url, refresh=True
+            catalog.search_backend, database, catalog.search_url, refresh=True
         )
         await search.start()
         try:

@@ -71,15 +71,16 @@ class Child:
         return f"{self.name} exited with {self.process.returncode}:\n{tail}"
 
 
-def environment(settings: Settings) -> dict[str, str]:
-    """The settings as the `SHOPGRAPH_*` variables a child process reads."""
+def environment(settings: Settings, catalog_url: str) -> dict[str, str]:
+    """The settings, and where commerce finds catalog, as the `SHOPGRAPH_*` variables a
+    child process reads."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SHOPGRAPH_")}
     values = {
         "DATA_DIR": str(settings.data_dir),
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "AMQP_URL": settings.amqp_url,
-        "CATALOG_URL": settings.catalog_url,
+        "CATALOG_URL": catalog_url,
         "SERVICE_TOKEN": settings.service_token.get_secret_value()
         if settings.service_token
         else None,
@@ -174,12 +175,10 @@ async def open_shop(
     ports = {name: first_port + number for number, name in enumerate(("router", *SUBGRAPHS))}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     if layout == "single":
-        settings = settings.model_copy(
-            update={"catalog_url": f"{base['router']}/subgraphs/catalog/graphql"}
-        )
+        catalog_url = f"{base['router']}/subgraphs/catalog/graphql"
     else:
-        settings = settings.model_copy(update={"catalog_url": f"{base['catalog']}/graphql"})
-    env = environment(settings)
+        catalog_url = f"{base['catalog']}/graphql"
+    env = environment(settings, catalog_url)
     if layout == "processes":
         # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox.
         env = {"SHOPGRAPH_OUTBOX_RELAY": "worker", **env}

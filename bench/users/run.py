@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from subgraphs.platform.settings import Settings
 from subgraphs.users.app import create_app
+from subgraphs.users.settings import UsersSettings
 from tests.graphql import serve
 
 LOGIN = (
@@ -54,12 +55,10 @@ async def batch(client: httpx.AsyncClient, emails: list[str]) -> tuple[list[floa
 
 
 async def main(parallel: int) -> None:
-    settings = Settings(
-        data_dir=Path(tempfile.mkdtemp()) / "data",
-        login_ip_max_failures=10 * parallel,
-        register_ip_max=10,
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()) / "data")
+    app = create_app(
+        settings, users=UsersSettings(login_ip_max_failures=10 * parallel, register_ip_max=10)
     )
-    app = create_app(settings)
     async with serve(app, "http://users") as client:
         await client.post(
             "/graphql",

@@ -21,9 +21,7 @@ from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.errors import (
     DeletePayload,
-    DomainError,
     UserError,
-    query_error,
     user_error_list,
 )
 from subgraphs.platform.money import Money
@@ -237,16 +235,13 @@ class Query:
         filter: ProductFilterInput | None = None,
         sort: ProductSort = ProductSort.NEWEST,
     ) -> ProductConnection:
-        try:
-            page = await products.list_products(
-                info.context.services,
-                first,
-                after,
-                filter.value() if filter else ProductFilter(),
-                sort,
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await products.list_products(
+            info.context.services,
+            first,
+            after,
+            filter.value() if filter else ProductFilter(),
+            sort,
+        )
         cursors = list(page.cursors)
         return ProductConnection(
             edges=edges(list(page.products), cursors),
@@ -264,20 +259,17 @@ class Query:
         after: str | None = None,
         filter: ProductFilterInput | None = None,
     ) -> ProductSearchResult:
-        try:
-            searcher = search_service.Searcher(
-                info.context.request.headers.get(SESSION_HEADER), info.context.principal
-            )
-            result = await search_service.search(
-                info.context.services,
-                query,
-                first,
-                after,
-                filter.value() if filter else ProductFilter(),
-                searcher,
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        searcher = search_service.Searcher(
+            info.context.request.headers.get(SESSION_HEADER), info.context.principal
+        )
+        result = await search_service.search(
+            info.context.services,
+            query,
+            first,
+            after,
+            filter.value() if filter else ProductFilter(),
+            searcher,
+        )
         cursors = list(result.cursors)
         return ProductSearchResult(
             edges=edges(list(result.products), cursors),

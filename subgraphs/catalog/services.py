@@ -11,6 +11,7 @@ from subgraphs.catalog.indexer import running_indexer
 from subgraphs.catalog.models import outbox
 from subgraphs.catalog.search.factory import create_search_backend
 from subgraphs.catalog.search.port import SearchBackend
+from subgraphs.catalog.settings import CatalogSettings
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
 from subgraphs.platform.events.tracking import Tracker, create_tracker
@@ -39,12 +40,15 @@ async def migrate(settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def open_services(platform: Platform) -> AsyncIterator[CatalogServices]:
+async def open_services(
+    platform: Platform, catalog: CatalogSettings | None = None
+) -> AsyncIterator[CatalogServices]:
     settings = platform.settings
+    catalog = catalog or CatalogSettings()
     database = Database(settings, NAME)
     try:
         await upgrade(database, MIGRATIONS)
-        search = create_search_backend(settings.search_backend, database, settings.search_url)
+        search = create_search_backend(catalog.search_backend, database, catalog.search_url)
         await search.start()
         try:
             relay = OutboxRelay(database, outbox, platform.bus)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 
 from subgraphs.commerce.schema import CommerceLoaders, make_loaders, schema
@@ -12,19 +15,31 @@ from subgraphs.commerce.services import (
     open_services,
     require_service_token,
 )
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.app import PlatformOpener, SubgraphSpec, create_subgraph_app
-from subgraphs.platform.resources import open_platform
+from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
 
-SPEC: SubgraphSpec[CommerceServices, CommerceLoaders] = SubgraphSpec(
-    name=NAME,
-    schema=schema,
-    open_services=open_services,
-    make_loaders=make_loaders,
-    check_ready=check_ready,
-)
 
-
-def create_app(settings: Settings, platform_opener: PlatformOpener = open_platform) -> Starlette:
+def create_app(
+    settings: Settings,
+    platform_opener: PlatformOpener = open_platform,
+    commerce: CommerceSettings | None = None,
+) -> Starlette:
+    """`commerce` overrides the subgraph's own settings (tests, `shopgraph dev`'s catalog
+    address); by default they are read from the environment."""
     require_service_token(settings)
-    return create_subgraph_app(SPEC, settings, platform_opener)
+
+    @asynccontextmanager
+    async def services(platform: Platform) -> AsyncIterator[CommerceServices]:
+        async with open_services(platform, commerce) as opened:
+            yield opened
+
+    spec: SubgraphSpec[CommerceServices, CommerceLoaders] = SubgraphSpec(
+        name=NAME,
+        schema=schema,
+        open_services=services,
+        make_loaders=make_loaders,
+        check_ready=check_ready,
+    )
+    return create_subgraph_app(spec, settings, platform_opener)

@@ -156,8 +156,8 @@ async def sweep(services: CommerceServices, stop: asyncio.Event, interval: float
 
 
 def sweep_interval(services: CommerceServices) -> float:
-    ttl = services.settings.reservation_ttl_seconds
-    hold = services.settings.checkout_hold_seconds
+    ttl = services.commerce.reservation_ttl_seconds
+    hold = services.commerce.checkout_hold_seconds
     return max(0.2, min(ttl / 4, hold / 4, 30.0))
 
 
@@ -180,7 +180,7 @@ async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
             handle,
             # Outcomes of different orders are independent, and the row lock orders those
             # of one order, so several run at once: each waits mostly on catalog.
-            concurrency=services.settings.order_outcome_concurrency,
+            concurrency=services.commerce.order_outcome_concurrency,
         ),
         running_consumers(services.bus, CARTS_GROUP, (ORDER_PLACED,), clear),
     ):

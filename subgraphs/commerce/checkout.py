@@ -270,7 +270,7 @@ async def _place(
         currency=lines[0].currency,
         reservation_key=hold.reservation_key,
         current_payment_id=payment_id,
-        expires_at=now + timedelta(seconds=services.settings.reservation_ttl_seconds),
+        expires_at=now + timedelta(seconds=services.commerce.reservation_ttl_seconds),
         created_at=now,
         updated_at=now,
     )

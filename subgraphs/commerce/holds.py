@@ -53,7 +53,7 @@ async def take_hold(services: CommerceServices, user_id: str, key: str) -> Hold 
         "user_id": user_id,
         "idempotency_key": key,
         "reservation_key": str(uuid.uuid4()),
-        "expires_at": now + timedelta(seconds=services.settings.checkout_hold_seconds),
+        "expires_at": now + timedelta(seconds=services.commerce.checkout_hold_seconds),
         "created_at": now,
     }
     dialect = sqlite if services.database.is_sqlite else postgresql

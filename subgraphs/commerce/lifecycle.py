@@ -114,7 +114,7 @@ async def retry_payment(
         payment_id = str(uuid.uuid4())
         session.add(new_payment(payment_id, row, method, now))
         row.current_payment_id = payment_id
-        row.expires_at = now + timedelta(seconds=services.settings.reservation_ttl_seconds)
+        row.expires_at = now + timedelta(seconds=services.commerce.reservation_ttl_seconds)
         await session.flush()
         return [payment_retried(row, payment_id)]
 

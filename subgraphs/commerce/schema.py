@@ -228,12 +228,9 @@ async def _orders_of(
     principal = info.context.require_principal()
     if not (principal.is_staff if user_id is None else principal.may_see(user_id)):
         raise query_error(DomainError(CommerceErrorCode.FORBIDDEN, "these orders are not yours"))
-    try:
-        page = await orders.orders_page(
-            info.context.services.database, first, after, user_id=user_id, status=status
-        )
-    except DomainError as error:
-        raise query_error(error) from error
+    page = await orders.orders_page(
+        info.context.services.database, first, after, user_id=user_id, status=status
+    )
     cursors = list(page.cursors)
     return OrderConnection(
         edges=[

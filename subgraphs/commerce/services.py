@@ -28,6 +28,7 @@ from subgraphs.commerce.product_cache import (
     RedisProductCache,
     running_product_feed,
 )
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import EventBus, OutboxRelay
@@ -50,6 +51,7 @@ def status_channel(order_id: str) -> str:
 @dataclass(frozen=True)
 class CommerceServices:
     settings: Settings
+    commerce: CommerceSettings
     database: Database
     carts: CartStore
     catalog: Catalog
@@ -83,14 +85,17 @@ async def migrate(settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
+async def open_core(
+    platform: Platform, commerce: CommerceSettings | None = None
+) -> AsyncIterator[CommerceServices]:
     settings = platform.settings
+    commerce = commerce or CommerceSettings()
     database = Database(settings, NAME)
     carts: DatabaseCartStore | RedisCartStore = (
         RedisCartStore(platform.redis) if platform.redis else DatabaseCartStore(database)
     )
-    catalog = HttpCatalog(settings.catalog_url, platform.service_token)
-    ttl = settings.product_cache_seconds
+    catalog = HttpCatalog(commerce.catalog_url, platform.service_token)
+    ttl = commerce.product_cache_seconds
     cache: RedisProductCache | InProcessProductCache = (
         RedisProductCache(platform.redis, ttl) if platform.redis else InProcessProductCache(ttl)
     )
@@ -101,6 +106,7 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
         relay = OutboxRelay(database, outbox, platform.bus)
         services = CommerceServices(
             settings,
+            commerce,
             database,
             carts,
             catalog,
@@ -120,9 +126,11 @@ async def open_core(platform: Platform) -> AsyncIterator[CommerceServices]:
 
 
 @asynccontextmanager
-async def open_services(platform: Platform) -> AsyncIterator[CommerceServices]:
+async def open_services(
+    platform: Platform, commerce: CommerceSettings | None = None
+) -> AsyncIterator[CommerceServices]:
     async with (
-        open_core(platform) as services,
+        open_core(platform, commerce) as services,
         running_order_jobs(services),
         running_product_feed(services),
     ):

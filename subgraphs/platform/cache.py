@@ -10,6 +10,8 @@ read back as decimal bytes. (Carts keep their own Redis hashes: `commerce.cart_s
 from __future__ import annotations
 
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +40,20 @@ class Cache(Protocol):
     async def ttl(self, key: str) -> float | None:
         """Seconds until `key` expires; None when it is missing or never expires."""
 
+    async def take_in_sliding_window(
+        self, key: str, limit: int, window_seconds: int, now: float
+    ) -> bool:
+        """Record one attempt at `now` unless `limit` attempts are recorded in the
+        `window_seconds` before it, in one atomic step; whether it was recorded.
+
+        An attempt counts while `now - at < window_seconds`. Refused attempts
+        are not recorded, so a client that keeps knocking is let back in as its
+        old attempts age out. `now` is wall-clock time, which replicas share.
+        """
+
+    async def give_back_in_sliding_window(self, key: str) -> None:
+        """Forget the latest attempt recorded under `key`, if any."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -52,6 +68,33 @@ def _require_positive(name: str, seconds: int) -> None:
 
 # Fewer writes between sweeps than this would make small caches sweep constantly.
 _MIN_SWEEP_INTERVAL = 1024
+
+
+# One Lua call, so racing attempts cannot all see room under the limit: drop the
+# attempts older than the window, count the rest, record this one if there is room.
+_TAKE_IN_SLIDING_WINDOW = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return 1
+"""
+
+
+@dataclass
+class _Attempts:
+    """One key's attempts in its sliding window, oldest first."""
+
+    window_seconds: int
+    times: deque[float]
+
+    def prune(self, now: float) -> None:
+        while self.times and self.times[0] <= now - self.window_seconds:
+            self.times.popleft()
 
 
 @dataclass
@@ -71,6 +114,8 @@ class InProcessCache:
         self._entries: dict[str, _Entry] = {}
         self._writes_since_sweep = 0
         self._sweep_after_writes = _MIN_SWEEP_INTERVAL
+        self._attempts: dict[str, _Attempts] = {}
+        self._attempts_sweep_at = _MIN_SWEEP_INTERVAL
 
     async def get(self, key: str) -> bytes | None:
         return self._value(key)
@@ -105,8 +150,36 @@ class InProcessCache:
             return None
         return entry.expires_at - self._clock()
 
+    async def take_in_sliding_window(
+        self, key: str, limit: int, window_seconds: int, now: float
+    ) -> bool:
+        _require_positive("window_seconds", window_seconds)
+        # No await from the count to the record: on one event loop this is atomic.
+        attempts = self._attempts.setdefault(key, _Attempts(window_seconds, deque()))
+        attempts.window_seconds = window_seconds
+        attempts.prune(now)
+        if len(attempts.times) >= limit:
+            return False
+        attempts.times.append(now)
+        if len(self._attempts) >= self._attempts_sweep_at:
+            self._sweep_attempts(now)
+        return True
+
+    async def give_back_in_sliding_window(self, key: str) -> None:
+        attempts = self._attempts.get(key)
+        if attempts is not None and attempts.times:
+            attempts.times.pop()
+
     async def ping(self) -> None:
         return None
+
+    def _sweep_attempts(self, now: float) -> None:
+        # Keys of addresses seen once would pile up: drop the empty ones when the
+        # map has doubled since the last sweep (amortised O(1) per attempt).
+        for attempts in self._attempts.values():
+            attempts.prune(now)
+        self._attempts = {k: a for k, a in self._attempts.items() if a.times}
+        self._attempts_sweep_at = max(2 * len(self._attempts), _MIN_SWEEP_INTERVAL)
 
     async def close(self) -> None:
         return None
@@ -147,6 +220,7 @@ class RedisCache:
         self._owned = isinstance(redis_, str)
         self._client = redis.Redis.from_url(redis_) if isinstance(redis_, str) else redis_
         self._prefix = prefix
+        self._take_in_sliding_window = self._client.register_script(_TAKE_IN_SLIDING_WINDOW)
 
     async def get(self, key: str) -> bytes | None:
         value = await self._client.get(self._key(key))
@@ -175,6 +249,20 @@ class RedisCache:
         # PTTL answers -2 for a missing key and -1 for one without expiry.
         milliseconds = await self._client.pttl(self._key(key))
         return None if milliseconds < 0 else milliseconds / 1000
+
+    async def take_in_sliding_window(
+        self, key: str, limit: int, window_seconds: int, now: float
+    ) -> bool:
+        _require_positive("window_seconds", window_seconds)
+        # Racing attempts at the same instant are distinct members of the set.
+        member = f"{now!r}:{uuid.uuid4().hex}"
+        taken = await self._take_in_sliding_window(
+            keys=[self._key(key)], args=[repr(now), window_seconds, limit, member]
+        )
+        return bool(taken)
+
+    async def give_back_in_sliding_window(self, key: str) -> None:
+        await self._client.zpopmax(self._key(key))
 
     async def ping(self) -> None:
         await self._client.ping()

@@ -3,13 +3,13 @@
 `FixedWindowLimiter`: a window opens at a key's first hit and lasts `window_seconds`; once `limit`
 hits are recorded in it the key is limited until the window passes. Later hits
 never extend the window, so a client that keeps trying is still let back in
-on time. `SlidingWindowLimiter` weighs the previous window's count by how much
-of it still overlaps the last `window_seconds`, so a burst at a window's edge
-cannot get twice the limit through. Counting in the cache lets every replica
+on time. `SlidingWindowLimiter` counts the attempts of the last
+`window_seconds` whenever it is asked, so a burst at a window's edge cannot
+get twice the limit through. Counting in the cache lets every replica
 share one count.
 
 Both take a hit *before* the work they guard (`take`): the count comes back
-from one atomic increment, so however many requests race, at most `limit` of
+from one atomic cache call, so however many requests race, at most `limit` of
 them are let through. Checking first and counting after the work lets every
 racer through the check.
 """
@@ -65,12 +65,14 @@ class FixedWindowLimiter:
 
 
 class SlidingWindowLimiter:
-    """At most about `limit` attempts per key in any `window_seconds`.
+    """At most `limit` attempts per key in any `window_seconds`.
 
-    The estimate is the current fixed window's count plus the previous one's
-    weighted by the share of it still inside the sliding window. Refused
-    attempts are given back, so a client that keeps knocking while limited is
-    let back in as its old attempts age out.
+    Each attempt is recorded with its time, and one atomic cache call drops the
+    aged ones, counts the rest and records the new one (a Redis sorted set
+    through one Lua script): bursts at a fixed window's edge cannot get twice
+    the limit through, and racing attempts never pass together. Refused
+    attempts are not recorded, so a client that keeps knocking while limited
+    is let back in as its old attempts age out.
     """
 
     def __init__(
@@ -87,31 +89,21 @@ class SlidingWindowLimiter:
         self.window_seconds = window_seconds
         self._cache = cache
         self._namespace = namespace
-        # Wall-clock time: replicas must agree on which window is current.
+        # Wall-clock time: replicas must agree on when an attempt ages out.
         self._clock = clock
 
     async def take(self, key: str) -> bool:
         """Count one attempt now; whether it is within the limit (False: refuse it)."""
-        now = self._clock()
-        index, offset = divmod(now, self.window_seconds)
-        current = self._key(key, int(index))
-        # Each bucket lives two windows: while current, and while it is "previous".
-        count = await self._cache.incr_in_window(current, 2 * self.window_seconds)
-        previous = await self._cache.get(self._key(key, int(index) - 1))
-        overlap = 1.0 - offset / self.window_seconds
-        estimate = count + (int(previous) if previous else 0) * overlap
-        if estimate <= self.limit:
-            return True
-        await self._cache.incr_in_window(current, 2 * self.window_seconds, -1)
-        return False
+        return await self._cache.take_in_sliding_window(
+            self._key(key), self.limit, self.window_seconds, self._clock()
+        )
 
     async def give_back(self, key: str) -> None:
-        """Un-count an attempt taken in this window, e.g. one that turned out legitimate."""
-        index = int(self._clock() // self.window_seconds)
-        await self._cache.incr_in_window(self._key(key, index), 2 * self.window_seconds, -1)
+        """Un-count the latest attempt, e.g. one that turned out legitimate."""
+        await self._cache.give_back_in_sliding_window(self._key(key))
 
-    def _key(self, key: str, index: int) -> str:
-        return f"{self._namespace}:{key}:{index}"
+    def _key(self, key: str) -> str:
+        return f"{self._namespace}:{key}"
 
 
 def _require_positive(limit: int, window_seconds: int) -> None:

@@ -1,4 +1,8 @@
-"""Configuration of every shopgraph process, read from `SHOPGRAPH_*` variables.
+"""Configuration every shopgraph process shares, read from `SHOPGRAPH_*` variables.
+
+What one subgraph alone reads is in its own `subgraphs/<name>/settings.py`, from
+the same variables. Signing keys and the access-token lifetime stay here: every
+subgraph verifies tokens with the platform's key ring.
 
 The defaults are the embedded backends (SQLite files under the data directory,
 in-process bus, cache and pub/sub), so nothing needs configuring to start.
@@ -130,79 +134,6 @@ class Settings(BaseSettings):
     jwt_issuer: str = "shopgraph"
     jwt_audience: str = "shopgraph"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
-    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
-
-    login_max_failures: int = Field(default=10, gt=0)
-    login_window_seconds: int = Field(default=600, gt=0)
-    login_ip_max_failures: int = Field(
-        default=20,
-        gt=0,
-        description="Failed sign-ins from one client address per sliding login window.",
-    )
-    register_ip_max: int = Field(
-        default=20, gt=0, description="Registrations from one client address per hour."
-    )
-    password_hashing_slots: int | None = Field(
-        default=None,
-        gt=0,
-        description="Password hashes computed at once (argon2 uses its memory each); unset: cores.",
-    )
-    password_hashing_queue: int | None = Field(
-        default=None,
-        ge=0,
-        description=(
-            "Password hashes that may wait for a slot; more are refused with RATE_LIMITED. "
-            "Unset: four per slot."
-        ),
-    )
-    argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8)
-
-    search_backend: Literal["database", "opensearch", "elasticsearch"] = Field(
-        default="database", description="Where catalog search runs."
-    )
-    search_url: str | None = Field(
-        default=None, description="URL of the OpenSearch or Elasticsearch server."
-    )
-
-    catalog_url: str = Field(
-        default="http://127.0.0.1:4002/graphql",
-        description="The catalog subgraph's GraphQL endpoint, for commerce's internal calls.",
-    )
-    product_cache_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description=(
-            "How long commerce keeps a product it read from catalog for carts; catalog's "
-            "product events refresh it sooner."
-        ),
-    )
-    payments_concurrency: int = Field(
-        default=16,
-        gt=0,
-        le=256,
-        description="Payments the payments worker charges at once (each waits on the provider).",
-    )
-    order_outcome_concurrency: int = Field(
-        default=16,
-        gt=0,
-        le=256,
-        description="Payment outcomes commerce applies to orders at once.",
-    )
-    reservation_ttl_seconds: int = Field(
-        default=900,
-        gt=0,
-        description="How long an unpaid order holds its stock before it is cancelled.",
-    )
-    checkout_hold_seconds: int = Field(
-        default=30,
-        gt=0,
-        description=(
-            "How long stock reserved by a checkout that wrote no order (it died or gave up) "
-            "stays reserved before the sweeper releases it. Keep it above the catalog call "
-            "timeout (10 s): a checkout slower than this fails and is retried."
-        ),
-    )
 
     subgraph_max_tokens: int = Field(
         default=20_000, gt=0, description="Most lexical tokens a subgraph parses in a document."

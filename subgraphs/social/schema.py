@@ -25,7 +25,6 @@ from subgraphs.platform.errors import (
     InvalidInput,
     UserError,
     forbidden,
-    query_error,
     user_error_list,
     user_errors,
 )
@@ -200,10 +199,7 @@ class ReviewConnection:
 
 
 def _request(first: int, after: str | None, sort: ReviewSort) -> PageRequest:
-    try:
-        return listing.page_request(first, after, sort)
-    except DomainError as error:
-        raise query_error(error) from error
+    return listing.page_request(first, after, sort)
 
 
 async def _ratings(info: Info[Context, None], product_id: strawberry.ID) -> Ratings:

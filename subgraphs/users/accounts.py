@@ -162,12 +162,12 @@ def _rate_limited(message: str) -> DomainError:
 
 async def _sign_in(services: UserServices, account: Account) -> SignedIn:
     async with services.database.session() as session:
-        refresh = await refresh_tokens.issue(session, services.settings, account.id)
+        refresh = await refresh_tokens.issue(session, services.users, account.id)
     return SignedIn(account, services.tokens.issue(account.principal), refresh)
 
 
 async def refresh(services: UserServices, token: str) -> SignedIn:
-    user_id, new_token = await refresh_tokens.rotate(services.database, services.settings, token)
+    user_id, new_token = await refresh_tokens.rotate(services.database, services.users, token)
     accounts = await accounts_by_id(services, [user_id])
     account = accounts.get(user_id)
     if account is None:

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.settings import Settings
 from subgraphs.users.errors import UsersErrorCode
 from subgraphs.users.models import RefreshTokenRow
+from subgraphs.users.settings import UsersSettings
 
 INVALID = UsersErrorCode.INVALID_REFRESH_TOKEN
 REUSED = UsersErrorCode.REFRESH_TOKEN_REUSED
@@ -32,7 +32,7 @@ def _digest(token: str) -> str:
 
 
 async def issue(
-    session: AsyncSession, settings: Settings, user_id: str, family_id: str | None = None
+    session: AsyncSession, settings: UsersSettings, user_id: str, family_id: str | None = None
 ) -> str:
     token = secrets.token_urlsafe(32)
     now = utc_now()
@@ -49,7 +49,7 @@ async def issue(
     return token
 
 
-async def rotate(database: Database, settings: Settings, token: str) -> tuple[str, str]:
+async def rotate(database: Database, settings: UsersSettings, token: str) -> tuple[str, str]:
     """Spends `token` and returns (user id, its successor), or raises DomainError."""
     now = utc_now()
     async with database.session() as session:

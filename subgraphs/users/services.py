@@ -17,6 +17,7 @@ from subgraphs.platform.ratelimit import FixedWindowLimiter, SlidingWindowLimite
 from subgraphs.platform.resources import Platform
 from subgraphs.platform.settings import Settings
 from subgraphs.users.models import outbox
+from subgraphs.users.settings import UsersSettings
 
 NAME = "users"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,6 +26,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 @dataclass(frozen=True)
 class UserServices:
     settings: Settings
+    users: UsersSettings
     database: Database
     hasher: PasswordHasher
     tokens: AccessTokens
@@ -39,8 +41,11 @@ async def migrate(settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def open_services(platform: Platform) -> AsyncIterator[UserServices]:
+async def open_services(
+    platform: Platform, users: UsersSettings | None = None
+) -> AsyncIterator[UserServices]:
     settings = platform.settings
+    users = users or UsersSettings()
     database = Database(settings, NAME)
     try:
         await upgrade(database, MIGRATIONS)
@@ -48,24 +53,30 @@ async def open_services(platform: Platform) -> AsyncIterator[UserServices]:
         async with relay.running(enabled=settings.relay_in_process):
             yield UserServices(
                 settings=settings,
+                users=users,
                 database=database,
-                hasher=PasswordHasher(settings),
+                hasher=PasswordHasher(
+                    time_cost=users.argon2_time_cost,
+                    memory_kib=users.argon2_memory_kib,
+                    slots=users.password_hashing_slots,
+                    queue=users.password_hashing_queue,
+                ),
                 tokens=platform.tokens,
                 failed_logins=FixedWindowLimiter(
                     platform.cache,
-                    settings.login_max_failures,
-                    settings.login_window_seconds,
+                    users.login_max_failures,
+                    users.login_window_seconds,
                     namespace="failed-logins",
                 ),
                 ip_failed_logins=SlidingWindowLimiter(
                     platform.cache,
-                    settings.login_ip_max_failures,
-                    settings.login_window_seconds,
+                    users.login_ip_max_failures,
+                    users.login_window_seconds,
                     namespace="failed-logins-ip",
                 ),
                 registrations=SlidingWindowLimiter(
                     platform.cache,
-                    settings.register_ip_max,
+                    users.register_ip_max,
                     3600,
                     namespace="registrations-ip",
                 ),

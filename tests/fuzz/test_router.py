@@ -36,8 +36,6 @@ def test_generated_operations_through_the_router_never_fail_inside(
         data_dir=tmp_path / "data",
         jwt_private_key=signing_key_pem,
         service_token=SERVICE_TOKEN,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
     )
     schema = load_supergraph(SUPERGRAPH.read_text()).api_schema
     port = free_port()

@@ -29,6 +29,7 @@ from subgraphs.catalog.app import create_app as catalog_app
 from subgraphs.catalog.schema import schema as catalog_schema
 from subgraphs.commerce.app import create_app as commerce_app
 from subgraphs.commerce.schema import schema as commerce_schema
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.insights.app import create_app as insights_app
 from subgraphs.insights.schema import schema as insights_schema
 from subgraphs.platform.auth import Principal, Role
@@ -142,12 +143,13 @@ def test_generated_operations_never_fail_inside(
         data_dir=tmp_path / "data",
         jwt_private_key=signing_key_pem,
         service_token=SERVICE_TOKEN,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        # Nothing listens here: commerce's calls to catalog fail fast, as an outage would.
-        catalog_url="http://127.0.0.1:9/graphql",
     )
-    app = APPS[name](settings)
+    # Nothing listens at port 9: commerce's calls to catalog fail fast, as in an outage.
+    app = (
+        commerce_app(settings, commerce=CommerceSettings(catalog_url="http://127.0.0.1:9/graphql"))
+        if name == "commerce"
+        else APPS[name](settings)
+    )
     loop = asyncio.new_event_loop()
     context = serve(app, f"http://{name}")
     client = loop.run_until_complete(context.__aenter__())

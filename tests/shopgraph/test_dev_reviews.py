@@ -4,7 +4,6 @@ real checkouts that the payments worker charges."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,10 +14,12 @@ from starlette.applications import Starlette
 
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
+from subgraphs.catalog.indexer import CONSUMER as INDEXER
 from subgraphs.catalog.search.port import SearchQuery
 from subgraphs.catalog.seed_data import demo_products
 from subgraphs.commerce.models import outbox as commerce_outbox
 from subgraphs.platform.auth import Role
+from subgraphs.platform.events import InProcessBus
 from subgraphs.platform.settings import Settings
 from subgraphs.social.feeds import CATALOG_GROUP
 from subgraphs.social.models import inbox
@@ -70,17 +71,19 @@ async def _quiet(app: Starlette) -> None:
     subgraphs = app.state.subgraphs
     catalog, social = subgraphs["catalog"].state.services, subgraphs["social"].state.services
     seeded = len(demo_products())
+    bus = catalog.bus
+    assert isinstance(bus, InProcessBus), "shopgraph dev runs on the in-process bus"
 
-    async def handled() -> tuple[int, int]:
+    async def handled() -> tuple[int, int, int]:
         indexed = (await catalog.search.search(SearchQuery(text="", first=1))).total
         async with social.database.session() as session:
             fed = await session.scalar(
                 select(func.count()).select_from(inbox).where(inbox.c.consumer == CATALOG_GROUP)
             )
-        return indexed, int(fed or 0)
+        # Idle: every delivery settled, so no index write is still on its way back.
+        return indexed, int(fed or 0), bus.backlog(INDEXER) + bus.backlog(CATALOG_GROUP)
 
-    await eventually(handled, lambda counts: counts == (seeded, seeded), SETTLE_SECONDS)
-    await asyncio.sleep(0.1)  # the last index write returns after its count shows
+    await eventually(handled, lambda counts: counts == (seeded, seeded, 0), SETTLE_SECONDS)
 
 
 async def test_one_query_lists_20_products_with_ratings_and_reviews(

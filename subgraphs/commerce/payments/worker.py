@@ -92,6 +92,6 @@ async def running_payments_worker(
     async def handle(delivery: Delivery) -> None:
         await handle_payment(services, delivery)
 
-    consumers = concurrency or services.settings.payments_concurrency
+    consumers = concurrency or services.commerce.payments_concurrency
     async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=consumers):
         yield

@@ -1,6 +1,6 @@
 """Password hashing: argon2id for new hashes, legacy bcrypt still verified and upgraded.
 
-Hashing costs ~0.1-0.25 s of CPU and `argon2_memory_kib` of memory, so it runs
+Hashing costs ~0.1-0.25 s of CPU and `memory_kib` of memory, so it runs
 in a worker thread, never on the event loop, and only `slots` hashes (one per
 core by default) run at once. A few more may wait; beyond those a request is
 refused at once with `HashingBusy`, so a flood of sign-ins costs neither memory
@@ -16,8 +16,6 @@ from typing import TypeVar
 
 from passlib.context import CryptContext
 
-from subgraphs.platform.settings import Settings
-
 T = TypeVar("T")
 # Beyond this, passlib refuses a secret with PasswordSizeError; callers check first.
 MAX_PASSWORD_BYTES = 4096
@@ -28,19 +26,22 @@ class HashingBusy(Exception):
 
 
 class PasswordHasher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, slots: int | None, queue: int | None
+    ) -> None:
+        """argon2id at `time_cost` rounds over `memory_kib`; `slots` hashes at once
+        (None: one per core) and `queue` waiting (None: four per slot)."""
         self._context = CryptContext(
             schemes=["argon2", "bcrypt"],
             deprecated=["bcrypt"],
             argon2__type="ID",
-            argon2__rounds=settings.argon2_time_cost,
-            argon2__memory_cost=settings.argon2_memory_kib,
+            argon2__rounds=time_cost,
+            argon2__memory_cost=memory_kib,
         )
         # Verifying against this when the account does not exist keeps the
         # response time of "unknown email" equal to that of "wrong password".
         self._decoy = self._context.hash("decoy password")
-        slots = settings.password_hashing_slots or os.cpu_count() or 1
-        queue = settings.password_hashing_queue
+        slots = slots or os.cpu_count() or 1
         self._admitted_max = slots + (4 * slots if queue is None else queue)
         self._admitted = 0
         self._slots = asyncio.Semaphore(slots)

@@ -123,6 +123,8 @@ class _Group:
     # and re-checks; with a single-threaded loop the check-and-pop cannot race.
     # (asyncio.Queue cannot wake all getters on close before Python 3.13.)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Handed to a consumer and not settled yet.
+    in_hand: int = 0
 
     def put(self, message: _Message, *, front: bool = False) -> None:
         if front:
@@ -170,12 +172,14 @@ class _InProcessDelivery:
     def requeue_unsettled(self) -> None:
         if not self.settled:
             self.settled = True
+            self._group.in_hand -= 1
             self._group.put(_Message(self._message.event, True, self._message.attempt), front=True)
 
     def _settle(self) -> None:
         if self.settled:
             raise RuntimeError(f"delivery of event {self._message.event.id} was already settled")
         self.settled = True
+        self._group.in_hand -= 1
 
 
 class InProcessBus:
@@ -217,6 +221,7 @@ class InProcessBus:
                 if self._closed:
                     return
                 delivery = _InProcessDelivery(group.messages.popleft(), group, self)
+                group.in_hand += 1
                 handed_out = [d for d in handed_out if not d.settled]
                 handed_out.append(delivery)
                 yield delivery
@@ -251,6 +256,13 @@ class InProcessBus:
     async def dead_letters(self, group: str) -> list[Event]:
         state = self._groups.get(group)
         return [] if state is None else list(state.dead)
+
+    def backlog(self, group: str) -> int:
+        """Events of `group` waiting or handed out and not settled: 0 once its consumers
+        are idle (tests wait for that instead of sleeping). Retries waiting for their
+        delay are not counted."""
+        state = self._groups.get(group)
+        return 0 if state is None else len(state.messages) + state.in_hand
 
     async def requeue_dead_letters(
         self, group: str, ids: Collection[uuid.UUID] | None = None

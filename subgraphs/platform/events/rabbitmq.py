@@ -121,21 +121,29 @@ class RabbitMQBus:
         if self._connection is not None:
             raise RuntimeError("the bus was already started")
         try:
-            self._connection = await aio_pika.connect_robust(
+            connection = await aio_pika.connect_robust(
                 self._url,
                 reconnect_interval=self._reconnect_interval,
                 timeout=self.publish_timeout,
             )
         except _UNAVAILABLE as error:
             raise BusUnavailableError(f"cannot connect to RabbitMQ: {error}") from error
-        # on_return_raises: a retry or dead-letter copy published to a queue that
-        # does not exist must fail before the original is acked, not vanish.
-        self._publisher = await self._connection.channel(
-            publisher_confirms=True, on_return_raises=True
-        )
-        self._exchange = await self._publisher.declare_exchange(
-            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        try:
+            # on_return_raises: a retry or dead-letter copy published to a queue that
+            # does not exist must fail before the original is acked, not vanish.
+            self._publisher = await connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
+            self._exchange = await self._publisher.declare_exchange(
+                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+        except BaseException:
+            # Callers do not close a bus that failed to start: a connection left open
+            # here would keep reconnecting until the garbage collector closed it, with
+            # a coroutine nobody awaits when no loop runs then.
+            await connection.close()
+            raise
+        self._connection = connection
 
     async def close(self) -> None:
         if self._closed:

@@ -131,8 +131,6 @@ async def running_shop(tmp_path: Path, signing_key_pem: str) -> AsyncIterator[De
     settings = Settings(
         data_dir=tmp_path / "data",
         jwt_private_key=signing_key_pem,
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
         bus_retry_delays_seconds=(1.0, 1.5, 30.0),
     )
     port = free_port()

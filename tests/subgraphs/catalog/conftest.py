@@ -11,9 +11,11 @@ import httpx
 import pytest
 
 from subgraphs.catalog.app import create_app
+from subgraphs.catalog.indexer import CONSUMER as INDEXER
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.service_token import HEADER
+from subgraphs.platform.events import InProcessBus
 from subgraphs.platform.settings import Settings
 from tests.graphql import execute, serve
 
@@ -53,19 +55,17 @@ class CatalogSubgraph:
         """Waits until background indexing has caught up with every change made so far.
 
         The indexer follows product events on the subgraph's own engine; tests
-        that count statements wait for it so its queries do not count.
+        that count statements wait for it so its queries do not count. Caught up:
+        the outbox is relayed and the indexer settled every event it was sent.
         """
-        from subgraphs.catalog.search.port import SearchQuery
-
-        for _ in range(400):
-            await self.services.relay.relay_once()
-            live = await self.query("{ products(first: 0) { totalCount } }")
-            page = await self.services.search.search(SearchQuery(text="", first=1))
-            if page.total == live["data"]["products"]["totalCount"]:
-                await asyncio.sleep(0.05)  # let the last index write finish
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the search index did not catch up")
+        bus = self.services.bus
+        assert isinstance(bus, InProcessBus), "catalog tests run on the in-process bus"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60  # generous: a busy machine indexes slowly
+        while await self.services.relay.relay_once() or bus.backlog(INDEXER) > 0:
+            if loop.time() > deadline:
+                raise AssertionError(f"the search index did not catch up: {bus.backlog(INDEXER)}")
+            await asyncio.sleep(0.01)  # polls the idle condition, with the deadline above
 
     async def create(self, **fields: Any) -> dict[str, Any]:
         values = {

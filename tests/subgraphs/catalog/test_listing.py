@@ -115,7 +115,26 @@ async def test_bad_page_requests_are_clear_errors(
 ) -> None:
     body = await catalog.query(PAGE, variables)
     assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+    # Mapped once, by the schema's extension: the code, and where in the response.
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["products"], code)]
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [({"first": 101}, "INVALID_PAGE_SIZE"), ({"after": "garbage!"}, "INVALID_CURSOR")],
+)
+async def test_bad_search_pages_are_clear_errors(
+    catalog: CatalogSubgraph, variables: dict[str, Any], code: str
+) -> None:
+    body = await catalog.query(
+        'query($first: Int, $after: String) { searchProducts(query: "x", first: $first, '
+        "after: $after) { totalCount } }",
+        variables,
+    )
+    assert body["data"] is None
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["searchProducts"], code)
+    ]
 
 
 SEARCH_TOTAL = 'query($f: ProductFilter) { searchProducts(query: "", filter: $f) { totalCount } }'

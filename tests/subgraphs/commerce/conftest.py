@@ -17,6 +17,7 @@ from subgraphs.catalog.app import create_app as create_catalog
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.payments.worker import running_payments_worker
 from subgraphs.commerce.services import CommerceServices
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.resources import SharedPlatform
@@ -134,17 +135,19 @@ class Shop:
 
 
 @asynccontextmanager
-async def open_shop(settings: Settings, *, worker: bool = True) -> AsyncIterator[Shop]:
+async def open_shop(
+    settings: Settings, *, worker: bool = True, commerce: CommerceSettings | None = None
+) -> AsyncIterator[Shop]:
     catalog_port, commerce_port = free_port(), free_port()
     catalog_url = f"http://127.0.0.1:{catalog_port}/graphql"
-    settings = settings.model_copy(update={"catalog_url": catalog_url})
+    commerce = (commerce or CommerceSettings()).model_copy(update={"catalog_url": catalog_url})
     shared = SharedPlatform()
     async with AsyncExitStack() as stack:
         platform = await stack.enter_async_context(shared.open(settings))
         await stack.enter_async_context(
             served(create_catalog(settings, shared.borrow), catalog_port)
         )
-        commerce_app = create_commerce(settings, shared.borrow)
+        commerce_app = create_commerce(settings, shared.borrow, commerce)
         await stack.enter_async_context(served(commerce_app, commerce_port))
         services: CommerceServices = commerce_app.state.services
         if worker:

@@ -21,6 +21,7 @@ from subgraphs.commerce.holds import (
 )
 from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
 from subgraphs.commerce.services import MIGRATIONS, NAME
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
 from subgraphs.platform.migrations import upgrade
@@ -51,8 +52,7 @@ async def _reserved_without_order(shop: Shop, key: str, product_id: str, quantit
 async def test_stock_of_a_checkout_that_died_after_reserving_comes_back_after_the_hold(
     settings: Settings,
 ) -> None:
-    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
-    async with open_shop(one_second) as shop:
+    async with open_shop(settings, commerce=CommerceSettings(checkout_hold_seconds=1)) as shop:
         lamp = await shop.product(stock=5, name="Lamp")
         await _reserved_without_order(shop, "died", lamp, 2)
         assert (await shop.stock(lamp), await _holds(shop)) == (3, 1)
@@ -87,8 +87,7 @@ async def test_a_retry_resumes_the_hold_of_a_checkout_whose_answer_was_lost(shop
 
 
 async def test_a_hold_released_by_the_sweeper_cannot_be_claimed(settings: Settings) -> None:
-    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
-    async with open_shop(one_second) as shop:
+    async with open_shop(settings, commerce=CommerceSettings(checkout_hold_seconds=1)) as shop:
         mug = await shop.product(stock=4, name="Mug")
         hold = await _reserved_without_order(shop, "slow", mug, 1)
         await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)

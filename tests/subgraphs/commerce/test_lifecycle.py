@@ -12,6 +12,7 @@ from subgraphs.commerce.background import apply_payment_outcome
 from subgraphs.commerce.events import PAYMENT_SUCCEEDED, payment_outcome
 from subgraphs.commerce.payments.provider import ChargeOutcome
 from subgraphs.commerce.payments.worker import NOT_AWAITED, running_payments_worker
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import (
     DECLINED,
@@ -292,8 +293,9 @@ async def test_staff_cannot_ship_a_failed_order_or_move_an_unknown_one(shop: Sho
 
 
 async def test_an_unpaid_order_expires_and_its_stock_comes_back(settings: Settings) -> None:
-    one_second = settings.model_copy(update={"reservation_ttl_seconds": 1})
-    async with open_shop(one_second, worker=False) as shop:
+    async with open_shop(
+        settings, worker=False, commerce=CommerceSettings(reservation_ttl_seconds=1)
+    ) as shop:
         ann = shop.token("ann")
         bike = await shop.product(stock=2, price="300.00", name="Bike")
         placed = await placed_order(shop, ann, bike, 2, key="k")
@@ -315,8 +317,7 @@ async def test_an_unpaid_order_expires_and_its_stock_comes_back(settings: Settin
 async def test_a_failed_order_expires_without_releasing_its_stock_twice(
     settings: Settings,
 ) -> None:
-    one_second = settings.model_copy(update={"reservation_ttl_seconds": 1})
-    async with open_shop(one_second) as shop:
+    async with open_shop(settings, commerce=CommerceSettings(reservation_ttl_seconds=1)) as shop:
         ann = shop.token("ann")
         bike = await shop.product(stock=2, price="300.00", name="Bike")
         placed = await placed_order(shop, ann, bike, 2, key="k", number=DECLINED)

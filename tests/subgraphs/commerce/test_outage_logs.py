@@ -16,6 +16,7 @@ import pytest
 
 from shopgraph.loopback import free_port, served
 from subgraphs.commerce.app import create_app as create_commerce
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
@@ -31,11 +32,12 @@ ADD = """mutation { addToCart(productId: "p-1", quantity: 1) {
 async def _commerce_alone(settings: Settings) -> AsyncIterator[tuple[str, str]]:
     """Commerce on a real port, its catalog nowhere; (url, a customer's token)."""
     nowhere = f"http://127.0.0.1:{free_port()}/graphql"
-    settings = settings.model_copy(update={"catalog_url": nowhere})
     shared, port = SharedPlatform(), free_port()
     async with (
         shared.open(settings) as platform,
-        served(create_commerce(settings, shared.borrow), port),
+        served(
+            create_commerce(settings, shared.borrow, CommerceSettings(catalog_url=nowhere)), port
+        ),
     ):
         yield (
             f"http://127.0.0.1:{port}/graphql",

@@ -1,10 +1,12 @@
-"""Fixed-window limits, counted on the in-process cache and on Redis."""
+"""Fixed- and sliding-window limits, counted on the in-process cache and on Redis."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from subgraphs.platform.cache import Cache, InProcessCache
+from subgraphs.platform.cache import Cache, InProcessCache, RedisCache
 from subgraphs.platform.ratelimit import FixedWindowLimiter, SlidingWindowLimiter
 from tests.subgraphs.platform.conftest import Elapse
 
@@ -61,21 +63,57 @@ def test_limits_and_windows_must_be_positive(limit: int, window: int, message: s
         FixedWindowLimiter(InProcessCache(), limit=limit, window_seconds=window)
 
 
-async def test_a_sliding_window_weighs_the_previous_window(cache: Cache) -> None:
+async def test_a_sliding_window_counts_the_attempts_of_the_last_window(cache: Cache) -> None:
     now = [1000.0]
     limiter = SlidingWindowLimiter(
         cache, limit=3, window_seconds=10, namespace="ip", clock=lambda: now[0]
     )
-    assert [await limiter.take("10.0.0.1") for _ in range(4)] == [True, True, True, False]
-    assert await limiter.take("10.0.0.2")
 
-    now[0] = 1010.0  # a new fixed window, but the last 10 s still hold three attempts
-    assert not await limiter.take("10.0.0.1")
-    now[0] = 1015.0  # half of the previous window has slid out: 1.5 + 1 attempts
-    assert [await limiter.take("10.0.0.1") for _ in range(2)] == [True, False]
+    async def take_at(at: float) -> bool:
+        now[0] = at
+        return await limiter.take("10.0.0.1")
+
+    assert [await take_at(at) for at in (1000.0, 1004.0, 1009.0, 1009.5)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert await limiter.take("10.0.0.2")  # another address has its own window
+    # A fixed window would reopen at 1010 with three attempts of 1004-1009 just behind it.
+    assert await take_at(1009.999) is False
+    assert await take_at(1010.0) is True  # the attempt of 1000.0 has just aged out
+    assert await take_at(1013.999) is False  # 1004, 1009 and 1010 are inside
+    assert await take_at(1014.0) is True  # 1004 has aged out; refused ones never counted
+    assert await take_at(1014.0) is False
 
     await limiter.give_back("10.0.0.1")
-    assert await limiter.take("10.0.0.1")
+    assert await take_at(1014.0) is True
+
+
+async def test_racing_attempts_in_a_sliding_window_pass_at_most_the_limit(cache: Cache) -> None:
+    limiter = SlidingWindowLimiter(
+        cache, limit=5, window_seconds=60, namespace="ip", clock=lambda: 1000.0
+    )
+
+    taken = await asyncio.gather(*(limiter.take("10.0.0.1") for _ in range(40)))
+
+    assert sorted(taken) == [False] * 35 + [True] * 5
+
+
+@pytest.mark.redis
+async def test_a_sliding_window_in_redis_expires_with_its_last_attempt(redis_url: str) -> None:
+    cache = RedisCache(redis_url)
+    limiter = SlidingWindowLimiter(cache, limit=1, window_seconds=30, namespace="ip")
+    try:
+        assert await limiter.take("10.0.0.1")
+        assert not await limiter.take("10.0.0.1")
+        # An address seen once leaves nothing behind once its window has passed.
+        ttl = await cache.ttl("ip:10.0.0.1")
+        assert ttl is not None
+        assert 29 < ttl <= 30
+    finally:
+        await cache.close()
 
 
 async def test_fixed_window_take_counts_before_the_work(cache: Cache) -> None:

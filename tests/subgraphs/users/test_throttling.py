@@ -12,6 +12,7 @@ import pytest
 from subgraphs.platform.auth.passwords import HashingBusy, PasswordHasher
 from subgraphs.platform.settings import Settings
 from subgraphs.users.app import create_app
+from subgraphs.users.settings import UsersSettings
 from tests.graphql import execute, serve
 from tests.subgraphs.users.conftest import UsersSubgraph
 
@@ -79,7 +80,7 @@ async def test_successful_sign_ins_do_not_use_up_the_address_limit(
 
 
 async def test_registrations_from_one_address_are_limited(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"register_ip_max": 3}))
+    app = create_app(settings, users=UsersSettings(register_ip_max=3))
     async with serve(app, "http://users") as client:
         users = UsersSubgraph(client, app.state.services)
         payloads = [await users.register(f"new{n}") for n in range(5)]
@@ -101,10 +102,8 @@ async def test_a_password_over_4096_bytes_is_refused_as_input(users: UsersSubgra
     ]
 
 
-async def test_hashes_beyond_the_slots_and_queue_are_refused_at_once(settings: Settings) -> None:
-    hasher = PasswordHasher(
-        settings.model_copy(update={"password_hashing_slots": 1, "password_hashing_queue": 1})
-    )
+async def test_hashes_beyond_the_slots_and_queue_are_refused_at_once() -> None:
+    hasher = PasswordHasher(time_cost=1, memory_kib=1024, slots=1, queue=1)
     stored = await hasher.hash("a password")
 
     outcomes = await asyncio.gather(
@@ -117,10 +116,8 @@ async def test_hashes_beyond_the_slots_and_queue_are_refused_at_once(settings: S
     assert issubclass(HashingBusy, Exception)
 
 
-async def test_unknown_emails_go_through_the_same_hashing_slots(settings: Settings) -> None:
-    hasher = PasswordHasher(
-        settings.model_copy(update={"password_hashing_slots": 1, "password_hashing_queue": 0})
-    )
+async def test_unknown_emails_go_through_the_same_hashing_slots() -> None:
+    hasher = PasswordHasher(time_cost=1, memory_kib=1024, slots=1, queue=0)
     outcomes = await asyncio.gather(
         hasher.verify("a password", None),
         hasher.verify("a password", None),

@@ -220,3 +220,27 @@ async def test_dead_letters_stay_until_requeued_by_id_or_all() -> None:
     assert await bus.dead_letters("payments") == []
     assert await bus.requeue_dead_letters("payments") == 0
     assert await bus.requeue_dead_letters("shipping") == 0
+
+
+async def test_the_backlog_counts_waiting_and_unsettled_deliveries_until_idle() -> None:
+    bus = InProcessBus(retry_delays=(30.0,))
+    stream = bus.consume("orders", ["order.placed"])
+    assert bus.backlog("orders") == 0
+    assert bus.backlog("nobody") == 0
+    await bus.publish([Event.new("order.placed", f"order-{n}", {}) for n in range(3)])
+    assert bus.backlog("orders") == 3
+
+    first = await take(stream)
+    assert bus.backlog("orders") == 3  # two waiting, one in hand
+    await first.ack()
+    assert bus.backlog("orders") == 2
+    second = await take(stream)
+    await second.nack(requeue=True)
+    assert bus.backlog("orders") == 2  # back in the queue
+    again = await take(stream)
+    await again.retry()  # waits out its delay: not in the backlog
+    third = await take(stream)
+    await third.ack()
+
+    assert bus.backlog("orders") == 0
+    await bus.close()

@@ -1,8 +1,9 @@
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import record_handled
@@ -65,10 +66,46 @@ async def test_racing_deliveries_of_one_event_are_handled_once(
     event_id = uuid.uuid4()
     async with database.session() as session:
         assert await record_handled(session, tables.inbox, "payments", event_id)
+        issued = _next_statement(database)
         # A redelivery of the same event, handled while the first is uncommitted.
         racing = asyncio.create_task(record(database, tables, "payments", event_id))
-        await asyncio.sleep(0.05)
+        await _blocked_behind_a_transaction(database, issued)
         assert not racing.done()  # it waits for the first transaction to decide
 
     assert await asyncio.wait_for(racing, 5) is False
     assert await inbox_rows(database, tables) == {("payments", str(event_id))}
+
+
+def _next_statement(database: Database) -> asyncio.Event:
+    """Set when the engine next sends a statement: the racing transaction's first."""
+    issued = asyncio.Event()
+
+    def seen(*_: Any) -> None:
+        issued.set()
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", seen, once=True)
+    return issued
+
+
+async def _blocked_behind_a_transaction(database: Database, issued: asyncio.Event) -> None:
+    """Returns once the racing transaction waits on the open one, not after a guessed pause.
+
+    SQLite: its first statement is BEGIN IMMEDIATE, which cannot finish while the
+    open transaction holds the write lock. PostgreSQL: the server reports it waiting
+    on a lock.
+    """
+    await asyncio.wait_for(issued.wait(), 10)
+    if database.is_sqlite:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while True:
+        async with database.engine.connect() as probe:
+            if await probe.scalar(waiting):
+                return
+        assert loop.time() < deadline, "the racing insert never waited on the open transaction"
+        await asyncio.sleep(0.01)  # polls a condition, with the deadline above

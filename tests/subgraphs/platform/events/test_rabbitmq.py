@@ -5,6 +5,7 @@ Every test uses its own exchange and groups (a random suffix) and deletes them a
 """
 
 import asyncio
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -474,3 +475,28 @@ async def test_starting_without_a_reachable_broker_fails_at_once(rabbitmq_url: s
         with pytest.raises(BusUnavailableError, match="cannot connect"):
             await bus.start()
         await bus.close()
+
+
+def _open_connections() -> set[int]:
+    return {
+        id(found)
+        for found in gc.get_objects()
+        if isinstance(found, aio_pika.RobustConnection) and not found.is_closed
+    }
+
+
+async def test_a_bus_that_fails_to_start_leaves_no_connection_open(broker: Broker) -> None:
+    # The exchange exists with another type: declaring it fails after connecting.
+    connection = await aio_pika.connect(broker.url)
+    async with connection, connection.channel() as channel:
+        await channel.declare_exchange(broker.exchange, aio_pika.ExchangeType.FANOUT)
+    before = _open_connections()
+    bus = RabbitMQBus(broker.url, exchange=broker.exchange, retry_delays=RETRY_DELAYS)
+
+    with pytest.raises(aio_pika.exceptions.ChannelPreconditionFailed):
+        await bus.start()
+
+    # Closed by start itself, not left for the garbage collector to close unawaited.
+    assert _open_connections() == before
+    with pytest.raises(RuntimeError, match="start the RabbitMQ bus"):
+        await bus.publish([])

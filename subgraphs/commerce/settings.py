@@ -1,0 +1,50 @@
+"""Settings only the commerce subgraph (and its payments worker) reads, from the same
+`SHOPGRAPH_*` variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommerceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", env_file=None, frozen=True)
+
+    catalog_url: str = Field(
+        default="http://127.0.0.1:4002/graphql",
+        description="The catalog subgraph's GraphQL endpoint, for commerce's internal calls.",
+    )
+    product_cache_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "How long commerce keeps a product it read from catalog for carts; catalog's "
+            "product events refresh it sooner."
+        ),
+    )
+    payments_concurrency: int = Field(
+        default=16,
+        gt=0,
+        le=256,
+        description="Payments the payments worker charges at once (each waits on the provider).",
+    )
+    order_outcome_concurrency: int = Field(
+        default=16,
+        gt=0,
+        le=256,
+        description="Payment outcomes commerce applies to orders at once.",
+    )
+    reservation_ttl_seconds: int = Field(
+        default=900,
+        gt=0,
+        description="How long an unpaid order holds its stock before it is cancelled.",
+    )
+    checkout_hold_seconds: int = Field(
+        default=30,
+        gt=0,
+        description=(
+            "How long stock reserved by a checkout that wrote no order (it died or gave up) "
+            "stays reserved before the sweeper releases it. Keep it above the catalog call "
+            "timeout (10 s): a checkout slower than this fails and is retried."
+        ),
+    )
