@@ -79,8 +79,6 @@ async def shop(
         database_url=shop_database,
         jwt_private_key=signing_key_pem,
         service_token=secrets.token_urlsafe(32),
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
     )
     port = free_port()
     app = create_dev_app(settings, port)
