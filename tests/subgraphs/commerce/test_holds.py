@@ -105,8 +105,7 @@ async def test_a_reservation_reaching_catalog_after_the_sweeper_takes_nothing(
 ) -> None:
     """Catalog handles the checkout's reserve only after the hold expired and the sweeper
     released its key: the key stays released there, so no stock leaks."""
-    one_second = settings.model_copy(update={"checkout_hold_seconds": 1})
-    async with open_shop(one_second) as shop:
+    async with open_shop(settings, commerce=CommerceSettings(checkout_hold_seconds=1)) as shop:
         vase = await shop.product(stock=4, name="Vase")
         hold = await take_hold(shop.commerce, "ann", "late")
         assert hold is not None
