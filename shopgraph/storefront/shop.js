@@ -8,6 +8,13 @@ const SORTS = [
   ["PRICE_DESC", "Price: high to low"],
   ["NAME", "Name"],
 ];
+// Search sorts by relevance unless told; it cannot sort by name (the API refuses).
+const SEARCH_SORTS = [
+  ["RELEVANCE", "Best match"],
+  ["NEWEST", "Newest"],
+  ["PRICE_ASC", "Price: low to high"],
+  ["PRICE_DESC", "Price: high to low"],
+];
 
 export function productCard(product) {
   return h(
@@ -116,7 +123,9 @@ export async function searchPage({ show, signal }, params) {
   document.getElementById("search-input").value = query;
   if (!query) return show("Search", h("h1", {}, "Search"), h("p", {}, "Type what you are looking for in the search box."));
   const filter = filterOf(params);
-  const first = await run("SearchProducts", { query, first: 12, filter });
+  // A hand-edited URL with an unknown sort falls back to the default instead of failing.
+  const sort = SEARCH_SORTS.some(([value]) => value === params.get("sort")) ? params.get("sort") : "RELEVANCE";
+  const first = await run("SearchProducts", { query, first: 12, filter, sort });
   if (signal.aborted) return;
   track("SEARCHED", { query });
   const result = first.searchProducts;
@@ -135,9 +144,12 @@ export async function searchPage({ show, signal }, params) {
     })))));
   const list = h("ul", { class: "grid", id: "products" });
   const more = pager(list, async (after) =>
-    after ? (await run("SearchProducts", { query, first: 12, after, filter })).searchProducts : result);
+    after ? (await run("SearchProducts", { query, first: 12, after, filter, sort })).searchProducts : result);
+  // The default sort stays out of the URL, so a plain search link and a reset sort read the same.
+  const sortSelect = h("select", { id: "sort", onchange: (e) => navigateTo(`/search?${withParam(params, "sort", e.target.value === "RELEVANCE" ? null : e.target.value)}`) },
+    SEARCH_SORTS.map(([value, label]) => h("option", { value, selected: value === sort }, label)));
   show(`Search: ${query}`, h("h1", {}, `${found} for “${query}”`),
-    h("div", { class: "with-facets" }, facets, h("div", {}, list, more.button)));
+    h("div", { class: "with-facets" }, facets, h("div", {}, h("label", { for: "sort" }, "Sort by "), sortSelect, list, more.button)));
   await more.loaded;
 }
 

@@ -45,3 +45,5 @@ class CatalogErrorCode(enum.StrEnum):
     """A reservation has no lines."""
     INVALID_CURSOR = "INVALID_CURSOR"
     """The cursor was not made for this list (or this sort)."""
+    UNSUPPORTED_SORT = "UNSUPPORTED_SORT"
+    """Search results cannot be sorted this way (the search index holds no sortable name)."""

@@ -258,6 +258,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
         filter: ProductFilterInput | None = None,
+        sort: ProductSort = ProductSort.RELEVANCE,
     ) -> ProductSearchResult:
         searcher = search_service.Searcher(
             info.context.request.headers.get(SESSION_HEADER), info.context.principal
@@ -269,6 +270,7 @@ class Query:
             after,
             filter.value() if filter else ProductFilter(),
             searcher,
+            sort,
         )
         cursors = list(result.cursors)
         return ProductSearchResult(

@@ -11,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from subgraphs.catalog.domain import Product, ProductFilter, checked_filter
+from subgraphs.catalog.domain import Product, ProductFilter, ProductSort, checked_filter
 from subgraphs.catalog.errors import CatalogErrorCode
 from subgraphs.catalog.products import MAX_PAGE, products_by_id
-from subgraphs.catalog.search.port import Facet, InvalidCursor, SearchFilter, SearchQuery
+from subgraphs.catalog.search.port import (
+    Facet,
+    InvalidCursor,
+    SearchFilter,
+    SearchOrder,
+    SearchQuery,
+)
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Event, JSONObject
@@ -26,6 +32,14 @@ if TYPE_CHECKING:
 MAX_QUERY_CHARS = 10_000
 SEARCHED = "product.searched"
 MAX_TRACKED_QUERY_CHARS = 200
+# The listing sorts search can page through; NAME is not one (no backend indexes
+# a sortable name), so asking for it is refused rather than quietly ignored.
+_ORDERS = {
+    ProductSort.RELEVANCE: SearchOrder.RELEVANCE,
+    ProductSort.NEWEST: SearchOrder.NEWEST,
+    ProductSort.PRICE_ASC: SearchOrder.PRICE_ASC,
+    ProductSort.PRICE_DESC: SearchOrder.PRICE_DESC,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +66,18 @@ async def search(
     after: str | None,
     product_filter: ProductFilter,
     searcher: Searcher | None = None,
+    sort: ProductSort = ProductSort.RELEVANCE,
 ) -> SearchResult:
     if not 0 <= first <= MAX_PAGE:
         raise DomainError(
             CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
+        )
+    order = _ORDERS.get(sort)
+    if order is None:
+        raise DomainError(
+            CatalogErrorCode.UNSUPPORTED_SORT,
+            f"search results cannot be sorted by {sort.value}",
+            ["sort"],
         )
     product_filter = checked_filter(product_filter)
     query = SearchQuery(
@@ -69,6 +91,7 @@ async def search(
         ),
         first=first,
         after=after,
+        order=order,
     )
     try:
         page = await services.search.search(query)

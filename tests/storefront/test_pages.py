@@ -1,5 +1,5 @@
-"""The storefront's pages one by one: category paging and sort, search facets, price
-buckets and the empty state, cart quantities and its errors, cancelling an order,
+"""The storefront's pages one by one: category paging and sort, search facets and sort,
+price buckets and the empty state, cart quantities and its errors, cancelling an order,
 reviews' paging and sort."""
 
 from __future__ import annotations
@@ -99,6 +99,54 @@ async def test_search_facets_narrow_the_results_and_a_miss_says_so(
         await expect(heading).to_have_text("No results for “qqxzv”")
         await expect(page.locator(".empty")).to_contain_text("Check the spelling")
         await snap(page, "search-empty")
+        await assert_clean(page, traffic)
+
+
+async def test_search_sorts_by_price_and_the_sort_is_kept_in_the_url(
+    shop: Shop, tmp_path: Path
+) -> None:
+    from playwright.async_api import expect
+
+    async with shop_page(tmp_path) as (page, traffic):
+        await page.goto(f"{shop.url}/")
+        await search(page, "running shoes")
+        sort = page.get_by_label("Sort by")
+        await expect(sort).to_have_value("RELEVANCE")
+        cards = page.locator("#products .card")
+
+        async def every_price() -> list[Decimal]:
+            more = page.get_by_role("button", name="Load more")
+            while await more.is_visible():  # the later pages keep the sort too
+                shown = await cards.count()
+                await more.click()
+                await expect(cards).not_to_have_count(shown)
+            return [dollars(p) for p in await cards.locator(".price").all_text_contents()]
+
+        await sort.select_option("PRICE_ASC")
+        await expect(page).to_have_url(re.compile(r"\?q=running\+shoes&sort=PRICE_ASC$"))
+        await settled(page)
+        ascending = await every_price()
+        assert len(ascending) > 1
+        assert ascending == sorted(ascending)
+        await snap(page, "search-sorted")
+
+        await page.reload()  # a deep link: the sort comes back from the URL
+        await settled(page)
+        await expect(sort).to_have_value("PRICE_ASC")
+        assert await every_price() == ascending
+
+        await sort.select_option("PRICE_DESC")
+        await expect(page).to_have_url(re.compile(r"sort=PRICE_DESC$"))
+        await settled(page)
+        assert await every_price() == sorted(ascending, reverse=True)
+
+        await page.go_back()
+        await settled(page)
+        await expect(sort).to_have_value("PRICE_ASC")
+        await page.go_back()
+        await settled(page)
+        await expect(page).to_have_url(re.compile(r"\?q=running\+shoes$"))
+        await expect(sort).to_have_value("RELEVANCE")
         await assert_clean(page, traffic)
 
 

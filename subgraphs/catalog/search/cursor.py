@@ -4,9 +4,10 @@ A cursor is URL-safe base64 of a small JSON array: format version, the query's
 fingerprint, the last hit's sort key and its id. Paging continues strictly
 after that (key, id) pair (keyset pagination, like `search_after`), so an item
 is never repeated or skipped while the index holds still; cluster relevance
-pages put the offset past the hit in the key instead (see `dsl`). The fingerprint ties
-a cursor to one backend family and one query (terms and filter): handing it to
-another query raises InvalidCursor instead of silently paging something else.
+pages put the offset past the hit in the key instead (see `dsl`). The
+fingerprint ties a cursor to one backend family and one query (terms, filter
+and sort order): handing it to another query or another sort raises
+InvalidCursor instead of silently paging something else.
 """
 
 from __future__ import annotations
@@ -16,21 +17,26 @@ import hashlib
 import json
 import math
 
-from subgraphs.catalog.search.port import InvalidCursor, SearchFilter
+from subgraphs.catalog.search.port import InvalidCursor, SearchFilter, SearchOrder
 
 _VERSION = 1
 _MAX_LENGTH = 1024  # a cursor is ~150 characters; anything far longer is not ours
 
 # The sort key of the last hit: a relevance score (database) or offset (cluster),
-# or for a blank query the creation time (ISO text in the database, epoch
-# milliseconds in a cluster).
+# or when listing by age the creation time (ISO text in the database, epoch
+# milliseconds in a cluster), or when sorting by price the price in cents.
 SortKey = float | int | str
 
 
-def fingerprint(family: str, terms: tuple[str, ...] | None, search_filter: SearchFilter) -> str:
-    """A short digest of what decides a result list: backend family, terms and filter.
+def fingerprint(
+    family: str,
+    terms: tuple[str, ...] | None,
+    search_filter: SearchFilter,
+    order: SearchOrder = SearchOrder.RELEVANCE,
+) -> str:
+    """A short digest of what decides a result list: backend family, terms, filter and order.
 
-    `terms` is None for an empty query, which lists every document by age.
+    `terms` is None for an empty query. A cursor of one order never pages another.
     """
     material = [
         family,
@@ -39,6 +45,7 @@ def fingerprint(family: str, terms: tuple[str, ...] | None, search_filter: Searc
         None if search_filter.min_price is None else str(search_filter.min_price),
         None if search_filter.max_price is None else str(search_filter.max_price),
         search_filter.in_stock,
+        order.value,
     ]
     digest = hashlib.sha256(json.dumps(material).encode())
     return digest.hexdigest()[:16]

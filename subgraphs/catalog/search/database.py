@@ -8,8 +8,9 @@ dialects (`sqlite`, `postgres`) own their tables and text matching.
 A query's terms all have to match (in the name or the description), each as
 the word itself, as a prefix ("runn" finds "running"), or as a typo of an
 indexed word (see `analysis`). Hits come best first, ties by id; a blank query
-lists every document newest first, ties by id. Filters apply either way, and
-facets count every match of the text and filter, not only the page.
+lists every document newest first, ties by id; a query may instead ask for
+newest first or by price either way (still ties by id). Filters apply either
+way, and facets count every match of the text and filter, not only the page.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from subgraphs.catalog.search.port import (
     SearchDocument,
     SearchFilter,
     SearchHit,
+    SearchOrder,
     SearchPage,
     SearchQuery,
 )
@@ -37,6 +39,12 @@ from subgraphs.platform.database import Database
 
 _FAMILY = "database"  # cursors of SQLite and PostgreSQL indexes are interchangeable
 _EVERYTHING = Source(tables="search_documents AS d", condition="1 = 1", score="d.created_at")
+# Per order other than relevance: the column it sorts by, and whether descending.
+_COLUMNS = {
+    SearchOrder.NEWEST: ("d.created_at", True),
+    SearchOrder.PRICE_ASC: ("d.price_cents", False),
+    SearchOrder.PRICE_DESC: ("d.price_cents", True),
+}
 
 
 class DatabaseSearch:
@@ -68,23 +76,27 @@ class DatabaseSearch:
         first = cursor.page_size(query.first)
         blank = not query.text.strip()
         terms = query_terms(query.text)
-        fingerprint = cursor.fingerprint(_FAMILY, None if blank else terms, query.filter)
-        after = None if query.after is None else self._after(query.after, fingerprint, blank)
+        order = query.effective_order
+        fingerprint = cursor.fingerprint(
+            _FAMILY, None if blank else terms, query.filter, query.order
+        )
+        after = None if query.after is None else self._after(query.after, fingerprint, order)
         if not blank and not terms:
             # Only punctuation: nothing to look for, so nothing matches.
             return SearchPage((), 0, False, facets.build((), {}, {}))
         async with self._database.session() as session:
             source = _EVERYTHING if blank else await self._text_source(session, terms)
-            matches, params = _matches(source, query.filter)
+            column, descending = _COLUMNS.get(order, (source.score, True))
+            matches, params = _matches(source, query.filter, column)
             page = await session.execute(
-                text(_page_sql(matches, after is not None)),
+                text(_page_sql(matches, after is not None, descending=descending)),
                 {**params, **_after_params(after), "limit": first + 1},
             )
             rows = page.all()
             counts = await session.execute(text(_counts_sql(matches)), {**params, **_BUCKETS})
             count_rows = counts.all()
         hits = tuple(
-            SearchHit(doc_id, cursor.encode(fingerprint, self._key(sort_key, blank), doc_id))
+            SearchHit(doc_id, cursor.encode(fingerprint, self._key(sort_key, order), doc_id))
             for doc_id, sort_key in rows[:first]
         )
         total, found = _facets(count_rows)
@@ -101,25 +113,33 @@ class DatabaseSearch:
         ]
         return self._dialect.text_source(groups)
 
-    def _after(self, after: str, fingerprint: str, blank: bool) -> tuple[object, str]:
-        if not blank:
+    def _after(self, after: str, fingerprint: str, order: SearchOrder) -> tuple[object, str]:
+        if order is SearchOrder.RELEVANCE:
             return cursor.decode(after, fingerprint, float)
+        if order is not SearchOrder.NEWEST:
+            return cursor.decode(after, fingerprint, int)
         key, last_id = cursor.decode(after, fingerprint, str)
         try:
             return self._dialect.created_at_param(str(key)), last_id
         except ValueError as error:
             raise InvalidCursor("the cursor is not one this search returned") from error
 
-    def _key(self, sort_key: object, blank: bool) -> cursor.SortKey:
-        if blank:
+    def _key(self, sort_key: object, order: SearchOrder) -> cursor.SortKey:
+        if order is SearchOrder.NEWEST:
             return self._dialect.created_at_key(sort_key)
+        if order is not SearchOrder.RELEVANCE:
+            if not isinstance(sort_key, int):
+                raise TypeError(f"a price came back as {type(sort_key).__name__}")
+            return sort_key
         if not isinstance(sort_key, float | int):
             raise TypeError(f"a score came back as {type(sort_key).__name__}")
         return float(sort_key)
 
 
-def _matches(source: Source, search_filter: SearchFilter) -> tuple[str, dict[str, object]]:
-    """The SELECT of every document matching the text and the filter."""
+def _matches(
+    source: Source, search_filter: SearchFilter, sort_key: str
+) -> tuple[str, dict[str, object]]:
+    """The SELECT of every document matching the text and the filter, with its sort key."""
     conditions = [source.condition]
     params: dict[str, object] = dict(source.params)
     if search_filter.category_id is not None:
@@ -136,18 +156,19 @@ def _matches(source: Source, search_filter: SearchFilter) -> tuple[str, dict[str
         params["in_stock"] = search_filter.in_stock
     sql = (
         "SELECT d.id AS id, d.category_id AS category_id, d.category_name AS category_name,"  # noqa: S608 - fixed fragments; values are bound
-        f" d.price_cents AS price_cents, d.in_stock AS in_stock, {source.score} AS sort_key"
+        f" d.price_cents AS price_cents, d.in_stock AS in_stock, {sort_key} AS sort_key"
         f" FROM {source.tables} WHERE {' AND '.join(conditions)}"
     )
     return sql, params
 
 
-def _page_sql(matches: str, after: bool) -> str:
+def _page_sql(matches: str, after: bool, *, descending: bool) -> str:
     # Materialized: SQLite allows bm25() only in the statement that runs MATCH.
-    keyset = " WHERE sort_key < :after_key OR (sort_key = :after_key AND id > :after_id)"
+    beyond, direction = ("<", "DESC") if descending else (">", "ASC")
+    keyset = f" WHERE sort_key {beyond} :after_key OR (sort_key = :after_key AND id > :after_id)"
     return (
         f"WITH matches AS MATERIALIZED ({matches}) SELECT id, sort_key FROM matches"  # noqa: S608 - fixed fragments; values are bound
-        f"{keyset if after else ''} ORDER BY sort_key DESC, id LIMIT :limit"
+        f"{keyset if after else ''} ORDER BY sort_key {direction}, id LIMIT :limit"
     )
 
 

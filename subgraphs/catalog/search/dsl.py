@@ -9,11 +9,12 @@ and `elasticsearch`.
 
 Paging: a blank query lists newest first and pages with `search_after` on
 (created_at, id), exact integers and strings, so new products never shift a
-page. Relevance pages continue from an offset (`from`) instead: `search_after`
-on `_score` breaks ties only when the server compares the very float it
-reported, which Lucene does (float32 both ways) but the osmem test server does
-not (float64 inside, float32 out), and relevance order shifts under writes
-either way. Offsets stop at the index's 10,000-hit result window.
+page; the newest and price sorts page the same way on their field. Relevance
+pages continue from an offset (`from`) instead: `search_after` on `_score`
+breaks ties only when the server compares the very float it reported, which
+Lucene does (float32 both ways) but the osmem test server does not (float64
+inside, float32 out), and relevance order shifts under writes either way.
+Offsets stop at the index's 10,000-hit result window.
 
 Query text reaches the cluster only as single analyzed terms inside `match`
 clauses, never as query_string syntax, so no input can become an operator.
@@ -33,6 +34,7 @@ from subgraphs.catalog.search.port import (
     SearchDocument,
     SearchFilter,
     SearchHit,
+    SearchOrder,
     SearchPage,
     SearchQuery,
 )
@@ -119,6 +121,13 @@ _AGGREGATIONS: JSON = {
 MATCH_ALL: JSON = {"match_all": {}}
 RESULT_WINDOW = 10_000  # index.max_result_window: from + size may not pass it
 BULK_CHUNK = 500  # documents per bulk request
+# Per order other than relevance: the field it sorts by, exact integers all.
+_FIELD_SORTS: dict[SearchOrder, JSON] = {
+    SearchOrder.NEWEST: {"created_at": {"order": "desc"}},
+    SearchOrder.PRICE_ASC: {"price_cents": {"order": "asc"}},
+    SearchOrder.PRICE_DESC: {"price_cents": {"order": "desc"}},
+}
+_RELEVANCE_SORT: JSON = {"_score": {"order": "desc"}}
 
 
 class BulkRejected(RuntimeError):
@@ -175,7 +184,7 @@ class SearchRequest:
     body: JSON | None
     fingerprint: str
     first: int
-    blank: bool
+    by_field: bool  # paged with search_after on a field, not by offset
     offset: int = 0  # relevance pages: how many hits earlier pages showed
 
 
@@ -183,12 +192,13 @@ def search_request(query: SearchQuery) -> SearchRequest:
     first = cursor.page_size(query.first)
     blank = not query.text.strip()
     terms = query_terms(query.text)
-    fingerprint = cursor.fingerprint(_FAMILY, None if blank else terms, query.filter)
+    fingerprint = cursor.fingerprint(_FAMILY, None if blank else terms, query.filter, query.order)
     after = None if query.after is None else cursor.decode(query.after, fingerprint, int)
+    field_sort = _FIELD_SORTS.get(query.effective_order)
     if not blank and not terms:
-        return SearchRequest(None, fingerprint, first, blank)
+        return SearchRequest(None, fingerprint, first, field_sort is not None)
     offset = 0
-    if after is not None and not blank:
+    if after is not None and field_sort is None:
         offset = int(after[0])
         if offset < 0:
             raise InvalidCursor("the cursor is not one this search returned")
@@ -199,21 +209,18 @@ def search_request(query: SearchQuery) -> SearchRequest:
                 "filter": _filters(query.filter),
             }
         },
-        "sort": [
-            {"created_at": {"order": "desc"}} if blank else {"_score": {"order": "desc"}},
-            {"id": {"order": "asc"}},
-        ],
+        "sort": [field_sort or _RELEVANCE_SORT, {"id": {"order": "asc"}}],
         "size": first + 1,
         "track_total_hits": True,
         "_source": False,
         "aggs": _AGGREGATIONS,
     }
-    if blank and after is not None:
+    if field_sort is not None and after is not None:
         body["search_after"] = list(after)
     elif offset:
         start = min(offset, RESULT_WINDOW)
         body["from"], body["size"] = start, min(first + 1, RESULT_WINDOW - start)
-    return SearchRequest(body, fingerprint, first, blank, offset)
+    return SearchRequest(body, fingerprint, first, field_sort is not None, offset)
 
 
 def search_page(request: SearchRequest, response: JSON | None) -> SearchPage:
@@ -230,8 +237,8 @@ def search_page(request: SearchRequest, response: JSON | None) -> SearchPage:
 
 
 def _key(request: SearchRequest, number: int, hit: JSON) -> int:
-    """Where paging goes on after this hit: its created_at, or the offset past it."""
-    return int(hit["sort"][0]) if request.blank else request.offset + number + 1
+    """Where paging goes on after this hit: its sort field's value, or the offset past it."""
+    return int(hit["sort"][0]) if request.by_field else request.offset + number + 1
 
 
 def _term_clause(term: str) -> JSON:

@@ -7,6 +7,7 @@ facet counts; the catalog then loads the products themselves.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,12 +38,29 @@ class SearchFilter:
     in_stock: bool | None = None
 
 
+class SearchOrder(enum.StrEnum):
+    """The orders every backend can page through; each breaks ties by id ascending."""
+
+    RELEVANCE = "RELEVANCE"  # best match first; a blank query has none, so newest first
+    NEWEST = "NEWEST"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+
+
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
     text: str  # whatever the user typed; never interpreted as query syntax
     filter: SearchFilter = SearchFilter()
     first: int = 20
     after: str | None = None  # an opaque cursor from a previous SearchPage
+    order: SearchOrder = SearchOrder.RELEVANCE
+
+    @property
+    def effective_order(self) -> SearchOrder:
+        """The order actually applied: a blank query has no relevance and lists newest first."""
+        if self.order is SearchOrder.RELEVANCE and not self.text.strip():
+            return SearchOrder.NEWEST
+        return self.order
 
 
 @dataclass(frozen=True, slots=True)
