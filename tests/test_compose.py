@@ -1,4 +1,5 @@
-"""compose.yaml: the subgraphs believe X-Forwarded-For from the router and from nothing else.
+"""compose.yaml: every subgraph is a service of its own on PostgreSQL, the router waits
+for each, and the subgraphs believe X-Forwarded-For from the router and from nothing else.
 
 A subgraph counts its per-client limits (sign-in failures, registrations) by
 the request's client address. Behind the router that is the last entry of the
@@ -11,6 +12,8 @@ middleware, as `shopgraph serve` does.
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from shopgraph.registry import SUBGRAPHS
 
 COMPOSE = Path(__file__).parents[1] / "compose.yaml"
 CLIENT = "203.0.113.7"  # what the router writes as the caller's address
@@ -79,3 +84,28 @@ async def test_uvicorn_takes_the_client_from_the_router_and_from_no_other_peer()
     assert await client_seen(trusted, router) == CLIENT
     assert await client_seen(trusted, gateway) == gateway
     assert await client_seen(trusted, neighbour) == neighbour
+
+
+def _validated() -> dict[str, Any]:
+    """compose.yaml as Debian's docker-compose resolves it."""
+    docker_compose = shutil.which("docker-compose")
+    assert docker_compose is not None, "Debian's docker-compose validates compose.yaml here"
+    done = subprocess.run(  # noqa: S603 - a fixed command on our own file
+        [docker_compose, "-f", str(COMPOSE), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    config: dict[str, Any] = yaml.safe_load(done.stdout)
+    return config
+
+
+def test_every_subgraph_is_served_on_postgresql_before_the_router_starts() -> None:
+    services = _validated()["services"]
+    for name, entry in SUBGRAPHS.items():
+        service = services[name]
+        assert service["command"][:2] == ["serve", name]
+        assert str(entry.port) in service["command"]
+        assert service["environment"]["SHOPGRAPH_DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert services["router"]["depends_on"][name] == {"condition": "service_healthy"}

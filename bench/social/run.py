@@ -18,7 +18,8 @@ Each request but the floor asks for another page of the catalog (the runner
 walks the first pages beforehand and cycles their cursors), so the measured
 requests touch many products rather than the same 20. "over baseline" is a p50
 minus the baseline's: what the ratings, reviews and authors add. Goal: the
-listing's p95 under 30 ms.
+listing's p95 under 30 ms. A second table gives the CPU milliseconds each
+server spent per request (cpu.py): on a busy machine, compare those.
 
     .venv/bin/python bench/social/run.py [--products 10000] [--customers 2000]
         [--reviews 200000] [--requests 500] [--seconds 30]
@@ -39,12 +40,13 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+from cpu import CpuMeter
 from shop import fill
 from sqlalchemy.engine import make_url
 
 # The timing helpers of the catalog bench: one way of timing for every bench.
 sys.path.insert(0, str(Path(__file__).parents[1] / "catalog"))
-from timing import Timings, bodies, measure, post
+from timing import WARM_UP, Timings, bodies, measure, post
 
 from router.config import RouterConfig
 from router.http import create_router_app
@@ -157,17 +159,20 @@ async def run(args: argparse.Namespace) -> None:
 
             router_port = free_port()
             router = create_router_app(compose_subgraphs(url_of), RouterConfig())
+            meter = CpuMeter()
             async with AsyncExitStack() as stack:
                 for name in SERVED:
-                    await stack.enter_async_context(
-                        served(SUBGRAPHS[name].create_app(settings), ports[name])
-                    )
-                base = await stack.enter_async_context(served(router, router_port))
+                    app = meter.wrap(name, SUBGRAPHS[name].create_app(settings))
+                    await stack.enter_async_context(served(app, ports[name]))
+                base = await stack.enter_async_context(
+                    served(meter.wrap("router", router), router_port)
+                )
                 session = await stack.enter_async_context(aiohttp.ClientSession())
                 url = f"{base}/graphql"
                 await show_workload(session, url)
                 pages = [{"after": after} for after in await cursors(session, url)]
                 rows: list[tuple[str, Timings]] = []
+                costs: list[tuple[str, dict[str, float]]] = []
                 for name, requests in (
                     ("{ __typename }", bodies(FLOOR)),
                     ("products(first: 20) names", bodies(BASELINE, pages)),
@@ -175,12 +180,16 @@ async def run(args: argparse.Namespace) -> None:
                     ("  + 3 reviews each", bodies(NO_AUTHORS, pages)),
                     ("the listing", bodies(LISTING, pages)),
                 ):
+                    meter.reset()
                     timings = await measure(
                         session, url, requests, count=args.requests, seconds=args.seconds
                     )
                     rows.append((name, timings))
+                    costs.append((name, meter.per_request("router", timings.requests + WARM_UP)))
     print()
     print(table(rows))
+    print()
+    print(cpu_table(costs))
 
 
 def table(rows: list[tuple[str, Timings]]) -> str:
@@ -200,6 +209,17 @@ def table(rows: list[tuple[str, Timings]]) -> str:
     listing = dict(rows)["the listing"].percentile(95)
     verdict = "met" if listing < 30 else "NOT met"
     lines.append(f"goal: the listing's p95 under 30 ms: {verdict} ({listing:.2f} ms)")
+    return "\n".join(lines)
+
+
+def cpu_table(costs: list[tuple[str, dict[str, float]]]) -> str:
+    """CPU ms per request by server: figures a busy machine blurs far less than latency."""
+    servers = ("router", *SERVED)
+    header = f"{'CPU ms per request (this process)':<34}" + "".join(f"{s:>9}" for s in servers)
+    lines = [header + f"{'total':>9}", "-" * (len(header) + 9)]
+    for name, cost in costs:
+        cells = "".join(f"{cost.get(s, 0.0):>9.2f}" for s in servers)
+        lines.append(f"{name:<34}{cells}{sum(cost.values()):>9.2f}")
     return "\n".join(lines)
 
 

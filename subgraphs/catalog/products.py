@@ -45,7 +45,7 @@ class ProductPage:
     products: tuple[Product, ...]
     cursors: tuple[str, ...]
     has_next_page: bool
-    total: int
+    total: int | None  # None: not asked for
 
 
 def _selection() -> AnySelect:
@@ -110,18 +110,24 @@ async def list_products(
     after: str | None,
     product_filter: ProductFilter,
     sort: ProductSort,
+    with_total: bool = True,
 ) -> ProductPage:
-    """One page, its cursors and the total, in one SQL statement."""
+    """One page, its cursors and (`with_total`) the total, in one SQL statement.
+
+    The total counts every matching product, a scan of the table: a listing that
+    does not show it (the storefront's product cards) does not pay for it.
+    """
     if not 0 <= first <= MAX_PAGE:
         raise DomainError(
             CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
         )
     product_filter = checked_filter(product_filter)
     column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
-    total = _filtered(
-        select(func.count()).select_from(ProductRow), product_filter
-    ).scalar_subquery()
-    statement = _filtered(_selection().add_columns(total.label("total")), product_filter)
+    statement = _selection()
+    if with_total:
+        total = _filtered(select(func.count()).select_from(ProductRow), product_filter)
+        statement = statement.add_columns(total.scalar_subquery().label("total"))
+    statement = _filtered(statement, product_filter)
     if after is not None:
         statement = statement.where(_after(column, descending, after))
     order = (
@@ -131,14 +137,16 @@ async def list_products(
         rows = (await session.execute(statement.order_by(*order).limit(first + 1))).all()
     page = rows[:first]
     products = tuple(product_of(row[0], row[1]) for row in page)
-    count = rows[0][2] if rows else await _count(services, product_filter)
+    count = None
+    if with_total:
+        count = rows[0][2] if rows else await _count(services, product_filter)
     return ProductPage(
         products=products,
         cursors=tuple(
             encode_cursor([column.key, _cursor_value(row[0], column), row[0].id]) for row in page
         ),
         has_next_page=len(rows) > first,
-        total=int(count),
+        total=None if count is None else int(count),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Cost
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from subgraphs.catalog import categories, products, reservations, search_service
 from subgraphs.catalog.domain import Category as CategoryValue
@@ -217,6 +219,18 @@ def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:
     return [ProductEdge(cursor=c, node=Product.of(p)) for p, c in zip(items, cursors, strict=True)]
 
 
+def _selects(selections: Sequence[Selection], name: str) -> bool:
+    """Whether the field resolving under these selects `name`, fragments included."""
+    for selection in selections:
+        for child in selection.selections:
+            if isinstance(child, (FragmentSpread, InlineFragment)):
+                if _selects([child], name):
+                    return True
+            elif child.name == name:
+                return True
+    return False
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -241,12 +255,14 @@ class Query:
             after,
             filter.value() if filter else ProductFilter(),
             sort,
+            with_total=_selects(info.selected_fields, "totalCount"),
         )
         cursors = list(page.cursors)
         return ProductConnection(
             edges=edges(list(page.products), cursors),
             page_info=page_info(cursors, page.has_next_page, after),
-            total_count=page.total,
+            # Not counted only when not selected: then no client sees it.
+            total_count=0 if page.total is None else page.total,
         )
 
     # A full-text search with facets costs more than a page of a listing.

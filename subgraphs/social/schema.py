@@ -31,6 +31,13 @@ from subgraphs.platform.errors import (
 from subgraphs.platform.pagination import CONNECTION_SIZE, PageInfo, assumed_size, page_info
 from subgraphs.platform.schema import federation_schema
 from subgraphs.social import listing, ratings, reviews
+from subgraphs.social.cards import (
+    DEFAULT_FIRST,
+    DEFAULT_SORT,
+    CardShapes,
+    ProductCard,
+    load_card,
+)
 from subgraphs.social.domain import Moderation as ModerationValue
 from subgraphs.social.domain import (
     ModerationAction,
@@ -55,6 +62,7 @@ class SocialLoaders:
     # statement, which also gives their ratings, so a card with both costs one.
     products: DataLoader[ProductKey, ProductReviews]
     moderation: DataLoader[str, list[ModerationValue]]
+    card_shapes: CardShapes
 
 
 def make_loaders(services: SocialServices) -> SocialLoaders:
@@ -89,6 +97,7 @@ def make_loaders(services: SocialServices) -> SocialLoaders:
         reviews=DataLoader(load_fn=load_reviews),
         products=DataLoader(load_fn=load_products),
         moderation=DataLoader(load_fn=load_moderation),
+        card_shapes=CardShapes(),
     )
 
 
@@ -116,10 +125,15 @@ class ModerationRecord:
     created_at: datetime
 
 
+async def _review_product(root: Review, info: Info[Context, None]) -> Product:
+    return await _product(info, root.product_id)
+
+
 @strawberry.federation.type(keys=["id"], description="HIDDEN reviews: author and staff only.")
 class Review:
     id: strawberry.ID
-    product: Product
+    product_id: strawberry.Private[str]
+    product: Product = strawberry.field(resolver=_review_product)
     author: User
     rating: int
     comment: str
@@ -161,7 +175,7 @@ class Review:
     def of(cls, review: ReviewValue) -> Review:
         return cls(
             id=strawberry.ID(review.id),
-            product=Product(id=strawberry.ID(review.product_id)),
+            product_id=review.product_id,
             author=User(id=strawberry.ID(review.author_id)),
             rating=review.rating,
             comment=review.comment,
@@ -202,49 +216,55 @@ def _request(first: int, after: str | None, sort: ReviewSort) -> PageRequest:
     return listing.page_request(first, after, sort)
 
 
-async def _ratings(info: Info[Context, None], product_id: strawberry.ID) -> Ratings:
-    return (await info.context.loaders.products.load((str(product_id), None))).ratings
-
-
 @strawberry.federation.type(keys=["id"])
 class Product:
     id: strawberry.ID
+    # Read before the fields resolve (cards.py); None only where no field of ours is asked.
+    card: strawberry.Private[ProductCard | None] = None
+
+    def _read(self) -> ProductCard:
+        if self.card is None:
+            raise RuntimeError("a product's card was not read before its fields")
+        return self.card
 
     @strawberry.field(
         description="PUBLISHED reviews, in pages that stay stable under inserts.",
         directives=[CONNECTION_SIZE],
     )
-    async def reviews(
-        self,
-        info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
-        sort: ReviewSort = ReviewSort.NEWEST,
+    def reviews(
+        self, first: int = DEFAULT_FIRST, after: str | None = None, sort: ReviewSort = DEFAULT_SORT
     ) -> ReviewConnection:
-        request = _request(first, after, sort)
-        found = await info.context.loaders.products.load((str(self.id), request))
-        if found.page is None:
+        page = self._read().pages.get(_request(first, after, sort))
+        if page is None:
             raise RuntimeError("a product's page was asked for and not read")
-        return ReviewConnection.of(found.page, after)
+        return ReviewConnection.of(page, after)
 
     @strawberry.field(description="Mean of the PUBLISHED ratings, 2 decimals; null without any.")
-    async def average_rating(self, info: Info[Context, None]) -> float | None:
-        return (await _ratings(info, self.id)).average
+    def average_rating(self) -> float | None:
+        return self._read().ratings.average
 
     @strawberry.field(description="How many PUBLISHED reviews the product has.")
-    async def review_count(self, info: Info[Context, None]) -> int:
-        return (await _ratings(info, self.id)).review_count
+    def review_count(self) -> int:
+        return self._read().ratings.review_count
 
     @strawberry.field(
         description="PUBLISHED reviews per star, from 1 to 5.", directives=[assumed_size(5)]
     )
-    async def rating_distribution(self, info: Info[Context, None]) -> list[RatingCount]:
-        counts = (await _ratings(info, self.id)).distribution
+    def rating_distribution(self) -> list[RatingCount]:
+        counts = self._read().ratings.distribution
         return [RatingCount(rating=stars, count=n) for stars, n in enumerate(counts, start=1)]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Product:
-        return cls(id=id)
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Product:
+        return await _product(info, str(id))
+
+
+async def _product(info: Info[Context, None], product_id: str) -> Product:
+    """The product with the card its selection under `info` needs; the products of one
+    tick share one statement."""
+    loaders = info.context.loaders
+    card = await load_card(loaders.products.load_many, product_id, loaders.card_shapes.of(info))
+    return Product(id=strawberry.ID(product_id), card=card)
 
 
 @strawberry.federation.type(keys=["id"])

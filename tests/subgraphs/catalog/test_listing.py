@@ -101,6 +101,27 @@ async def test_one_statement_per_page_whatever_its_size(catalog: CatalogSubgraph
         assert len(statements) == 1, statements
 
 
+CARDS = "{ products(first: 5) { edges { node { id name } } } }"
+CARDS_WITH_TOTAL = """
+{ products(first: 5) { edges { node { id } } ...Counted } }
+fragment Counted on ProductConnection { totalCount }"""
+
+
+async def test_the_total_is_counted_only_when_asked(catalog: CatalogSubgraph) -> None:
+    await seed_catalog(catalog.services)
+    await catalog.indexed()
+    engine = catalog.services.database.engine
+    with recorded_statements(engine) as statements:
+        cards = await catalog.query(CARDS)
+    assert len(cards["data"]["products"]["edges"]) == 5
+    assert [("count(" in s) for s in statements] == [False], statements
+    with recorded_statements(engine) as statements:
+        counted = await catalog.query(CARDS_WITH_TOTAL)
+    assert [("count(" in s) for s in statements] == [True], statements
+    everything = await _all_pages(catalog, 100)
+    assert counted["data"]["products"]["totalCount"] == len(everything)
+
+
 @pytest.mark.parametrize(
     ("variables", "code"),
     [

@@ -217,3 +217,57 @@ async def test_a_batch_of_review_entities_is_one_statement(social: SocialSubgrap
         body = await social.query(REVIEWS, {"reps": reps})
     assert len(statements) == 1, statements
     assert [e["id"] for e in body["data"]["_entities"]] == [r["id"] for r in made]
+
+
+ALIASED = """
+query A($reps: [_Any!]!, $sort: ReviewSort!) {
+  _entities(representations: $reps) {
+    ... on Product { newest: reviews(first: 2) { edges { node { rating } } } }
+    ...Cards
+  }
+}
+fragment Cards on Product {
+  reviewCount
+  worst: reviews(first: 1, sort: $sort) { edges { node { rating } } }
+}"""
+
+
+async def test_each_page_asked_of_a_product_is_read_once_for_the_batch(
+    social: SocialSubgraph,
+) -> None:
+    products = [await social.product() for _ in range(3)]
+    for n, product in enumerate(products):
+        for k, stars in enumerate((5, 1 + n, 3)):
+            await social.review(product, stars, user=f"user-{n}-{k}")
+    reps = [{"__typename": "Product", "id": p} for p in products]
+    with recorded_statements(social.services.database.engine) as statements:
+        body = await social.query(ALIASED, {"reps": reps, "sort": "RATING_ASC"})
+    # Two pages asked alike for every product: one statement each, whatever the count.
+    assert len(statements) == 2, statements
+    assert [e["reviewCount"] for e in body["data"]["_entities"]] == [3, 3, 3]
+    worst = [e["worst"]["edges"][0]["node"]["rating"] for e in body["data"]["_entities"]]
+    assert worst == [1, 2, 3]
+    newest = [
+        [n["node"]["rating"] for n in e["newest"]["edges"]] for e in body["data"]["_entities"]
+    ]
+    assert newest == [[3, 1], [3, 2], [3, 3]]
+
+
+REVIEWED_PRODUCT = """
+query R($reps: [_Any!]!) {
+  _entities(representations: $reps) {
+    ... on Review { product { id averageRating reviews(first: 1) { totalCount } } }
+  }
+}"""
+
+
+async def test_a_reviews_product_has_its_ratings_and_pages(social: SocialSubgraph) -> None:
+    product = await social.product()
+    made = [await social.review(product, stars, user=f"user-{stars}") for stars in (2, 5)]
+    reps = [{"__typename": "Review", "id": r["id"]} for r in made]
+    with recorded_statements(social.services.database.engine) as statements:
+        body = await social.query(REVIEWED_PRODUCT, {"reps": reps})
+    # The reviews, then the card of their one product.
+    assert len(statements) == 2, statements
+    shown = {"id": product, "averageRating": 3.5, "reviews": {"totalCount": 2}}
+    assert body == {"data": {"_entities": [{"product": shown}, {"product": shown}]}}
