@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import orjson
 from graphql import DocumentNode
 
 from router.config import RouterConfig
 from router.execution import PlanExecutor, ResponseShaper, SubgraphClient, introspect
 from router.execution.headers import ALL as ALL_SUBGRAPHS
 from router.execution.headers import HeaderRules
+from router.execution.inflight import InFlight, Writes
 from router.operation import (
     CostEstimator,
     CostLimit,
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 
 # (supergraph, document, operation name, active override labels) -> plan
 Planner = Callable[[Supergraph, DocumentNode, str | None, frozenset[str]], QueryPlan]
+# document hash, operation name, override labels, variables (JSON), answer-changing headers
+SharingKey = tuple[str, str | None, frozenset[str], bytes, tuple[str | None, ...]]
 PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
 # Our planner stops itself at its deadline; a planner that does not is given
 # up on this much later, so the client still gets an answer.
@@ -73,7 +77,9 @@ class Gateway:
         config: RouterConfig,
         planner: Planner | None = None,
         telemetry: Telemetry | None = None,
+        writes: Writes | None = None,
     ) -> None:
+        """`writes` is shared with the gateway this one replaces (hot reload)."""
         self.supergraph = supergraph
         self.telemetry = telemetry or Telemetry()
         self.config = config
@@ -110,6 +116,11 @@ class Gateway:
         forwarded = (*config.forward_headers, "x-forwarded-for")
         rules = HeaderRules(forwarded, config.header_rules)
         self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
+        self.writes = writes or Writes()
+        self.queries: InFlight[SharingKey, GraphQLResponse] = InFlight(self.writes)
+        # What of a request can change its answer besides the operation and its
+        # variables: the token (authorization) and whatever reaches a subgraph.
+        self._answer_headers = tuple(sorted({"authorization", *rules.reads}))
         self.authorization = Authorization(supergraph, config)
         manifest = config.trusted_documents_manifest
         self.trusted = TrustedDocuments(
@@ -161,13 +172,16 @@ class Gateway:
             )
         return prepared
 
-    async def plan_for(self, prepared: PreparedOperation) -> QueryPlan:
-        """The plan (cached by document, operation and active override labels).
+    async def plan_for(
+        self, prepared: PreparedOperation, labels: frozenset[str] | None = None
+    ) -> QueryPlan:
+        """The plan (cached by document, operation and override labels, drawn unless given).
 
         A new plan is made in a worker thread, so the event loop keeps serving
         other requests while it is made.
         """
-        labels = self.active_labels()
+        if labels is None:
+            labels = self.active_labels()
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
         self.telemetry.cache("plan", plan is not None)
@@ -243,8 +257,9 @@ class Gateway:
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
+            labels = self.active_labels()
             with self.telemetry.stage("plan"):
-                plan = await self.plan_for(authorized.planned if authorized else prepared)
+                plan = await self.plan_for(authorized.planned if authorized else prepared, labels)
         except PlanningError as error:
             # What no plan can serve (or planning too long): the reason names
             # schema coordinates only, so the client gets it.
@@ -256,6 +271,49 @@ class Gateway:
             return _internal_error(
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )
+        work = partial(self._executed, prepared, plan, request, variables, headers, authorized)
+        if prepared.kind != "query":
+            try:
+                return await work()
+            finally:
+                self.writes.finish()
+        key = self._sharing_key(prepared, labels, request, headers)
+        if key is None:
+            return await work()
+        return await self.queries.run(key, work)
+
+    def _sharing_key(
+        self,
+        prepared: PreparedOperation,
+        labels: frozenset[str],
+        request: GraphQLRequest,
+        headers: Mapping[str, str],
+    ) -> SharingKey | None:
+        """What identical queries have in common; None: this one is not shared."""
+        if not self.config.query_deduplication:
+            return None
+        try:
+            variables = orjson.dumps(request.variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON (a transport's own values): no sharing, not an error
+            return None
+        # The token (in the headers) decides what is planned, and the labels drawn.
+        return (
+            prepared.hash,
+            prepared.name,
+            labels,
+            variables,
+            tuple(headers.get(name) for name in self._answer_headers),
+        )
+
+    async def _executed(
+        self,
+        prepared: PreparedOperation,
+        plan: QueryPlan,
+        request: GraphQLRequest,
+        variables: dict[str, Any],
+        headers: Mapping[str, str],
+        authorized: Authorized | None,
+    ) -> GraphQLResponse:
         try:
             with self.telemetry.stage("execute"):
                 return await self._run(prepared, plan, request, variables, headers, authorized)

@@ -112,7 +112,9 @@ class LiveGateway:
             try:
                 current = self._current
                 supergraph = load_supergraph(sdl)
-                gateway = Gateway(supergraph, current.config, self._planner, current.telemetry)
+                gateway = Gateway(
+                    supergraph, current.config, self._planner, current.telemetry, current.writes
+                )
                 await gateway.start()
             # Whatever a new supergraph breaks must not stop the router serving the old one.
             except Exception as error:  # noqa: BLE001 - logged with the reason and returned
