@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import orjson
@@ -62,12 +62,19 @@ PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
 PLANNING_GRACE_SECONDS = 0.5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GraphQLResponse:
+    """A response; shared as it is by identical queries in flight, so never changed."""
+
     body: dict[str, Any]
     status_code: int = 200  # as `application/graphql-response+json` reports it
     failure: RequestFailure | None = None  # None: the operation ran (or the server failed)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """The body as JSON, encoded once however many callers share the response."""
+        return orjson.dumps(self.body)
 
 
 class Gateway:

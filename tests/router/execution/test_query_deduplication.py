@@ -71,6 +71,7 @@ async def test_identical_queries_in_flight_reach_the_subgraph_once_and_all_get_t
         assert router.queries.waiting == 0  # dropped once done
 
     assert [r.body for r in responses] == [{"data": TOP}] * 5
+    assert all(r is responses[0] for r in responses)  # one response, encoded once
     assert len(fakes["products"].received) == 1
     assert router.queries.shared == 4
 
