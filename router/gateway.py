@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 # (supergraph, document, operation name, active override labels) -> plan
 Planner = Callable[[Supergraph, DocumentNode, str | None, frozenset[str]], QueryPlan]
+PlanKey = tuple[str, str | None, frozenset[str]]  # document hash, operation name, labels
 # document hash, operation name, override labels, variables (JSON), answer-changing headers
 SharingKey = tuple[str, str | None, frozenset[str], bytes, tuple[str | None, ...]]
 PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
@@ -106,9 +107,7 @@ class Gateway:
         )
         estimator = CostEstimator(supergraph.api_schema, supergraph.costs, config.cost_list_size)
         self.cost_limit = CostLimit(estimator, config.max_cost, config.document_cache_size)
-        self.plans: LruCache[tuple[str, str | None, frozenset[str]], QueryPlan] = LruCache(
-            config.plan_cache_size
-        )
+        self.plans: LruCache[PlanKey, QueryPlan] = LruCache(config.plan_cache_size)
         self._labels = supergraph.override_labels
         self.clients = {
             graph.name: SubgraphClient(
@@ -125,6 +124,8 @@ class Gateway:
         self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
         self.writes = writes or Writes()
         self.queries: InFlight[SharingKey, GraphQLResponse] = InFlight(self.writes)
+        # A plan reads no data: writes never keep plannings apart.
+        self.plannings: InFlight[PlanKey, QueryPlan] = InFlight(Writes())
         # What of a request can change its answer besides the operation and its
         # variables: the token (authorization) and whatever reaches a subgraph.
         self._answer_headers = tuple(sorted({"authorization", *rules.reads}))
@@ -193,15 +194,22 @@ class Gateway:
         plan = self.plans.get(key)
         self.telemetry.cache("plan", plan is not None)
         if plan is None:
-            making = asyncio.to_thread(
-                self.planner, self.supergraph, prepared.document, prepared.name, labels
-            )
-            timeout = self.config.planning_timeout_seconds + PLANNING_GRACE_SECONDS
-            try:
-                plan = await asyncio.wait_for(making, timeout)
-            except TimeoutError as error:
-                raise PlanningTimeout("Planning this operation took too long.") from error
-            self.plans.put(key, plan)
+            # Requests that miss together (a cold start under load) wait for one planning.
+            plan = await self.plannings.run(key, partial(self._plan, key, prepared, labels))
+        return plan
+
+    async def _plan(
+        self, key: PlanKey, prepared: PreparedOperation, labels: frozenset[str]
+    ) -> QueryPlan:
+        making = asyncio.to_thread(
+            self.planner, self.supergraph, prepared.document, prepared.name, labels
+        )
+        timeout = self.config.planning_timeout_seconds + PLANNING_GRACE_SECONDS
+        try:
+            plan = await asyncio.wait_for(making, timeout)
+        except TimeoutError as error:
+            raise PlanningTimeout("Planning this operation took too long.") from error
+        self.plans.put(key, plan)
         return plan
 
     def active_labels(self) -> frozenset[str]:
