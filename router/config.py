@@ -102,6 +102,12 @@ class RouterConfig(BaseSettings):
     max_batch_size: PositiveInt = Field(
         default=10, description="Most operations one batch may hold."
     )
+    query_deduplication: bool = Field(
+        default=True,
+        description="Identical queries in flight at once (same document, operation, "
+        "variables, Authorization and every header sent on to a subgraph) run once and "
+        "share the answer; never mutations, never after a mutation ended meanwhile.",
+    )
 
     override_labels: frozenset[str] = Field(
         default_factory=frozenset,

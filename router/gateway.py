@@ -18,15 +18,17 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
+import orjson
 from graphql import DocumentNode
 
 from router.config import RouterConfig
 from router.execution import PlanExecutor, ResponseShaper, SubgraphClient, introspect
 from router.execution.headers import ALL as ALL_SUBGRAPHS
 from router.execution.headers import HeaderRules
+from router.execution.inflight import InFlight, Writes
 from router.operation import (
     CostEstimator,
     CostLimit,
@@ -52,18 +54,28 @@ log = logging.getLogger(__name__)
 
 # (supergraph, document, operation name, active override labels) -> plan
 Planner = Callable[[Supergraph, DocumentNode, str | None, frozenset[str]], QueryPlan]
+PlanKey = tuple[str, str | None, frozenset[str]]  # document hash, operation name, labels
+# document hash, operation name, override labels, variables (JSON), answer-changing headers
+SharingKey = tuple[str, str | None, frozenset[str], bytes, tuple[str | None, ...]]
 PERCENT_LABEL = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
 # Our planner stops itself at its deadline; a planner that does not is given
 # up on this much later, so the client still gets an answer.
 PLANNING_GRACE_SECONDS = 0.5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GraphQLResponse:
+    """A response; shared as it is by identical queries in flight, so never changed."""
+
     body: dict[str, Any]
     status_code: int = 200  # as `application/graphql-response+json` reports it
     failure: RequestFailure | None = None  # None: the operation ran (or the server failed)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """The body as JSON, encoded once however many callers share the response."""
+        return orjson.dumps(self.body)
 
 
 class Gateway:
@@ -73,7 +85,9 @@ class Gateway:
         config: RouterConfig,
         planner: Planner | None = None,
         telemetry: Telemetry | None = None,
+        writes: Writes | None = None,
     ) -> None:
+        """`writes` is shared with the gateway this one replaces (hot reload)."""
         self.supergraph = supergraph
         self.telemetry = telemetry or Telemetry()
         self.config = config
@@ -93,9 +107,7 @@ class Gateway:
         )
         estimator = CostEstimator(supergraph.api_schema, supergraph.costs, config.cost_list_size)
         self.cost_limit = CostLimit(estimator, config.max_cost, config.document_cache_size)
-        self.plans: LruCache[tuple[str, str | None, frozenset[str]], QueryPlan] = LruCache(
-            config.plan_cache_size
-        )
+        self.plans: LruCache[PlanKey, QueryPlan] = LruCache(config.plan_cache_size)
         self._labels = supergraph.override_labels
         self.clients = {
             graph.name: SubgraphClient(
@@ -110,6 +122,13 @@ class Gateway:
         forwarded = (*config.forward_headers, "x-forwarded-for")
         rules = HeaderRules(forwarded, config.header_rules)
         self.executor = PlanExecutor(self.clients, supergraph.schema, self.telemetry, rules)
+        self.writes = writes or Writes()
+        self.queries: InFlight[SharingKey, GraphQLResponse] = InFlight(self.writes)
+        # A plan reads no data: writes never keep plannings apart.
+        self.plannings: InFlight[PlanKey, QueryPlan] = InFlight(Writes())
+        # What of a request can change its answer besides the operation and its
+        # variables: the token (authorization) and whatever reaches a subgraph.
+        self._answer_headers = tuple(sorted({"authorization", *rules.reads}))
         self.authorization = Authorization(supergraph, config)
         manifest = config.trusted_documents_manifest
         self.trusted = TrustedDocuments(
@@ -161,26 +180,36 @@ class Gateway:
             )
         return prepared
 
-    async def plan_for(self, prepared: PreparedOperation) -> QueryPlan:
-        """The plan (cached by document, operation and active override labels).
+    async def plan_for(
+        self, prepared: PreparedOperation, labels: frozenset[str] | None = None
+    ) -> QueryPlan:
+        """The plan (cached by document, operation and override labels, drawn unless given).
 
         A new plan is made in a worker thread, so the event loop keeps serving
         other requests while it is made.
         """
-        labels = self.active_labels()
+        if labels is None:
+            labels = self.active_labels()
         key = (prepared.hash, prepared.name, labels)
         plan = self.plans.get(key)
         self.telemetry.cache("plan", plan is not None)
         if plan is None:
-            making = asyncio.to_thread(
-                self.planner, self.supergraph, prepared.document, prepared.name, labels
-            )
-            timeout = self.config.planning_timeout_seconds + PLANNING_GRACE_SECONDS
-            try:
-                plan = await asyncio.wait_for(making, timeout)
-            except TimeoutError as error:
-                raise PlanningTimeout("Planning this operation took too long.") from error
-            self.plans.put(key, plan)
+            # Requests that miss together (a cold start under load) wait for one planning.
+            plan = await self.plannings.run(key, partial(self._plan, key, prepared, labels))
+        return plan
+
+    async def _plan(
+        self, key: PlanKey, prepared: PreparedOperation, labels: frozenset[str]
+    ) -> QueryPlan:
+        making = asyncio.to_thread(
+            self.planner, self.supergraph, prepared.document, prepared.name, labels
+        )
+        timeout = self.config.planning_timeout_seconds + PLANNING_GRACE_SECONDS
+        try:
+            plan = await asyncio.wait_for(making, timeout)
+        except TimeoutError as error:
+            raise PlanningTimeout("Planning this operation took too long.") from error
+        self.plans.put(key, plan)
         return plan
 
     def active_labels(self) -> frozenset[str]:
@@ -243,8 +272,9 @@ class Gateway:
         try:
             # Fields the caller may not see are cut before planning (None: nothing cut).
             authorized = self.authorization.authorize(prepared, headers)
+            labels = self.active_labels()
             with self.telemetry.stage("plan"):
-                plan = await self.plan_for(authorized.planned if authorized else prepared)
+                plan = await self.plan_for(authorized.planned if authorized else prepared, labels)
         except PlanningError as error:
             # What no plan can serve (or planning too long): the reason names
             # schema coordinates only, so the client gets it.
@@ -256,6 +286,49 @@ class Gateway:
             return _internal_error(
                 "The router could not plan this operation.", "QUERY_PLANNING_FAILED"
             )
+        work = partial(self._executed, prepared, plan, request, variables, headers, authorized)
+        if prepared.kind != "query":
+            try:
+                return await work()
+            finally:
+                self.writes.finish()
+        key = self._sharing_key(prepared, labels, request, headers)
+        if key is None:
+            return await work()
+        return await self.queries.run(key, work)
+
+    def _sharing_key(
+        self,
+        prepared: PreparedOperation,
+        labels: frozenset[str],
+        request: GraphQLRequest,
+        headers: Mapping[str, str],
+    ) -> SharingKey | None:
+        """What identical queries have in common; None: this one is not shared."""
+        if not self.config.query_deduplication:
+            return None
+        try:
+            variables = orjson.dumps(request.variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON (a transport's own values): no sharing, not an error
+            return None
+        # The token (in the headers) decides what is planned, and the labels drawn.
+        return (
+            prepared.hash,
+            prepared.name,
+            labels,
+            variables,
+            tuple(headers.get(name) for name in self._answer_headers),
+        )
+
+    async def _executed(
+        self,
+        prepared: PreparedOperation,
+        plan: QueryPlan,
+        request: GraphQLRequest,
+        variables: dict[str, Any],
+        headers: Mapping[str, str],
+        authorized: Authorized | None,
+    ) -> GraphQLResponse:
         try:
             with self.telemetry.stage("execute"):
                 return await self._run(prepared, plan, request, variables, headers, authorized)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -112,7 +113,9 @@ class LiveGateway:
             try:
                 current = self._current
                 supergraph = load_supergraph(sdl)
-                gateway = Gateway(supergraph, current.config, self._planner, current.telemetry)
+                gateway = Gateway(
+                    supergraph, current.config, self._planner, current.telemetry, current.writes
+                )
                 await gateway.start()
             # Whatever a new supergraph breaks must not stop the router serving the old one.
             except Exception as error:  # noqa: BLE001 - logged with the reason and returned
@@ -124,6 +127,7 @@ class LiveGateway:
             task = asyncio.create_task(self._retire(old))
             self._retiring.add(task)
             task.add_done_callback(self._retiring.discard)
+            task.add_done_callback(self._refreeze)
             return self._tell(SwapResult(True, source))
 
     async def _retire(self, gateway: Gateway) -> None:
@@ -141,6 +145,20 @@ class LiveGateway:
             finally:
                 self._idle.pop(gateway, None)
         await gateway.close()
+
+    def _refreeze(self, _: asyncio.Task[None]) -> None:
+        """Freeze what lives on once the last replaced gateway is gone (see `Gateway.start`).
+
+        Closing the old gateway unfroze everything, so that it can be
+        collected; without this, every object would stay under the cyclic
+        collector's full scans until a restart. Run when its task is done, so
+        no frame holds the old gateway any more; the one full collection
+        first keeps the old gateway out of the frozen set.
+        """
+        if self._retiring or not self._current.ready:
+            return  # another one still drains (it will refreeze), or the router is stopping
+        gc.collect()
+        gc.freeze()
 
     def _tell(self, result: SwapResult) -> SwapResult:
         for listener in self.listeners:

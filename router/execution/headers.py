@@ -43,6 +43,9 @@ class HeaderRules:
     def __init__(self, forward: Sequence[str], rules: Mapping[str, Sequence[HeaderRule]]) -> None:
         self._forward = tuple(name.lower() for name in forward)
         self._rules = rules
+        # Every client header some fetch may carry, whatever the subgraph.
+        propagated = (rule.propagate for given in rules.values() for rule in given)
+        self.reads = frozenset((*self._forward, *(name.lower() for name in propagated if name)))
 
     def outgoing(self, subgraph: str, client: Mapping[str, str]) -> dict[str, str]:
         """The headers a fetch to `subgraph` carries, from the client's (lower-case names)."""

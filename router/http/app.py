@@ -284,7 +284,7 @@ def _graphql_response(
     if request_id is not None:
         headers[REQUEST_ID_HEADER] = request_id
     return Response(
-        orjson.dumps(response.body),
+        response.encoded,
         status_code=status,
         headers=headers,
         media_type=f"{media_type}; charset=utf-8",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -70,7 +72,8 @@ async def router(
 
 async def test_requests_running_during_a_swap_all_succeed_and_new_ones_see_the_new_schema() -> None:
     reached = asyncio.Event()
-    async with router(handler=arrivals(11, reached)) as r:
+    # Each request must reach the subgraph itself, not share another's answer.
+    async with router(handler=arrivals(11, reached), query_deduplication=False) as r:
         first = r.live.current
         before = await r.client.post("/graphql", json=MOTD)
         running = [asyncio.create_task(r.client.post("/graphql", json=ME)) for _ in range(40)]
@@ -88,6 +91,22 @@ async def test_requests_running_during_a_swap_all_succeed_and_new_ones_see_the_n
         assert after.json() == {"data": {"motd": "hello"}}
         await r.live.drained()
         assert not first.ready  # the old gateway's clients are closed once drained
+
+
+async def test_after_a_swap_the_new_gateway_is_frozen_again_and_the_old_one_collected() -> None:
+    async with router() as r:
+        frozen_at_start = gc.get_freeze_count()
+        old = weakref.ref(r.live.current)
+        result = await r.live.swap(SDL_V2, "test")
+        await r.live.drained()
+        after = gc.get_freeze_count()
+        answer_ = await r.client.post("/graphql", json=MOTD)
+
+    assert result.swapped
+    assert frozen_at_start > 1000
+    assert after > 1000  # the new gateway, the modules and the app frozen again
+    assert old() is None  # collected before the freeze, not kept frozen forever
+    assert answer_.json() == {"data": {"motd": "hello"}}
 
 
 async def test_a_broken_supergraph_keeps_the_one_serving_and_says_why(

@@ -87,7 +87,11 @@ async def test_sigterm_lets_every_running_request_finish_then_stops(
     supergraph.write_text(SDL)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = {"SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false"}
+    # Each request must reach the subgraph itself (held there), not share another's answer.
+    settings = {
+        "SHOPGRAPH_ROUTER_CSRF_PREVENTION": "false",
+        "SHOPGRAPH_ROUTER_QUERY_DEDUPLICATION": "false",
+    }
     if api == "rest":
         settings |= rest_settings(tmp_path)
     async with subgraphs(users=users) as fakes:

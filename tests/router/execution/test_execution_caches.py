@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from typing import Any
 
@@ -132,3 +133,16 @@ async def test_progressive_override_labels_are_drawn_per_request_and_key_the_pla
 
     assert received == [frozenset({"percent(100)", "beta"}), frozenset({"percent(100)"})]
     assert [labels for _, _, labels in keys] == [frozenset({"percent(100)", "beta"})]
+
+
+async def test_requests_missing_the_plan_cache_together_wait_for_one_planning() -> None:
+    planner = CountingPlanner()
+    # Different tokens: the queries themselves are not shared, their plan is.
+    tokens = [{"authorization": f"Bearer {n}"} for n in range(5)]
+    async with subgraphs() as fakes, gateway(SDL, fakes, planner) as router:
+        request = GraphQLRequest("query Top { __typename }")
+        responses = await asyncio.gather(*(router.execute(request, t) for t in tokens))
+
+    assert [r.body for r in responses] == [{"data": {"__typename": "Query"}}] * 5
+    assert planner.calls == ["Top"]
+    assert router.queries.shared == 0

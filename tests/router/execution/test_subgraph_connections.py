@@ -31,7 +31,10 @@ async def test_sequential_and_concurrent_requests_reuse_pooled_connections() -> 
     app.router.add_post("/graphql", users)
     server = TestServer(app, host="127.0.0.1", port=None)
     await server.start_server()
-    config = RouterConfig(subgraph_urls={"users": str(server.make_url("/graphql"))})
+    # The three concurrent queries must each reach the subgraph, not share one answer.
+    config = RouterConfig(
+        subgraph_urls={"users": str(server.make_url("/graphql"))}, query_deduplication=False
+    )
     router = Gateway(load_supergraph(SDL), config)
     await router.start()
     try:

@@ -184,7 +184,12 @@ async def test_rest_requests_running_during_a_reload_finish_on_the_old_supergrap
     manifest: Path, rest: Path
 ) -> None:
     reached = asyncio.Event()
-    settings = {"trusted_documents_manifest": manifest, "rest_config": rest}
+    # Each request must reach the subgraph itself, not share another's answer.
+    settings: dict[str, Any] = {
+        "trusted_documents_manifest": manifest,
+        "rest_config": rest,
+        "query_deduplication": False,
+    }
     async with reloading_router(handler=held_at_the_subgraph(20, reached), **settings) as r:
         first = r.live.current
         running = [asyncio.create_task(r.client.get("/api/me")) for _ in range(20)]
