@@ -135,7 +135,10 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
             assert placed["errors"] == []
             order_id = placed["order"]["id"]
             # The relay tried, and failed, to publish the order: the outbox counts it.
-            await eventually(lambda: _failed_publishes(shop, order_id), lambda tries: tries > 0)
+            # Noticing the cut takes the bus's timeouts: 30 s is a guard for a busy machine.
+            await eventually(
+                lambda: _failed_publishes(shop, order_id), lambda tries: tries > 0, seconds=30
+            )
             assert (await shop.order(order_id, jo) or {})["status"] == "PENDING_PAYMENT"
             assert await _unsent_events(shop) >= 1
 
