@@ -52,6 +52,7 @@ async def test_openapi_document_is_valid_and_lists_the_routes(dev: httpx.AsyncCl
         ("q", True),
         ("first", False),
         ("after", False),
+        ("sort", False),
     ]
 
 
