@@ -29,14 +29,14 @@ BACKENDS = ("sqlite", "postgres")
 SERVICE_TOKEN = secrets.token_urlsafe(32)
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database named `prefix` and a random suffix, dropped afterwards
+    (for a fixture to `yield from`)."""
     POSTGRES.require()
     import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
     admin = make_url(POSTGRES.url)
-    name = f"shopgraph_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def run(sql: str) -> None:
@@ -49,6 +49,12 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
     yield admin.set(database=name).render_as_string(hide_password=False)
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    yield from throwaway_database("shopgraph_test")
 
 
 # The users subgraph reads its hashing costs from the environment, as deployments

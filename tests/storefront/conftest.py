@@ -14,18 +14,16 @@ subgraphs' own tests.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from shopgraph.dev import create_dev_app
 from shopgraph.loopback import free_port, served
 from subgraphs.platform.settings import Settings
-from tests.backends import POSTGRES
+from tests.conftest import throwaway_database
 from tests.storefront.browser import Shop
 
 DEFAULT_BACKENDS = ("sqlite",)
@@ -49,23 +47,7 @@ def shop_database(backend: str) -> Iterator[str | None]:
     if backend != "postgres":
         yield None
         return
-    POSTGRES.require()
-    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
-
-    admin = make_url(POSTGRES.url)
-    name = f"shopgraph_storefront_{secrets.token_hex(4)}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(sql: str) -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    yield admin.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from throwaway_database("shopgraph_storefront")
 
 
 @pytest.fixture(scope="module")
