@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 
 from subgraphs.commerce.schema import CommerceLoaders, make_loaders, schema
@@ -17,8 +14,16 @@ from subgraphs.commerce.services import (
 )
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.app import PlatformOpener, SubgraphSpec, create_subgraph_app
-from subgraphs.platform.resources import Platform, open_platform
+from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
+
+SPEC: SubgraphSpec[CommerceServices, CommerceLoaders, CommerceSettings] = SubgraphSpec(
+    name=NAME,
+    schema=schema,
+    open_services=open_services,
+    make_loaders=make_loaders,
+    check_ready=check_ready,
+)
 
 
 def create_app(
@@ -29,17 +34,4 @@ def create_app(
     """`commerce` overrides the subgraph's own settings (tests, `shopgraph dev`'s catalog
     address); by default they are read from the environment."""
     require_service_token(settings)
-
-    @asynccontextmanager
-    async def services(platform: Platform) -> AsyncIterator[CommerceServices]:
-        async with open_services(platform, commerce) as opened:
-            yield opened
-
-    spec: SubgraphSpec[CommerceServices, CommerceLoaders] = SubgraphSpec(
-        name=NAME,
-        schema=schema,
-        open_services=services,
-        make_loaders=make_loaders,
-        check_ready=check_ready,
-    )
-    return create_subgraph_app(spec, settings, platform_opener)
+    return create_subgraph_app(SPEC, settings, platform_opener, commerce)

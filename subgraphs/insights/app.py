@@ -6,11 +6,12 @@ from starlette.applications import Starlette
 
 from subgraphs.insights.schema import InsightsLoaders, make_loaders, schema
 from subgraphs.insights.services import NAME, InsightsServices, check_ready, open_services
+from subgraphs.insights.settings import InsightsSettings
 from subgraphs.platform.app import PlatformOpener, SubgraphSpec, create_subgraph_app
 from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
-SPEC: SubgraphSpec[InsightsServices, InsightsLoaders] = SubgraphSpec(
+SPEC: SubgraphSpec[InsightsServices, InsightsLoaders, InsightsSettings] = SubgraphSpec(
     name=NAME,
     schema=schema,
     open_services=open_services,
@@ -19,5 +20,11 @@ SPEC: SubgraphSpec[InsightsServices, InsightsLoaders] = SubgraphSpec(
 )
 
 
-def create_app(settings: Settings, platform_opener: PlatformOpener = open_platform) -> Starlette:
-    return create_subgraph_app(SPEC, settings, platform_opener)
+def create_app(
+    settings: Settings,
+    platform_opener: PlatformOpener = open_platform,
+    insights: InsightsSettings | None = None,
+) -> Starlette:
+    """`insights` overrides the subgraph's own settings (tests); by default they are read
+    from the environment."""
+    return create_subgraph_app(SPEC, settings, platform_opener, insights)

@@ -33,15 +33,19 @@ from subgraphs.platform.view import SubgraphGraphQL, error_response
 
 ServicesT = TypeVar("ServicesT")
 LoadersT = TypeVar("LoadersT")
+OwnSettingsT = TypeVar("OwnSettingsT")
 
 
 @dataclass(frozen=True)
-class SubgraphSpec(Generic[ServicesT, LoadersT]):
-    """What a subgraph tells the factory about itself."""
+class SubgraphSpec(Generic[ServicesT, LoadersT, OwnSettingsT]):
+    """What a subgraph tells the factory about itself.
+
+    `open_services` takes the subgraph's own settings, or None to read them from the
+    environment."""
 
     name: str
     schema: Schema
-    open_services: Callable[[Platform], AbstractAsyncContextManager[ServicesT]]
+    open_services: Callable[[Platform, OwnSettingsT | None], AbstractAsyncContextManager[ServicesT]]
     make_loaders: Callable[[ServicesT], LoadersT]
     check_ready: Callable[[ServicesT], Awaitable[None]]
     routes: Sequence[BaseRoute] = field(default=())
@@ -64,11 +68,15 @@ PlatformOpener = Callable[[Settings], AbstractAsyncContextManager[Platform]]
 
 
 def create_subgraph_app(
-    spec: SubgraphSpec[ServicesT, LoadersT],
+    spec: SubgraphSpec[ServicesT, LoadersT, OwnSettingsT],
     settings: Settings,
     platform_opener: PlatformOpener = open_platform,
+    own: OwnSettingsT | None = None,
 ) -> Starlette:
-    """The subgraph as an app; it opens its own platform unless given a shared one."""
+    """The subgraph as an app; it opens its own platform unless given a shared one.
+
+    `own` overrides the subgraph's own settings (tests, benches, `shopgraph dev`); by
+    default they are read from the environment."""
     running: _Running[ServicesT] = _Running()
     limits = OperationLimits(
         max_tokens=settings.subgraph_max_tokens,
@@ -82,7 +90,7 @@ def create_subgraph_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
             platform_opener(settings) as platform,
-            spec.open_services(platform) as services,
+            spec.open_services(platform, own) as services,
         ):
             running.platform, running.services = platform, services
             app.state.services = services

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from subgraphs.platform.app import PlatformOpener, SubgraphSpec, create_subgraph_app
-from subgraphs.platform.resources import Platform, open_platform
+from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.users.schema import UserLoaders, make_loaders, schema
 from subgraphs.users.services import NAME, UserServices, check_ready, open_services
@@ -23,6 +20,16 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(services.tokens.keys.jwks(), headers={"cache-control": "max-age=300"})
 
 
+SPEC: SubgraphSpec[UserServices, UserLoaders, UsersSettings] = SubgraphSpec(
+    name=NAME,
+    schema=schema,
+    open_services=open_services,
+    make_loaders=make_loaders,
+    check_ready=check_ready,
+    routes=[Route("/.well-known/jwks.json", jwks)],
+)
+
+
 def create_app(
     settings: Settings,
     platform_opener: PlatformOpener = open_platform,
@@ -30,18 +37,4 @@ def create_app(
 ) -> Starlette:
     """`users` overrides the subgraph's own settings (tests); by default they are read
     from the environment."""
-
-    @asynccontextmanager
-    async def services(platform: Platform) -> AsyncIterator[UserServices]:
-        async with open_services(platform, users) as opened:
-            yield opened
-
-    spec: SubgraphSpec[UserServices, UserLoaders] = SubgraphSpec(
-        name=NAME,
-        schema=schema,
-        open_services=services,
-        make_loaders=make_loaders,
-        check_ready=check_ready,
-        routes=[Route("/.well-known/jwks.json", jwks)],
-    )
-    return create_subgraph_app(spec, settings, platform_opener)
+    return create_subgraph_app(SPEC, settings, platform_opener, users)

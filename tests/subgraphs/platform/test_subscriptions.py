@@ -98,7 +98,7 @@ class Subscription:
 
 
 @asynccontextmanager
-async def platform_services(platform: Platform) -> AsyncIterator[Platform]:
+async def platform_services(platform: Platform, _: None) -> AsyncIterator[Platform]:
     yield platform
 
 
@@ -106,7 +106,7 @@ async def always_ready(_: Platform) -> None:
     return None
 
 
-SPEC: SubgraphSpec[Platform, None] = SubgraphSpec(
+SPEC: SubgraphSpec[Platform, None, None] = SubgraphSpec(
     name="echo",
     schema=federation_schema(Query, subscription=Subscription),
     open_services=platform_services,
