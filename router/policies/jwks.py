@@ -9,6 +9,12 @@ of tokens with made-up key ids cannot turn the router into a load generator
 against the users subgraph, while a real rotation (whose key is found) never
 waits. A failed fetch keeps the keys held before (they still verify the
 tokens they signed).
+
+An issuer that does not answer at start is usually starting too (one process in
+`shopgraph dev`, compose's start order), so until the first keys arrive the
+router asks again after `first_retry_seconds`, doubling up to `refresh_seconds`.
+Failures in the first `startup_grace_seconds` with no keys held yet are INFO;
+any other failure is a WARNING.
 """
 
 from __future__ import annotations
@@ -39,10 +45,15 @@ class JwksKeys:
         refresh_seconds: float = 300.0,
         min_refetch_seconds: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        first_retry_seconds: float = 1.0,
+        startup_grace_seconds: float = 30.0,
     ) -> None:
         self.url = url
         self.refresh_seconds = refresh_seconds
         self.min_refetch_seconds = min_refetch_seconds
+        self.first_retry_seconds = first_retry_seconds
+        self.startup_grace_seconds = startup_grace_seconds
+        self._started: float | None = None
         self.keys: KeySet = {}
         self._clock = clock
         self._last_miss: float | None = None  # when a fetch for a key id did not find it
@@ -50,6 +61,7 @@ class JwksKeys:
         self._refresher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._started = self._clock()
         await self.fetch()
         self._refresher = asyncio.create_task(self._refresh_periodically())
 
@@ -86,7 +98,13 @@ class JwksKeys:
             fetched = jwt.PyJWKSet.from_dict(document).keys
         except (aiohttp.ClientError, TimeoutError, ValueError, jwt.PyJWTError) as error:
             held = "keeping the keys held" if self.keys else "no keys held yet"
-            log.warning("could not load the JWKS from %s (%r): %s", self.url, error, held)
+            log.log(
+                logging.INFO if self._starting() else logging.WARNING,
+                "could not load the JWKS from %s (%r): %s",
+                self.url,
+                error,
+                held,
+            )
             return False
         keys: KeySet = {}
         for jwk in fetched:
@@ -97,8 +115,22 @@ class JwksKeys:
         self.keys = keys
         return True
 
+    def _starting(self) -> bool:
+        """Whether no keys arrived yet and the issuer may still be starting."""
+        started = self._started
+        return (
+            not self.keys
+            and started is not None
+            and self._clock() - started < self.startup_grace_seconds
+        )
+
     async def _refresh_periodically(self) -> None:
+        retry = self.first_retry_seconds
         while True:
-            await asyncio.sleep(self.refresh_seconds)
+            if self.keys:
+                await asyncio.sleep(self.refresh_seconds)
+            else:
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, self.refresh_seconds)
             async with self._lock:
                 await self.fetch()

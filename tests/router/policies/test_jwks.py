@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -133,7 +135,9 @@ async def test_an_issuer_down_at_start_is_asked_again_by_the_first_token() -> No
     key = Ed25519PrivateKey.generate()
     async with issuer(jwk(key, "k1")) as users:
         users.failing = True
-        keys = JwksKeys(users.url, refresh_seconds=3600, min_refetch_seconds=3600)
+        keys = JwksKeys(
+            users.url, refresh_seconds=3600, min_refetch_seconds=3600, first_retry_seconds=3600
+        )
         await keys.start()
         try:
             assert keys.keys == {}
@@ -142,3 +146,46 @@ async def test_an_issuer_down_at_start_is_asked_again_by_the_first_token() -> No
             assert (users.fetches, set(keys.keys)) == (2, {"k1"})
         finally:
             await keys.close()
+
+
+async def test_an_issuer_starting_after_the_router_is_asked_again_soon_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with issuer(jwk(Ed25519PrivateKey.generate(), "k1")) as users:
+        users.failing = True
+        keys = JwksKeys(users.url, refresh_seconds=3600, first_retry_seconds=0.01)
+        with caplog.at_level(logging.INFO, logger="router.policies.jwks"):
+            await keys.start()
+            try:
+                assert keys.keys == {}
+                users.fetched.clear()
+                await asyncio.wait_for(users.fetched.wait(), 5)  # a retry that fails too
+                users.failing = False
+                async with asyncio.timeout(5):
+                    while not keys.keys:  # noqa: ASYNC110 - the refresher offers nothing to await
+                        await asyncio.sleep(0.01)
+            finally:
+                await keys.close()
+    assert set(keys.keys) == {"k1"}
+    failures = [r.levelno for r in caplog.records if r.getMessage().startswith("could not load")]
+    assert set(failures) == {logging.INFO}
+
+
+async def test_failures_after_the_startup_grace_are_warnings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with issuer() as users:
+        users.failing = True
+        keys = JwksKeys(
+            users.url, refresh_seconds=0.04, first_retry_seconds=0.01, startup_grace_seconds=0
+        )
+        with caplog.at_level(logging.INFO, logger="router.policies.jwks"):
+            await keys.start()
+            try:
+                async with asyncio.timeout(5):
+                    while users.fetches < 5:  # noqa: ASYNC110 - counted by the issuer
+                        await asyncio.sleep(0.005)
+            finally:
+                await keys.close()
+    failures = [r.levelno for r in caplog.records if r.getMessage().startswith("could not load")]
+    assert set(failures) == {logging.WARNING}
