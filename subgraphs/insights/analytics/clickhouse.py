@@ -30,6 +30,7 @@ from subgraphs.insights.analytics.facts import (
     FACT_COLUMNS,
     OPERATION_COLUMNS,
     Fact,
+    FactColumns,
     FactKind,
     Operation,
 )
@@ -109,9 +110,15 @@ class ClickHouseAnalyticsStore:
         # turn rows around, and the whole batch is one block.
         # A Fact is a tuple in column order, so the columns are the facts transposed;
         # only the kind and the time need their wire form (as `Fact.row` gives them).
-        fact_columns: list[list[Any]] = [list(column) for column in zip(*facts, strict=True)]
+        # The worker's batches come as columns already (`FactColumns`, kinds as text).
+        fact_columns: list[list[Any]]
+        if isinstance(facts, FactColumns):
+            fact_columns = list(facts.columns) if facts else []
+        else:
+            fact_columns = [list(column) for column in zip(*facts, strict=True)]
+            if fact_columns:
+                fact_columns[2] = [kind.value for kind in fact_columns[2]]
         if fact_columns:
-            fact_columns[2] = [kind.value for kind in fact_columns[2]]
             fact_columns[3] = [int(at.timestamp()) for at in fact_columns[3]]
         operation_rows = [o.row() for o in operations]
 

@@ -21,9 +21,9 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
-from subgraphs.insights.analytics.facts import Fact, Operation, UnusableEventError
+from subgraphs.insights.analytics.facts import FactColumns, Operation, UnusableEventError
 from subgraphs.insights.analytics.port import AnalyticsStore
-from subgraphs.insights.analytics.records import rows_of_record
+from subgraphs.insights.analytics.records import add_record
 from subgraphs.insights.analytics.sink import GROUP
 from subgraphs.platform.events import KafkaBus, MalformedEventError
 
@@ -114,19 +114,16 @@ class AnalyticsWorker:
 
     async def _decode(self, records: list[Any]) -> _Batch:
         """The rows of `records`; unusable ones go to the dead letters."""
-        facts: list[Fact] = []
+        facts = FactColumns()
         operations: list[Operation] = []
         offsets: dict[TopicPartition, int] = {}
         for record in records:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
             try:
-                more_facts, more_operations = rows_of_record(record.value)
+                add_record(record.value, facts, operations)
             except (MalformedEventError, UnusableEventError) as error:
                 log.error("analytics: record %s is unusable: %s", record.offset, error)
                 await self._bus.bury(self.group, record.value, f"unusable: {error}")
-                continue
-            facts += more_facts
-            operations += more_operations
         return _Batch(facts, operations, offsets, len(records))
 
     async def _insert_and_commit(self, consumer: Any, batch: _Batch, stop: asyncio.Event) -> bool:
@@ -144,7 +141,7 @@ class AnalyticsWorker:
         return True
 
     async def _insert(
-        self, facts: list[Fact], operations: list[Operation], stop: asyncio.Event
+        self, facts: FactColumns, operations: list[Operation], stop: asyncio.Event
     ) -> bool:
         attempt = 0
         while True:
@@ -166,7 +163,7 @@ class AnalyticsWorker:
 
 @dataclass(frozen=True)
 class _Batch:
-    facts: list[Fact]
+    facts: FactColumns
     operations: list[Operation]
     offsets: dict[TopicPartition, int]
     records: int
