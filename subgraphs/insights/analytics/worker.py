@@ -13,6 +13,7 @@ with the reason, and the batch goes on without it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,26 @@ from subgraphs.platform.events import KafkaBus, MalformedEventError
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+FETCH_PARTITION_BYTES = 8 << 20
+# Container allocations between young collections in a process that runs the worker.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def relax_gc() -> None:
+    """Tune the garbage collector of a process whose work is this worker.
+
+    A batch keeps tens of thousands of records (tracked containers) alive until it
+    is stored, so the default young threshold of 700 ran a collection every few
+    hundred records, each walking the young batch again, and older collections
+    walked every object the imports made. Freezing those objects takes them out of
+    every collection, and a higher young threshold collects once per tens of
+    thousands of allocations: 10-15 % less CPU per record decoded (bench/analytics).
+    Reference counting still frees almost everything at once; only cycles wait longer.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 class AnalyticsWorker:
@@ -39,7 +60,7 @@ class AnalyticsWorker:
         store: AnalyticsStore,
         topics: Sequence[str],
         *,
-        batch_size: int = 5000,
+        batch_size: int = 20_000,
         flush_seconds: float = 1.0,
         group: str = GROUP,
         backoff: Sequence[float] = BACKOFF_SECONDS,
@@ -57,7 +78,11 @@ class AnalyticsWorker:
         self.progress = asyncio.Event()  # set after every commit
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self._bus.consumer(self.group, self._topics)
+        # A fetch brings up to 8 MiB of a partition (aiokafka's default is 1 MiB, about
+        # 15,000 gzipped tracking records): a batch takes fewer round trips.
+        consumer = self._bus.consumer(
+            self.group, self._topics, max_partition_fetch_bytes=FETCH_PARTITION_BYTES
+        )
         while True:
             try:
                 await consumer.start()
