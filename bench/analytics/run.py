@@ -48,7 +48,7 @@ from baseline import baseline_queries
 from clickhouse_driver import Client
 
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
-from subgraphs.insights.analytics.facts import Fact, FactColumns, FactKind, Operation
+from subgraphs.insights.analytics.facts import Fact, FactBatch, FactKind, Operation
 from subgraphs.insights.analytics.port import Granularity
 from subgraphs.insights.analytics.records import add_record
 from subgraphs.insights.analytics.sink import rows_of
@@ -449,7 +449,7 @@ def decoding(count: int) -> None:
     records = [tracking_event(n, rng).to_bytes() for n in range(count)]
 
     def into_columns() -> None:
-        facts, operations = FactColumns(), list[Operation]()
+        facts, operations = FactBatch(), list[Operation]()
         for data in records:
             add_record(data, facts, operations)
 

@@ -4,7 +4,7 @@ Going through `Event.from_bytes` cost about half of the worker's time per
 record: a UUID object, a validated frozen dataclass and then a `Fact` made from
 it. Here a record's JSON is checked field by field, as `Event.from_bytes` checks
 it, and its rows are made from the parts at once: a tracking record (nearly
-every record) is appended to the batch's `FactColumns` without even a `Fact`,
+every record) is appended to the batch's `FactBatch` without even a `Fact`,
 an order's facts and a usage record's `Operation` come from the same
 functions as through an `Event`. The event id is kept as the text it came as
 when that text is already the canonical form `str(uuid)` gives (what every
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ from subgraphs.insights.analytics.facts import (
     OPERATION_EXECUTED,
     TRACKED_KINDS,
     Fact,
-    FactColumns,
+    FactBatch,
     Operation,
     facts_of_parts,
     operation_of_parts,
@@ -37,13 +37,13 @@ _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 def rows_of_record(data: bytes) -> tuple[list[Fact], list[Operation]]:
     """The rows one record adds; `MalformedEventError` if it is not an encoded event,
     `UnusableEventError` if its payload cannot become rows."""
-    facts = FactColumns()
+    facts = FactBatch()
     operations: list[Operation] = []
     add_record(data, facts, operations)
     return list(facts), operations
 
 
-def add_record(data: bytes, facts: FactColumns, operations: list[Operation]) -> None:
+def add_record(data: bytes, facts: FactBatch, operations: list[Operation]) -> None:
     """Append the rows of one record to `facts` and `operations`; `MalformedEventError`
     if it is not an encoded event, `UnusableEventError` if its payload cannot become
     rows, and then nothing is appended."""
@@ -96,6 +96,8 @@ def _occurred_at(document: dict[str, Any]) -> tuple[datetime, str]:
         at = datetime.fromisoformat(value)
     except ValueError as error:
         raise MalformedEventError(f"invalid event: {error}") from error
+    if at.tzinfo is UTC:  # what "+00:00" and "Z" parse to: no offset to look at
+        return at, subject
     offset = at.utcoffset()
     if offset is None or offset.total_seconds() != 0:
         raise MalformedEventError(f"occurred_at must be timezone-aware UTC, got {value!r}")

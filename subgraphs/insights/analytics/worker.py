@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
-from subgraphs.insights.analytics.facts import FactColumns, Operation, UnusableEventError
+from subgraphs.insights.analytics.facts import FactBatch, Operation, UnusableEventError
 from subgraphs.insights.analytics.port import AnalyticsStore
 from subgraphs.insights.analytics.records import add_record
 from subgraphs.insights.analytics.sink import GROUP
@@ -139,7 +139,7 @@ class AnalyticsWorker:
 
     async def _decode(self, records: list[Any]) -> _Batch:
         """The rows of `records`; unusable ones go to the dead letters."""
-        facts = FactColumns()
+        facts = FactBatch()
         operations: list[Operation] = []
         offsets: dict[TopicPartition, int] = {}
         for record in records:
@@ -166,7 +166,7 @@ class AnalyticsWorker:
         return True
 
     async def _insert(
-        self, facts: FactColumns, operations: list[Operation], stop: asyncio.Event
+        self, facts: FactBatch, operations: list[Operation], stop: asyncio.Event
     ) -> bool:
         attempt = 0
         while True:
@@ -188,7 +188,7 @@ class AnalyticsWorker:
 
 @dataclass(frozen=True)
 class _Batch:
-    facts: FactColumns
+    facts: FactBatch
     operations: list[Operation]
     offsets: dict[TopicPartition, int]
     records: int

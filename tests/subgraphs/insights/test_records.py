@@ -9,7 +9,7 @@ import pytest
 
 from subgraphs.insights.analytics.facts import (
     Fact,
-    FactColumns,
+    FactBatch,
     FactKind,
     Operation,
     UnusableEventError,
@@ -29,9 +29,9 @@ def test_every_kind_of_record_gives_the_rows_of_its_event() -> None:
         assert rows_of_record(event.to_bytes()) == rows_of([event])
 
 
-def test_a_batch_of_records_gives_the_rows_of_its_events_in_columns() -> None:
+def test_a_batch_of_records_gives_the_rows_of_its_events() -> None:
     events = history()
-    facts = FactColumns()
+    facts = FactBatch()
     operations: list[Operation] = []
     for event in events:
         add_record(event.to_bytes(), facts, operations)
@@ -40,7 +40,10 @@ def test_a_batch_of_records_gives_the_rows_of_its_events_in_columns() -> None:
     assert any(f.kind is FactKind.ORDER_LINE for f in facts)
     assert operations
     assert facts[1:3] == list(facts)[1:3]
-    assert list(FactColumns(list(facts))) == list(facts)
+    assert list(FactBatch(list(facts))) == list(facts)
+    columns = [list(column) for column in zip(*facts, strict=True)]
+    columns[2] = [fact.kind.value for fact in facts]
+    assert facts.columns() == columns
 
 
 def test_an_event_id_in_another_spelling_is_stored_in_the_canonical_one() -> None:
@@ -103,12 +106,13 @@ def test_a_tracking_payload_of_the_wrong_shape_is_unusable() -> None:
     ],
 )
 def test_a_refused_record_adds_nothing_to_the_batch(data: bytes) -> None:
-    facts = FactColumns()
+    facts = FactBatch()
     operations: list[Operation] = []
     add_record(tracked("product.viewed", "s1", None, T0, productId="p1").to_bytes(), facts, [])
 
     with pytest.raises((MalformedEventError, UnusableEventError)):
         add_record(data, facts, operations)
 
-    assert [len(column) for column in facts.columns] == [1] * len(Fact._fields)
+    assert len(facts) == 1
+    assert [len(column) for column in facts.columns()] == [1] * len(Fact._fields)
     assert operations == []
