@@ -108,7 +108,7 @@ class FactBatch(Sequence[Fact]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         row = self.rows[index]
-        return Fact(*row[:2], FactKind(row[2]), *row[3:])
+        return Fact._make((*row[:2], FactKind(row[2]), *row[3:]))
 
 
 @dataclass(frozen=True)

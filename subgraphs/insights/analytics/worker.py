@@ -42,10 +42,11 @@ def relax_gc() -> None:
     A batch keeps tens of thousands of records (tracked containers) alive until it
     is decoded, so the default young threshold of 700 ran a collection every few
     hundred records and an older one every few thousand, walking the surviving
-    records again, and each full collection walked every object the imports made. Freezing those objects takes them out of
-    every collection, and a higher young threshold collects once per tens of
-    thousands of allocations: about 15-20 % less CPU per record decoded and fetched.
-    Reference counting still frees almost everything at once; only cycles wait longer.
+    records again, and each full collection walked every object the imports made.
+    Freezing those objects takes them out of every collection, and a higher young
+    threshold collects once per tens of thousands of allocations: about 15-20 %
+    less CPU per record decoded and fetched. Reference counting still frees almost
+    everything at once; only cycles wait longer.
     """
     gc.collect()
     gc.freeze()
