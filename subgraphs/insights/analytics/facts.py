@@ -10,10 +10,11 @@ Router usage records (`operation.executed`) become `Operation`s.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, overload
 
 from subgraphs.platform.events import Event, JSONValue
 
@@ -59,6 +60,55 @@ class Fact(NamedTuple):
             self.event_id, self.line, self.kind.value, int(self.occurred_at.timestamp()),
             *self[4:],
         )  # fmt: skip
+
+
+class FactBatch(Sequence[Fact]):
+    """The facts of one batch of the analytics worker as plain row tuples in
+    `FACT_COLUMNS` order, with the kind as its text: a tracking record becomes its
+    row without a `Fact` (a NamedTuple is built by a Python-level `__new__`), and
+    `columns()` turns the rows into what a ClickHouse insert sends with one C-level
+    transpose, cheaper than twelve appends per record. Indexing gives `Fact`s, so any
+    store takes a batch as a sequence of facts."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, facts: Iterable[Fact] = ()) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self.extend(facts)
+
+    def add_tracked(
+        self, event_id: str, kind: FactKind, at: datetime, p: dict[str, JSONValue]
+    ) -> None:
+        """Append the fact `tracked_fact` gives, without making it; on a bad payload
+        `UnusableEventError`, and nothing is appended."""
+        query = _text(p, "query")
+        self.rows.append(
+            (
+                event_id, 0, kind.value, at, _text(p, "sessionId"), _text(p, "userId"),
+                _text(p, "productId"), "", _int(p, "quantity", 0), 0,
+                normalized_query(query) if query else "", _int(p, "results", -1),
+            )
+        )  # fmt: skip
+
+    def extend(self, facts: Iterable[Fact]) -> None:
+        self.rows.extend((*fact[:2], fact.kind.value, *fact[3:]) for fact in facts)
+
+    def columns(self) -> list[list[Any]]:
+        """The batch as one list per column; [] when it is empty."""
+        return [list(column) for column in zip(*self.rows, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Fact: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Fact]: ...
+    def __getitem__(self, index: int | slice) -> Fact | list[Fact]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row = self.rows[index]
+        return Fact._make((*row[:2], FactKind(row[2]), *row[3:]))
 
 
 @dataclass(frozen=True)
@@ -131,50 +181,57 @@ def tracked_fact(event_id: str, kind: FactKind, at: datetime, p: dict[str, JSONV
 
 def facts_of(event: Event) -> list[Fact]:
     """The facts `event` adds; [] for types analytics does not keep."""
-    p = event.payload
-    event_id, at = str(event.id), event.occurred_at
+    return facts_of_parts(
+        event.type, str(event.id), event.subject_id, event.occurred_at, event.payload
+    )
+
+
+def facts_of_parts(
+    type_: str, event_id: str, subject_id: str, at: datetime, p: dict[str, JSONValue]
+) -> list[Fact]:
+    """The facts of an event given by its parts (the event id in canonical text),
+    for a decoder that has them without an `Event`; [] for types analytics does not keep."""
     try:
-        kind = TRACKED_KINDS.get(event.type)
+        kind = TRACKED_KINDS.get(type_)
         if kind is not None:
             return [tracked_fact(event_id, kind, at, p)]
-        if event.type == ORDER_PLACED:
-            return _order_facts(event, event_id)
-        if event.type == ORDER_STATUS_CHANGED and p.get("to") == "PAID":
+        if type_ == ORDER_PLACED:
+            return _order_facts(event_id, subject_id, at, p)
+        if type_ == ORDER_STATUS_CHANGED and p.get("to") == "PAID":
             return [
                 Fact(
                     event_id, 0, FactKind.ORDER_PAID, at,
-                    order_id=event.subject_id,
+                    order_id=subject_id,
                     user_id=_text(p, "userId"),
                     amount_cents=cents(p.get("total")),
                 )
             ]  # fmt: skip
     except (TypeError, KeyError) as error:
-        raise UnusableEventError(f"{event.type} {event.id}: {error}") from error
+        raise UnusableEventError(f"{type_} {event_id}: {error}") from error
     return []
 
 
-def _order_facts(event: Event, event_id: str) -> list[Fact]:
-    p, at = event.payload, event.occurred_at
+def _order_facts(event_id: str, order_id: str, at: datetime, p: dict[str, JSONValue]) -> list[Fact]:
     user = _text(p, "userId")
     lines = p.get("lines")
     if not isinstance(lines, list):
-        raise UnusableEventError(f"order.placed {event.id} has no lines")
+        raise UnusableEventError(f"order.placed {event_id} has no lines")
     facts = [
         Fact(
             event_id, 0, FactKind.ORDER_PLACED, at,
-            order_id=event.subject_id,
+            order_id=order_id,
             user_id=user,
             amount_cents=cents(p.get("total")),
         )
     ]  # fmt: skip
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
-            raise UnusableEventError(f"order.placed {event.id} has a bad line")
+            raise UnusableEventError(f"order.placed {event_id} has a bad line")
         quantity = _int(line, "quantity", 0)
         facts.append(
             Fact(
                 event_id, number, FactKind.ORDER_LINE, at,
-                order_id=event.subject_id,
+                order_id=order_id,
                 user_id=user,
                 product_id=_text(line, "productId"),
                 quantity=quantity,
@@ -186,13 +243,17 @@ def _order_facts(event: Event, event_id: str) -> list[Fact]:
 
 def operation_of(event: Event) -> Operation:
     """The usage record an `operation.executed` event carries."""
-    p = event.payload
+    return operation_of_parts(str(event.id), event.occurred_at, event.payload)
+
+
+def operation_of_parts(event_id: str, at: datetime, p: dict[str, JSONValue]) -> Operation:
+    """The usage record of an `operation.executed` event given by its parts."""
     duration = p.get("durationMs")
     if not isinstance(duration, int | float) or isinstance(duration, bool):
-        raise UnusableEventError(f"usage record {event.id} has no duration")
+        raise UnusableEventError(f"usage record {event_id} has no duration")
     return Operation(
-        id=str(event.id),
-        occurred_at=event.occurred_at,
+        id=event_id,
+        occurred_at=at,
         operation_name=_text(p, "operationName") or "(anonymous)",
         document_hash=_text(p, "documentHash"),
         client_name=_text(p, "clientName"),

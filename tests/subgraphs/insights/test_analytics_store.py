@@ -143,6 +143,34 @@ async def test_funnel_counts_the_asked_seconds_within_and_across_hours(
     )
 
 
+async def test_funnel_pays_count_signed_in_payers_within_the_window_once(
+    store: AnalyticsStore,
+) -> None:
+    # ClickHouse takes the paid step from paid_orders; a guest's payment (no user)
+    # counts no session, and one outside the window none either.
+    minute = timedelta(minutes=1)
+    line = [("p1", 1, "10.00")]
+    events = [
+        tracked("product.viewed", "s1", "u1", T0, productId="p1"),
+        tracked("product.viewed", "s2", None, T0, productId="p1"),
+        tracked("product.viewed", "s3", "u3", T0, productId="p1"),
+        tracked("product.viewed", "s4", "u1", T0 + minute, productId="p1"),
+        placed("A", "u1", line, T0),
+        paid("A", "u1", "10.00", T0 + 5 * minute),
+        placed("G", "", line, T0),
+        paid("G", "", "10.00", T0 + 5 * minute),
+        placed("C", "u3", line, T0),
+        paid("C", "u3", "10.00", T0 + 2 * DAY),
+    ]
+    await load(store, events)
+    await load(store, events)  # repeats change nothing
+
+    assert await store.funnel(T0 - DAY, T0 + DAY) == FunnelCounts(4, 0, 3, 2)
+    assert await store.funnel(T0, T0 + 5 * minute) == FunnelCounts(4, 0, 3, 0)
+    assert await store.funnel(T0, T0 + 6 * minute) == FunnelCounts(4, 0, 3, 2)
+    assert await store.funnel(T0 - DAY, T0 + 3 * DAY) == FunnelCounts(4, 0, 3, 3)
+
+
 async def test_search_terms_group_normalized_queries_with_zero_results(
     loaded: AnalyticsStore,
 ) -> None:
