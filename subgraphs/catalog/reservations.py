@@ -243,7 +243,33 @@ async def commit(services: CatalogServices, order_id: str) -> Reservation | None
     return await _settle(services, order_id, COMMITTED)
 
 
+_SETTLE = text("SELECT * FROM settle_reservation(:order_id, :outcome, :now, :event_type)")
+
+
 async def _settle(services: CatalogServices, order_id: str, outcome: str) -> Reservation | None:
+    if services.database.is_sqlite:
+        return await _settle_in_transaction(services, order_id, outcome)
+    # One call of the function from migration 0003, its own transaction in autocommit.
+    parameters = {
+        "order_id": order_id,
+        "outcome": outcome,
+        "now": utc_now(),
+        "event_type": STOCK_CHANGED,
+    }
+    async with services.database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = (await autocommit.execute(_SETTLE, parameters)).all()
+    if rows[0].restocked:
+        services.relay.notify()
+    lines = tuple(
+        ReservationLine(row.product_id, row.quantity) for row in rows if row.product_id is not None
+    )
+    return Reservation(order_id, rows[0].status, lines)
+
+
+async def _settle_in_transaction(
+    services: CatalogServices, order_id: str, outcome: str
+) -> Reservation | None:
     now = utc_now()
     async with services.database.session() as session:
         # The key moves from RESERVED once, under its row lock; an unknown key is

@@ -1,4 +1,4 @@
-"""reserve_stock(): a reservation in one round trip, each of its steps on a fresh snapshot
+"""reserve_stock() and settle_reservation(): each a round trip, each step on a fresh snapshot
 
 The one-statement reservation (WITH locked ... taken ...) could claim its key yet
 take no stock: all its parts share the statement's snapshot, so its UPDATE judged
@@ -8,7 +8,10 @@ while the UPDATE's search found the old row short and never made it a target; th
 READ COMMITTED re-check only runs for rows a search found. In a VOLATILE PL/pgSQL
 function every statement takes a new snapshot: the one that writes begins after
 the one that locked and checked, so it sees exactly the rows that were checked.
-PostgreSQL only (SQLite reserves under its database write lock).
+settle_reservation() does what reservations._settle did in several statements and
+a second transaction: it moves the key under its row lock, locks the products it
+puts back in id order, and answers the reservation as it now stands.
+PostgreSQL only (SQLite works under its database write lock).
 
 Revision ID: 0003
 Revises: 0002
@@ -83,12 +86,67 @@ END
 $$
 """
 
+# Moves a RESERVED key to p_outcome (RELEASED or COMMITTED; an unknown key is written
+# settled, so a reservation arriving later takes nothing). Answers the key's status
+# and its lines, one row per line (a line of NULLs when it has none), and whether
+# stock went back on the shelf (then stock.changed events wait in the outbox).
+SETTLE_RESERVATION = """
+CREATE FUNCTION settle_reservation(
+  p_order_id text, p_outcome text, p_now timestamptz, p_event_type text
+) RETURNS TABLE (status text, product_id text, quantity int, restocked boolean)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  moved_ids text[];
+  moved_quantities int[];
+BEGIN
+  -- Locks the key row whether or not it moves: one settlement of a key at a time.
+  INSERT INTO reservation_keys AS k (order_id, status, created_at, updated_at)
+  VALUES (p_order_id, p_outcome, p_now, p_now)
+  ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+  WHERE k.status = 'RESERVED';
+  WITH moved AS (
+    UPDATE reservations r SET status = p_outcome, updated_at = p_now
+    WHERE r.order_id = p_order_id AND r.status = 'RESERVED'
+    RETURNING r.product_id, r.quantity
+  )
+  SELECT array_agg(m.product_id ORDER BY m.product_id),
+         array_agg(m.quantity ORDER BY m.product_id)
+  INTO moved_ids, moved_quantities FROM moved m;
+  IF p_outcome = 'RELEASED' AND moved_ids IS NOT NULL THEN
+    -- In id order, as reserve_stock locks them: the two never deadlock.
+    PERFORM FROM products p WHERE p.id = ANY(moved_ids) ORDER BY p.id FOR UPDATE;
+    WITH restocked AS (
+      UPDATE products p SET stock = p.stock + w.quantity, updated_at = p_now
+      FROM unnest(moved_ids, moved_quantities) AS w(product_id, quantity)
+      WHERE p.id = w.product_id
+      RETURNING p.id, p.stock, w.quantity
+    )
+    INSERT INTO outbox (id, type, version, occurred_at, subject_id, payload, created_at, attempts)
+    SELECT gen_random_uuid(), p_event_type, 1, p_now, t.id,
+           json_build_object('stock', t.stock, 'delta', t.quantity, 'reason', 'released',
+                             'orderId', p_order_id)::text,
+           p_now + (row_number() OVER (ORDER BY t.id)) * interval '1 microsecond',
+           0
+    FROM restocked t;
+  END IF;
+  RETURN QUERY
+    SELECT k.status::text, r.product_id::text, r.quantity,
+           p_outcome = 'RELEASED' AND moved_ids IS NOT NULL
+    FROM reservation_keys k LEFT JOIN reservations r ON r.order_id = k.order_id
+    WHERE k.order_id = p_order_id
+    ORDER BY r.product_id;
+END
+$$
+"""
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(RESERVE_STOCK)
+        op.execute(SETTLE_RESERVATION)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION settle_reservation(text, text, timestamptz, text)")
         op.execute("DROP FUNCTION reserve_stock(text, text[], int[], timestamptz, text)")
