@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.catalog.domain import (
@@ -69,13 +69,53 @@ def product_of(row: ProductRow, category: CategoryRow | None) -> Product:
     )
 
 
+# Every entity reference (the router's product lookups, each cart and checkout)
+# comes here: Core rows in autocommit, one round trip, no ORM identity map.
+_BY_ID = (
+    select(
+        ProductRow.id,
+        ProductRow.name,
+        ProductRow.description,
+        ProductRow.price_amount,
+        ProductRow.currency,
+        ProductRow.stock,
+        ProductRow.created_at,
+        ProductRow.updated_at,
+        ProductRow.deleted_at,
+        CategoryRow.id.label("category_id"),
+        CategoryRow.name.label("category_name"),
+        CategoryRow.slug.label("category_slug"),
+    )
+    .outerjoin(CategoryRow, CategoryRow.id == ProductRow.category_id)
+    .where(ProductRow.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def products_by_id(database: Database, ids: Sequence[str]) -> dict[str, Product]:
     """Products among `ids`, deleted ones included (past orders show them), in one statement."""
     if not ids:
         return {}
-    async with database.session() as session:
-        rows = (await session.execute(_selection().where(ProductRow.id.in_(set(ids))))).all()
-    return {row[0].id: product_of(row[0], row[1]) for row in rows}
+    async with database.reading() as connection:
+        rows = (await connection.execute(_BY_ID, {"ids": sorted(set(ids))})).all()
+    return {
+        row.id: Product(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            price=to_amount(row.price_amount),
+            currency=row.currency,
+            stock=row.stock,
+            category=(
+                Category(row.category_id, row.category_name, row.category_slug)
+                if row.category_id is not None
+                else None
+            ),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+        for row in rows
+    }
 
 
 # Each sort orders by one column and then id, so the order is total and a

@@ -10,18 +10,17 @@ idempotent too. A key released or committed before anything was reserved under
 it (the reservation reached catalog after the checkout gave it up and the
 sweeper released it) stays settled, and a late reservation takes nothing.
 
-On PostgreSQL a reservation is ONE statement, then COMMIT: the statement locks
-the products in id order, checks every line, and only if all pass claims the
-key, decrements the stock, writes the lines and the `stock.changed` events. So
-the hot product rows are locked while PostgreSQL runs that statement and until
-the COMMIT that follows it, not across several statements: under load, a Python
-process between statements kept them locked for tens of milliseconds while
-every other checkout of those products waited.
+On PostgreSQL a reservation is ONE call of `reserve_stock` (migration 0003) in
+autocommit: one round trip. It locks the products in id order, checks every line,
+and only if all pass claims the key, decrements the stock and writes the lines and
+the `stock.changed` events, each write a statement with a snapshot taken after the
+locks. So the hot product rows are locked only while PostgreSQL runs it, not across
+round trips: a Python process between statements kept them locked for tens of
+milliseconds while every other checkout of those products waited.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,10 +41,8 @@ from subgraphs.platform.events import Event, add_to_outbox
 if TYPE_CHECKING:
     from subgraphs.catalog.services import CatalogServices
 
-log = logging.getLogger(__name__)
-
 RESERVED, RELEASED, COMMITTED = "RESERVED", "RELEASED", "COMMITTED"
-_ATTEMPTS = 3
+REFUSED = "REFUSED"  # reserve_stock's answer when a line cannot be served
 MAX_LINES = 100
 
 
@@ -82,67 +79,26 @@ def _merged(lines: Sequence[ReservationLine]) -> list[ReservationLine]:
     ]
 
 
-# The PostgreSQL reservation (see the module docstring). `locked` takes the row
-# locks in id order, so two reservations never deadlock; `verdict` passes only if
-# every line can be served; `claimed` inserts the key only then and only if it is
-# new; the rest runs only for a claimed key. The events are those of
-# events.stock_changed, built here so that they commit with the stock.
-_RESERVE = text(
-    """
-WITH wanted AS (
-  SELECT w.product_id, w.quantity
-  FROM unnest(CAST(:product_ids AS text[]), CAST(:quantities AS int[]))
-       AS w(product_id, quantity)
-), locked AS (
-  SELECT id, stock, deleted_at FROM products
-  WHERE id = ANY(CAST(:product_ids AS text[])) ORDER BY id FOR UPDATE
-), verdict AS (
-  SELECT count(*) = cardinality(CAST(:product_ids AS text[])) AS ok
-  FROM wanted w JOIN locked l ON l.id = w.product_id
-  WHERE l.deleted_at IS NULL AND l.stock >= w.quantity
-), claimed AS (
-  INSERT INTO reservation_keys (order_id, status, created_at, updated_at)
-  SELECT :order_id, :reserved, :now, :now FROM verdict WHERE ok
-  ON CONFLICT (order_id) DO NOTHING
-  RETURNING order_id
-), taken AS (
-  UPDATE products p SET stock = p.stock - w.quantity, updated_at = :now
-  FROM wanted w
-  WHERE p.id = w.product_id AND p.stock >= w.quantity AND EXISTS (SELECT FROM claimed)
-  RETURNING p.id, p.stock, w.quantity
-), lines AS (
-  INSERT INTO reservations (order_id, product_id, quantity, status, created_at, updated_at)
-  SELECT :order_id, product_id, quantity, :reserved, :now, :now
-  FROM wanted WHERE EXISTS (SELECT FROM claimed)
-), events AS (
-  INSERT INTO outbox (id, type, version, occurred_at, subject_id, payload, created_at, attempts)
-  SELECT gen_random_uuid(), :event_type, 1, :now, t.id,
-         json_build_object('stock', t.stock, 'delta', -t.quantity, 'reason', 'reserved',
-                           'orderId', CAST(:order_id AS text))::text,
-         CAST(:now AS timestamptz)
-           + (row_number() OVER (ORDER BY t.id)) * interval '1 microsecond',
-         0
-  FROM taken t
-)
-SELECT (SELECT ok FROM verdict) AS ok, (SELECT count(*) FROM claimed) AS claimed,
-       (SELECT count(*) FROM taken) AS taken
-"""
-)
+# The PostgreSQL reservation: one call of the function that migration 0003 creates
+# (see its docstring for why the lock-and-check and the writes are separate
+# statements). In autocommit the call is its own transaction: one round trip.
+_RESERVE = text("SELECT reserve_stock(:order_id, :product_ids, :quantities, :now, :event_type)")
 
 
 async def reserve(
     services: CatalogServices, order_id: str, lines: Sequence[ReservationLine]
 ) -> Reservation:
     wanted = _merged(lines)
-    existing = await get_reservation(services, order_id)
-    if existing is not None:
-        return existing
     if services.database.is_sqlite:
+        existing = await get_reservation(services, order_id)
+        if existing is not None:
+            return existing
         claimed = await _reserve_in_transaction(services, order_id, wanted)
     else:
-        claimed = await _reserve_in_one_statement(services, order_id, wanted)
+        # A known key is rare (a retried checkout): the function answers KNOWN for it.
+        claimed = await _reserve_in_one_call(services, order_id, wanted)
     if not claimed:
-        # The same key was reserved (or settled) concurrently and won: that stands.
+        # The same key was reserved (or settled) before or concurrently: that stands.
         existing = await get_reservation(services, order_id)
         if existing is None:
             raise RuntimeError(f"reservation {order_id} was claimed, yet it is not there")
@@ -151,47 +107,23 @@ async def reserve(
     return Reservation(order_id, RESERVED, tuple(wanted))
 
 
-async def _reserve_in_one_statement(
+async def _reserve_in_one_call(
     services: CatalogServices, order_id: str, wanted: list[ReservationLine]
 ) -> bool:
-    """True if this call reserved; raises the refusal when a line cannot be served."""
+    """True if this call reserved, False for a known key; raises the refusal."""
     parameters = {
         "order_id": order_id,
         "product_ids": [line.product_id for line in wanted],
         "quantities": [line.quantity for line in wanted],
         "now": utc_now(),
-        "reserved": RESERVED,
         "event_type": STOCK_CHANGED,
     }
-    for _ in range(_ATTEMPTS):
-        try:
-            async with services.database.session() as session:
-                ok, claimed, taken = (await session.execute(_RESERVE, parameters)).one()
-                if claimed and taken != len(wanted):
-                    # Seen under heavy contention: PostgreSQL's recheck of a row that a
-                    # concurrent reservation changed skipped it. Never commit half a
-                    # reservation: roll back and run the statement again.
-                    raise _PartlyTaken(taken)
-        except _PartlyTaken as partly:
-            log.warning(
-                "reservation %s took %s of %s lines; trying again", order_id, partly, len(wanted)
-            )
-            continue
-        if ok:
-            return bool(claimed)
-        async with services.database.reading() as connection:
-            # A racing call with this key may have taken the last units: that one stands.
-            known = await connection.scalar(
-                select(ReservationKeyRow.order_id).where(ReservationKeyRow.order_id == order_id)
-            )
-            if known is not None:
-                return False
-            raise await _refusal(connection, wanted)
-    raise RuntimeError(f"reservation {order_id} could not take all its lines")
-
-
-class _PartlyTaken(Exception):
-    """The statement claimed the key but did not take every line: its transaction rolls back."""
+    async with services.database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        outcome = await autocommit.scalar(_RESERVE, parameters)
+        if outcome == REFUSED:
+            raise await _refusal(autocommit, wanted)
+    return bool(outcome == RESERVED)
 
 
 async def _reserve_in_transaction(
@@ -311,7 +243,33 @@ async def commit(services: CatalogServices, order_id: str) -> Reservation | None
     return await _settle(services, order_id, COMMITTED)
 
 
+_SETTLE = text("SELECT * FROM settle_reservation(:order_id, :outcome, :now, :event_type)")
+
+
 async def _settle(services: CatalogServices, order_id: str, outcome: str) -> Reservation | None:
+    if services.database.is_sqlite:
+        return await _settle_in_transaction(services, order_id, outcome)
+    # One call of the function from migration 0003, its own transaction in autocommit.
+    parameters = {
+        "order_id": order_id,
+        "outcome": outcome,
+        "now": utc_now(),
+        "event_type": STOCK_CHANGED,
+    }
+    async with services.database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = (await autocommit.execute(_SETTLE, parameters)).all()
+    if rows[0].restocked:
+        services.relay.notify()
+    lines = tuple(
+        ReservationLine(row.product_id, row.quantity) for row in rows if row.product_id is not None
+    )
+    return Reservation(order_id, rows[0].status, lines)
+
+
+async def _settle_in_transaction(
+    services: CatalogServices, order_id: str, outcome: str
+) -> Reservation | None:
     now = utc_now()
     async with services.database.session() as session:
         # The key moves from RESERVED once, under its row lock; an unknown key is

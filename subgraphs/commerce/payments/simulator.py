@@ -21,13 +21,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import MetaData, Numeric, String
+from sqlalchemy import MetaData, Numeric, String, case, literal, null, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentMethod, TransientPaymentError
 from subgraphs.platform.columns import NAMING_CONVENTION, UTCDateTime, utc_now
-from subgraphs.platform.database import Database, dialect_insert
+from subgraphs.platform.database import Database
 from subgraphs.platform.settings import Settings
 
 LEDGER_DATABASE = "payment_simulator"
@@ -92,34 +93,46 @@ class SimulatedProvider:
         self, payment_id: str, token: str, amount: Decimal, currency: str
     ) -> ChargeOutcome:
         behaviour = token.split("_")[1] if token.startswith("sim_") else "unknown"
+        transient = _TRANSIENT_ATTEMPTS if behaviour == "flaky" else 0
+        final = _decide(behaviour, transient + 1)
         now = utc_now()
-        async with self._database.session() as session:
-            # Insert-or-keep, then lock: copies of one payment charged at once (a
-            # redelivery beside the first try) meet on this row, never both insert it.
-            await session.execute(
-                dialect_insert(session, SimulatedChargeRow)
-                .values(
-                    payment_id=payment_id,
-                    amount=amount,
-                    currency=currency,
-                    attempts=0,
-                    outcome=None,
-                    refunded=False,
-                    created_at=now,
-                    updated_at=now,
+        ledger = SimulatedChargeRow
+        attempts = ledger.attempts + 1
+        # One statement: the first copy of a payment inserts its row, a later one
+        # counts an attempt only while no outcome is decided. Copies charged at once
+        # meet on the row's lock; one that finds the outcome decided changes nothing
+        # and reads it.
+        statement = (
+            (sqlite.insert(ledger) if self._database.is_sqlite else postgresql.insert(ledger))
+            .values(
+                payment_id=payment_id,
+                amount=amount,
+                currency=currency,
+                attempts=1,
+                outcome=_decide(behaviour, 1),
+                refunded=False,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[ledger.payment_id],
+                set_={
+                    "attempts": attempts,
+                    "outcome": case((attempts <= transient, null()), else_=literal(final)),
+                    "updated_at": now,
+                },
+                where=ledger.outcome.is_(None),
+            )
+            .returning(ledger.outcome)
+        )
+        async with self._database.reading() as connection:
+            decided = (await connection.execute(statement)).first()
+            if decided is None:
+                outcome = await connection.scalar(
+                    select(ledger.outcome).where(ledger.payment_id == payment_id)
                 )
-                .on_conflict_do_nothing(index_elements=["payment_id"])
-            )
-            row = await session.get(
-                SimulatedChargeRow, payment_id, with_for_update=True, populate_existing=True
-            )
-            if row is None:
-                raise RuntimeError(f"the ledger row of payment {payment_id} vanished")
-            if row.outcome is None:
-                row.attempts += 1
-                row.updated_at = now
-                row.outcome = _decide(behaviour, row.attempts)
-            outcome = row.outcome
+            else:
+                outcome = decided.outcome
         if outcome is None:
             raise TransientPaymentError("the simulated network timed out")
         if outcome == SUCCEEDED:

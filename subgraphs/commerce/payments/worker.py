@@ -18,6 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_RETRIED, payment_outcome
@@ -35,20 +38,39 @@ EVENT_TYPES = (ORDER_PLACED, PAYMENT_RETRIED)
 NOT_AWAITED = "order_no_longer_awaits_payment"
 
 
+_PAYMENTS = cast(Table, PaymentRow.__table__)  # a declarative model's table is a Table
+
+# What a payment needs to be charged, with its order's state: one statement, in
+# autocommit (one round trip), as Core rows.
+_TO_CHARGE = (
+    select(
+        PaymentRow.id,
+        PaymentRow.status,
+        PaymentRow.amount,
+        PaymentRow.currency,
+        PaymentRow.method_token,
+        OrderRow.status.label("order_status"),
+        OrderRow.current_payment_id,
+    )
+    .join(OrderRow, OrderRow.id == PaymentRow.order_id)
+    .where(PaymentRow.id == bindparam("payment_id"))
+)
+
+
 async def handle_payment(services: CommerceServices, delivery: Delivery) -> None:
     payment_id = delivery.event.payload.get("paymentId")
     if not isinstance(payment_id, str):
         log.error("event %s has no paymentId; dropped", delivery.event.id)
         await delivery.nack(requeue=False)
         return
-    async with services.database.session() as session:
-        payment = await session.get(PaymentRow, payment_id)
-        order = None if payment is None else await session.get(OrderRow, payment.order_id)
-    if payment is None or order is None or payment.status != PaymentStatus.PENDING.value:
+    async with services.database.reading() as connection:
+        payment = (await connection.execute(_TO_CHARGE, {"payment_id": payment_id})).first()
+    if payment is None or payment.status != PaymentStatus.PENDING.value:
         await delivery.ack()  # unknown, or charged and recorded before: nothing to do
         return
     awaited = (
-        order.status == OrderStatus.PENDING_PAYMENT.value and order.current_payment_id == payment.id
+        payment.order_status == OrderStatus.PENDING_PAYMENT.value
+        and payment.current_payment_id == payment.id
     )
     if not awaited:
         # Cancelled (or expired) before we got to it: do not take the money at all.
@@ -69,16 +91,30 @@ async def handle_payment(services: CommerceServices, delivery: Delivery) -> None
 async def record_outcome(
     services: CommerceServices, payment_id: str, outcome: ChargeOutcome
 ) -> None:
+    """Records the outcome on a still PENDING payment, with its event, in one transaction."""
+    status = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
     async with services.database.session() as session:
-        payment = await session.get(PaymentRow, payment_id, with_for_update=True)
-        if payment is None or payment.status != PaymentStatus.PENDING.value:
+        # The row lock serialises two copies of one event; the second finds the
+        # payment no longer PENDING (re-checked on the row the first one wrote).
+        moved = (
+            await session.execute(
+                update(_PAYMENTS)
+                .where(
+                    _PAYMENTS.c.id == payment_id,
+                    _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+                )
+                .values(
+                    status=status.value,
+                    failure_reason=None if outcome.succeeded else outcome.failure_reason,
+                    updated_at=utc_now(),
+                )
+                .returning(*_PAYMENTS.c)
+            )
+        ).first()
+        if moved is None:
             return
-        payment.status = (
-            PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
-        ).value
-        payment.failure_reason = None if outcome.succeeded else outcome.failure_reason
-        payment.updated_at = utc_now()
-        await add_to_outbox(session, outbox, [payment_outcome(payment)])
+        # A transient row, only to build the event from.
+        await add_to_outbox(session, outbox, [payment_outcome(PaymentRow(**moved._mapping))])
     services.relay.notify()
 
 

@@ -155,8 +155,8 @@ class OutboxRelay:
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
         table = self._table
-        query = (
-            select(table)
+        batch = (
+            select(table.c.id)
             .where(table.c.sent_at.is_(None))
             .order_by(table.c.created_at, table.c.id)
             .limit(limit)
@@ -165,7 +165,15 @@ class OutboxRelay:
             # Concurrent relays each take a different batch instead of waiting on,
             # or both publishing, the same rows. SQLite needs no row locks: every
             # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
-            query = query.with_for_update(skip_locked=True)
+            batch = batch.with_for_update(skip_locked=True)
+        # The batch is taken and marked sent in one statement, then published, in one
+        # transaction: a publish that fails rolls the mark back.
+        take = (
+            update(table)
+            .where(table.c.id.in_(batch.scalar_subquery()))
+            .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
+            .returning(*table.c)
+        )
         ids: list[uuid.UUID] = []
         try:
             # Lock, publish and mark in one transaction. That is not publishing from
@@ -174,16 +182,13 @@ class OutboxRelay:
             # them; if it rolls back after publishing, the rows are published again,
             # which is the at-least-once promise consumers already handle.
             async with self._database.session() as session:
-                rows = (await session.execute(query)).all()
+                rows = sorted(
+                    (await session.execute(take)).all(), key=lambda row: (row.created_at, row.id)
+                )
                 if not rows:
                     return 0
                 ids = [row.id for row in rows]
                 await self._bus.publish([event_of_row(row) for row in rows])
-                await session.execute(
-                    update(table)
-                    .where(table.c.id.in_(ids))
-                    .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
-                )
         except Exception as error:
             if ids:
                 await self._record_failure(ids, error)
