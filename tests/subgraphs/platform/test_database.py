@@ -1,6 +1,10 @@
+import asyncio
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+import pytest
 from sqlalchemy import text
 
-from subgraphs.platform.database import Database
+from subgraphs.platform.database import TRUSTED_IDLE_SECONDS, Database, asyncpg_dsn
 
 
 async def test_sessions_commit_and_roll_back(database: Database) -> None:
@@ -37,3 +41,34 @@ async def test_reads_see_committed_rows_and_need_no_transaction_on_postgresql(
             assert first is not None
             assert second is not None
             assert second > first
+
+
+async def _cut_connections(database: Database) -> int:
+    """Ends the server side of every connection the database's pool holds, as a
+    PostgreSQL restart does; how many were cut."""
+    async with database.engine.connect() as connection:
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    admin = await asyncpg.connect(asyncpg_dsn(database.engine.url.render_as_string(False)))
+    try:
+        cut: int = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid = $1", pid
+        )
+    finally:
+        await admin.close()
+    return cut
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_connection_cut_while_idle_is_replaced_before_use(database: Database) -> None:
+    # A restarted PostgreSQL leaves the pool holding dead connections: the next
+    # read and session after a pause must get live ones, not an error.
+    async with database.reading() as connection:
+        assert await connection.scalar(text("SELECT 1")) == 1
+    assert await _cut_connections(database) == 1
+    await asyncio.sleep(TRUSTED_IDLE_SECONDS + 0.1)  # longer than a connection is trusted
+    async with database.reading() as connection:
+        assert await connection.scalar(text("SELECT 2")) == 2
+    assert await _cut_connections(database) == 1
+    await asyncio.sleep(TRUSTED_IDLE_SECONDS + 0.1)
+    async with database.session() as session:
+        assert await session.scalar(text("SELECT 3")) == 3
