@@ -37,6 +37,7 @@ from subgraphs.social.cards import (
     CardShapes,
     ProductCard,
     load_card,
+    load_cards,
 )
 from subgraphs.social.domain import Moderation as ModerationValue
 from subgraphs.social.domain import (
@@ -257,6 +258,16 @@ class Product:
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Product:
         return await _product(info, str(id))
+
+    @classmethod
+    async def resolve_references(
+        cls, info: Info[Context, None], keys: list[dict[str, object]]
+    ) -> list[Product]:
+        """All the products one `_entities` asks for, from one batch (platform/schema.py)."""
+        loaders = info.context.loaders
+        ids = [str(key["id"]) for key in keys]
+        cards = await load_cards(loaders.products.load_many, ids, loaders.card_shapes.of(info))
+        return [Product(id=strawberry.ID(p), card=card) for p, card in zip(ids, cards, strict=True)]
 
 
 async def _product(info: Info[Context, None], product_id: str) -> Product:

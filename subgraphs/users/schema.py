@@ -81,6 +81,14 @@ class User:
         return None if account is None else cls.of(account)
 
     @classmethod
+    async def resolve_references(
+        cls, info: Info[Context, None], keys: list[dict[str, object]]
+    ) -> list[User | None]:
+        """All the users one `_entities` asks for, from one batch (platform/schema.py)."""
+        found = await info.context.loaders.accounts.load_many([str(key["id"]) for key in keys])
+        return [None if account is None else cls.of(account) for account in found]
+
+    @classmethod
     def of(cls, account: Account) -> User:
         return cls(
             id=strawberry.ID(account.id),
