@@ -133,7 +133,8 @@ async def list_products(
     order = (
         (column.desc(), ProductRow.id.desc()) if descending else (column.asc(), ProductRow.id.asc())
     )
-    async with services.database.session() as session:
+    # One statement (the total is a subquery of it): autocommit, no BEGIN and COMMIT.
+    async with services.database.reading_session() as session:
         rows = (await session.execute(statement.order_by(*order).limit(first + 1))).all()
     page = rows[:first]
     products = tuple(product_of(row[0], row[1]) for row in page)

@@ -155,6 +155,15 @@ class Database:
         async with self.engine.connect() as connection:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
+    @asynccontextmanager
+    async def reading_session(self) -> AsyncIterator[AsyncSession]:
+        """`reading()` for a read of one ORM statement: its rows as mapped objects."""
+        async with (
+            self.reading() as connection,
+            AsyncSession(bind=connection, expire_on_commit=False) as session,
+        ):
+            yield session
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.exec_driver_sql("SELECT 1")

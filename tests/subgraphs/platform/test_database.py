@@ -72,3 +72,22 @@ async def test_a_connection_cut_while_idle_is_replaced_before_use(database: Data
     await asyncio.sleep(TRUSTED_IDLE_SECONDS + 0.1)
     async with database.session() as session:
         assert await session.scalar(text("SELECT 3")) == 3
+
+
+async def test_reading_sessions_read_mapped_rows_without_a_transaction_on_postgresql(
+    database: Database,
+) -> None:
+    async with database.session() as session:
+        await session.execute(text("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)"))
+        await session.execute(text("INSERT INTO note (id, body) VALUES (1, 'kept')"))
+    async with database.reading_session() as session:
+        rows = (await session.execute(text("SELECT id, body FROM note"))).all()
+        assert [tuple(row) for row in rows] == [(1, "kept")]
+        if not database.is_sqlite:
+            # In autocommit each statement is a transaction of its own: they start apart.
+            first = await session.scalar(text("SELECT transaction_timestamp()"))
+            await session.execute(text("SELECT pg_sleep(0.01)"))
+            second = await session.scalar(text("SELECT transaction_timestamp()"))
+            assert first is not None
+            assert second is not None
+            assert second > first
