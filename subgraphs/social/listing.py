@@ -286,7 +286,8 @@ async def product_pages(
     found: dict[str, tuple[int, Ratings]] = {}
     grouped: dict[str, list[Review]] = defaultdict(list)
     for row in rows:
-        found[row.product] = (row.total, ratings_of(row))
+        if row.product not in found:  # the product's columns repeat on each of its reviews
+            found[row.product] = (row.total, ratings_of(row))
         if row.id is not None:
             grouped[row.product].append(review_of(row))
     pages: dict[str, ProductReviews] = {}
