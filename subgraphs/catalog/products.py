@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.catalog.domain import (
@@ -173,7 +173,8 @@ async def list_products(
     order = (
         (column.desc(), ProductRow.id.desc()) if descending else (column.asc(), ProductRow.id.asc())
     )
-    async with services.database.session() as session:
+    # One statement (the total is a subquery of it): autocommit, no BEGIN and COMMIT.
+    async with services.database.reading_session() as session:
         rows = (await session.execute(statement.order_by(*order).limit(first + 1))).all()
     page = rows[:first]
     products = tuple(product_of(row[0], row[1]) for row in page)
@@ -224,9 +225,11 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
         raise invalid_cursor() from error
     if isinstance(value, Decimal) and not value.is_finite():
         raise invalid_cursor()
-    if descending:
-        return or_(column < value, and_(column == value, ProductRow.id < last_id))
-    return or_(column > value, and_(column == value, ProductRow.id > last_id))
+    # A row comparison, not `column < v OR (column = v AND id < last)`: PostgreSQL
+    # starts the index scan at the cursor with it, where the OR form is a filter
+    # that reads and drops every row of the pages before. Both keys run one way.
+    keys, cursor_keys = tuple_(column, ProductRow.id), tuple_(value, last_id)
+    return keys < cursor_keys if descending else keys > cursor_keys
 
 
 def _require_staff(principal: Principal | None) -> None:

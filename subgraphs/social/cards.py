@@ -127,15 +127,25 @@ def _page_request(arguments: Mapping[str, Any]) -> PageRequest | None:
 
 async def load_card(load: LoadCard, product_id: str, shape: CardShape) -> ProductCard:
     """The card of one product; calls for many products in one tick share one batch."""
+    (card,) = await load_cards(load, [product_id], shape)
+    return card
+
+
+async def load_cards(load: LoadCard, product_ids: list[str], shape: CardShape) -> list[ProductCard]:
+    """The cards of these products, from one load."""
     if not shape.needed:
-        return EMPTY_CARD
+        return [EMPTY_CARD] * len(product_ids)
     if not shape.pages:
-        (found,) = await load([(product_id, None)])
-        return ProductCard(found.ratings)
-    loaded = await load([(product_id, request) for request in shape.pages])
-    pages = {}
-    for request, reviews in zip(shape.pages, loaded, strict=True):
-        if reviews.page is None:
-            raise RuntimeError("a product's page was asked for and not read")
-        pages[request] = reviews.page
-    return ProductCard(loaded[0].ratings, pages)
+        loaded = await load([(product_id, None) for product_id in product_ids])
+        return [ProductCard(found.ratings) for found in loaded]
+    asked = len(shape.pages)
+    loaded = await load([(p, request) for p in product_ids for request in shape.pages])
+    cards = []
+    for start in range(0, len(loaded), asked):
+        pages = {}
+        for request, reviews in zip(shape.pages, loaded[start : start + asked], strict=True):
+            if reviews.page is None:
+                raise RuntimeError("a product's page was asked for and not read")
+            pages[request] = reviews.page
+        cards.append(ProductCard(loaded[start].ratings, pages))
+    return cards

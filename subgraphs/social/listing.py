@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.pagination import decode_cursor, encode_cursor
@@ -114,12 +125,19 @@ def _order(sort: ReviewSort, table: Any) -> list[Any]:
 
 
 def _after(request: PageRequest) -> ColumnElement[bool]:
-    """Rows strictly past the cursor in the sort's order (expanded: directions differ)."""
+    """Rows strictly past the cursor in the sort's order."""
     if request.after is None:
         return true()
-    leading_value, created, review_id = request.after
+    return _past(request.sort, *request.after)
+
+
+def _past(
+    sort: ReviewSort, leading_value: Any, created: Any, review_id: Any
+) -> ColumnElement[bool]:
+    """Rows strictly past these sort values (expanded: directions differ); the values
+    are plain ones or bound parameters."""
     keys: list[tuple[Any, bool, object]] = []
-    leading = _LEADING[request.sort]
+    leading = _LEADING[sort]
     if leading is not None:
         keys.append((leading[0], leading[1], leading_value))
     keys += [(ReviewRow.created_at, True, created), (ReviewRow.id, True, review_id)]
@@ -162,24 +180,39 @@ def _page(reviews: list[Review], request: PageRequest, total: int) -> ReviewPage
     )
 
 
-def _by_window(wanted: list[str], request: PageRequest) -> Select[Any]:
+# The product pages statement takes its products, page size and cursor as parameters,
+# so each shape is built (and its cache key worked out) once, not once per batch.
+_WANTED: BindParameter[str] = bindparam("wanted", expanding=True)
+_KEEP = bindparam("keep", type_=Integer)  # first + 1: one more tells there is a next page
+_PAST = (
+    bindparam("after_leading", type_=Integer),
+    bindparam("after_created", type_=ReviewRow.created_at.type),
+    bindparam("after_id", type_=ReviewRow.id.type),
+)
+
+
+def _past_cursor(sort: ReviewSort, after: bool) -> ColumnElement[bool]:
+    return _past(sort, *_PAST) if after else true()
+
+
+def _by_window(sort: ReviewSort, after: bool) -> Select[Any]:
     """SQLite has no LATERAL: number each product's reviews in sort order, keep the first."""
     reviews = ReviewRow.__table__
     position = (
         func.row_number()
-        .over(partition_by=reviews.c.product_id, order_by=_order(request.sort, reviews.c))
+        .over(partition_by=reviews.c.product_id, order_by=_order(sort, reviews.c))
         .label("position")
     )
     ranked = (
         select(*reviews.c, position)
         .where(
-            reviews.c.product_id.in_(wanted),
+            reviews.c.product_id.in_(_WANTED),
             reviews.c.status == ReviewStatus.PUBLISHED.value,
-            _after(request),
+            _past_cursor(sort, after),
         )
         .subquery("ranked")
     )
-    keep = and_(ranked.c.product_id == ProductRow.id, ranked.c.position <= request.first + 1)
+    keep = and_(ranked.c.product_id == ProductRow.id, ranked.c.position <= _KEEP)
     return (
         select(
             ProductRow.id.label("product"),
@@ -189,12 +222,12 @@ def _by_window(wanted: list[str], request: PageRequest) -> Select[Any]:
         )
         .select_from(ProductRow)
         .outerjoin(ranked, keep)
-        .where(ProductRow.id.in_(wanted))
+        .where(ProductRow.id.in_(_WANTED))
         .order_by(ProductRow.id, ranked.c.position)
     )
 
 
-def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
+def _by_lateral(sort: ReviewSort, after: bool) -> Select[Any]:
     """PostgreSQL: per product, walk its sort's index and stop after `first + 1` reviews."""
     reviews = ReviewRow.__table__
     page = (
@@ -202,10 +235,10 @@ def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
         .where(
             reviews.c.product_id == ProductRow.id,
             reviews.c.status == ReviewStatus.PUBLISHED.value,
-            _after(request),
+            _past_cursor(sort, after),
         )
-        .order_by(*_order(request.sort, reviews.c))
-        .limit(request.first + 1)
+        .order_by(*_order(sort, reviews.c))
+        .limit(_KEEP)
         .lateral("page")
     )
     return (
@@ -217,9 +250,26 @@ def _by_lateral(wanted: list[str], request: PageRequest) -> Select[Any]:
         )
         .select_from(ProductRow)
         .outerjoin(page, true())
-        .where(ProductRow.id.in_(wanted))
-        .order_by(ProductRow.id, *_order(request.sort, page.c))
+        .where(ProductRow.id.in_(_WANTED))
+        .order_by(ProductRow.id, *_order(sort, page.c))
     )
+
+
+# By (sort, whether a cursor is given, SQLite or not).
+_PRODUCT_PAGES = {
+    (sort, after, sqlite): (_by_window if sqlite else _by_lateral)(sort, after)
+    for sort in ReviewSort
+    for after in (False, True)
+    for sqlite in (False, True)
+}
+
+
+def _page_parameters(wanted: list[str], request: PageRequest) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"wanted": wanted, "keep": request.first + 1}
+    if request.after is not None:
+        names = ("after_leading", "after_created", "after_id")
+        parameters.update(zip(names, request.after, strict=True))
+    return parameters
 
 
 async def product_pages(
@@ -230,13 +280,14 @@ async def product_pages(
     wanted = list(dict.fromkeys(product_ids))
     if not wanted:
         return {}
-    build = _by_window if database.is_sqlite else _by_lateral
+    statement = _PRODUCT_PAGES[request.sort, request.after is not None, database.is_sqlite]
     async with database.reading() as connection:
-        rows = (await connection.execute(build(wanted, request))).all()
+        rows = (await connection.execute(statement, _page_parameters(wanted, request))).all()
     found: dict[str, tuple[int, Ratings]] = {}
     grouped: dict[str, list[Review]] = defaultdict(list)
     for row in rows:
-        found[row.product] = (row.total, ratings_of(row))
+        if row.product not in found:  # the product's columns repeat on each of its reviews
+            found[row.product] = (row.total, ratings_of(row))
         if row.id is not None:
             grouped[row.product].append(review_of(row))
     pages: dict[str, ProductReviews] = {}

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TypeAlias
 
 import strawberry
@@ -19,6 +20,7 @@ from strawberry.types import Info
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.context import RequestContext
+from subgraphs.platform.database import Database
 from subgraphs.platform.errors import (
     DeletePayload,
     DomainError,
@@ -37,6 +39,7 @@ from subgraphs.social.cards import (
     CardShapes,
     ProductCard,
     load_card,
+    load_cards,
 )
 from subgraphs.social.domain import Moderation as ModerationValue
 from subgraphs.social.domain import (
@@ -73,21 +76,7 @@ def make_loaders(services: SocialServices) -> SocialLoaders:
         return [found.get(review_id) for review_id in ids]
 
     async def load_products(keys: list[ProductKey]) -> list[ProductReviews]:
-        by_request: dict[PageRequest | None, list[str]] = defaultdict(list)
-        for product_id, request in keys:
-            by_request[request].append(product_id)
-        found: dict[ProductKey, ProductReviews] = {}
-        known: dict[str, Ratings] = {}
-        for request, product_ids in by_request.items():
-            if request is not None:
-                pages = await listing.product_pages(database, product_ids, request)
-                found.update(((p, request), reviews) for p, reviews in pages.items())
-                known.update((p, reviews.ratings) for p, reviews in pages.items())
-        only_ratings = [p for p in by_request.get(None, []) if p not in known]
-        if only_ratings:
-            known.update(await ratings.ratings_by_product(database, only_ratings))
-        found.update(((p, None), ProductReviews(known[p])) for p in by_request.get(None, []))
-        return [found[key] for key in keys]
+        return await read_products(database, keys)
 
     async def load_moderation(ids: list[str]) -> list[list[ModerationValue]]:
         found = await listing.moderation_of(database, ids)
@@ -99,6 +88,25 @@ def make_loaders(services: SocialServices) -> SocialLoaders:
         moderation=DataLoader(load_fn=load_moderation),
         card_shapes=CardShapes(),
     )
+
+
+async def read_products(database: Database, keys: list[ProductKey]) -> list[ProductReviews]:
+    """One statement per distinct page asked (ratings come with it), or one for ratings only."""
+    by_request: dict[PageRequest | None, list[str]] = defaultdict(list)
+    for product_id, request in keys:
+        by_request[request].append(product_id)
+    found: dict[ProductKey, ProductReviews] = {}
+    known: dict[str, Ratings] = {}
+    for request, product_ids in by_request.items():
+        if request is not None:
+            pages = await listing.product_pages(database, product_ids, request)
+            found.update(((p, request), reviews) for p, reviews in pages.items())
+            known.update((p, reviews.ratings) for p, reviews in pages.items())
+    only_ratings = [p for p in by_request.get(None, []) if p not in known]
+    if only_ratings:
+        known.update(await ratings.ratings_by_product(database, only_ratings))
+    found.update(((p, None), ProductReviews(known[p])) for p in by_request.get(None, []))
+    return [found[key] for key in keys]
 
 
 Context: TypeAlias = RequestContext[SocialServices, SocialLoaders]
@@ -257,6 +265,20 @@ class Product:
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Product:
         return await _product(info, str(id))
+
+    @classmethod
+    async def resolve_references(
+        cls, info: Info[Context, None], keys: list[dict[str, object]]
+    ) -> list[Product]:
+        """All the products one `_entities` asks for, read at once (platform/schema.py).
+
+        Already one batch: through the DataLoader, each key was a future and a
+        callback more, for nothing to share with in an `_entities` request."""
+        context = info.context
+        read = partial(read_products, context.services.database)
+        ids = [str(key["id"]) for key in keys]
+        cards = await load_cards(read, ids, context.loaders.card_shapes.of(info))
+        return [Product(id=strawberry.ID(p), card=card) for p, card in zip(ids, cards, strict=True)]
 
 
 async def _product(info: Info[Context, None], product_id: str) -> Product:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from subgraphs.catalog.seed import seed_catalog
 from tests.statements import recorded_statements
@@ -198,3 +199,46 @@ async def test_a_cursor_of_another_sort_is_an_invalid_cursor(
     assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
     same = await catalog.query(PAGE, {"first": 1, "after": cursor, "sort": made_by})
     assert len(same["data"]["products"]["edges"]) == 1
+
+
+CURSOR_PAGE = """query Page($after: String, $sort: ProductSort) {
+  products(first: 5, after: $after, sort: $sort) {
+    edges { node { id } } pageInfo { endCursor }
+  }
+}"""
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("sort", ["NEWEST", "PRICE_ASC", "PRICE_DESC", "NAME"])
+async def test_a_page_after_a_cursor_starts_its_index_scan_at_the_cursor(
+    catalog: CatalogSubgraph, sort: str
+) -> None:
+    # Written as `a < x OR (a = x AND id < y)`, the cursor was a filter over an index
+    # scan from the first product: every page read and dropped all the pages before it.
+    await seed_catalog(catalog.services)
+    first = await catalog.query(CURSOR_PAGE, {"sort": sort})
+    after = first["data"]["products"]["pageInfo"]["endCursor"]
+    engine = catalog.services.database.engine
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM products" in statement and "LIMIT" in statement:  # not the indexer's reads
+            sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await catalog.query(CURSOR_PAGE, {"after": after, "sort": sort})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(sent) == 1, sent
+    ((statement, parameters),) = sent
+    async with engine.connect() as connection:
+        # 240 products fit a page or two: make the planner show its index plan.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            await connection.exec_driver_sql(f"SET {setting} = off")
+        result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        plan = "\n".join(row[0] for row in result.all())
+    assert "Index Cond: (ROW(" in plan, plan
+    # Only the soft deletion is left to filter.
+    filters = [line.strip() for line in plan.splitlines() if "Filter:" in line]
+    assert filters == ["Filter: (deleted_at IS NULL)"], plan
