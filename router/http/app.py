@@ -206,7 +206,8 @@ def create_router_app(
     async def _answer(
         graphql_request: GraphQLRequest, headers: Mapping[str, str]
     ) -> GraphQLResponse:
-        async with live.serving() as gateway:
+        gateway = live.acquire()  # as `live.serving()`, without an async generator per request
+        try:
             if persisted is not None:
                 # A trusted document's hash needs no APQ registration: its text is known.
                 graphql_request = gateway.trusted.with_known_text(graphql_request)
@@ -215,6 +216,8 @@ def create_router_app(
                 except RequestError as error:
                     return request_error(error)
             return await gateway.execute(graphql_request, headers)
+        finally:
+            live.release(gateway)
 
     async def metrics(_: Request) -> Response:
         if telemetry.metrics is None:
