@@ -28,7 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute, request_response
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
@@ -49,6 +49,7 @@ from router.http.params import (
     request_from_query,
     requests_from_body,
 )
+from router.http.posted import PostedGraphQL
 from router.http.stopping import subscriptions_end_on_signals
 from router.http.storefront import storefront_routes
 from router.http.streams import StreamKind, stream_kind, stream_response
@@ -206,7 +207,8 @@ def create_router_app(
     async def _answer(
         graphql_request: GraphQLRequest, headers: Mapping[str, str]
     ) -> GraphQLResponse:
-        async with live.serving() as gateway:
+        gateway = live.acquire()  # as `live.serving()`, without an async generator per request
+        try:
             if persisted is not None:
                 # A trusted document's hash needs no APQ registration: its text is known.
                 graphql_request = gateway.trusted.with_known_text(graphql_request)
@@ -215,6 +217,8 @@ def create_router_app(
                 except RequestError as error:
                     return request_error(error)
             return await gateway.execute(graphql_request, headers)
+        finally:
+            live.release(gateway)
 
     async def metrics(_: Request) -> Response:
         if telemetry.metrics is None:
@@ -233,7 +237,13 @@ def create_router_app(
         return JSONResponse({"status": "unavailable", "reason": "subgraph clients closed"}, 503)
 
     routes = [
-        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        # POST /graphql's common case without Starlette's per-request objects;
+        # every other request there goes on to `graphql`.
+        Route(
+            GRAPHQL_PATH,
+            PostedGraphQL(config, forwarding, _observed, request_response(graphql)),
+            methods=["GET", "POST"],
+        ),
         WebSocketRoute(GRAPHQL_PATH, websocket),
         Route("/healthz", healthz),
         Route("/metrics", metrics),

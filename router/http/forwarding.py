@@ -34,11 +34,16 @@ class Forwarding:
         headers = {name: value for name, value in connection.headers.items()}
         peer = connection.client.host if connection.client is not None else None
         chain = self.chain(peer, connection.headers.getlist(FORWARDED_FOR))
-        if chain:
-            headers[FORWARDED_FOR] = ", ".join(chain)
-        else:
-            headers.pop(FORWARDED_FOR, None)
-        return headers
+        return _with_chain(headers, chain)
+
+    def forwarded(self, headers: dict[str, str], peer: str | None) -> dict[str, str]:
+        """`headers` (each name once, lower-case) with the X-Forwarded-For to send on.
+
+        What `headers` does for a request whose header names do not repeat; it
+        changes and returns the dict given.
+        """
+        given = headers.get(FORWARDED_FOR)
+        return _with_chain(headers, self.chain(peer, [given] if given is not None else []))
 
     def chain(self, peer: str | None, forwarded_for: list[str]) -> list[str]:
         """The addresses up to and including the client's; empty when nothing is known."""
@@ -52,8 +57,18 @@ class Forwarding:
         return hops or [peer]  # only proxies: the nearest one is all that is known
 
     def _is_trusted(self, address: str) -> bool:
+        if not self.trusted:
+            return False  # no proxy trusted (the default): no address to parse
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False  # not an address (e.g. "unknown"): nothing to trust
         return any(ip in network for network in self.trusted)
+
+
+def _with_chain(headers: dict[str, str], chain: list[str]) -> dict[str, str]:
+    if chain:
+        headers[FORWARDED_FOR] = ", ".join(chain)
+    else:
+        headers.pop(FORWARDED_FOR, None)
+    return headers

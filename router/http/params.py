@@ -58,23 +58,15 @@ async def requests_from_body(
     request: Request, max_bytes: int, max_batch: int | None
 ) -> GraphQLRequest | list[GraphQLRequest]:
     """One request, or a batch (a JSON array) when batches are allowed (`max_batch`)."""
-    payload = await _json_body(request, max_bytes)
-    if not isinstance(payload, list):
-        return request_from_payload(payload)
-    if max_batch is None:
-        raise _bad("The request body must be a JSON object (batches are not enabled).")
-    if not payload or len(payload) > max_batch:
-        raise HttpProblem(
-            400,
-            f"A batch holds 1 to {max_batch} operations, not {len(payload)}.",
-            "BATCH_LIMIT_EXCEEDED",
-        )
-    return [request_from_payload(item) for item in payload]
+    return requests_from_payload(await _json_body(request, max_bytes), max_batch)
 
 
 async def _json_body(request: Request, max_bytes: int) -> Any:
-    _check_content_type(request.headers.get("content-type"))
-    body = await _read_body(request, max_bytes)
+    check_content_type(request.headers.get("content-type"))
+    return _json(await _read_body(request, max_bytes))
+
+
+def _json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -112,7 +104,7 @@ def _names_document(document_id: str | None, extensions: Mapping[str, Any] | Non
     return bool(document_id) or isinstance((extensions or {}).get("persistedQuery"), dict)
 
 
-def _check_content_type(content_type: str | None) -> None:
+def check_content_type(content_type: str | None) -> None:
     media, *params = (part.strip().lower() for part in (content_type or "").split(";"))
     if media != "application/json":
         raise HttpProblem(
@@ -125,22 +117,49 @@ def _check_content_type(content_type: str | None) -> None:
 
 
 async def _read_body(request: Request, max_bytes: int) -> bytes:
-    too_large = HttpProblem(
-        413, f"The request body is over {max_bytes} bytes.", "PAYLOAD_TOO_LARGE"
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and not declared.isdigit():
-        raise _bad("The Content-Length header is not a number.")
-    if declared is not None and int(declared) > max_bytes:
-        raise too_large
+    check_declared_length(request.headers.get("content-length"), max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise too_large
+            raise _too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def check_declared_length(declared: str | None, max_bytes: int) -> None:
+    """A Content-Length that is not a number (400) or over the limit (413) is refused."""
+    if declared is not None and not declared.isdigit():
+        raise _bad("The Content-Length header is not a number.")
+    if declared is not None and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+
+
+def _too_large(max_bytes: int) -> HttpProblem:
+    return HttpProblem(413, f"The request body is over {max_bytes} bytes.", "PAYLOAD_TOO_LARGE")
+
+
+def json_payload(body: bytes) -> Any:
+    """The JSON of a body read after `check_content_type` and `check_declared_length`."""
+    return _json(body)
+
+
+def requests_from_payload(
+    payload: Any, max_batch: int | None
+) -> GraphQLRequest | list[GraphQLRequest]:
+    """One request, or a batch (a JSON array) when batches are allowed (`max_batch`)."""
+    if not isinstance(payload, list):
+        return request_from_payload(payload)
+    if max_batch is None:
+        raise _bad("The request body must be a JSON object (batches are not enabled).")
+    if not payload or len(payload) > max_batch:
+        raise HttpProblem(
+            400,
+            f"A batch holds 1 to {max_batch} operations, not {len(payload)}.",
+            "BATCH_LIMIT_EXCEEDED",
+        )
+    return [request_from_payload(item) for item in payload]
 
 
 def _json_object(text: str | None, name: str) -> dict[str, Any] | None:

@@ -5,13 +5,21 @@ several apps in one process never mix their numbers. Labels stay bounded:
 the operation name is the client's (as Apollo reports it), truncated.
 `count_active_subscriptions` takes a callable read at scrape time, so the
 subscription layer only has to say how many it holds.
+
+Every request counts several series; `labels()` validates and locks each
+time, so the labelled children are kept by their label values (the registry
+keeps each series for good anyway; nothing here removes one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
+
+Metric = TypeVar("Metric", bound=MetricWrapperBase)
 
 MAX_NAME_LENGTH = 100
 # Seconds: sub-millisecond cache answers up to the subgraph timeout.
@@ -64,22 +72,31 @@ class RouterMetrics:
             registry=self.registry,
         )
 
+        self._children: dict[tuple[MetricWrapperBase, tuple[str, ...]], MetricWrapperBase] = {}
+
+    def _child(self, metric: Metric, *values: str) -> Metric:
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child  # type: ignore[return-value]  # what metric.labels returned
+
     def count_active_subscriptions(self, count: Callable[[], float]) -> None:
         """Read `count()` at every scrape for the active-subscriptions gauge."""
         self.active_subscriptions.set_function(count)
 
     def observe_request(self, operation: str | None, outcome: str, seconds: float) -> None:
         name = (operation or "")[:MAX_NAME_LENGTH]
-        self.requests.labels(name, outcome).inc()
-        self.request_seconds.labels(name, outcome).observe(seconds)
+        self._child(self.requests, name, outcome).inc()
+        self._child(self.request_seconds, name, outcome).observe(seconds)
 
     def observe_fetch(self, subgraph: str, seconds: float, failed: bool) -> None:
-        self.fetch_seconds.labels(subgraph).observe(seconds)
+        self._child(self.fetch_seconds, subgraph).observe(seconds)
         if failed:
             self.fetch_errors.labels(subgraph).inc()
 
     def observe_cache(self, cache: str, hit: bool) -> None:
-        self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()
+        self._child(self.cache_lookups, cache, "hit" if hit else "miss").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -72,6 +72,17 @@ async def test_the_subgraph_gets_the_chain_ending_at_the_client(
     assert received.headers["X-Forwarded-For"] == sent
 
 
+async def test_x_forwarded_for_sent_twice_is_read_as_one_chain() -> None:
+    # A header name sent twice takes the Starlette path (router.http.posted): same answer.
+    twice = [("x-forwarded-for", "1.2.3.4"), ("x-forwarded-for", "203.0.113.9, 10.0.0.5")]
+    async with router_seen_from("10.0.0.2", trusted_proxies=("10.0.0.0/8",)) as (client, users):
+        response = await client.post("/graphql", json=ME, headers=twice)
+
+    assert response.json() == {"data": {"me": {"name": "Ada"}}}
+    [received] = users.received
+    assert received.headers["X-Forwarded-For"] == "1.2.3.4, 203.0.113.9"
+
+
 def test_a_trusted_proxy_that_is_not_an_address_is_refused() -> None:
     with pytest.raises(
         ValidationError, match=re.escape("'proxy.internal' is not an IP address or network")
