@@ -128,8 +128,8 @@ async def remove_bought_lines(services: CommerceServices, event: Event) -> None:
     lines = event.payload.get("lines")
     if not isinstance(user_id, str) or not isinstance(lines, list):
         raise ValueError(f"event {event.id} has no userId or lines")
-    async with services.database.session() as session:
-        handled = await session.scalar(
+    async with services.database.reading() as connection:
+        handled = await connection.scalar(
             select(inbox.c.event_id).where(
                 inbox.c.consumer == CARTS_GROUP, inbox.c.event_id == str(event.id)
             )

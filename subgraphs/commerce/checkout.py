@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -54,7 +55,7 @@ from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import order_placed, status_changed
 from subgraphs.commerce.holds import Hold, claim_hold, drop_hold, take_hold
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
-from subgraphs.commerce.orders import orders_by_id, snapshot
+from subgraphs.commerce.orders import order_of, orders_by_id
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import PaymentMethod
 from subgraphs.platform import faults
@@ -178,8 +179,8 @@ async def _replayed(services: CommerceServices, user_id: str, order_id: str) -> 
 
 
 async def _find(services: CommerceServices, user_id: str, key: str) -> str | None:
-    async with services.database.session() as session:
-        return await session.scalar(
+    async with services.database.reading() as connection:
+        return await connection.scalar(
             select(OrderRow.id).where(OrderRow.user_id == user_id, OrderRow.idempotency_key == key)
         )
 
@@ -243,7 +244,8 @@ async def _write_order(
             if not await claim_hold(session, hold):
                 return None
             row = await _place(session, services, hold, lines, method)
-            return await snapshot(session, row)
+            # What was just written, as written: no statement to read it back.
+            return replace(order_of(row, ()), lines=tuple(lines))
     except IntegrityError:
         # Another hold of this key made the order first (a request that read "no
         # order" just before that order committed): give back what this one took.

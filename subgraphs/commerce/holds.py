@@ -61,14 +61,18 @@ async def take_hold(services: CommerceServices, user_id: str, key: str) -> Hold 
         dialect.insert(CheckoutHoldRow)
         .values(values)
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        .returning(CheckoutHoldRow.reservation_key)
     )
-    async with services.database.session() as session:
-        await session.execute(statement)
-        reservation_key = await session.scalar(
-            select(CheckoutHoldRow.reservation_key).where(
-                CheckoutHoldRow.user_id == user_id, CheckoutHoldRow.idempotency_key == key
+    # One statement, in autocommit: the hold commits on its own, as before, in one
+    # round trip instead of four. Only a racing request with this key reads back.
+    async with services.database.reading() as connection:
+        reservation_key = await connection.scalar(statement)
+        if reservation_key is None:
+            reservation_key = await connection.scalar(
+                select(CheckoutHoldRow.reservation_key).where(
+                    CheckoutHoldRow.user_id == user_id, CheckoutHoldRow.idempotency_key == key
+                )
             )
-        )
     return None if reservation_key is None else Hold(user_id, key, reservation_key)
 
 
