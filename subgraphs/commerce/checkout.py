@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,6 +261,9 @@ async def _place(
     lines: list[OrderLine],
     method: PaymentMethod,
 ) -> OrderRow:
+    """Writes the order, its lines, its payment and their events with Core inserts, one
+    statement per table; the rows are built first, unattached, for the events and the
+    answer (the ORM's unit of work cost more CPU than the statements themselves)."""
     now = utc_now()
     payment_id = str(uuid.uuid4())
     row = OrderRow(
@@ -276,22 +279,24 @@ async def _place(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    await session.flush()
-    session.add_all(
-        OrderLineRow(
-            order_id=row.id,
-            product_id=line.product_id,
-            position=position,
-            product_name=line.product_name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            currency=line.currency,
-        )
-        for position, line in enumerate(lines)
+    await session.execute(insert(_table(OrderRow)), [_values(row)])
+    await session.execute(
+        insert(_table(OrderLineRow)),
+        [
+            {
+                "order_id": row.id,
+                "product_id": line.product_id,
+                "position": position,
+                "product_name": line.product_name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "currency": line.currency,
+            }
+            for position, line in enumerate(lines)
+        ],
     )
-    session.add(new_payment(payment_id, row, method, now))
-    await session.flush()
+    payment = new_payment(payment_id, row, method, now)
+    await session.execute(insert(_table(PaymentRow)), [_values(payment)])
     await add_to_outbox(
         session,
         outbox,
@@ -301,6 +306,16 @@ async def _place(
         ],
     )
     return row
+
+
+def _table(entity: type[OrderRow | OrderLineRow | PaymentRow]) -> Table:
+    """The entity's table: Core statements on it skip the ORM's bulk bookkeeping."""
+    return cast(Table, entity.__table__)
+
+
+def _values(row: OrderRow | PaymentRow) -> dict[str, object]:
+    """The column values of an unattached row (its attributes are named as its columns)."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
 def new_payment(
