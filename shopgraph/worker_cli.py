@@ -1,6 +1,9 @@
 """`shopgraph worker NAME`: the background workers that run beside the subgraphs.
 
 `payments` charges placed orders (see subgraphs/commerce/payments/worker.py).
+`orders` runs commerce's order jobs (payment outcomes, carts emptied on
+`order.placed`, the sweeper) when commerce runs with `SHOPGRAPH_ORDER_JOBS=worker`
+(see subgraphs/commerce/background.py).
 `outbox` publishes the subgraphs' outboxes when `SHOPGRAPH_OUTBOX_RELAY=worker`
 (see subgraphs/platform/events/outbox_worker.py).
 With `--dead-letters` it lists the events that ran out of retries instead, and
@@ -66,6 +69,45 @@ async def _run_payments(settings: Settings) -> None:
         console.print("[bold]payments worker[/] running; Ctrl-C stops it")
         await stop.wait()
     console.print("payments worker stopped")
+
+
+@worker_app.command("orders")
+def orders() -> None:
+    """Apply payment outcomes to orders, empty carts of what orders bought and sweep
+    expired orders and holds, until stopped (Ctrl-C).
+
+    Run it (one or more of it) with SHOPGRAPH_ORDER_JOBS=worker set for commerce,
+    which then leaves these jobs to it.
+    """
+    settings = Settings()
+    if settings.amqp_url is None:
+        console.print(
+            "[red]the orders worker takes its events from RabbitMQ: set SHOPGRAPH_AMQP_URL[/] "
+            "(`shopgraph dev` runs the order jobs inside its one process)"
+        )
+        raise typer.Exit(code=1)
+    asyncio.run(_run_orders(settings))
+
+
+async def _run_orders(settings: Settings) -> None:
+    from subgraphs.commerce.background import running_order_jobs
+    from subgraphs.commerce.services import open_core, require_service_token
+    from subgraphs.platform.resources import open_platform
+
+    # Outcomes commit or release stock in catalog: without the token every one would fail.
+    require_service_token(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with (
+        open_platform(settings) as platform,
+        open_core(platform) as services,
+        running_order_jobs(services),
+    ):
+        console.print("[bold]orders worker[/] running; Ctrl-C stops it")
+        await stop.wait()
+    console.print("orders worker stopped")
 
 
 async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:

@@ -6,7 +6,10 @@ with minus the units in commerce's orders that hold or have bought stock
 units reserved under checkout holds still open (a checkout that reserved and
 wrote no order: its client got an error; the sweeper gives them back after
 SHOPGRAPH_CHECKOUT_HOLD_SECONDS), which are counted apart; the units the
-clients saw in their checkout replies must be those of the orders. Units held by
+clients saw in their checkout replies, plus those of the orders made by
+checkouts whose client got no answer (it timed out, or the router gave up
+while commerce went on; found by their idempotency keys), must be those of the
+orders. Units held by
 orders beyond what left the shelf, or stock below zero, are oversold. A
 double charge is an order with more than one successful charge in the
 payment simulator's own ledger (its `payment_simulator` schema).
@@ -15,9 +18,11 @@ payment simulator's own ledger (its `payment_simulator` schema).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.catalog.models import ReservationRow
 from subgraphs.catalog.reservations import RESERVED
@@ -42,13 +47,18 @@ class Ledger:
     double_charged: int  # orders charged successfully more than once
     open_holds: int  # checkouts halfway when the run ended
     in_holds: Counter[str]  # product id -> units reserved under those holds
+    unanswered_orders: int  # orders made by checkouts whose client got no answer
+    unanswered_units: Counter[str]  # product id -> units in those orders
 
     @property
     def unexpected(self) -> Counter[str]:
         return Counter({s: n for s, n in self.statuses.items() if s not in EXPECTED})
 
 
-async def read_ledger(commerce: Database, catalog: Database) -> Ledger:
+async def read_ledger(
+    commerce: Database, catalog: Database, unanswered_keys: Sequence[str] = ()
+) -> Ledger:
+    """`unanswered_keys`: idempotency keys of checkouts whose client got no answer."""
     async with commerce.session() as session:
         statuses = Counter(
             {
@@ -71,6 +81,7 @@ async def read_ledger(commerce: Database, catalog: Database) -> Ledger:
         )
         double_charged = int(await session.scalar(DOUBLE_CHARGES) or 0)
         holds = list(await session.scalars(select(CheckoutHoldRow.reservation_key)))
+        unanswered_orders, unanswered_units = await _orders_of_keys(session, unanswered_keys)
     in_holds: Counter[str] = Counter()
     if holds:
         async with catalog.session() as session:
@@ -86,7 +97,28 @@ async def read_ledger(commerce: Database, catalog: Database) -> Ledger:
                     )
                 }
             )
-    return Ledger(statuses, units, double_charged, len(holds), in_holds)
+    return Ledger(
+        statuses, units, double_charged, len(holds), in_holds, unanswered_orders, unanswered_units
+    )
+
+
+async def _orders_of_keys(session: AsyncSession, keys: Sequence[str]) -> tuple[int, Counter[str]]:
+    """How many orders the checkouts with these keys made, and their units that hold stock."""
+    orders, units = 0, Counter[str]()
+    for start in range(0, len(keys), 1000):
+        chunk = list(keys[start : start + 1000])
+        orders += int(
+            await session.scalar(select(func.count()).where(OrderRow.idempotency_key.in_(chunk)))
+            or 0
+        )
+        for product_id, quantity in await session.execute(
+            select(OrderLineRow.product_id, func.sum(OrderLineRow.quantity))
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .where(OrderRow.idempotency_key.in_(chunk), OrderRow.status.in_(HOLDING))
+            .group_by(OrderLineRow.product_id)
+        ):
+            units[str(product_id)] += int(quantity)
+    return orders, units
 
 
 def oversold(initial: int, stock: dict[str, int], ledger: Ledger) -> int:
@@ -104,10 +136,11 @@ def stock_mismatches(
     wrong = []
     for product_id, left in stock.items():
         held, halfway = ledger.units[product_id], ledger.in_holds[product_id]
-        seen = seen_by_clients[product_id]
-        if left != initial - held - halfway or held != seen:
+        seen, unseen = seen_by_clients[product_id], ledger.unanswered_units[product_id]
+        if left != initial - held - halfway or held != seen + unseen:
             wrong.append(
                 f"{product_id}: stock {left}, expected {initial} - {held} in orders - {halfway}"
-                f" in open holds = {initial - held - halfway} (units in checkout replies: {seen})"
+                f" in open holds = {initial - held - halfway} (units in checkout replies: {seen}"
+                f", in orders of unanswered checkouts: {unseen})"
             )
     return wrong

@@ -26,6 +26,7 @@ from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
 GROUPS = (
     "commerce.payments",
     "commerce.orders",
+    "commerce.carts",
     "commerce.product-cache",
     "catalog.search-indexer",
 )

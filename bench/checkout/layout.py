@@ -3,9 +3,10 @@
 `processes` (the default) runs the programs `compose.yaml` runs, each its own
 OS process on a loopback port of the bench's range: users, catalog and
 commerce (`shopgraph serve NAME`), the router (`shopgraph router`), the
-payments worker and the outbox relay (`shopgraph worker payments`,
-`shopgraph worker outbox`, with `SHOPGRAPH_OUTBOX_RELAY=worker` as compose.yaml
-sets it). `single` runs `shopgraph dev`, every subgraph, the
+payments worker, the orders worker and the outbox relay (`shopgraph worker
+payments`, `shopgraph worker orders`, `shopgraph worker outbox`, with
+`SHOPGRAPH_ORDER_JOBS=worker` and `SHOPGRAPH_OUTBOX_RELAY=worker` as compose.yaml
+sets them). `single` runs `shopgraph dev`, every subgraph, the
 payments worker and the router in one process, on the same backends.
 
 Either way the bench talks to the router only, as clients do; it reads
@@ -171,7 +172,8 @@ async def open_shop(
     settings: Settings, layout: Layout, first_port: int, directory: Path, relays: int = 1
 ) -> AsyncIterator[Shop]:
     """The shop in `layout`, on ports from `first_port` up, until the block ends; `relays`
-    outbox worker processes (unless SHOPGRAPH_BENCH_SET_OUTBOX_RELAY=in-process)."""
+    outbox worker processes (unless SHOPGRAPH_BENCH_SET_OUTBOX_RELAY=in-process) and an
+    orders worker (unless SHOPGRAPH_BENCH_SET_ORDER_JOBS=in-process)."""
     ports = {name: first_port + number for number, name in enumerate(("router", *SUBGRAPHS))}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     if layout == "single":
@@ -180,8 +182,9 @@ async def open_shop(
         catalog_url = f"{base['catalog']}/graphql"
     env = environment(settings, catalog_url)
     if layout == "processes":
-        # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox.
-        env = {"SHOPGRAPH_OUTBOX_RELAY": "worker", **env}
+        # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox, and
+        # `shopgraph worker orders` runs commerce's order jobs.
+        env = {"SHOPGRAPH_OUTBOX_RELAY": "worker", "SHOPGRAPH_ORDER_JOBS": "worker", **env}
     children = Children(directory, env)
     timeout = aiohttp.ClientTimeout(total=5)
     async with AsyncExitStack() as stack:
@@ -210,6 +213,8 @@ async def open_shop(
                 env=router_env(settings, urls),
             )
             children.start("payments", "worker", "payments")
+            if children.env["SHOPGRAPH_ORDER_JOBS"] == "worker":
+                children.start("orders", "worker", "orders")
             if children.env["SHOPGRAPH_OUTBOX_RELAY"] == "worker":
                 for number in range(relays):
                     chosen = [option for name in SUBGRAPHS for option in ("--subgraph", name)]

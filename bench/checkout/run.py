@@ -6,8 +6,8 @@ and RabbitMQ (events; the queues of commerce.payments, commerce.orders and
 catalog.search-indexer are deleted before and after; give the run a vhost of
 its own). `--layout processes` (the default) starts the programs compose.yaml
 runs, each a process of its own: users, catalog, commerce, the router, the
-payments worker and the outbox relay; `--layout single` runs `shopgraph dev`,
-all of it in one process (layout.py). It creates PRODUCTS products through
+payments worker, the orders worker and the outbox relay; `--layout single`
+runs `shopgraph dev`, all of it in one process (layout.py). It creates PRODUCTS products through
 the router and drives the router with aiohttp, each customer a user of its own:
   baseline  { __typename } and { cart { itemCount } } (signed in) at --clients
             concurrency: what HTTP + router + auth + GraphQL, and a Redis read, cost
@@ -58,7 +58,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ CHECKOUT = (
     "mutation C($input: CheckoutInput!) { checkout(input: $input) { order { id status "
     "lines { product { id } quantity } } errors { code } } }"
 )
-PROFILED = ("router", "commerce", "catalog", "payments", "outbox-0", "dev")
+PROFILED = ("router", "commerce", "catalog", "payments", "orders", "outbox-0", "dev")
 LOG_LEVEL = re.compile(rb"\b(WARNING|ERROR|CRITICAL)\b")
 
 
@@ -105,6 +105,9 @@ class Checkouts:
     adds: Series
     checkouts: Series
     placed: list[Placed]
+    # Idempotency keys of checkouts that got no answer (timed out, cut, or an error from
+    # the router while commerce went on): their orders may exist, unseen by the client.
+    unanswered: list[str] = field(default_factory=list)
 
 
 def user_error(reply: Reply, field: str) -> str | None:
@@ -129,12 +132,15 @@ async def add_then_checkout(
             reply = replace(reply, began=due)
             due = reply.ended
         result.adds.record(reply, user_error(reply, "addToCart"))
-    variables = {"input": {"idempotencyKey": str(uuid.uuid4()), "paymentMethod": CARD}}
+    key = str(uuid.uuid4())
+    variables = {"input": {"idempotencyKey": key, "paymentMethod": CARD}}
     reply = await send(session, shop.router_url, body(CHECKOUT, variables), headers)
     if due is not None:
         reply = replace(reply, began=due)
     error = user_error(reply, "checkout")
     measured = result.checkouts.record(reply, error)
+    if reply.data is None:
+        result.unanswered.append(key)
     if reply.data is not None and error is None:
         order = reply.data["checkout"]["order"]
         units = Counter({line["product"]["id"]: line["quantity"] for line in order["lines"]})
@@ -202,6 +208,8 @@ async def open_loop(
         )
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+    # Every visit still under way when the schedule ends is waited for (the client
+    # timeout bounds it): its order would otherwise be missing from the replies.
     if tasks:
         await asyncio.gather(*tasks)
     return result
@@ -352,7 +360,8 @@ async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
             lines.append(calm_line(calm, feed))
             for profiler in profilers:
                 profiler.wait()
-        ledger = await read_ledger(shop.commerce, shop.catalog)
+        unanswered = [*run.unanswered, *calm.unanswered]
+        ledger = await read_ledger(shop.commerce, shop.catalog, unanswered)
         stock = await stock_levels(session, shop, products)
     stages = await paid_stages(shop.commerce, [p.order_id for p in run.placed if p.measured])
     lines.append(f"{'where checkout -> PAID goes':<56} {'p50 ms':>8} {'p99 ms':>8}")
@@ -377,6 +386,9 @@ def audit_lines(
         *(f"  {line}" for line in wrong),
         f"open checkout holds: {ledger.open_holds}, holding {ledger.in_holds.total()} units "
         "(checkouts that reserved and wrote no order; the sweeper gives them back)",
+        f"checkouts without an answer: {len(run.unanswered) + len(calm.unanswered)}, of which "
+        f"{ledger.unanswered_orders} made an order of {ledger.unanswered_units.total()} units "
+        "(the client timed out or got an error while commerce went on; counted apart)",
         f"double charges: {ledger.double_charged}; orders in an unexpected state: "
         f"{dict(ledger.unexpected) or 0}",
     ]

@@ -128,8 +128,8 @@ async def remove_bought_lines(services: CommerceServices, event: Event) -> None:
     lines = event.payload.get("lines")
     if not isinstance(user_id, str) or not isinstance(lines, list):
         raise ValueError(f"event {event.id} has no userId or lines")
-    async with services.database.session() as session:
-        handled = await session.scalar(
+    async with services.database.reading() as connection:
+        handled = await connection.scalar(
             select(inbox.c.event_id).where(
                 inbox.c.consumer == CARTS_GROUP, inbox.c.event_id == str(event.id)
             )
@@ -162,7 +162,18 @@ def sweep_interval(services: CommerceServices) -> float:
 
 
 @asynccontextmanager
-async def running_order_jobs(services: CommerceServices) -> AsyncIterator[None]:
+async def running_order_jobs(
+    services: CommerceServices, *, enabled: bool = True
+) -> AsyncIterator[None]:
+    """The order jobs, for as long as the block runs. Not `enabled`
+    (`SHOPGRAPH_ORDER_JOBS=worker`), the block runs without them: `shopgraph worker
+    orders` runs them in processes of their own. Any number of those may run: the
+    consumers share their queues, the inbox skips what another already handled, and the
+    sweeper locks what it moves."""
+    if not enabled:
+        yield
+        return
+
     async def handle(delivery: Delivery) -> None:
         await apply_payment_outcome(services, delivery.event)
         await delivery.ack()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,14 +61,18 @@ async def take_hold(services: CommerceServices, user_id: str, key: str) -> Hold 
         dialect.insert(CheckoutHoldRow)
         .values(values)
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        .returning(CheckoutHoldRow.reservation_key)
     )
-    async with services.database.session() as session:
-        await session.execute(statement)
-        reservation_key = await session.scalar(
-            select(CheckoutHoldRow.reservation_key).where(
-                CheckoutHoldRow.user_id == user_id, CheckoutHoldRow.idempotency_key == key
+    # One statement, in autocommit: the hold commits on its own, as before, in one
+    # round trip instead of four. Only a racing request with this key reads back.
+    async with services.database.reading() as connection:
+        reservation_key = await connection.scalar(statement)
+        if reservation_key is None:
+            reservation_key = await connection.scalar(
+                select(CheckoutHoldRow.reservation_key).where(
+                    CheckoutHoldRow.user_id == user_id, CheckoutHoldRow.idempotency_key == key
+                )
             )
-        )
     return None if reservation_key is None else Hold(user_id, key, reservation_key)
 
 
@@ -123,8 +127,11 @@ async def release_abandoned_holds(services: CommerceServices) -> int:
 
 
 def _matching(hold: Hold) -> Any:
-    return delete(CheckoutHoldRow).where(
-        CheckoutHoldRow.user_id == hold.user_id,
-        CheckoutHoldRow.idempotency_key == hold.idempotency_key,
-        CheckoutHoldRow.reservation_key == hold.reservation_key,
+    # On the table, not the entity: the ORM's bulk-delete bookkeeping cost more CPU
+    # than the statement, and no hold object is loaded in these sessions to update.
+    holds = cast(Table, CheckoutHoldRow.__table__)
+    return delete(holds).where(
+        holds.c.user_id == hold.user_id,
+        holds.c.idempotency_key == hold.idempotency_key,
+        holds.c.reservation_key == hold.reservation_key,
     )

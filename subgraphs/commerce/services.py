@@ -2,10 +2,13 @@
 
 `open_core` is what every commerce process needs (database, cart store,
 catalog client, product cache, payment provider, outbox relay); `open_services`
-adds what the subgraph runs in the background: the consumer that moves orders
-on payment outcomes, the sweeper that cancels expired orders, and the consumer
-that feeds the product cache from catalog's events. The payments worker
-(`shopgraph worker payments`) runs on the core alone.
+adds what the subgraph runs in the background: the consumer that feeds the
+product cache from catalog's events and, unless `SHOPGRAPH_ORDER_JOBS=worker`
+leaves them to `shopgraph worker orders`, the order jobs (background.py): the
+consumer that moves orders on payment outcomes, the one that empties carts on
+`order.placed`, and the sweeper. The payments worker (`shopgraph worker
+payments`) runs on the core alone; the orders worker on the core and the order
+jobs.
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ async def open_services(
 ) -> AsyncIterator[CommerceServices]:
     async with (
         open_core(platform, commerce) as services,
-        running_order_jobs(services),
+        running_order_jobs(services, enabled=services.commerce.order_jobs == "in-process"),
         running_product_feed(services),
     ):
         yield services

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,15 @@ class CommerceSettings(BaseSettings):
         gt=0,
         le=256,
         description="Payment outcomes commerce applies to orders at once.",
+    )
+    order_jobs: Literal["in-process", "worker"] = Field(
+        default="in-process",
+        description=(
+            "Who applies payment outcomes to orders, empties carts on `order.placed` and "
+            "sweeps expired orders and abandoned holds: the commerce process itself, or "
+            "`shopgraph worker orders` processes (any number of them), so that this work "
+            "does not compete with checkouts for the API process."
+        ),
     )
     reservation_ttl_seconds: int = Field(
         default=900,

@@ -154,8 +154,9 @@ ORDER = """query O($id: ID!) { order(id: $id) { status user { username }
 def test_the_shop_runs_as_separate_processes_on_the_production_backends(
     settings: Settings, redis_url: str, rabbitmq_url: str, tmp_path: Path
 ) -> None:
-    """users, catalog, commerce, the payments worker and the router as their own programs,
-    on PostgreSQL, Redis and RabbitMQ: a customer buys through the router and gets PAID."""
+    """users, catalog, commerce, the payments and orders workers and the router as their
+    own programs, on PostgreSQL, Redis and RabbitMQ: a customer buys through the router and
+    gets PAID, moved there by the orders worker (commerce leaves its order jobs to it)."""
     ports = {name: free_port() for name in ("users", "catalog", "commerce", "router")}
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
@@ -164,6 +165,7 @@ def test_the_shop_runs_as_separate_processes_on_the_production_backends(
         "SHOPGRAPH_AMQP_URL": rabbitmq_url,
         "SHOPGRAPH_SERVICE_TOKEN": "a-service-token-of-at-least-thirty-two-characters",
         "SHOPGRAPH_CATALOG_URL": f"{url['catalog']}/graphql",
+        "SHOPGRAPH_ORDER_JOBS": "worker",
     }
     asyncio.run(delete_group_queues(rabbitmq_url))
     supergraph = tmp_path / "supergraph.graphql"
@@ -190,6 +192,7 @@ def test_the_shop_runs_as_separate_processes_on_the_production_backends(
                 f"{url['commerce']}/readyz",
             ),
             _worker(["worker", "payments"], env, "payments worker running"),
+            _worker(["worker", "orders"], env, "orders worker running"),
             _running(
                 ["router", "--supergraph", str(supergraph), "--port", str(ports["router"])],
                 env,

@@ -79,6 +79,13 @@ def test_dead_letters_need_rabbitmq(tmp_path: Path) -> None:
     assert "dead letters are kept by RabbitMQ" in result.output
 
 
+def test_the_orders_worker_needs_rabbitmq(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["worker", "orders"], env={"SHOPGRAPH_DATA_DIR": str(tmp_path)})
+
+    assert result.exit_code == 1
+    assert "the orders worker takes its events from RabbitMQ" in result.output
+
+
 def test_the_outbox_worker_needs_postgresql(tmp_path: Path) -> None:
     result = runner.invoke(app, ["worker", "outbox"], env={"SHOPGRAPH_DATA_DIR": str(tmp_path)})
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from subgraphs.commerce.background import CARTS_GROUP
 from subgraphs.commerce.models import inbox
 from tests.statements import recorded_statements
-from tests.subgraphs.commerce.conftest import ORDER, ORDER_FIELDS, Shop
+from tests.subgraphs.commerce.conftest import ORDER, ORDER_FIELDS, Shop, card
 from tests.subgraphs.commerce.helpers import eventually, placed_order
 
 MY_ORDERS = f"""
@@ -112,3 +112,48 @@ async def test_a_users_orders_as_an_entity_field_cost_a_page(shop: Shop, orders:
     [user] = data["_entities"]
     assert [edge["node"]["id"] for edge in user["orders"]["edges"]] == orders[::-1]
     assert len(statements) == 4, statements  # count, page, lines, payments
+
+
+CHECKOUT_LINES = """
+mutation C($input: CheckoutInput!) {
+  checkout(input: $input) { order { id status lines { product { id } quantity } } errors { code } }
+}"""
+
+
+def _shape(statement: str) -> str:
+    """`INSERT INTO orders`, `SELECT FROM orders`: the verb and the table."""
+    words = statement.split()
+    verb = words[0].upper()
+    table = words[words.index("INTO" if verb == "INSERT" else "FROM") + 1]
+    return f"{verb} {table}"
+
+
+async def test_a_checkout_costs_seven_statements_beside_the_cart_store(shop: Shop) -> None:
+    """The order is looked for and the hold taken in autocommit, one statement each; the
+    order is written in one transaction and answered without reading it back."""
+    token = shop.token("budget-buyer")
+    lamp, rug = await shop.product(stock=5, name="Lamp"), await shop.product(stock=5, name="Rug")
+    await shop.add(token, lamp, 2)
+    await shop.add(token, rug)
+    variables = {"input": {"idempotencyKey": "budget-checkout", "paymentMethod": card()}}
+
+    data, statements = await _counted(shop, CHECKOUT_LINES, variables, token)
+
+    placed = data["checkout"]
+    assert placed["errors"] == []
+    assert placed["order"]["status"] == "PENDING_PAYMENT"
+    assert [(line["product"]["id"], line["quantity"]) for line in placed["order"]["lines"]] == [
+        (lamp, 2),
+        (rug, 1),
+    ]
+    # The database cart store's own statements (dev's carts; production's are in Redis).
+    ours = [s for s in statements if "cart_lines" not in s and "pg_advisory" not in s]
+    assert [_shape(s) for s in ours] == [
+        "SELECT orders",
+        "INSERT checkout_holds",
+        "DELETE checkout_holds",
+        "INSERT orders",
+        "INSERT order_lines",
+        "INSERT payments",
+        "INSERT outbox",
+    ], ours
