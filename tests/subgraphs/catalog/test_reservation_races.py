@@ -82,6 +82,48 @@ async def test_a_reservation_waiting_on_a_release_takes_the_released_units(
     ]
 
 
+async def test_a_reservation_never_deadlocks_with_a_settlement_of_its_key(
+    catalog: CatalogSubgraph,
+) -> None:
+    # Racing checkouts of one idempotency key reserve a key while one of them
+    # releases it. A settlement locks the key's row, then the products; a
+    # reservation that locked the products first, then waited for the key's row,
+    # made a cycle (seen in CI as "deadlock detected" in reserveStock).
+    product = (await catalog.create(stock=2))["product"]["id"]
+    database = catalog.services.database
+    await reservations.reserve(catalog.services, "shared", [ReservationLine(product, 1)])
+    async with database.engine.connect() as settling, database.engine.connect() as watching:
+        watcher = await watching.execution_options(isolation_level="AUTOCOMMIT")
+        # A settlement in flight, at its first step: it holds the key's row.
+        await settling.execute(
+            text("UPDATE reservation_keys SET updated_at = now() WHERE order_id = 'shared'")
+        )
+        holder = await settling.scalar(text("SELECT pg_backend_pid()"))
+        reserving = asyncio.create_task(
+            reservations.reserve(catalog.services, "shared", [ReservationLine(product, 1)])
+        )
+        for _ in range(6000):  # a minute: a busy machine starts tasks slowly
+            if await watcher.scalar(WAITING_FOR_LOCK, {"holder": holder}):
+                break
+            await asyncio.sleep(0.01)  # polls the lock wait
+        else:
+            raise AssertionError("the reservation never waited for the settlement")
+        # Its next step: the products. The waiting reservation must not hold them.
+        await asyncio.wait_for(
+            settling.execute(
+                text("SELECT FROM products WHERE id = :id FOR UPDATE"), {"id": product}
+            ),
+            timeout=30,
+        )
+        await settling.commit()
+        reserved = await reserving
+
+    assert reserved == Reservation("shared", "RESERVED", (ReservationLine(product, 1),))
+    async with database.session() as session:
+        stock = await session.scalar(select(ProductRow.stock).where(ProductRow.id == product))
+    assert stock == 1  # taken once, by the first reservation
+
+
 async def test_reservations_racing_releases_are_whole_or_nothing(
     catalog: CatalogSubgraph,
 ) -> None:

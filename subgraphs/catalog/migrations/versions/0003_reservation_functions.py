@@ -11,6 +11,11 @@ the one that locked and checked, so it sees exactly the rows that were checked.
 settle_reservation() does what reservations._settle did in several statements and
 a second transaction: it moves the key under its row lock, locks the products it
 puts back in id order, and answers the reservation as it now stands.
+
+Both take their locks in one order, the key's row first, then the products in id
+order. A reservation that locked the products first and then waited for the key's
+row deadlocked with a release of that key (which holds the key's row and wants the
+products): racing checkouts of one idempotency key do exactly that.
 PostgreSQL only (SQLite works under its database write lock).
 
 Revision ID: 0003
@@ -37,6 +42,13 @@ CREATE FUNCTION reserve_stock(
 DECLARE
   served int;
 BEGIN
+  -- Claim the key first (a settlement of it holds its row before the products).
+  INSERT INTO reservation_keys (order_id, status, created_at, updated_at)
+  VALUES (p_order_id, 'RESERVED', p_now, p_now)
+  ON CONFLICT (order_id) DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN 'KNOWN';
+  END IF;
   -- Lock the products in id order (two reservations never deadlock), then check
   -- every line against the rows as locked.
   SELECT count(*) INTO served
@@ -46,16 +58,9 @@ BEGIN
     ON w.product_id = l.id
   WHERE l.deleted_at IS NULL AND l.stock >= w.quantity;
   IF served <> cardinality(p_product_ids) THEN
-    IF EXISTS (SELECT FROM reservation_keys WHERE order_id = p_order_id) THEN
-      RETURN 'KNOWN';
-    END IF;
+    -- Refused: the key goes too (never seen by anyone: this transaction did not commit).
+    DELETE FROM reservation_keys WHERE order_id = p_order_id;
     RETURN 'REFUSED';
-  END IF;
-  INSERT INTO reservation_keys (order_id, status, created_at, updated_at)
-  VALUES (p_order_id, 'RESERVED', p_now, p_now)
-  ON CONFLICT (order_id) DO NOTHING;
-  IF NOT FOUND THEN
-    RETURN 'KNOWN';
   END IF;
   -- A new snapshot, taken while this transaction holds every row lock: each row is
   -- seen as it was checked above, so every line is taken.
