@@ -3,11 +3,9 @@ rebuild), each on its own platform."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
-
 from rich.console import Console
 
+from shopgraph.stopping import stop_on_signals
 from subgraphs.insights.analytics.factory import create_analytics_store
 from subgraphs.insights.analytics.worker import AnalyticsWorker, relax_gc
 from subgraphs.insights.settings import InsightsSettings
@@ -15,14 +13,6 @@ from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
 console = Console()
-
-
-def stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
 
 
 async def run_analytics_worker(settings: Settings) -> None:

@@ -14,7 +14,6 @@ the Kafka log into the analytics store (see shopgraph/insights_cli.py).
 from __future__ import annotations
 
 import asyncio
-import signal
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Table as SqlTable
 
+from shopgraph.stopping import stop_on_signals
 from subgraphs.platform.settings import Settings
 
 worker_app = typer.Typer(help="Run background workers.")
@@ -57,10 +57,7 @@ async def _run_payments(settings: Settings) -> None:
     from subgraphs.commerce.services import open_core
     from subgraphs.platform.resources import open_platform
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     async with (
         open_platform(settings) as platform,
         open_core(platform) as services,
@@ -96,10 +93,7 @@ async def _run_orders(settings: Settings) -> None:
 
     # Outcomes commit or release stock in catalog: without the token every one would fail.
     require_service_token(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     async with (
         open_platform(settings) as platform,
         open_core(platform) as services,
@@ -189,10 +183,7 @@ async def _run_outbox(settings: Settings, database_url: str, names: list[str]) -
     from subgraphs.platform.events.outbox_worker import running_outbox_relays
     from subgraphs.platform.resources import open_platform
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     async with AsyncExitStack() as stack:
         platform = await stack.enter_async_context(open_platform(settings))
         relays = {}
