@@ -167,17 +167,20 @@ class LiveGateway:
 
 
 class SupergraphFileWatcher:
-    """Swaps in the supergraph file whenever its content changes (polled).
+    """Swaps in the supergraph file whenever its content differs from the one served (polled).
 
     Polling, not inotify: it also sees files replaced through symlinks, as
-    Kubernetes ConfigMaps and `mv` into place do, on every platform.
+    Kubernetes ConfigMaps and `mv` into place do, on every platform. The file is
+    compared with what the router serves, not with what it held when the watcher
+    started: a worker that loaded the file just before it changed, and started
+    its watcher just after, would otherwise serve the old one for good.
     """
 
     def __init__(self, path: Path, live: LiveGateway, interval_seconds: float = 2.0) -> None:
         self.path = path
         self.live = live
         self.interval_seconds = interval_seconds
-        self._seen = _digest(path)
+        self._refused: str | None = None  # digest of the last file that failed to load
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -191,13 +194,17 @@ class SupergraphFileWatcher:
             self._task = None
 
     async def check(self) -> SwapResult | None:
-        """Swap when the file changed since last seen; None when it did not."""
-        digest = _digest(self.path)
-        if digest is None or digest == self._seen:
+        """Swap when the file holds another supergraph than the one served; None when not."""
+        try:
+            sdl = self.path.read_text()
+        except FileNotFoundError:
             return None  # a missing file (mid-replace) is no new supergraph
-        # Remembered even if the swap fails: the same bad file is reported once.
-        self._seen = digest
-        return await self.live.swap(self.path.read_text(), str(self.path))
+        digest = hashlib.sha256(sdl.encode()).hexdigest()
+        if sdl == self.live.current.supergraph.sdl or digest == self._refused:
+            return None  # served already, or reported already as not loadable
+        result = await self.live.swap(sdl, str(self.path))
+        self._refused = None if result.swapped else digest
+        return result
 
     async def _watch(self) -> None:
         while True:
@@ -206,10 +213,3 @@ class SupergraphFileWatcher:
                 await self.check()
             except OSError as error:
                 log.warning("could not read the supergraph file %s: %r", self.path, error)
-
-
-def _digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None

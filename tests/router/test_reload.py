@@ -163,3 +163,19 @@ async def test_the_watcher_reports_a_bad_file_once_and_takes_the_next_good_one(
     assert "does not parse" in str(bad.reason if bad else None)
     assert again is None
     assert good == SwapResult(True, str(path))
+
+
+async def test_a_watcher_started_after_the_file_changed_swaps_it_in(tmp_path: Path) -> None:
+    # A worker that loaded the file just before it changed and started its watcher
+    # just after (seen in CI: two workers, one still starting when the file was
+    # replaced) served the old supergraph for good.
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(SDL)
+    async with router() as r:
+        path.write_text(SDL_V2)
+        watcher = SupergraphFileWatcher(path, r.live)
+        swapped = await watcher.check()
+        again = await watcher.check()
+
+    assert swapped == SwapResult(True, str(path))
+    assert again is None
