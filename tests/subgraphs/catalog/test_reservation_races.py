@@ -15,6 +15,7 @@ from collections import Counter
 import orjson
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.catalog import reservations
 from subgraphs.catalog.models import ProductRow, ReservationKeyRow, ReservationRow, outbox
@@ -28,6 +29,15 @@ pytestmark = pytest.mark.parametrize("backend", ["postgres"])  # row locks and s
 WAITING_FOR_LOCK = text(
     "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
 )
+
+
+async def blocked_by(watcher: AsyncConnection, holder: int, what: str) -> None:
+    """Returns once a session waits for a lock that session `holder` holds."""
+    for _ in range(6000):  # a minute: a busy machine starts tasks slowly
+        if await watcher.scalar(WAITING_FOR_LOCK, {"holder": holder}):
+            return
+        await asyncio.sleep(0.01)  # polls the lock wait
+    raise AssertionError(f"the reservation never waited for {what}")
 
 
 async def test_a_reservation_waiting_on_a_release_takes_the_released_units(
@@ -49,12 +59,7 @@ async def test_a_reservation_waiting_on_a_release_takes_the_released_units(
                 reservations.reserve(catalog.services, "second", [ReservationLine(product, 1)])
             )
             # The reservation began (and took its snapshot) before the release commits.
-            for _ in range(6000):  # a minute: a busy machine starts tasks slowly
-                if await watcher.scalar(WAITING_FOR_LOCK, {"holder": holder}):
-                    break
-                await asyncio.sleep(0.01)  # polls the lock wait
-            else:
-                raise AssertionError("the reservation never waited for the release")
+            await blocked_by(watcher, holder, "the release")
             await releasing.commit()
             reserved = await reserving
 
@@ -102,12 +107,7 @@ async def test_a_reservation_never_deadlocks_with_a_settlement_of_its_key(
         reserving = asyncio.create_task(
             reservations.reserve(catalog.services, "shared", [ReservationLine(product, 1)])
         )
-        for _ in range(6000):  # a minute: a busy machine starts tasks slowly
-            if await watcher.scalar(WAITING_FOR_LOCK, {"holder": holder}):
-                break
-            await asyncio.sleep(0.01)  # polls the lock wait
-        else:
-            raise AssertionError("the reservation never waited for the settlement")
+        await blocked_by(watcher, holder, "the settlement")
         # Its next step: the products. The waiting reservation must not hold them.
         await asyncio.wait_for(
             settling.execute(
