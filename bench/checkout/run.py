@@ -345,12 +345,12 @@ async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
             else:
                 run = await closed_loop(session, shop, tokens, products, args)
             # Over the whole load, warm-up included, as are its checkouts.
-            cpu_line = per_checkout(cpu_before, snapshot(shop.processes), len(run.placed))
+            cpu_lines = per_checkout(cpu_before, snapshot(shop.processes), len(run.placed))
             unpaid = await feed.wait_for(
                 "PAID", [p.order_id for p in run.placed], args.paid_timeout
             )
             lines = report(floors, run, feed, unpaid)
-            lines.append(cpu_line)
+            lines += cpu_lines
             # The same path with the pipeline idle: what one customer waits for PAID
             # when no backlog stands in front of their order.
             calm_args = argparse.Namespace(**{**vars(args), "seconds": CALM_SECONDS})
