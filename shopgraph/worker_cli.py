@@ -28,6 +28,12 @@ worker_app = typer.Typer(help="Run background workers.")
 console = Console()
 
 
+def _missing(setting: str, why: str, instead: str) -> typer.Exit:
+    """Says which setting a worker cannot start without, and why; raise what it returns."""
+    console.print(f"[red]{why}: set {setting}[/] ({instead})")
+    return typer.Exit(code=1)
+
+
 @worker_app.command("payments")
 def payments(
     dead_letters: Annotated[
@@ -42,11 +48,11 @@ def payments(
     settings = Settings()
     if dead_letters or requeue:
         if settings.amqp_url is None:
-            console.print(
-                "[red]dead letters are kept by RabbitMQ: set SHOPGRAPH_AMQP_URL[/] "
-                "(the in-process bus of `shopgraph dev` keeps them in its own process)"
+            raise _missing(
+                "SHOPGRAPH_AMQP_URL",
+                "dead letters are kept by RabbitMQ",
+                "the in-process bus of `shopgraph dev` keeps them in its own process",
             )
-            raise typer.Exit(code=1)
         asyncio.run(_dead_letters(settings, requeue))
         return
     asyncio.run(_run_payments(settings))
@@ -78,11 +84,11 @@ def orders() -> None:
     """
     settings = Settings()
     if settings.amqp_url is None:
-        console.print(
-            "[red]the orders worker takes its events from RabbitMQ: set SHOPGRAPH_AMQP_URL[/] "
-            "(`shopgraph dev` runs the order jobs inside its one process)"
+        raise _missing(
+            "SHOPGRAPH_AMQP_URL",
+            "the orders worker takes its events from RabbitMQ",
+            "`shopgraph dev` runs the order jobs inside its one process",
         )
-        raise typer.Exit(code=1)
     asyncio.run(_run_orders(settings))
 
 
@@ -148,11 +154,11 @@ def outbox(
 
     settings = Settings()
     if settings.database_url is None or not settings.database_url.startswith("postgresql"):
-        console.print(
-            "[red]the outbox worker listens to PostgreSQL: set SHOPGRAPH_DATABASE_URL[/] "
-            "(`shopgraph dev` relays inside its one process)"
+        raise _missing(
+            "SHOPGRAPH_DATABASE_URL",
+            "the outbox worker listens to PostgreSQL",
+            "`shopgraph dev` relays inside its one process",
         )
-        raise typer.Exit(code=1)
     with_outbox = [
         name for name, entry in SUBGRAPHS.items() if _outbox_of(entry.module) is not None
     ]
@@ -207,11 +213,11 @@ def analytics() -> None:
 
     settings = Settings()
     if settings.kafka_url is None:
-        console.print(
-            "[red]the analytics worker reads the Kafka log: set SHOPGRAPH_KAFKA_URL[/] "
-            "(`shopgraph dev` feeds analytics in-process)"
+        raise _missing(
+            "SHOPGRAPH_KAFKA_URL",
+            "the analytics worker reads the Kafka log",
+            "`shopgraph dev` feeds analytics in-process",
         )
-        raise typer.Exit(code=1)
     asyncio.run(run_analytics_worker(settings))
 
 
