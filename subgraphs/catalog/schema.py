@@ -215,6 +215,12 @@ class ReservationPayload:
         )
 
 
+@strawberry.federation.type(inaccessible=True)
+class SettlementPayload:
+    settled: int = 0
+    errors: list[UserError] = user_error_list()
+
+
 def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:
     return [ProductEdge(cursor=c, node=Product.of(p)) for p, c in zip(items, cursors, strict=True)]
 
@@ -384,6 +390,21 @@ class Mutation:
         return ReservationPayload.of(
             await reservations.commit(info.context.services, str(order_id))
         )
+
+    @strawberry.federation.mutation(
+        inaccessible=True, description="Internal: many orders paid, failed or expired at once."
+    )
+    async def settle_stock(
+        self,
+        info: Info[Context, None],
+        commits: list[strawberry.ID],
+        releases: list[strawberry.ID],
+    ) -> SettlementPayload:
+        info.context.require_service()
+        settled = await reservations.settle_many(
+            info.context.services, [str(key) for key in commits], [str(key) for key in releases]
+        )
+        return SettlementPayload(settled=settled)
 
 
 schema = federation_schema(
