@@ -8,15 +8,17 @@ to the outbox in one transaction, and only then acknowledges.
 
 Killed after the charge and before the record, the event comes back and the
 provider, idempotent per payment id, returns the first outcome without
-charging again. A transient provider failure is retried with growing delays;
-after the last one the event waits in the dead letters
-(`shopgraph worker payments --dead-letters`).
+charging again. The outcomes of payments charged at the same time are recorded
+in one transaction (platform/events/batching.py); each delivery is still
+acknowledged only after its own outcome committed. A transient provider
+failure is retried with growing delays; after the last one the event waits in
+the dead letters (`shopgraph worker payments --dead-letters`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import cast
 
@@ -29,6 +31,7 @@ from subgraphs.commerce.payments.provider import ChargeOutcome, TransientPayment
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.events import Delivery, add_to_outbox
+from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,14 @@ _TO_CHARGE = (
 )
 
 
-async def handle_payment(services: CommerceServices, delivery: Delivery) -> None:
+Record = Callable[[tuple[str, ChargeOutcome]], Awaitable[None]]
+
+
+async def handle_payment(
+    services: CommerceServices, delivery: Delivery, record: Record | None = None
+) -> None:
+    """Charges the event's payment and records the outcome, through `record` when
+    given (the worker's batches), else alone."""
     payment_id = delivery.event.payload.get("paymentId")
     if not isinstance(payment_id, str):
         log.error("event %s has no paymentId; dropped", delivery.event.id)
@@ -84,38 +94,47 @@ async def handle_payment(services: CommerceServices, delivery: Delivery) -> None
             log.info("payment %s: %s; retrying later", payment.id, error)
             await delivery.retry()
             return
-    await record_outcome(services, payment.id, outcome)
+    if record is None:
+        await record_outcomes(services, [(payment.id, outcome)])
+    else:
+        await record((payment.id, outcome))
     await delivery.ack()
 
 
-async def record_outcome(
-    services: CommerceServices, payment_id: str, outcome: ChargeOutcome
+async def record_outcomes(
+    services: CommerceServices, outcomes: Sequence[tuple[str, ChargeOutcome]]
 ) -> None:
-    """Records the outcome on a still PENDING payment, with its event, in one transaction."""
-    status = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
+    """Records each outcome on its still PENDING payment, with its event, all in one
+    transaction: one UPDATE per kind of outcome (in a busy worker nearly all succeed)."""
+    # Copies of one event charged at once got the same outcome: the first one counts.
+    first: dict[str, ChargeOutcome] = {}
+    for payment_id, outcome in outcomes:
+        first.setdefault(payment_id, outcome)
+    by_kind: dict[tuple[str, str | None], list[str]] = {}
+    for payment_id, outcome in first.items():
+        kind = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
+        reason = None if outcome.succeeded else outcome.failure_reason
+        by_kind.setdefault((kind.value, reason), []).append(payment_id)
+    events = []
     async with services.database.session() as session:
-        # The row lock serialises two copies of one event; the second finds the
-        # payment no longer PENDING (re-checked on the row the first one wrote).
-        moved = (
-            await session.execute(
+        for (status, reason), payment_ids in by_kind.items():
+            # The row locks serialise two copies of one event in two batches; the
+            # second finds the payment no longer PENDING (re-checked on the row the
+            # first one wrote) and records nothing.
+            moved = await session.execute(
                 update(_PAYMENTS)
                 .where(
-                    _PAYMENTS.c.id == payment_id,
+                    _PAYMENTS.c.id.in_(sorted(payment_ids)),
                     _PAYMENTS.c.status == PaymentStatus.PENDING.value,
                 )
-                .values(
-                    status=status.value,
-                    failure_reason=None if outcome.succeeded else outcome.failure_reason,
-                    updated_at=utc_now(),
-                )
+                .values(status=status, failure_reason=reason, updated_at=utc_now())
                 .returning(*_PAYMENTS.c)
             )
-        ).first()
-        if moved is None:
-            return
-        # A transient row, only to build the event from.
-        await add_to_outbox(session, outbox, [payment_outcome(PaymentRow(**moved._mapping))])
-    services.relay.notify()
+            # Transient rows, only to build the events from.
+            events += [payment_outcome(PaymentRow(**row._mapping)) for row in moved]
+        await add_to_outbox(session, outbox, events)
+    if events:
+        services.relay.notify()
 
 
 @asynccontextmanager
@@ -123,10 +142,16 @@ async def running_payments_worker(
     services: CommerceServices, concurrency: int | None = None
 ) -> AsyncIterator[None]:
     """`concurrency` (default `SHOPGRAPH_PAYMENTS_CONCURRENCY`) payments at once, each
-    consumer with its own prefetch; copies of one event charge once (see above)."""
+    consumer with its own prefetch; copies of one event charge once (see above). The
+    outcomes charged meanwhile are recorded together, in one transaction."""
+
+    async def record(outcomes: Sequence[tuple[str, ChargeOutcome]]) -> None:
+        await record_outcomes(services, outcomes)
+
+    recorder = Batcher(record, name=f"{GROUP} outcomes")
 
     async def handle(delivery: Delivery) -> None:
-        await handle_payment(services, delivery)
+        await handle_payment(services, delivery, recorder.handle)
 
     consumers = concurrency or services.commerce.payments_concurrency
     async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=consumers):
