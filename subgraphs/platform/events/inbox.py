@@ -49,9 +49,11 @@ async def record_all_handled(
         return set()
     now = datetime.now(UTC)
     unique = dict.fromkeys(str(event_id) for event_id in event_ids)
-    values = [{"consumer": consumer, "event_id": key, "handled_at": now} for key in unique]
-    statement = _insert_new(session, table).values(values).returning(table.c.event_id)
-    return {uuid.UUID(event_id) for event_id in await session.scalars(statement)}
+    rows = [{"consumer": consumer, "event_id": key, "handled_at": now} for key in unique]
+    # The rows as parameters, not in the statement: SQLAlchemy sends them as one
+    # INSERT all the same, and compiles the statement once, whatever the batch's size.
+    statement = _insert_new(session, table).returning(table.c.event_id)
+    return {uuid.UUID(event_id) for event_id in await session.scalars(statement, rows)}
 
 
 def _insert_new(session: AsyncSession, table: Table) -> Insert:
