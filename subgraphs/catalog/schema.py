@@ -197,6 +197,12 @@ class StockReservation:
 
 
 @strawberry.federation.type(inaccessible=True)
+class SettlementPayload:
+    settled: int = 0
+    errors: list[UserError] = user_error_list()
+
+
+@strawberry.federation.type(inaccessible=True)
 class ReservationPayload:
     reservation: StockReservation | None = None
     errors: list[UserError] = user_error_list()
@@ -213,12 +219,6 @@ class ReservationPayload:
         return cls(
             reservation=StockReservation(order_id=order_id, status=reservation.status, lines=lines)
         )
-
-
-@strawberry.federation.type(inaccessible=True)
-class SettlementPayload:
-    settled: int = 0
-    errors: list[UserError] = user_error_list()
 
 
 def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:
