@@ -267,6 +267,58 @@ async def _settle(services: CatalogServices, order_id: str, outcome: str) -> Res
     return Reservation(order_id, rows[0].status, lines)
 
 
+MAX_SETTLEMENTS = 500
+_SETTLE_MANY = text("SELECT settle_reservations(:order_ids, :outcomes, :now, :event_type)")
+
+
+async def settle_many(
+    services: CatalogServices, commits: Sequence[str], releases: Sequence[str]
+) -> int:
+    """Commits and releases many keys at once, each as `commit` or `release` would, and
+    returns how many keys were named: commerce settles the payment outcomes that arrive
+    together in one call."""
+    outcomes = _settlements(commits, releases)
+    if not outcomes:
+        return 0
+    if services.database.is_sqlite:
+        for order_id, outcome in outcomes.items():
+            await _settle_in_transaction(services, order_id, outcome)
+        return len(outcomes)
+    # One call of the function from migration 0004, its own transaction in autocommit.
+    parameters = {
+        "order_ids": list(outcomes),
+        "outcomes": list(outcomes.values()),
+        "now": utc_now(),
+        "event_type": STOCK_CHANGED,
+    }
+    async with services.database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        restocked = await autocommit.scalar(_SETTLE_MANY, parameters)
+    if restocked:
+        services.relay.notify()
+    return len(outcomes)
+
+
+def _settlements(commits: Sequence[str], releases: Sequence[str]) -> dict[str, str]:
+    """Each key with what it becomes; a key both committed and released is refused."""
+    if len(commits) + len(releases) > MAX_SETTLEMENTS:
+        raise DomainError(
+            CatalogErrorCode.TOO_MANY_LINES,
+            f"at most {MAX_SETTLEMENTS} reservations per settlement",
+            ["commits"],
+        )
+    both = set(commits) & set(releases)
+    if both:
+        raise DomainError(
+            CatalogErrorCode.INVALID_QUANTITY,
+            f"reservation {min(both)} cannot be both committed and released",
+            ["releases"],
+        )
+    outcomes = dict.fromkeys(commits, COMMITTED)
+    outcomes.update(dict.fromkeys(releases, RELEASED))
+    return outcomes
+
+
 async def _settle_in_transaction(
     services: CatalogServices, order_id: str, outcome: str
 ) -> Reservation | None:

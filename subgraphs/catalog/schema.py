@@ -197,6 +197,12 @@ class StockReservation:
 
 
 @strawberry.federation.type(inaccessible=True)
+class SettlementPayload:
+    settled: int = 0
+    errors: list[UserError] = user_error_list()
+
+
+@strawberry.federation.type(inaccessible=True)
 class ReservationPayload:
     reservation: StockReservation | None = None
     errors: list[UserError] = user_error_list()
@@ -384,6 +390,21 @@ class Mutation:
         return ReservationPayload.of(
             await reservations.commit(info.context.services, str(order_id))
         )
+
+    @strawberry.federation.mutation(
+        inaccessible=True, description="Internal: many orders paid, failed or expired at once."
+    )
+    async def settle_stock(
+        self,
+        info: Info[Context, None],
+        commits: list[strawberry.ID],
+        releases: list[strawberry.ID],
+    ) -> SettlementPayload:
+        info.context.require_service()
+        settled = await reservations.settle_many(
+            info.context.services, [str(key) for key in commits], [str(key) for key in releases]
+        )
+        return SettlementPayload(settled=settled)
 
 
 schema = federation_schema(

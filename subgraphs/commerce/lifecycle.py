@@ -10,7 +10,7 @@ back after one is simply done again later.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -52,6 +52,14 @@ async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
     return (
         await session.scalars(select(OrderRow).where(OrderRow.id == order_id).with_for_update())
     ).one_or_none()
+
+
+async def lock_orders(session: AsyncSession, order_ids: Collection[str]) -> dict[str, OrderRow]:
+    """Locks the orders in id order, as every batch does, so two batches never deadlock."""
+    rows = await session.scalars(
+        select(OrderRow).where(OrderRow.id.in_(order_ids)).order_by(OrderRow.id).with_for_update()
+    )
+    return {row.id: row for row in rows}
 
 
 async def move_order(

@@ -34,7 +34,10 @@ class CommerceSettings(BaseSettings):
         default=16,
         gt=0,
         le=256,
-        description="Payment outcomes commerce applies to orders at once.",
+        description=(
+            "Payment outcomes (and `order.placed` events for carts) the order jobs hold at "
+            "once; those waiting together are applied as one batch."
+        ),
     )
     order_jobs: Literal["in-process", "worker"] = Field(
         default="in-process",

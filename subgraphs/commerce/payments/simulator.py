@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import MetaData, Numeric, String, case, literal, null, select
+from sqlalchemy import Integer, MetaData, Numeric, String, bindparam, case, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.dml import ReturningInsert
 
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentMethod, TransientPaymentError
@@ -69,6 +70,7 @@ class SimulatedChargeRow(_LedgerTable):
 class SimulatedProvider:
     def __init__(self, settings: Settings) -> None:
         self._database = Database(settings, LEDGER_DATABASE)
+        self._charge_statement = _charge_statement(self._database.is_sqlite)
 
     async def start(self) -> None:
         async with self._database.engine.begin() as connection:
@@ -94,42 +96,22 @@ class SimulatedProvider:
     ) -> ChargeOutcome:
         behaviour = token.split("_")[1] if token.startswith("sim_") else "unknown"
         transient = _TRANSIENT_ATTEMPTS if behaviour == "flaky" else 0
-        final = _decide(behaviour, transient + 1)
-        now = utc_now()
-        ledger = SimulatedChargeRow
-        attempts = ledger.attempts + 1
-        # One statement: the first copy of a payment inserts its row, a later one
-        # counts an attempt only while no outcome is decided. Copies charged at once
-        # meet on the row's lock; one that finds the outcome decided changes nothing
-        # and reads it.
-        statement = (
-            (sqlite.insert(ledger) if self._database.is_sqlite else postgresql.insert(ledger))
-            .values(
-                payment_id=payment_id,
-                amount=amount,
-                currency=currency,
-                attempts=1,
-                outcome=_decide(behaviour, 1),
-                refunded=False,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=[ledger.payment_id],
-                set_={
-                    "attempts": attempts,
-                    "outcome": case((attempts <= transient, null()), else_=literal(final)),
-                    "updated_at": now,
-                },
-                where=ledger.outcome.is_(None),
-            )
-            .returning(ledger.outcome)
-        )
+        parameters = {
+            "payment_id": payment_id,
+            "amount": amount,
+            "currency": currency,
+            "first_outcome": _decide(behaviour, 1),
+            "transient": transient,
+            "final_outcome": _decide(behaviour, transient + 1),
+            "now": utc_now(),
+        }
         async with self._database.reading() as connection:
-            decided = (await connection.execute(statement)).first()
+            decided = (await connection.execute(self._charge_statement, parameters)).first()
             if decided is None:
                 outcome = await connection.scalar(
-                    select(ledger.outcome).where(ledger.payment_id == payment_id)
+                    select(SimulatedChargeRow.outcome).where(
+                        SimulatedChargeRow.payment_id == payment_id
+                    )
                 )
             else:
                 outcome = decided.outcome
@@ -145,6 +127,45 @@ class SimulatedProvider:
             if row is not None and row.outcome == SUCCEEDED:
                 row.refunded = True
                 row.updated_at = utc_now()
+
+
+def _charge_statement(is_sqlite: bool) -> ReturningInsert[tuple[str | None]]:
+    """The charge as one statement, built once (its values are parameters).
+
+    The first copy of a payment inserts its row, a later one counts an attempt only
+    while no outcome is decided: after `transient` attempts the outcome is final.
+    Copies charged at once meet on the row's lock; one that finds the outcome decided
+    changes nothing and reads it.
+    """
+    ledger = SimulatedChargeRow
+    attempts = ledger.attempts + 1
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        (sqlite.insert(ledger) if is_sqlite else postgresql.insert(ledger))
+        .values(
+            payment_id=bindparam("payment_id"),
+            amount=bindparam("amount"),
+            currency=bindparam("currency"),
+            attempts=1,
+            outcome=bindparam("first_outcome"),
+            refunded=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[ledger.payment_id],
+            set_={
+                "attempts": attempts,
+                "outcome": case(
+                    (attempts <= bindparam("transient", type_=Integer()), null()),
+                    else_=bindparam("final_outcome", type_=String()),
+                ),
+                "updated_at": now,
+            },
+            where=ledger.outcome.is_(None),
+        )
+        .returning(ledger.outcome)
+    )
 
 
 def _decide(behaviour: str, attempt: int) -> str | None:

@@ -8,17 +8,21 @@ to the outbox in one transaction, and only then acknowledges.
 
 Killed after the charge and before the record, the event comes back and the
 provider, idempotent per payment id, returns the first outcome without
-charging again. A transient provider failure is retried with growing delays;
-after the last one the event waits in the dead letters
-(`shopgraph worker payments --dead-letters`).
+charging again. The deliveries held at the same time are handled together
+(platform/events/batching.py): one read of their payments, the charges at once,
+one transaction for the outcomes; each delivery is still acknowledged only
+after its outcome committed. A transient provider
+failure is retried with growing delays; after the last one the event waits in
+the dead letters (`shopgraph worker payments --dead-letters`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 
@@ -29,6 +33,7 @@ from subgraphs.commerce.payments.provider import ChargeOutcome, TransientPayment
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.events import Delivery, add_to_outbox
+from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,7 @@ NOT_AWAITED = "order_no_longer_awaits_payment"
 
 _PAYMENTS = cast(Table, PaymentRow.__table__)  # a declarative model's table is a Table
 
-# What a payment needs to be charged, with its order's state: one statement, in
+# What the payments need to be charged, with their orders' state: one statement, in
 # autocommit (one round trip), as Core rows.
 _TO_CHARGE = (
     select(
@@ -53,69 +58,120 @@ _TO_CHARGE = (
         OrderRow.current_payment_id,
     )
     .join(OrderRow, OrderRow.id == PaymentRow.order_id)
-    .where(PaymentRow.id == bindparam("payment_id"))
+    .where(PaymentRow.id.in_(bindparam("payment_ids", expanding=True)))
 )
 
 
-async def handle_payment(services: CommerceServices, delivery: Delivery) -> None:
-    payment_id = delivery.event.payload.get("paymentId")
-    if not isinstance(payment_id, str):
+class _Retry:
+    """A charge the provider could not decide yet: its delivery is retried later."""
+
+
+_RETRY = _Retry()
+
+
+async def handle_payments(services: CommerceServices, deliveries: Sequence[Delivery]) -> None:
+    """Charges the payments of deliveries that arrived together (each once, through the
+    provider's per-payment idempotency), records the outcomes in one transaction, and
+    only then settles each delivery: a batch that fails settled none of them."""
+    wanted: list[tuple[Delivery, str]] = []
+    malformed: list[Delivery] = []
+    for delivery in deliveries:
+        payment_id = delivery.event.payload.get("paymentId")
+        if isinstance(payment_id, str):
+            wanted.append((delivery, payment_id))
+        else:
+            malformed.append(delivery)
+    found = await _to_charge(services, [payment_id for _, payment_id in wanted])
+    charged = await asyncio.gather(
+        *(_charge(services, found.get(payment_id)) for _, payment_id in wanted),
+        # Every charge runs to its end; the first error then fails the batch.
+        return_exceptions=True,
+    )
+    for outcome in charged:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    await record_outcomes(
+        services,
+        [
+            (payment_id, outcome)
+            for (_, payment_id), outcome in zip(wanted, charged, strict=True)
+            if isinstance(outcome, ChargeOutcome)
+        ],
+    )
+    for delivery in malformed:
         log.error("event %s has no paymentId; dropped", delivery.event.id)
         await delivery.nack(requeue=False)
-        return
+    for (delivery, _), outcome in zip(wanted, charged, strict=True):
+        if outcome is _RETRY:
+            await delivery.retry()
+        else:
+            await delivery.ack()
+
+
+async def _to_charge(services: CommerceServices, payment_ids: list[str]) -> dict[str, Any]:
+    """The rows of `_TO_CHARGE` by payment id."""
+    if not payment_ids:
+        return {}
     async with services.database.reading() as connection:
-        payment = (await connection.execute(_TO_CHARGE, {"payment_id": payment_id})).first()
+        rows = await connection.execute(_TO_CHARGE, {"payment_ids": payment_ids})
+        return {row.id: row for row in rows}
+
+
+async def _charge(services: CommerceServices, payment: Any) -> ChargeOutcome | _Retry | None:
+    """The outcome to record; None when there is nothing to do (an unknown payment, or
+    one charged and recorded before), `_RETRY` when the provider could not decide."""
     if payment is None or payment.status != PaymentStatus.PENDING.value:
-        await delivery.ack()  # unknown, or charged and recorded before: nothing to do
-        return
+        return None
     awaited = (
         payment.order_status == OrderStatus.PENDING_PAYMENT.value
         and payment.current_payment_id == payment.id
     )
     if not awaited:
         # Cancelled (or expired) before we got to it: do not take the money at all.
-        outcome = ChargeOutcome(succeeded=False, failure_reason=NOT_AWAITED)
-    else:
-        try:
-            outcome = await services.payments.charge(
-                payment.id, payment.method_token, payment.amount, payment.currency
-            )
-        except TransientPaymentError as error:
-            log.info("payment %s: %s; retrying later", payment.id, error)
-            await delivery.retry()
-            return
-    await record_outcome(services, payment.id, outcome)
-    await delivery.ack()
+        return ChargeOutcome(succeeded=False, failure_reason=NOT_AWAITED)
+    try:
+        return await services.payments.charge(
+            payment.id, payment.method_token, payment.amount, payment.currency
+        )
+    except TransientPaymentError as error:
+        log.info("payment %s: %s; retrying later", payment.id, error)
+        return _RETRY
 
 
-async def record_outcome(
-    services: CommerceServices, payment_id: str, outcome: ChargeOutcome
+async def record_outcomes(
+    services: CommerceServices, outcomes: Sequence[tuple[str, ChargeOutcome]]
 ) -> None:
-    """Records the outcome on a still PENDING payment, with its event, in one transaction."""
-    status = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
+    """Records each outcome on its still PENDING payment, with its event, all in one
+    transaction: one UPDATE per kind of outcome (in a busy worker nearly all succeed)."""
+    # Copies of one event charged at once got the same outcome: the first one counts.
+    first: dict[str, ChargeOutcome] = {}
+    for payment_id, outcome in outcomes:
+        first.setdefault(payment_id, outcome)
+    by_kind: dict[tuple[str, str | None], list[str]] = {}
+    for payment_id, outcome in first.items():
+        kind = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
+        reason = None if outcome.succeeded else outcome.failure_reason
+        by_kind.setdefault((kind.value, reason), []).append(payment_id)
+    events = []
     async with services.database.session() as session:
-        # The row lock serialises two copies of one event; the second finds the
-        # payment no longer PENDING (re-checked on the row the first one wrote).
-        moved = (
-            await session.execute(
+        for (status, reason), payment_ids in by_kind.items():
+            # The row locks serialise two copies of one event in two batches; the
+            # second finds the payment no longer PENDING (re-checked on the row the
+            # first one wrote) and records nothing.
+            moved = await session.execute(
                 update(_PAYMENTS)
                 .where(
-                    _PAYMENTS.c.id == payment_id,
+                    _PAYMENTS.c.id.in_(sorted(payment_ids)),
                     _PAYMENTS.c.status == PaymentStatus.PENDING.value,
                 )
-                .values(
-                    status=status.value,
-                    failure_reason=None if outcome.succeeded else outcome.failure_reason,
-                    updated_at=utc_now(),
-                )
+                .values(status=status, failure_reason=reason, updated_at=utc_now())
                 .returning(*_PAYMENTS.c)
             )
-        ).first()
-        if moved is None:
-            return
-        # A transient row, only to build the event from.
-        await add_to_outbox(session, outbox, [payment_outcome(PaymentRow(**moved._mapping))])
-    services.relay.notify()
+            # Transient rows, only to build the events from.
+            events += [payment_outcome(PaymentRow(**row._mapping)) for row in moved]
+        await add_to_outbox(session, outbox, events)
+    if events:
+        services.relay.notify()
 
 
 @asynccontextmanager
@@ -123,10 +179,17 @@ async def running_payments_worker(
     services: CommerceServices, concurrency: int | None = None
 ) -> AsyncIterator[None]:
     """`concurrency` (default `SHOPGRAPH_PAYMENTS_CONCURRENCY`) payments at once, each
-    consumer with its own prefetch; copies of one event charge once (see above)."""
+    consumer with its own prefetch; copies of one event charge once (see above). The
+    deliveries held at the same time are handled as one batch."""
+
+    async def handle_batch(deliveries: Sequence[Delivery]) -> None:
+        # Looked up on each call, so that a test can count what reaches it.
+        await handle_payments(services, deliveries)
+
+    batches = Batcher(handle_batch, name=GROUP)
 
     async def handle(delivery: Delivery) -> None:
-        await handle_payment(services, delivery)
+        await batches.handle(delivery)
 
     consumers = concurrency or services.commerce.payments_concurrency
     async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=consumers):

@@ -15,7 +15,7 @@ from subgraphs.platform.events.bus import (
     InProcessBus,
 )
 from subgraphs.platform.events.envelope import Event, JSONObject, JSONValue, MalformedEventError
-from subgraphs.platform.events.inbox import inbox_table, record_handled
+from subgraphs.platform.events.inbox import inbox_table, record_all_handled, record_handled
 from subgraphs.platform.events.kafka import KafkaBus
 from subgraphs.platform.events.outbox import (
     OutboxRelay,
@@ -46,5 +46,6 @@ __all__ = [
     "event_of_row",
     "inbox_table",
     "outbox_table",
+    "record_all_handled",
     "record_handled",
 ]

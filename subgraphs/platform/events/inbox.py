@@ -9,6 +9,7 @@ the redelivery is handled again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -35,16 +36,34 @@ async def record_handled(
 ) -> bool:
     """Record that `consumer` handled `event_id`; False if it already had."""
     values = {"consumer": consumer, "event_id": str(event_id), "handled_at": datetime.now(UTC)}
-    keys = [table.c.consumer, table.c.event_id]
-    # ON CONFLICT DO NOTHING rather than check-then-insert: two deliveries of one
-    # event racing in two transactions cannot both see "not handled yet" — the
-    # second insert waits on the first's key and then inserts nothing.
-    statement: Insert
-    if session.get_bind().dialect.name == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
-    else:
-        statement = (
-            postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
-        )
+    statement = _insert_new(session, table).values(values)
     result = cast(CursorResult[Any], await session.execute(statement))
     return result.rowcount == 1
+
+
+async def record_all_handled(
+    session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """`record_handled` for many events in one statement: the ids not handled before."""
+    if not event_ids:
+        return set()
+    now = datetime.now(UTC)
+    unique = dict.fromkeys(str(event_id) for event_id in event_ids)
+    rows = [{"consumer": consumer, "event_id": key, "handled_at": now} for key in unique]
+    # The rows as parameters, not in the statement: SQLAlchemy sends them as one
+    # INSERT all the same, and compiles the statement once, whatever the batch's size.
+    statement = _insert_new(session, table).returning(table.c.event_id)
+    return {uuid.UUID(event_id) for event_id in await session.scalars(statement, rows)}
+
+
+def _insert_new(session: AsyncSession, table: Table) -> Insert:
+    """An INSERT into the inbox that skips the rows already there.
+
+    ON CONFLICT DO NOTHING rather than check-then-insert: two deliveries of one
+    event racing in two transactions cannot both see "not handled yet" — the
+    second insert waits on the first's key and then inserts nothing.
+    """
+    keys = [table.c.consumer, table.c.event_id]
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+    return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)

@@ -195,15 +195,29 @@ class OutboxRelay:
             raise
         return len(ids)
 
-    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0, limit: int = 100) -> None:
-        """Relay until `stop` is set: whenever notified, else every `poll_interval` seconds."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        poll_interval: float = 1.0,
+        limit: int = 100,
+        *,
+        gather_seconds: float = 0.0,
+    ) -> None:
+        """Relay until `stop` is set: whenever notified, else every `poll_interval` seconds.
+
+        With `gather_seconds`, a notification is followed by that short wait before
+        relaying, so that the commits of the next moments share one pass (a transaction
+        and a publish) instead of waking the relay one by one.
+        """
         self._running = True
         try:
-            await self._relay_until(stop, poll_interval, limit)
+            await self._relay_until(stop, poll_interval, limit, gather_seconds)
         finally:
             self._running = False
 
-    async def _relay_until(self, stop: asyncio.Event, poll_interval: float, limit: int) -> None:
+    async def _relay_until(
+        self, stop: asyncio.Event, poll_interval: float, limit: int, gather_seconds: float
+    ) -> None:
         while not stop.is_set():
             try:
                 sent = await self.relay_once(limit)
@@ -220,13 +234,15 @@ class OutboxRelay:
             if sent == limit:
                 continue  # probably more waiting; do not sleep on a backlog
             await _wait_any([stop, self._wakeup], poll_interval)
+            if gather_seconds > 0 and self._wakeup.is_set() and not stop.is_set():
+                await _wait_any([stop], gather_seconds)
             # Cleared after waking and before relaying, so a notify that arrives
             # during the next relay_once is not lost: it wakes the following wait.
             self._wakeup.clear()
 
     @asynccontextmanager
     async def running(
-        self, poll_interval: float = 1.0, *, enabled: bool = True
+        self, poll_interval: float = 1.0, *, enabled: bool = True, gather_seconds: float = 0.0
     ) -> AsyncIterator[None]:
         """Relay in the background for as long as the block runs (a subgraph's lifespan).
 
@@ -241,7 +257,9 @@ class OutboxRelay:
                     await self._announcing
             return
         stop = asyncio.Event()
-        task = asyncio.create_task(self.run(stop, poll_interval), name="outbox-relay")
+        task = asyncio.create_task(
+            self.run(stop, poll_interval, gather_seconds=gather_seconds), name="outbox-relay"
+        )
         try:
             yield
         finally:

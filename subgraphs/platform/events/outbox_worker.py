@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 # With notifications, polling only catches what they cannot announce.
 FALLBACK_POLL_SECONDS = 5.0
+# Every commit that writes events notifies; the commits of the next 10 ms share the
+# pass the first one wakes (a transaction and a publish each), for at most 10 ms
+# more on the way of an event.
+GATHER_SECONDS = 0.01
 RECONNECT_SECONDS = 2.0
 
 
@@ -95,7 +99,9 @@ async def running_outbox_relays(
 
         stack.push_async_callback(stop_listening)
         for relay in relays.values():
-            await stack.enter_async_context(relay.running(FALLBACK_POLL_SECONDS))
+            await stack.enter_async_context(
+                relay.running(FALLBACK_POLL_SECONDS, gather_seconds=GATHER_SECONDS)
+            )
         yield listener
 
 

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 
 import orjson
@@ -22,13 +22,16 @@ from sqlalchemy import func, select
 from shopgraph.loopback import free_port, served
 from subgraphs.commerce import background
 from subgraphs.commerce.app import create_app as create_commerce
-from subgraphs.commerce.background import apply_payment_outcome
+from subgraphs.commerce.background import apply_payment_outcomes
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments import worker as payments_worker
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import ChargeOutcome, PaymentMethod, PaymentProvider
-from subgraphs.commerce.payments.worker import handle_payment, running_payments_worker
+from subgraphs.commerce.payments.worker import (
+    handle_payments,
+    running_payments_worker,
+)
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.events import Delivery, Event, event_of_row
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
@@ -226,12 +229,13 @@ async def test_a_duplicate_payment_event_changes_the_order_once(
 ) -> None:
     handled: list[uuid.UUID] = []
 
-    async def counted(services: CommerceServices, event: Event) -> None:
-        await apply_payment_outcome(services, event)
-        handled.append(event.id)
+    async def counted(services: CommerceServices, events: Sequence[Event]) -> None:
+        await apply_payment_outcomes(services, events)
+        handled.extend(event.id for event in events)
 
-    # The consumer looks the handler up on each delivery: count what reaches it.
-    monkeypatch.setattr(background, "apply_payment_outcome", counted)
+    # The consumer looks the handler up on each batch: count what reaches it (the two
+    # copies may come in one batch or in two).
+    monkeypatch.setattr(background, "apply_payment_outcomes", counted)
     async with open_shop(production) as shop:
         lu = shop.token("lu")
         rug = await shop.product(stock=2, name="Rug")
@@ -257,11 +261,12 @@ async def test_copies_of_a_placed_order_handled_at_once_charge_it_once(
 ) -> None:
     handled: list[uuid.UUID] = []
 
-    async def counted(services: CommerceServices, delivery: Delivery) -> None:
-        await handle_payment(services, delivery)
-        handled.append(delivery.event.id)
+    async def counted(services: CommerceServices, deliveries: Sequence[Delivery]) -> None:
+        await handle_payments(services, deliveries)
+        handled.extend(delivery.event.id for delivery in deliveries)
 
-    monkeypatch.setattr(payments_worker, "handle_payment", counted)
+    # The copies may come in one batch or in several.
+    monkeypatch.setattr(payments_worker, "handle_payments", counted)
     async with open_shop(production, worker=False) as shop:
         mo = shop.token("mo")
         lamp = await shop.product(stock=2, price="15.00", name="Lamp")

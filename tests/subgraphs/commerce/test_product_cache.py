@@ -44,6 +44,9 @@ class AskedCatalog:
     async def commit(self, reservation_key: str) -> None:
         await self.catalog.commit(reservation_key)
 
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        await self.catalog.settle(commits, releases)
+
 
 class Clock:
     def __init__(self) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from subgraphs.platform.database import Database
-from subgraphs.platform.events import record_handled
+from subgraphs.platform.events import record_all_handled, record_handled
 from tests.subgraphs.platform.events.conftest import EventTables
 
 
@@ -41,6 +41,27 @@ async def test_an_event_is_handled_once_per_consumer(
     assert await inbox_rows(database, tables) == {
         ("payments", str(first)),
         ("analytics", str(first)),
+        ("payments", str(second)),
+    }
+
+
+async def test_many_recorded_in_one_statement_are_the_new_ones(
+    database: Database, tables: EventTables
+) -> None:
+    before, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert await record(database, tables, "payments", before)
+
+    async with database.session() as session:
+        fresh = await record_all_handled(
+            session, tables.inbox, "payments", [first, before, second, first]
+        )
+        again = await record_all_handled(session, tables.inbox, "payments", [first, second])
+        none = await record_all_handled(session, tables.inbox, "payments", [])
+
+    assert (fresh, again, none) == ({first, second}, set(), set())
+    assert await inbox_rows(database, tables) == {
+        ("payments", str(before)),
+        ("payments", str(first)),
         ("payments", str(second)),
     }
 

@@ -147,6 +147,35 @@ async def test_run_publishes_when_notified_and_stops_when_asked(
     assert await outbox_rows(database, tables) == [(event.id, True, 1, None)]
 
 
+async def test_commits_notified_within_the_gather_time_share_one_publish(
+    database: Database, tables: EventTables
+) -> None:
+    bus = FlakyBus()
+    relay = OutboxRelay(database, tables.outbox, bus)
+    stop = asyncio.Event()
+    publishes: list[int] = []
+    publish = bus.publish
+
+    async def counted(events: Sequence[Event]) -> None:
+        publishes.append(len(events))
+        await publish(events)
+
+    bus.publish = counted  # type: ignore[method-assign]
+    running = asyncio.create_task(relay.run(stop, poll_interval=3600, gather_seconds=0.5))
+    await asyncio.sleep(0.05)  # the first pass (nothing to send) is over
+    events = [placed(n) for n in range(3)]
+    for event in events:  # three commits, each notifying, well within the gather time
+        await write(database, tables, [event])
+        relay.notify()
+        await asyncio.sleep(0.05)  # time enough for a pass of its own, without gathering
+    await asyncio.wait_for(bus.delivered.wait(), WAIT)
+    stop.set()
+    await asyncio.wait_for(running, WAIT)
+
+    assert publishes == [3]
+    assert bus.published == events
+
+
 async def test_run_keeps_retrying_while_the_bus_is_down(
     database: Database, tables: EventTables, caplog: pytest.LogCaptureFixture
 ) -> None:

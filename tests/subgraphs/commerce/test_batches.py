@@ -1,0 +1,165 @@
+"""The order jobs and the payments worker handle what arrives together as one batch: each
+item still gets exactly its own effect and its own settlement."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from subgraphs.commerce.background import apply_payment_outcomes
+from subgraphs.commerce.catalog_client import Catalog, CatalogProduct
+from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
+from subgraphs.commerce.models import OrderRow
+from subgraphs.commerce.payments.worker import handle_payments
+from subgraphs.commerce.settings import CommerceSettings
+from subgraphs.platform.events import Event
+from subgraphs.platform.settings import Settings
+from tests.subgraphs.commerce.conftest import DECLINED, TRANSIENT_TWICE, Shop, open_shop
+from tests.subgraphs.commerce.helpers import (
+    charged,
+    outbox_event,
+    payment_row,
+    placed_order,
+    status_changes,
+)
+
+PLACED = (None, "PENDING_PAYMENT", "checkout")
+
+
+async def reservation_key(shop: Shop, order_id: str) -> str:
+    async with shop.commerce.database.session() as session:
+        return str(
+            await session.scalar(select(OrderRow.reservation_key).where(OrderRow.id == order_id))
+        )
+
+
+class CountedCatalog:
+    """The shop's catalog client, counting the settlement calls."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.settlements: list[tuple[list[str], list[str]]] = []
+
+    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]:
+        return await self.catalog.products(ids)
+
+    async def reserve(
+        self, reservation_key: str, lines: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        return await self.catalog.reserve(reservation_key, lines)
+
+    async def release(self, reservation_key: str) -> None:
+        await self.catalog.release(reservation_key)
+
+    async def commit(self, reservation_key: str) -> None:
+        await self.catalog.commit(reservation_key)
+
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        self.settlements.append((list(commits), list(releases)))
+        await self.catalog.settle(commits, releases)
+
+
+class FakeDelivery:
+    """A delivery that notes how it was settled."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.redelivered = False
+        self.attempt = 1
+        self.settled: list[str] = []
+
+    async def ack(self) -> None:
+        self.settled.append("ack")
+
+    async def nack(self, requeue: bool) -> None:
+        self.settled.append(f"nack(requeue={requeue})")
+
+    async def retry(self) -> None:
+        self.settled.append("retry")
+
+
+async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
+    settings: Settings,
+) -> None:
+    # No payments worker and no order jobs: this test runs both by hand.
+    jobs_elsewhere = CommerceSettings(order_jobs="worker")
+    async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
+        ann = shop.token("ann")
+        lamp = await shop.product(stock=5, price="10.00", name="Lamp")
+        first = await placed_order(shop, ann, lamp, key="a")
+        second = await placed_order(shop, ann, lamp, 2, key="b")
+        declined = await placed_order(shop, ann, lamp, key="c", number=DECLINED)
+        # The payments worker, by hand: three charges recorded, three outcome events.
+        deliveries = [
+            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
+            for order in (first, second, declined)
+        ]
+        await handle_payments(shop.commerce, deliveries)
+        assert [d.settled for d in deliveries] == [["ack"]] * 3
+        outcomes = [
+            await outbox_event(shop, PAYMENT_SUCCEEDED, first["payments"][0]["id"]),
+            await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
+            await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"]),
+        ]
+        catalog = CountedCatalog(shop.commerce.catalog)
+        services = dataclasses.replace(shop.commerce, catalog=catalog)
+
+        # A copy of the first in the same batch, and the whole batch again later.
+        await apply_payment_outcomes(services, [*outcomes, outcomes[0]])
+        await apply_payment_outcomes(services, outcomes)
+
+        assert [
+            (await shop.order(order["id"], ann) or {})["status"]
+            for order in (first, second, declined)
+        ] == ["PAID", "PAID", "PAYMENT_FAILED"]
+        # Two units sold and committed, the declined one back on the shelf.
+        assert await shop.stock(lamp) == 2
+        # One call for the three, none for the copy or the repeated batch.
+        keys = [await reservation_key(shop, order["id"]) for order in (first, second, declined)]
+        assert catalog.settlements == [(keys[:2], keys[2:])]
+        assert await status_changes(shop, first["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAID", "paid"),
+        ]
+        assert await status_changes(shop, declined["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAYMENT_FAILED", "payment failed: card_declined"),
+        ]
+
+
+async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: Settings) -> None:
+    async with open_shop(settings, worker=False) as shop:
+        bo = shop.token("bo")
+        rug = await shop.product(stock=5, price="40.00", name="Rug")
+        good = await placed_order(shop, bo, rug, key="good")
+        flaky = await placed_order(shop, bo, rug, key="flaky", number=TRANSIENT_TWICE)
+        placed_good = await outbox_event(shop, ORDER_PLACED, good["id"])
+        placed_flaky = await outbox_event(shop, ORDER_PLACED, flaky["id"])
+        unknown = dataclasses.replace(
+            placed_good, id=uuid.uuid4(), payload={**placed_good.payload, "paymentId": "nope"}
+        )
+        malformed = dataclasses.replace(placed_good, id=uuid.uuid4(), payload={})
+        deliveries = [
+            FakeDelivery(event)
+            for event in (placed_good, placed_flaky, unknown, malformed, placed_good)
+        ]
+
+        await handle_payments(shop.commerce, deliveries)
+
+        assert [d.settled for d in deliveries] == [
+            ["ack"],
+            ["retry"],  # the network could not decide yet
+            ["ack"],  # no such payment: nothing to do
+            ["nack(requeue=False)"],
+            ["ack"],  # a copy of the first: charged once, recorded once
+        ]
+        good_payment = good["payments"][0]["id"]
+        assert (await payment_row(shop, good_payment)).status == "SUCCEEDED"
+        assert await charged(shop, good_payment) == (1, "succeeded", False)
+        assert (await payment_row(shop, flaky["payments"][0]["id"])).status == "PENDING"
+        assert (await outbox_event(shop, PAYMENT_SUCCEEDED, good_payment)).subject_id == (
+            good_payment
+        )
