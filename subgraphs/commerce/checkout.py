@@ -4,12 +4,13 @@ Reserve first, then write the order in one short transaction:
 
 1. An order with this (user, key) already exists: it is the answer (a retry),
    and the cart is made sure to be cleared of what it bought.
-2. Names and prices are read from catalog and the card is tokenised; a
-   definite refusal (empty cart, deleted product, mixed currencies) changes
-   nothing.
+2. The card is tokenised; an empty cart is refused.
 3. A hold is taken for the key (holds.py): its reservation key is shared by
    every racing request with this key. Catalog reserves the cart under it, over
-   HTTP, while no transaction and no pooled connection is held.
+   HTTP, while no transaction and no pooled connection is held, and answers
+   each line's name, price and currency (one catalog call per checkout). A
+   definite refusal (no stock, deleted product, mixed currencies) drops the
+   hold: it changes nothing.
 4. One transaction claims the hold, writes the order (PENDING_PAYMENT), its
    lines, its payment and `order.placed` to the outbox. Only the request that
    claims the hold writes; the others find the order on their next round.
@@ -43,7 +44,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.catalog_client import CatalogProduct, CatalogUnavailable, ReservationSettled
+from subgraphs.commerce.catalog_client import CatalogUnavailable, ReservationSettled, ReservedLine
 from subgraphs.commerce.domain import (
     Order,
     OrderLine,
@@ -94,13 +95,11 @@ async def checkout(
             return await _order(services, known)
         if method is None:
             method = await services.payments.tokenize(card)
-        products = await services.catalog.products([product_id for product_id, _ in cart])
-        _check_sellable(cart, products)
         hold = await take_hold(services, user_id, key)
         if hold is None:
             continue
         try:
-            lines = await _reserve_lines(services, hold, cart, products)
+            lines = await _reserve_lines(services, hold, cart)
         except ReservationSettled:
             # The sweeper released this hold's stock (it outlived the hold timeout),
             # or a racing request's order was paid: look again with a fresh hold.
@@ -189,30 +188,28 @@ async def _order(services: CommerceServices, order_id: str) -> Order:
     return (await orders_by_id(services.database, [order_id]))[order_id]
 
 
-def _check_sellable(cart: Sequence[tuple[str, int]], products: dict[str, CatalogProduct]) -> None:
-    for product_id, _ in cart:
-        product = products.get(product_id)
-        if product is None or product.deleted:
+def _check_sellable(reserved: Sequence[ReservedLine]) -> None:
+    """Catalog refuses to reserve these anew; a reservation made under the key before
+    (a resumed checkout) may hold a product deleted since. The hold stays: a retry
+    resumes it, or the sweeper gives its stock back."""
+    for line in reserved:
+        if line.deleted:
             raise DomainError(
                 CommerceErrorCode.PRODUCT_NOT_FOUND,
-                f"product {product_id} is no longer sold",
+                f"product {line.product_id} is no longer sold",
                 ["cart"],
             )
-    currencies = {products[product_id].currency for product_id, _ in cart}
-    if len(currencies) > 1:
+    if len({line.currency for line in reserved}) > 1:
         raise DomainError(
             CommerceErrorCode.CURRENCY_MISMATCH, "the cart mixes currencies", ["cart"]
         )
 
 
 async def _reserve_lines(
-    services: CommerceServices,
-    hold: Hold,
-    cart: Sequence[tuple[str, int]],
-    products: dict[str, CatalogProduct],
+    services: CommerceServices, hold: Hold, cart: Sequence[tuple[str, int]]
 ) -> list[OrderLine]:
     try:
-        reserved = dict(await services.catalog.reserve(hold.reservation_key, cart))
+        reserved = await services.catalog.reserve(hold.reservation_key, cart)
     except CatalogUnavailable:
         raise  # it may have reserved: the hold stays for a retry or the sweeper
     except ReservationSettled:
@@ -222,16 +219,18 @@ async def _reserve_lines(
         await drop_hold(services, hold)  # all or nothing: catalog reserved nothing
         # The catalog names its own argument; to the customer it is the cart.
         raise DomainError(refused.code, refused.message, ["cart"]) from refused
+    _check_sellable(reserved)
+    by_product = {line.product_id: line for line in reserved}
     return [
         OrderLine(
             product_id=product_id,
-            product_name=products[product_id].name,
-            quantity=reserved[product_id],
-            unit_price=to_amount(products[product_id].price),
-            currency=products[product_id].currency,
+            product_name=by_product[product_id].name,
+            quantity=by_product[product_id].quantity,
+            unit_price=to_amount(by_product[product_id].price),
+            currency=by_product[product_id].currency,
         )
         for product_id, _ in cart
-        if product_id in reserved
+        if product_id in by_product
     ]
 
 
