@@ -27,7 +27,13 @@ from subgraphs.platform.database import Database
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import Shop, open_shop
-from tests.subgraphs.commerce.helpers import eventually, view_cart
+from tests.subgraphs.commerce.helpers import (
+    delete_product,
+    eventually,
+    put_in_cart,
+    update_line,
+    view_cart,
+)
 
 
 async def _holds(shop: Shop) -> int:
@@ -196,3 +202,43 @@ async def test_a_reservation_whose_hold_a_refused_racer_dropped_is_given_back(sh
     kept = Hold("ann", "won", placed["order"]["id"])
     await _release_if_orphaned(shop.commerce, kept)
     assert await shop.stock(lamp) == 4
+
+
+async def test_a_cart_catalog_may_not_sell_is_refused_and_changes_nothing(shop: Shop) -> None:
+    # Catalog refuses these when asked to reserve (checkout asks it nothing before):
+    # the hold is dropped, no stock moves, the cart stays for the customer to fix.
+    ann = shop.token("ann")
+    kept = await shop.product(stock=5, name="Kept")
+    gone = await shop.product(stock=5, name="Gone")
+    euros = await shop.product(stock=5, name="Euro thing", currency="EUR")
+    await shop.add(ann, kept, 2)
+    await shop.add(ann, gone, 1)
+    await delete_product(shop, gone)
+
+    deleted = await shop.checkout(ann, key="with-deleted")
+
+    assert [(e["code"], e["field"]) for e in deleted["errors"]] == [("PRODUCT_NOT_FOUND", ["cart"])]
+    await update_line(shop, ann, gone, 0)
+    await put_in_cart(shop, "ann", euros)  # past the cart's own currency check
+
+    mixed = await shop.checkout(ann, key="mixed")
+
+    assert [(e["code"], e["field"]) for e in mixed["errors"]] == [("CURRENCY_MISMATCH", ["cart"])]
+    assert (await _holds(shop), await _orders(shop)) == (0, 0)
+    assert (await shop.stock(kept), await shop.stock(euros)) == (5, 5)
+    assert [line["quantity"] for line in (await view_cart(shop, ann))["lines"]] == [2, 1]
+
+
+async def test_a_resumed_hold_of_a_product_deleted_since_is_refused_and_kept(shop: Shop) -> None:
+    # Its reservation holds the stock: the hold stays, so a retry or the sweeper
+    # gives it back (dropping it would leave the stock held for good).
+    ann = shop.token("ann")
+    rug = await shop.product(stock=5, name="Rug")
+    await shop.add(ann, rug, 2)
+    await _reserved_without_order(shop, "lost", rug, 2)
+    await delete_product(shop, rug)
+
+    refused = await shop.checkout(ann, key="lost")
+
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("PRODUCT_NOT_FOUND", ["cart"])]
+    assert (await _holds(shop), await _orders(shop)) == (1, 0)
