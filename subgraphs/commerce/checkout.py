@@ -2,15 +2,16 @@
 
 Reserve first, then write the order in one short transaction:
 
-1. An order with this (user, key) already exists: it is the answer (a retry),
-   and the cart is made sure to be cleared of what it bought.
-2. The card is tokenised; an empty cart is refused.
-3. A hold is taken for the key (holds.py): its reservation key is shared by
-   every racing request with this key. Catalog reserves the cart under it, over
-   HTTP, while no transaction and no pooled connection is held, and answers
-   each line's name, price and currency (one catalog call per checkout). A
-   definite refusal (no stock, deleted product, mixed currencies) drops the
-   hold: it changes nothing.
+1. An empty cart is refused, unless an order was made with the key (a racing
+   request with it won). The card is tokenised.
+2. One statement looks for an order made with this (user, key) and, if there
+   is none, takes a hold for the key (holds.py). An order is the answer (a
+   retry), and the cart is made sure to be cleared of what it bought.
+3. The hold's reservation key is shared by every racing request with this key.
+   Catalog reserves the cart under it, over HTTP, while no transaction and no
+   pooled connection is held, and answers each line's name, price and currency
+   (one catalog call per checkout). A definite refusal (no stock, deleted
+   product, mixed currencies) drops the hold: it changes nothing.
 4. One transaction claims the hold, writes the order (PENDING_PAYMENT), its
    lines, its payment and `order.placed` to the outbox. Only the request that
    claims the hold writes; the others find the order on their next round.
@@ -54,7 +55,7 @@ from subgraphs.commerce.domain import (
 )
 from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.events import order_placed, status_changed
-from subgraphs.commerce.holds import Hold, claim_hold, drop_hold, take_hold
+from subgraphs.commerce.holds import Hold, claim_hold, drop_hold, order_or_hold
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
 from subgraphs.commerce.orders import order_of, orders_by_id
 from subgraphs.commerce.payments.cards import Card
@@ -83,9 +84,6 @@ async def checkout(
     user_id = principal.user_id
     method: PaymentMethod | None = None
     for _ in range(_ATTEMPTS):
-        known = await _find(services, user_id, key)
-        if known is not None:
-            return await _replayed(services, user_id, known)
         cart = await services.carts.lines(user_id)
         if not cart:
             # Empty, or emptied just now by a racing request with this key that won.
@@ -95,7 +93,10 @@ async def checkout(
             return await _order(services, known)
         if method is None:
             method = await services.payments.tokenize(card)
-        hold = await take_hold(services, user_id, key)
+        found = await order_or_hold(services, user_id, key)
+        if found.order_id is not None:
+            return await _replayed(services, user_id, found.order_id)
+        hold = found.hold
         if hold is None:
             continue
         try:

@@ -13,11 +13,12 @@ from sqlalchemy import func, select, text
 from subgraphs.commerce.catalog_client import ReservationSettled
 from subgraphs.commerce.checkout import _release_if_orphaned
 from subgraphs.commerce.holds import (
+    Found,
     Hold,
     claim_hold,
     drop_hold,
+    order_or_hold,
     release_abandoned_holds,
-    take_hold,
 )
 from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
 from subgraphs.commerce.services import MIGRATIONS, NAME
@@ -49,7 +50,7 @@ async def _orders(shop: Shop) -> int:
 async def _reserved_without_order(shop: Shop, key: str, product_id: str, quantity: int) -> Hold:
     """What a checkout of ann's leaves when it reserved and wrote no order (it died, or
     catalog's answer never came back): a hold and its reservation."""
-    hold = await take_hold(shop.commerce, "ann", key)
+    hold = (await order_or_hold(shop.commerce, "ann", key)).hold
     assert hold is not None
     await shop.commerce.catalog.reserve(hold.reservation_key, [(product_id, quantity)])
     return hold
@@ -113,7 +114,7 @@ async def test_a_reservation_reaching_catalog_after_the_sweeper_takes_nothing(
     released its key: the key stays released there, so no stock leaks."""
     async with open_shop(settings, commerce=CommerceSettings(checkout_hold_seconds=1)) as shop:
         vase = await shop.product(stock=4, name="Vase")
-        hold = await take_hold(shop.commerce, "ann", "late")
+        hold = (await order_or_hold(shop.commerce, "ann", "late")).hold
         assert hold is not None
         await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
 
@@ -242,3 +243,26 @@ async def test_a_resumed_hold_of_a_product_deleted_since_is_refused_and_kept(sho
 
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("PRODUCT_NOT_FOUND", ["cart"])]
     assert (await _holds(shop), await _orders(shop)) == (1, 0)
+
+
+async def test_a_key_finds_its_hold_until_its_order_is_written_then_the_order(
+    shop: Shop,
+) -> None:
+    first = await order_or_hold(shop.commerce, "ann", "k")
+    again = await order_or_hold(shop.commerce, "ann", "k")
+    other_user = await order_or_hold(shop.commerce, "bob", "k")
+    assert first.order_id is None
+    assert first.hold is not None
+    assert again == first  # a racing request with the key shares its reservation
+    assert other_user.hold is not None
+    assert other_user.hold.reservation_key != first.hold.reservation_key
+
+    ann = shop.token("ann")
+    vase = await shop.product(stock=2, name="Vase")
+    await shop.add(ann, vase, 1)
+    placed = await shop.checkout(ann, key="k")
+    assert placed["order"]["id"] == first.hold.reservation_key
+
+    # The order now answers the key, and no new hold is written beside it.
+    assert await order_or_hold(shop.commerce, "ann", "k") == Found(order_id=placed["order"]["id"])
+    assert await _holds(shop) == 1  # bob's
