@@ -4,14 +4,17 @@ a retry resumes the hold, and a hold the sweeper released is never turned into a
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from subgraphs.commerce.catalog_client import ReservationSettled
 from subgraphs.commerce.checkout import _release_if_orphaned
+from subgraphs.commerce.domain import OrderLine
 from subgraphs.commerce.holds import (
     Found,
     Hold,
@@ -20,14 +23,16 @@ from subgraphs.commerce.holds import (
     order_or_hold,
     release_abandoned_holds,
 )
-from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata, outbox
+from subgraphs.commerce.payments.cards import Card
+from subgraphs.commerce.placing import new_order, write_order
 from subgraphs.commerce.services import MIGRATIONS, NAME
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.settings import Settings
-from tests.subgraphs.commerce.conftest import Shop, open_shop
+from tests.subgraphs.commerce.conftest import SUCCEEDS, Shop, open_shop
 from tests.subgraphs.commerce.helpers import (
     delete_product,
     eventually,
@@ -40,6 +45,12 @@ from tests.subgraphs.commerce.helpers import (
 async def _holds(shop: Shop) -> int:
     async with shop.commerce.database.session() as session:
         return await session.scalar(select(func.count()).select_from(CheckoutHoldRow)) or 0
+
+
+async def _events_of(shop: Shop, order_id: str) -> int:
+    async with shop.commerce.database.session() as session:
+        count = select(func.count()).select_from(outbox).where(outbox.c.subject_id == order_id)
+        return await session.scalar(count) or 0
 
 
 async def _orders(shop: Shop) -> int:
@@ -266,3 +277,41 @@ async def test_a_key_finds_its_hold_until_its_order_is_written_then_the_order(
     # The order now answers the key, and no new hold is written beside it.
     assert await order_or_hold(shop.commerce, "ann", "k") == Found(order_id=placed["order"]["id"])
     assert await _holds(shop) == 1  # bob's
+
+
+async def test_an_order_is_written_only_on_a_hold_it_claims(shop: Shop) -> None:
+    """placing.write_order: a hold that is gone writes nothing; an order that another
+    hold of the key wrote first undoes the whole write, its claim of the hold too."""
+    ann = shop.token("ann")
+    lamp = await shop.product(stock=5, name="Lamp")
+    line = OrderLine(lamp, "Lamp", 1, Decimal("10.00"), "USD")
+    method = await shop.commerce.payments.tokenize(Card(SUCCEEDS, 12, 2040, "123"))
+    gone = (await order_or_hold(shop.commerce, "ann", "gone")).hold
+    assert gone is not None
+    await drop_hold(shop.commerce, gone)
+
+    written = await write_order(shop.commerce.database, gone, new_order(gone, [line], method, 60))
+    assert written is False
+    assert (await _orders(shop), await _events_of(shop, gone.reservation_key)) == (0, 0)
+
+    await shop.add(ann, lamp, 1)
+    placed = await shop.checkout(ann, key="taken")
+    assert placed["errors"] == []
+    late = Hold("ann", "taken", "late-reservation")
+    async with shop.commerce.database.session() as session:
+        now = utc_now()
+        session.add(
+            CheckoutHoldRow(
+                user_id="ann",
+                idempotency_key="taken",
+                reservation_key=late.reservation_key,
+                expires_at=now + timedelta(minutes=1),
+                created_at=now,
+            )
+        )
+
+    with pytest.raises(IntegrityError):
+        await write_order(shop.commerce.database, late, new_order(late, [line], method, 60))
+
+    assert (await _holds(shop), await _orders(shop)) == (1, 1)
+    assert await _events_of(shop, late.reservation_key) == 0
