@@ -43,6 +43,8 @@ class CatalogErrorCode(enum.StrEnum):
     """A reservation has too many lines."""
     EMPTY_RESERVATION = "EMPTY_RESERVATION"
     """A reservation has no lines."""
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    """A reservation's products are priced in more than one currency (one order, one currency)."""
     INVALID_CURSOR = "INVALID_CURSOR"
     """The cursor was not made for this list (or this sort)."""
     UNSUPPORTED_SORT = "UNSUPPORTED_SORT"

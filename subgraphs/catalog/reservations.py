@@ -17,6 +17,11 @@ the `stock.changed` events, each write a statement with a snapshot taken after t
 locks. So the hot product rows are locked only while PostgreSQL runs it, not across
 round trips: a Python process between statements kept them locked for tens of
 milliseconds while every other checkout of those products waited.
+
+A reservation answers with what checkout needs of each product (name, price,
+currency), read just before reserving, and refuses, reserving nothing, products
+that are deleted or priced in more than one currency: checkout used to ask for
+them in a catalog call of its own before reserving.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -37,6 +43,7 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import dialect_insert
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Event, add_to_outbox
+from subgraphs.platform.money import to_amount
 
 if TYPE_CHECKING:
     from subgraphs.catalog.services import CatalogServices
@@ -53,10 +60,33 @@ class ReservationLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ReservedProduct:
+    """What an order line needs of a reserved product, as read when reserving."""
+
+    product_id: str
+    name: str
+    price: Decimal
+    currency: str
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Reservation:
     order_id: str
     status: str
     lines: tuple[ReservationLine, ...]
+    # Only in `reserve`'s answer: the product of each line.
+    products: tuple[ReservedProduct, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One try at reserving under a key: whether it took the stock, the products it
+    read, and, when it reserved nothing for a product it may not sell, why."""
+
+    claimed: bool
+    products: dict[str, ReservedProduct]
+    refusal: DomainError | None = None
 
 
 def _merged(lines: Sequence[ReservationLine]) -> list[ReservationLine]:
@@ -88,52 +118,64 @@ _RESERVE = text("SELECT reserve_stock(:order_id, :product_ids, :quantities, :now
 async def reserve(
     services: CatalogServices, order_id: str, lines: Sequence[ReservationLine]
 ) -> Reservation:
+    """Reserves all `lines` under `order_id`, or none (DomainError); answers with their
+    products. A key reserved (or settled) before is answered as it stands, so a
+    product deleted since does not refuse the retry of a checkout that holds it."""
     wanted = _merged(lines)
     if services.database.is_sqlite:
-        existing = await get_reservation(services, order_id)
-        if existing is not None:
-            return existing
-        claimed = await _reserve_in_transaction(services, order_id, wanted)
+        attempt = await _reserve_in_transaction(services, order_id, wanted)
     else:
         # A known key is rare (a retried checkout): the function answers KNOWN for it.
-        claimed = await _reserve_in_one_call(services, order_id, wanted)
-    if not claimed:
-        # The same key was reserved (or settled) before or concurrently: that stands.
-        existing = await get_reservation(services, order_id)
-        if existing is None:
-            raise RuntimeError(f"reservation {order_id} was claimed, yet it is not there")
-        return existing
-    services.relay.notify()
-    return Reservation(order_id, RESERVED, tuple(wanted))
+        attempt = await _reserve_in_one_call(services, order_id, wanted)
+    if attempt.claimed:
+        services.relay.notify()
+        products = tuple(attempt.products[line.product_id] for line in wanted)
+        return Reservation(order_id, RESERVED, tuple(wanted), products)
+    # The same key was reserved (or settled) before or concurrently: that stands.
+    existing = await get_reservation(services, order_id)
+    if existing is None:
+        if attempt.refusal is not None:
+            raise attempt.refusal
+        raise RuntimeError(f"reservation {order_id} was claimed, yet it is not there")
+    return await _with_products(services, existing, attempt.products)
 
 
 async def _reserve_in_one_call(
     services: CatalogServices, order_id: str, wanted: list[ReservationLine]
-) -> bool:
-    """True if this call reserved, False for a known key; raises the refusal."""
+) -> _Attempt:
+    """Reads the products, then reserves in one call of reserve_stock, on one pooled
+    connection; raises the function's refusal."""
+    product_ids = [line.product_id for line in wanted]
     parameters = {
         "order_id": order_id,
-        "product_ids": [line.product_id for line in wanted],
+        "product_ids": product_ids,
         "quantities": [line.quantity for line in wanted],
         "now": utc_now(),
         "event_type": STOCK_CHANGED,
     }
-    async with services.database.engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        outcome = await autocommit.scalar(_RESERVE, parameters)
+    async with services.database.reading() as connection:
+        products = await _products_of(connection, product_ids)
+        refusal = _unsellable(wanted, products)
+        if refusal is not None:
+            return _Attempt(False, products, refusal)
+        outcome = await connection.scalar(_RESERVE, parameters)
         if outcome == REFUSED:
-            raise await _refusal(autocommit, wanted)
-    return bool(outcome == RESERVED)
+            raise await _refusal(connection, wanted)
+    return _Attempt(outcome == RESERVED, products)
 
 
 async def _reserve_in_transaction(
     services: CatalogServices, order_id: str, wanted: list[ReservationLine]
-) -> bool:
+) -> _Attempt:
     """SQLite: every write transaction holds the database's one write lock anyway."""
     try:
         async with services.database.session() as session:
             if await session.get(ReservationKeyRow, order_id) is not None:
-                return False
+                return _Attempt(False, {})
+            products = await _products_of(session, [line.product_id for line in wanted])
+            refusal = _unsellable(wanted, products)
+            if refusal is not None:
+                return _Attempt(False, products, refusal)
             now = utc_now()
             session.add(
                 ReservationKeyRow(
@@ -143,8 +185,65 @@ async def _reserve_in_transaction(
             events = await _take_stock(session, order_id, wanted)
             await add_to_outbox(session, outbox, events)
     except IntegrityError:
-        return False
-    return True
+        return _Attempt(False, {})
+    return _Attempt(True, products)
+
+
+# What an order line needs of each product, built once (Core rows, no ORM objects).
+_SOLD_AS = select(
+    ProductRow.id,
+    ProductRow.name,
+    ProductRow.price_amount,
+    ProductRow.currency,
+    ProductRow.deleted_at,
+).where(ProductRow.id.in_(bindparam("ids", expanding=True)))
+
+
+async def _products_of(
+    connection: AsyncSession | AsyncConnection, ids: Sequence[str]
+) -> dict[str, ReservedProduct]:
+    rows = await connection.execute(_SOLD_AS, {"ids": list(ids)})
+    return {
+        row.id: ReservedProduct(
+            row.id, row.name, to_amount(row.price_amount), row.currency, row.deleted_at is not None
+        )
+        for row in rows
+    }
+
+
+def _unsellable(
+    wanted: Sequence[ReservationLine], products: dict[str, ReservedProduct]
+) -> DomainError | None:
+    """Why these lines may not make one order, if they may not: checked before the stock."""
+    for line in wanted:
+        product = products.get(line.product_id)
+        if product is None or product.deleted:
+            return DomainError(
+                CatalogErrorCode.PRODUCT_NOT_FOUND,
+                f"product {line.product_id} does not exist",
+                ["lines"],
+            )
+    if len({products[line.product_id].currency for line in wanted}) > 1:
+        return DomainError(
+            CatalogErrorCode.CURRENCY_MISMATCH,
+            "the products are priced in more than one currency",
+            ["lines"],
+        )
+    return None
+
+
+async def _with_products(
+    services: CatalogServices, reservation: Reservation, read: dict[str, ReservedProduct]
+) -> Reservation:
+    """A reservation found under its key, with its lines' products (read now if the
+    lines are not those asked for: a cart that changed between two tries)."""
+    ids = [line.product_id for line in reservation.lines]
+    missing = [product_id for product_id in ids if product_id not in read]
+    if missing:
+        async with services.database.reading() as connection:
+            read = {**read, **await _products_of(connection, missing)}
+    products = tuple(read[product_id] for product_id in ids if product_id in read)
+    return Reservation(reservation.order_id, reservation.status, reservation.lines, products)
 
 
 async def _take_stock(

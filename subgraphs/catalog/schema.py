@@ -187,6 +187,17 @@ class ReservationLineInput:
 class ReservationLineType:
     product_id: strawberry.ID
     quantity: int
+    # What an order line needs, so that checkout asks catalog once: set by reserveStock
+    # only (null in releaseStock and commitStock).
+    name: str | None = strawberry.field(
+        default=None, description="The product's name when it was reserved."
+    )
+    price: Money | None = strawberry.field(
+        default=None, description="The product's price when it was reserved."
+    )
+    deleted: bool | None = strawberry.field(
+        default=None, description="Whether the product is deleted (a reservation made before)."
+    )
 
 
 @strawberry.federation.type(inaccessible=True)
@@ -211,14 +222,27 @@ class ReservationPayload:
     def of(cls, reservation: reservations.Reservation | None) -> ReservationPayload:
         if reservation is None:
             return cls()
-        lines = [
-            ReservationLineType(product_id=strawberry.ID(line.product_id), quantity=line.quantity)
-            for line in reservation.lines
-        ]
+        products = {product.product_id: product for product in reservation.products}
+        lines = [_line_of(line, products.get(line.product_id)) for line in reservation.lines]
         order_id = strawberry.ID(reservation.order_id)
         return cls(
             reservation=StockReservation(order_id=order_id, status=reservation.status, lines=lines)
         )
+
+
+def _line_of(
+    line: reservations.ReservationLine, product: reservations.ReservedProduct | None
+) -> ReservationLineType:
+    product_id = strawberry.ID(line.product_id)
+    if product is None:
+        return ReservationLineType(product_id=product_id, quantity=line.quantity)
+    return ReservationLineType(
+        product_id=product_id,
+        quantity=line.quantity,
+        name=product.name,
+        price=Money(amount=product.price, currency=product.currency),
+        deleted=product.deleted,
+    )
 
 
 def edges(items: list[ProductValue], cursors: list[str]) -> list[ProductEdge]:

@@ -36,7 +36,7 @@ query CommerceProducts($representations: [_Any!]!) {
 _RESERVE = """
 mutation CommerceReserve($orderId: ID!, $lines: [ReservationLineInput!]!) {
   reserveStock(orderId: $orderId, lines: $lines) {
-    reservation { status lines { productId quantity } }
+    reservation { status lines { productId quantity name price { amount currency } deleted } }
     errors { code message }
   }
 }"""
@@ -58,6 +58,19 @@ class CatalogProduct:
     price: Decimal
     currency: str
     stock: int
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReservedLine:
+    """A reserved line with what its order line needs of the product, as catalog read
+    it when reserving (checkout asks catalog nothing else)."""
+
+    product_id: str
+    quantity: int
+    name: str
+    price: Decimal
+    currency: str
     deleted: bool
 
 
@@ -86,10 +99,11 @@ class Catalog(Protocol):
 
     async def reserve(
         self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[tuple[str, int]]:
-        """Reserves all lines or none (DomainError with the catalog's code); idempotent
-        per key: a second call returns the first reservation's lines, or raises
-        ReservationSettled once that reservation was released or committed."""
+    ) -> list[ReservedLine]:
+        """Reserves all lines or none (DomainError with the catalog's code: a deleted
+        product or mixed currencies are refused too); idempotent per key: a second
+        call returns the first reservation's lines, or raises ReservationSettled once
+        that reservation was released or committed."""
         ...
 
     async def release(self, reservation_key: str) -> None: ...
@@ -137,7 +151,7 @@ class HttpCatalog:
 
     async def reserve(
         self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[tuple[str, int]]:
+    ) -> list[ReservedLine]:
         variables = {
             "orderId": reservation_key,
             "lines": [{"productId": pid, "quantity": qty} for pid, qty in lines],
@@ -149,7 +163,17 @@ class HttpCatalog:
         reservation = payload["reservation"]
         if reservation["status"] != "RESERVED":
             raise ReservationSettled(reservation_key, reservation["status"])
-        return [(line["productId"], line["quantity"]) for line in reservation["lines"]]
+        return [
+            ReservedLine(
+                product_id=line["productId"],
+                quantity=line["quantity"],
+                name=line["name"],
+                price=Decimal(line["price"]["amount"]),
+                currency=line["price"]["currency"],
+                deleted=line["deleted"],
+            )
+            for line in reservation["lines"]
+        ]
 
     async def release(self, reservation_key: str) -> None:
         await self._call(_RELEASE, {"orderId": reservation_key})

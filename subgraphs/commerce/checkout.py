@@ -2,17 +2,20 @@
 
 Reserve first, then write the order in one short transaction:
 
-1. An order with this (user, key) already exists: it is the answer (a retry),
-   and the cart is made sure to be cleared of what it bought.
-2. Names and prices are read from catalog and the card is tokenised; a
-   definite refusal (empty cart, deleted product, mixed currencies) changes
-   nothing.
-3. A hold is taken for the key (holds.py): its reservation key is shared by
-   every racing request with this key. Catalog reserves the cart under it, over
-   HTTP, while no transaction and no pooled connection is held.
-4. One transaction claims the hold, writes the order (PENDING_PAYMENT), its
-   lines, its payment and `order.placed` to the outbox. Only the request that
-   claims the hold writes; the others find the order on their next round.
+1. An empty cart is refused, unless an order was made with the key (a racing
+   request with it won). The card is tokenised.
+2. One statement looks for an order made with this (user, key) and, if there
+   is none, takes a hold for the key (holds.py). An order is the answer (a
+   retry), and the cart is made sure to be cleared of what it bought.
+3. The hold's reservation key is shared by every racing request with this key.
+   Catalog reserves the cart under it, over HTTP, while no transaction and no
+   pooled connection is held, and answers each line's name, price and currency
+   (one catalog call per checkout). A definite refusal (no stock, deleted
+   product, mixed currencies) drops the hold: it changes nothing.
+4. One transaction (on PostgreSQL one statement: placing.py) claims the hold,
+   writes the order (PENDING_PAYMENT), its lines, its payment and `order.placed`
+   to the outbox. Only the request that claims the hold writes; the others find
+   the order on their next round.
 5. After the commit the bought lines leave the cart and the relay is woken.
    The same removal is also an effect of `order.placed` (background.py), so a
    crash right after the commit cannot leave the cart full.
@@ -32,37 +35,30 @@ payment keeps the token, the brand and the last four digits.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.catalog_client import CatalogProduct, CatalogUnavailable, ReservationSettled
+from subgraphs.commerce.catalog_client import CatalogUnavailable, ReservationSettled, ReservedLine
 from subgraphs.commerce.domain import (
     Order,
     OrderLine,
     OrderStatus,
-    PaymentStatus,
     check_idempotency_key,
 )
 from subgraphs.commerce.errors import CommerceErrorCode
-from subgraphs.commerce.events import order_placed, status_changed
-from subgraphs.commerce.holds import Hold, claim_hold, drop_hold, take_hold
-from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
+from subgraphs.commerce.holds import Hold, drop_hold, order_or_hold
+from subgraphs.commerce.models import OrderRow
 from subgraphs.commerce.orders import order_of, orders_by_id
 from subgraphs.commerce.payments.cards import Card
 from subgraphs.commerce.payments.provider import PaymentMethod
+from subgraphs.commerce.placing import new_order, write_order
 from subgraphs.platform import faults
 from subgraphs.platform.auth.principal import Principal
-from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.events import add_to_outbox
 from subgraphs.platform.money import to_amount
 from subgraphs.platform.tracing import current_request_id
 from subgraphs.platform.transient import is_transient, one_line
@@ -82,9 +78,6 @@ async def checkout(
     user_id = principal.user_id
     method: PaymentMethod | None = None
     for _ in range(_ATTEMPTS):
-        known = await _find(services, user_id, key)
-        if known is not None:
-            return await _replayed(services, user_id, known)
         cart = await services.carts.lines(user_id)
         if not cart:
             # Empty, or emptied just now by a racing request with this key that won.
@@ -94,13 +87,14 @@ async def checkout(
             return await _order(services, known)
         if method is None:
             method = await services.payments.tokenize(card)
-        products = await services.catalog.products([product_id for product_id, _ in cart])
-        _check_sellable(cart, products)
-        hold = await take_hold(services, user_id, key)
+        found = await order_or_hold(services, user_id, key)
+        if found.order_id is not None:
+            return await _replayed(services, user_id, found.order_id)
+        hold = found.hold
         if hold is None:
             continue
         try:
-            lines = await _reserve_lines(services, hold, cart, products)
+            lines = await _reserve_lines(services, hold, cart)
         except ReservationSettled:
             # The sweeper released this hold's stock (it outlived the hold timeout),
             # or a racing request's order was paid: look again with a fresh hold.
@@ -189,30 +183,28 @@ async def _order(services: CommerceServices, order_id: str) -> Order:
     return (await orders_by_id(services.database, [order_id]))[order_id]
 
 
-def _check_sellable(cart: Sequence[tuple[str, int]], products: dict[str, CatalogProduct]) -> None:
-    for product_id, _ in cart:
-        product = products.get(product_id)
-        if product is None or product.deleted:
+def _check_sellable(reserved: Sequence[ReservedLine]) -> None:
+    """Catalog refuses to reserve these anew; a reservation made under the key before
+    (a resumed checkout) may hold a product deleted since. The hold stays: a retry
+    resumes it, or the sweeper gives its stock back."""
+    for line in reserved:
+        if line.deleted:
             raise DomainError(
                 CommerceErrorCode.PRODUCT_NOT_FOUND,
-                f"product {product_id} is no longer sold",
+                f"product {line.product_id} is no longer sold",
                 ["cart"],
             )
-    currencies = {products[product_id].currency for product_id, _ in cart}
-    if len(currencies) > 1:
+    if len({line.currency for line in reserved}) > 1:
         raise DomainError(
             CommerceErrorCode.CURRENCY_MISMATCH, "the cart mixes currencies", ["cart"]
         )
 
 
 async def _reserve_lines(
-    services: CommerceServices,
-    hold: Hold,
-    cart: Sequence[tuple[str, int]],
-    products: dict[str, CatalogProduct],
+    services: CommerceServices, hold: Hold, cart: Sequence[tuple[str, int]]
 ) -> list[OrderLine]:
     try:
-        reserved = dict(await services.catalog.reserve(hold.reservation_key, cart))
+        reserved = await services.catalog.reserve(hold.reservation_key, cart)
     except CatalogUnavailable:
         raise  # it may have reserved: the hold stays for a retry or the sweeper
     except ReservationSettled:
@@ -222,16 +214,18 @@ async def _reserve_lines(
         await drop_hold(services, hold)  # all or nothing: catalog reserved nothing
         # The catalog names its own argument; to the customer it is the cart.
         raise DomainError(refused.code, refused.message, ["cart"]) from refused
+    _check_sellable(reserved)
+    by_product = {line.product_id: line for line in reserved}
     return [
         OrderLine(
             product_id=product_id,
-            product_name=products[product_id].name,
-            quantity=reserved[product_id],
-            unit_price=to_amount(products[product_id].price),
-            currency=products[product_id].currency,
+            product_name=by_product[product_id].name,
+            quantity=by_product[product_id].quantity,
+            unit_price=to_amount(by_product[product_id].price),
+            currency=by_product[product_id].currency,
         )
         for product_id, _ in cart
-        if product_id in reserved
+        if product_id in by_product
     ]
 
 
@@ -239,99 +233,15 @@ async def _write_order(
     services: CommerceServices, hold: Hold, lines: list[OrderLine], method: PaymentMethod
 ) -> Order | None:
     """The order, written on the hold's reservation; None if the hold is not ours to claim."""
+    new = new_order(hold, lines, method, services.commerce.reservation_ttl_seconds)
     try:
-        async with services.database.session() as session:
-            if not await claim_hold(session, hold):
-                return None
-            row = await _place(session, services, hold, lines, method)
-            # What was just written, as written: no statement to read it back.
-            return replace(order_of(row, ()), lines=tuple(lines))
+        if not await write_order(services.database, hold, new):
+            return None
     except IntegrityError:
         # Another hold of this key made the order first (a request that read "no
         # order" just before that order committed): give back what this one took.
         await services.catalog.release(hold.reservation_key)
         await drop_hold(services, hold)
         return None
-
-
-async def _place(
-    session: AsyncSession,
-    services: CommerceServices,
-    hold: Hold,
-    lines: list[OrderLine],
-    method: PaymentMethod,
-) -> OrderRow:
-    """Writes the order, its lines, its payment and their events with Core inserts, one
-    statement per table; the rows are built first, unattached, for the events and the
-    answer (the ORM's unit of work cost more CPU than the statements themselves)."""
-    now = utc_now()
-    payment_id = str(uuid.uuid4())
-    row = OrderRow(
-        id=hold.reservation_key,
-        user_id=hold.user_id,
-        idempotency_key=hold.idempotency_key,
-        status=OrderStatus.PENDING_PAYMENT.value,
-        total_amount=to_amount(sum((line.line_total for line in lines), Decimal(0))),
-        currency=lines[0].currency,
-        reservation_key=hold.reservation_key,
-        current_payment_id=payment_id,
-        expires_at=now + timedelta(seconds=services.commerce.reservation_ttl_seconds),
-        created_at=now,
-        updated_at=now,
-    )
-    await session.execute(insert(_table(OrderRow)), [_values(row)])
-    await session.execute(
-        insert(_table(OrderLineRow)),
-        [
-            {
-                "order_id": row.id,
-                "product_id": line.product_id,
-                "position": position,
-                "product_name": line.product_name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "currency": line.currency,
-            }
-            for position, line in enumerate(lines)
-        ],
-    )
-    payment = new_payment(payment_id, row, method, now)
-    await session.execute(insert(_table(PaymentRow)), [_values(payment)])
-    await add_to_outbox(
-        session,
-        outbox,
-        [
-            order_placed(row, lines, payment_id),
-            status_changed(row, None, OrderStatus.PENDING_PAYMENT, "checkout"),
-        ],
-    )
-    return row
-
-
-def _table(entity: type[OrderRow | OrderLineRow | PaymentRow]) -> Table:
-    """The entity's table: Core statements on it skip the ORM's bulk bookkeeping."""
-    return cast(Table, entity.__table__)
-
-
-def _values(row: OrderRow | PaymentRow) -> dict[str, object]:
-    """The column values of an unattached row (its attributes are named as its columns)."""
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
-
-
-def new_payment(
-    payment_id: str, order: OrderRow, method: PaymentMethod, now: datetime
-) -> PaymentRow:
-    """A PENDING charge of the order's total with the tokenised card."""
-    return PaymentRow(
-        id=payment_id,
-        order_id=order.id,
-        status=PaymentStatus.PENDING.value,
-        amount=order.total_amount,
-        currency=order.currency,
-        method_token=method.token,
-        card_brand=method.summary.brand,
-        card_last4=method.summary.last4,
-        failure_reason=None,
-        created_at=now,
-        updated_at=now,
-    )
+    # What was just written, as written: no statement to read it back.
+    return replace(order_of(new.order, ()), lines=tuple(lines))

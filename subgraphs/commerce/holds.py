@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, select
+from sqlalchemy import CursorResult, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.models import CheckoutHoldRow
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow
 from subgraphs.platform.columns import utc_now
 
 if TYPE_CHECKING:
@@ -44,10 +44,24 @@ class Hold:
     reservation_key: str
 
 
-async def take_hold(services: CommerceServices, user_id: str, key: str) -> Hold | None:
-    """The checkout's hold: a new one with a fresh reservation key, or the one a racing
-    request with the same key wrote first. None if that one was claimed or released
-    between the two statements: the caller looks for the order again."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a checkout finds under its key: the order made with it, else its hold."""
+
+    order_id: str | None = None
+    hold: Hold | None = None
+
+
+async def order_or_hold(services: CommerceServices, user_id: str, key: str) -> Found:
+    """The order already made with the key (a retry); else the checkout's hold: a new
+    one with a fresh reservation key, or the one a racing request with the key wrote
+    first. Neither when that hold was claimed or dropped between the two statements:
+    the caller looks again.
+
+    The hold is written only while no order has the key, so a first checkout finds
+    out both in one statement, in autocommit: the hold commits on its own. Only a
+    retry or a racing request reads back.
+    """
     now = utc_now()
     values = {
         "user_id": user_id,
@@ -56,24 +70,49 @@ async def take_hold(services: CommerceServices, user_id: str, key: str) -> Hold 
         "expires_at": now + timedelta(seconds=services.commerce.checkout_hold_seconds),
         "created_at": now,
     }
-    dialect = sqlite if services.database.is_sqlite else postgresql
-    statement = (
-        dialect.insert(CheckoutHoldRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-        .returning(CheckoutHoldRow.reservation_key)
-    )
-    # One statement, in autocommit: the hold commits on its own, as before, in one
-    # round trip instead of four. Only a racing request with this key reads back.
+    new_hold = _NEW_HOLD_SQLITE if services.database.is_sqlite else _NEW_HOLD_POSTGRESQL
     async with services.database.reading() as connection:
-        reservation_key = await connection.scalar(statement)
-        if reservation_key is None:
-            reservation_key = await connection.scalar(
-                select(CheckoutHoldRow.reservation_key).where(
-                    CheckoutHoldRow.user_id == user_id, CheckoutHoldRow.idempotency_key == key
-                )
-            )
-    return None if reservation_key is None else Hold(user_id, key, reservation_key)
+        reservation_key = await connection.scalar(new_hold, values)
+        if reservation_key is not None:
+            return Found(hold=Hold(user_id, key, reservation_key))
+        order_id, reservation_key = (await connection.execute(_KNOWN, values)).one()
+    if order_id is not None:
+        return Found(order_id=order_id)
+    return Found(hold=None if reservation_key is None else Hold(user_id, key, reservation_key))
+
+
+_HOLDS = cast(Table, CheckoutHoldRow.__table__)
+_ORDERS = cast(Table, OrderRow.__table__)
+_ORDER_OF_KEY = select(_ORDERS.c.id).where(
+    _ORDERS.c.user_id == bindparam("user_id"),
+    _ORDERS.c.idempotency_key == bindparam("idempotency_key"),
+)
+_HOLD_OF_KEY = select(_HOLDS.c.reservation_key).where(
+    _HOLDS.c.user_id == bindparam("user_id"),
+    _HOLDS.c.idempotency_key == bindparam("idempotency_key"),
+)
+
+
+def _new_hold(dialect: Any) -> Any:
+    """INSERT … SELECT the hold's values WHERE no order has the key, ON CONFLICT (a
+    racing request's hold) DO NOTHING, RETURNING its reservation key. Built once."""
+    columns = ["user_id", "idempotency_key", "reservation_key", "expires_at", "created_at"]
+    values = select(*(bindparam(name, type_=_HOLDS.c[name].type) for name in columns)).where(
+        ~_ORDER_OF_KEY.exists()
+    )
+    return (
+        dialect.insert(_HOLDS)
+        .from_select(columns, values)
+        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        .returning(_HOLDS.c.reservation_key)
+    )
+
+
+_NEW_HOLD_POSTGRESQL = _new_hold(postgresql)
+_NEW_HOLD_SQLITE = _new_hold(sqlite)
+# The order and the hold of a key, read in one snapshot: a hold is claimed in the
+# transaction that writes its order, so one of the two shows unless it was dropped.
+_KNOWN = select(_ORDER_OF_KEY.scalar_subquery(), _HOLD_OF_KEY.scalar_subquery())
 
 
 async def claim_hold(session: AsyncSession, hold: Hold) -> bool:

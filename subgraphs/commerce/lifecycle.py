@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.commerce.checkout import new_payment
 from subgraphs.commerce.domain import (
     HOLDS_STOCK,
     Order,
@@ -30,6 +29,7 @@ from subgraphs.commerce.events import payment_retried, status_changed
 from subgraphs.commerce.models import OrderLineRow, OrderRow, PaymentRow, outbox
 from subgraphs.commerce.orders import snapshot
 from subgraphs.commerce.payments.cards import Card
+from subgraphs.commerce.placing import new_payment
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError

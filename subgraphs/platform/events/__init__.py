@@ -21,6 +21,7 @@ from subgraphs.platform.events.outbox import (
     OutboxRelay,
     add_to_outbox,
     event_of_row,
+    outbox_rows,
     outbox_table,
 )
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
@@ -45,6 +46,7 @@ __all__ = [
     "add_to_outbox",
     "event_of_row",
     "inbox_table",
+    "outbox_rows",
     "outbox_table",
     "record_all_handled",
     "record_handled",

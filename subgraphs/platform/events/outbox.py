@@ -88,8 +88,13 @@ async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Ev
     """Insert `events` in the caller's transaction; they are published only if it commits."""
     if not events:
         return
+    await session.execute(insert(table), outbox_rows(events))
+
+
+def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+    """The outbox rows of `events`, for a statement that writes them itself."""
     now = datetime.now(UTC)
-    rows = [
+    return [
         {
             "id": event.id,
             "type": event.type,
@@ -104,7 +109,6 @@ async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Ev
         }
         for position, event in enumerate(events)
     ]
-    await session.execute(insert(table), rows)
 
 
 class OutboxRelay:

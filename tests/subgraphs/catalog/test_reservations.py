@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy import select
 
 from subgraphs.catalog import reservations
-from subgraphs.catalog.models import outbox
+from subgraphs.catalog.models import ProductRow, outbox
 from subgraphs.catalog.reservations import ReservationLine
 from subgraphs.platform.errors import DomainError
 from tests.subgraphs.catalog.conftest import CatalogSubgraph
@@ -130,7 +131,9 @@ async def test_the_same_key_racing_for_the_last_units_is_one_reservation(
     results = await asyncio.gather(
         *(reservations.reserve(catalog.services, "last", lines) for _ in range(8))
     )
-    assert set(results) == {reservations.Reservation("last", "RESERVED", tuple(lines))}
+    assert {(r.order_id, r.status, r.lines) for r in results} == {
+        ("last", "RESERVED", tuple(lines))
+    }
     assert await _stock(catalog, product) == 0
 
 
@@ -191,3 +194,87 @@ async def test_the_internal_api_with_the_service_token(catalog: CatalogSubgraph)
         "reservation"
     ] == {"status": "COMMITTED"}
     assert await _stock(catalog, product) == 3
+
+
+PRICED = """
+mutation R($orderId: ID!, $lines: [ReservationLineInput!]!) {
+  reserveStock(orderId: $orderId, lines: $lines) {
+    reservation { status lines { productId quantity name price { amount currency } deleted } }
+    errors { code }
+  }
+}"""
+DELETE = "mutation D($id: ID!) { deleteProduct(id: $id) { deletedId errors { code } } }"
+
+
+async def _stock_kept(catalog: CatalogSubgraph, product_id: str) -> int | None:
+    """The stock of a product, deleted or not (the API shows no deleted product)."""
+    async with catalog.services.database.reading() as connection:
+        return await connection.scalar(select(ProductRow.stock).where(ProductRow.id == product_id))
+
+
+async def _reserve_priced(catalog: CatalogSubgraph, order_id: str, *products: str) -> Any:
+    lines = [{"productId": product, "quantity": 1} for product in products]
+    body = await catalog.internal(PRICED, {"orderId": order_id, "lines": lines})
+    return body["data"]["reserveStock"]
+
+
+async def test_a_reservation_answers_what_an_order_line_needs(catalog: CatalogSubgraph) -> None:
+    product = (await catalog.create(name="Lamp", price="12.50", stock=5))["product"]["id"]
+    assert await _reserve_priced(catalog, "o-1", product) == {
+        "reservation": {
+            "status": "RESERVED",
+            "lines": [
+                {
+                    "productId": product,
+                    "quantity": 1,
+                    "name": "Lamp",
+                    "price": {"amount": "12.50", "currency": "USD"},
+                    "deleted": False,
+                }
+            ],
+        },
+        "errors": [],
+    }
+    # Release and commit answer no product details.
+    released = await catalog.internal(
+        "mutation L($o: ID!) { releaseStock(orderId: $o) { reservation { lines { name } } } }",
+        {"o": "o-1"},
+    )
+    assert released["data"]["releaseStock"]["reservation"]["lines"] == [{"name": None}]
+
+
+async def test_mixed_currencies_and_deleted_products_reserve_nothing(
+    catalog: CatalogSubgraph,
+) -> None:
+    dollars = (await catalog.create(stock=5))["product"]["id"]
+    euros = (await catalog.create(stock=5, currency="EUR"))["product"]["id"]
+    gone = (await catalog.create(stock=5))["product"]["id"]
+    deleted = await catalog.query(DELETE, {"id": gone}, catalog.staff_token)
+    assert deleted["data"]["deleteProduct"]["errors"] == []
+
+    mixed = await _reserve_priced(catalog, "mixed", dollars, euros)
+    assert mixed == {"reservation": None, "errors": [{"code": "CURRENCY_MISMATCH"}]}
+    with_deleted = await _reserve_priced(catalog, "with-deleted", dollars, gone)
+    assert with_deleted == {"reservation": None, "errors": [{"code": "PRODUCT_NOT_FOUND"}]}
+
+    for product in (dollars, euros, gone):
+        assert await _stock_kept(catalog, product) == 5
+    for key in ("mixed", "with-deleted"):
+        assert await reservations.get_reservation(catalog.services, key) is None
+
+
+async def test_a_key_reserved_before_stands_after_its_product_is_deleted(
+    catalog: CatalogSubgraph,
+) -> None:
+    # A checkout resumed after a lost answer learns what its key holds, and that the
+    # product is deleted now; refusing it would leave its stock held by no answer.
+    product = (await catalog.create(stock=5))["product"]["id"]
+    await reservations.reserve(catalog.services, "held", [ReservationLine(product, 2)])
+    deleted = await catalog.query(DELETE, {"id": product}, catalog.staff_token)
+    assert deleted["data"]["deleteProduct"]["errors"] == []
+
+    again = await reservations.reserve(catalog.services, "held", [ReservationLine(product, 2)])
+
+    assert (again.status, again.lines) == ("RESERVED", (ReservationLine(product, 2),))
+    assert [(p.product_id, p.deleted) for p in again.products] == [(product, True)]
+    assert await _stock_kept(catalog, product) == 3

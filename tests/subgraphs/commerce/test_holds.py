@@ -4,35 +4,53 @@ a retry resumes the hold, and a hold the sweeper released is never turned into a
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from subgraphs.commerce.catalog_client import ReservationSettled
 from subgraphs.commerce.checkout import _release_if_orphaned
+from subgraphs.commerce.domain import OrderLine
 from subgraphs.commerce.holds import (
+    Found,
     Hold,
     claim_hold,
     drop_hold,
+    order_or_hold,
     release_abandoned_holds,
-    take_hold,
 )
-from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata
+from subgraphs.commerce.models import CheckoutHoldRow, OrderRow, metadata, outbox
+from subgraphs.commerce.payments.cards import Card
+from subgraphs.commerce.placing import new_order, write_order
 from subgraphs.commerce.services import MIGRATIONS, NAME
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.database import Database
 from subgraphs.platform.migrations import upgrade
 from subgraphs.platform.settings import Settings
-from tests.subgraphs.commerce.conftest import Shop, open_shop
-from tests.subgraphs.commerce.helpers import eventually, view_cart
+from tests.subgraphs.commerce.conftest import SUCCEEDS, Shop, open_shop
+from tests.subgraphs.commerce.helpers import (
+    delete_product,
+    eventually,
+    put_in_cart,
+    update_line,
+    view_cart,
+)
 
 
 async def _holds(shop: Shop) -> int:
     async with shop.commerce.database.session() as session:
         return await session.scalar(select(func.count()).select_from(CheckoutHoldRow)) or 0
+
+
+async def _events_of(shop: Shop, order_id: str) -> int:
+    async with shop.commerce.database.session() as session:
+        count = select(func.count()).select_from(outbox).where(outbox.c.subject_id == order_id)
+        return await session.scalar(count) or 0
 
 
 async def _orders(shop: Shop) -> int:
@@ -43,7 +61,7 @@ async def _orders(shop: Shop) -> int:
 async def _reserved_without_order(shop: Shop, key: str, product_id: str, quantity: int) -> Hold:
     """What a checkout of ann's leaves when it reserved and wrote no order (it died, or
     catalog's answer never came back): a hold and its reservation."""
-    hold = await take_hold(shop.commerce, "ann", key)
+    hold = (await order_or_hold(shop.commerce, "ann", key)).hold
     assert hold is not None
     await shop.commerce.catalog.reserve(hold.reservation_key, [(product_id, quantity)])
     return hold
@@ -107,7 +125,7 @@ async def test_a_reservation_reaching_catalog_after_the_sweeper_takes_nothing(
     released its key: the key stays released there, so no stock leaks."""
     async with open_shop(settings, commerce=CommerceSettings(checkout_hold_seconds=1)) as shop:
         vase = await shop.product(stock=4, name="Vase")
-        hold = await take_hold(shop.commerce, "ann", "late")
+        hold = (await order_or_hold(shop.commerce, "ann", "late")).hold
         assert hold is not None
         await eventually(lambda: _holds(shop), lambda holds: holds == 0, seconds=10)
 
@@ -196,3 +214,104 @@ async def test_a_reservation_whose_hold_a_refused_racer_dropped_is_given_back(sh
     kept = Hold("ann", "won", placed["order"]["id"])
     await _release_if_orphaned(shop.commerce, kept)
     assert await shop.stock(lamp) == 4
+
+
+async def test_a_cart_catalog_may_not_sell_is_refused_and_changes_nothing(shop: Shop) -> None:
+    # Catalog refuses these when asked to reserve (checkout asks it nothing before):
+    # the hold is dropped, no stock moves, the cart stays for the customer to fix.
+    ann = shop.token("ann")
+    kept = await shop.product(stock=5, name="Kept")
+    gone = await shop.product(stock=5, name="Gone")
+    euros = await shop.product(stock=5, name="Euro thing", currency="EUR")
+    await shop.add(ann, kept, 2)
+    await shop.add(ann, gone, 1)
+    await delete_product(shop, gone)
+
+    deleted = await shop.checkout(ann, key="with-deleted")
+
+    assert [(e["code"], e["field"]) for e in deleted["errors"]] == [("PRODUCT_NOT_FOUND", ["cart"])]
+    await update_line(shop, ann, gone, 0)
+    await put_in_cart(shop, "ann", euros)  # past the cart's own currency check
+
+    mixed = await shop.checkout(ann, key="mixed")
+
+    assert [(e["code"], e["field"]) for e in mixed["errors"]] == [("CURRENCY_MISMATCH", ["cart"])]
+    assert (await _holds(shop), await _orders(shop)) == (0, 0)
+    assert (await shop.stock(kept), await shop.stock(euros)) == (5, 5)
+    assert [line["quantity"] for line in (await view_cart(shop, ann))["lines"]] == [2, 1]
+
+
+async def test_a_resumed_hold_of_a_product_deleted_since_is_refused_and_kept(shop: Shop) -> None:
+    # Its reservation holds the stock: the hold stays, so a retry or the sweeper
+    # gives it back (dropping it would leave the stock held for good).
+    ann = shop.token("ann")
+    rug = await shop.product(stock=5, name="Rug")
+    await shop.add(ann, rug, 2)
+    await _reserved_without_order(shop, "lost", rug, 2)
+    await delete_product(shop, rug)
+
+    refused = await shop.checkout(ann, key="lost")
+
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("PRODUCT_NOT_FOUND", ["cart"])]
+    assert (await _holds(shop), await _orders(shop)) == (1, 0)
+
+
+async def test_a_key_finds_its_hold_until_its_order_is_written_then_the_order(
+    shop: Shop,
+) -> None:
+    first = await order_or_hold(shop.commerce, "ann", "k")
+    again = await order_or_hold(shop.commerce, "ann", "k")
+    other_user = await order_or_hold(shop.commerce, "bob", "k")
+    assert first.order_id is None
+    assert first.hold is not None
+    assert again == first  # a racing request with the key shares its reservation
+    assert other_user.hold is not None
+    assert other_user.hold.reservation_key != first.hold.reservation_key
+
+    ann = shop.token("ann")
+    vase = await shop.product(stock=2, name="Vase")
+    await shop.add(ann, vase, 1)
+    placed = await shop.checkout(ann, key="k")
+    assert placed["order"]["id"] == first.hold.reservation_key
+
+    # The order now answers the key, and no new hold is written beside it.
+    assert await order_or_hold(shop.commerce, "ann", "k") == Found(order_id=placed["order"]["id"])
+    assert await _holds(shop) == 1  # bob's
+
+
+async def test_an_order_is_written_only_on_a_hold_it_claims(shop: Shop) -> None:
+    """placing.write_order: a hold that is gone writes nothing; an order that another
+    hold of the key wrote first undoes the whole write, its claim of the hold too."""
+    ann = shop.token("ann")
+    lamp = await shop.product(stock=5, name="Lamp")
+    line = OrderLine(lamp, "Lamp", 1, Decimal("10.00"), "USD")
+    method = await shop.commerce.payments.tokenize(Card(SUCCEEDS, 12, 2040, "123"))
+    gone = (await order_or_hold(shop.commerce, "ann", "gone")).hold
+    assert gone is not None
+    await drop_hold(shop.commerce, gone)
+
+    written = await write_order(shop.commerce.database, gone, new_order(gone, [line], method, 60))
+    assert written is False
+    assert (await _orders(shop), await _events_of(shop, gone.reservation_key)) == (0, 0)
+
+    await shop.add(ann, lamp, 1)
+    placed = await shop.checkout(ann, key="taken")
+    assert placed["errors"] == []
+    late = Hold("ann", "taken", "late-reservation")
+    async with shop.commerce.database.session() as session:
+        now = utc_now()
+        session.add(
+            CheckoutHoldRow(
+                user_id="ann",
+                idempotency_key="taken",
+                reservation_key=late.reservation_key,
+                expires_at=now + timedelta(minutes=1),
+                created_at=now,
+            )
+        )
+
+    with pytest.raises(IntegrityError):
+        await write_order(shop.commerce.database, late, new_order(late, [line], method, 60))
+
+    assert (await _holds(shop), await _orders(shop)) == (1, 1)
+    assert await _events_of(shop, late.reservation_key) == 0

@@ -9,7 +9,7 @@ from decimal import Decimal
 import redis.asyncio as redis
 
 from subgraphs.commerce.cart_store import RedisCartStore
-from subgraphs.commerce.catalog_client import Catalog, CatalogProduct
+from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
 from subgraphs.commerce.product_cache import (
     CachedProducts,
     InProcessProductCache,
@@ -35,7 +35,7 @@ class AskedCatalog:
 
     async def reserve(
         self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[tuple[str, int]]:
+    ) -> list[ReservedLine]:
         return await self.catalog.reserve(reservation_key, lines)
 
     async def release(self, reservation_key: str) -> None:
