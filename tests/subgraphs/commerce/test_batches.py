@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from subgraphs.commerce.background import apply_payment_outcomes
-from subgraphs.commerce.catalog_client import Catalog, CatalogProduct
+from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
 from subgraphs.commerce.models import OrderRow
 from subgraphs.commerce.payments.worker import handle_payments
@@ -48,7 +48,7 @@ class CountedCatalog:
 
     async def reserve(
         self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[tuple[str, int]]:
+    ) -> list[ReservedLine]:
         return await self.catalog.reserve(reservation_key, lines)
 
     async def release(self, reservation_key: str) -> None:
