@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# A connection idle this long is closed rather than reused. Servers close idle
+# connections too (uvicorn, which serves shopgraph's subgraphs, after 5 s; Node's
+# http after 5 s): a request sent just as the server closes fails with
+# ServerDisconnectedError and is not retried. aiohttp's default of 15 s invites that;
+# letting go first never does.
+IDLE_CONNECTION_SECONDS = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,11 @@ class SubgraphClient:
 
     async def start(self) -> None:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.pool_size, ttl_dns_cache=60)
+            connector = aiohttp.TCPConnector(
+                limit=self.pool_size,
+                ttl_dns_cache=60,
+                keepalive_timeout=IDLE_CONNECTION_SECONDS,
+            )
             self._session = aiohttp.ClientSession(connector=connector)
 
     async def close(self) -> None:

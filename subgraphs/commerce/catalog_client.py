@@ -25,6 +25,10 @@ from subgraphs.platform.transient import Unavailable, one_line
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10.0
+# Idle connections to catalog are closed after this, before catalog's uvicorn closes
+# them (5 s): a call sent on a connection the server is closing fails with
+# ServerDisconnectedError (aiohttp keeps idle connections 15 s by default).
+IDLE_CONNECTION_SECONDS = 4.0
 
 _PRODUCTS = """
 query CommerceProducts($representations: [_Any!]!) {
@@ -123,7 +127,9 @@ class HttpCatalog:
         if service_token:
             headers[SERVICE_HEADER] = service_token
         self._session = aiohttp.ClientSession(
-            headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
         )
 
     async def close(self) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
+import uvicorn
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from router.config import RouterConfig
+from router.execution.clients import IDLE_CONNECTION_SECONDS, SubgraphClient
 from router.gateway import Gateway
 from router.operation import GraphQLRequest
 from router.supergraph import load_supergraph
@@ -55,3 +58,32 @@ async def test_sequential_and_concurrent_requests_reuse_pooled_connections() -> 
     assert len(peers) == 8
     assert len(set(peers[5:])) == 3
     assert sequential <= set(peers[5:])
+
+
+async def test_an_idle_connection_is_let_go_before_a_uvicorn_subgraph_closes_it() -> None:
+    peers: list[tuple[str, int]] = []
+
+    async def users(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"data": {"me": {"name": "Ada"}}})
+
+    app = web.Application()
+    app.router.add_post("/graphql", users)
+    server = TestServer(app, host="127.0.0.1", port=None)
+    await server.start_server()
+    client = SubgraphClient("users", str(server.make_url("/graphql")), timeout=5.0)
+    await client.start()
+    try:
+        await client.fetch("{ me { name } }", {}, {})
+        await asyncio.sleep(IDLE_CONNECTION_SECONDS + 0.3)
+        await client.fetch("{ me { name } }", {}, {})
+    finally:
+        await client.close()
+        await server.close()
+
+    assert peers[0] != peers[1]  # the idle connection was closed, a new one opened
+    # uvicorn (the subgraphs' server) closes idle connections after this: a fetch sent
+    # on a connection as the server closes it would fail.
+    server_keeps = inspect.signature(uvicorn.Config).parameters["timeout_keep_alive"].default
+    assert server_keeps > IDLE_CONNECTION_SECONDS
