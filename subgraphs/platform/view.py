@@ -1,7 +1,8 @@
 """The `/graphql` endpoint of a subgraph: Strawberry's ASGI view, made strict.
 
 Over HTTP it: reads the caller from the bearer token (a bad token is a 401,
-not an anonymous request), tags each request with an id, answers request
+not an anonymous request; a token verified before is taken again while it
+would still pass, `auth.verified`), tags each request with an id, answers request
 errors (unparsable, invalid, wrong variables) with 400 and a GraphQL error
 body instead of plain text, and encodes with orjson.
 
@@ -41,6 +42,7 @@ from strawberry.types.unset import UnsetType
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
+from subgraphs.platform.auth.verified import VerifiedTokens
 from subgraphs.platform.context import RequestContext
 
 ContextFactory = Callable[[Request | WebSocket, str, Principal | None], RequestContext[Any, Any]]
@@ -103,6 +105,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         )
         self._tokens = tokens
         self._context = context
+        self._verified_tokens = VerifiedTokens()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -181,7 +184,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         if scheme.lower() != "bearer" or not token:
             raise _InvalidCredentials("the Authorization header must be 'Bearer <access token>'")
         try:
-            return self._tokens().verify_until(token.strip())
+            return self._verified_tokens.verify_until(self._tokens(), token.strip())
         except InvalidToken as error:
             raise _InvalidCredentials("the access token is invalid or expired") from error
 
