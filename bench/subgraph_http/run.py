@@ -118,7 +118,7 @@ async def make_cases(app: Starlette, settings: Settings) -> dict[str, Case]:
         product = {"name": f"Thing {number}", "description": "A thing.", "price": "10.00"}
         created = await call(app, payload(CREATE, {"input": {**product, "stock": 5}}), staff | json)
         ids.append(orjson.loads(created.body)["data"]["createProduct"]["product"]["id"])
-    service = {SERVICE_HEADER: settings.service_token.get_secret_value()}  # type: ignore[union-attr]  # set below
+    service = {SERVICE_HEADER: settings.service_token.get_secret_value()}  # type: ignore[union-attr]  # main sets one
     representations = [{"__typename": "Product", "id": id_} for id_ in ids]
     return {
         "typename": Case(payload("{ __typename }"), json),
