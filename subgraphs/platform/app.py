@@ -26,6 +26,7 @@ from subgraphs.platform.auth.service_token import HEADER as SERVICE_HEADER
 from subgraphs.platform.auth.service_token import is_service_call
 from subgraphs.platform.context import RequestContext
 from subgraphs.platform.limits import OperationLimits
+from subgraphs.platform.posted import PostedGraphQL
 from subgraphs.platform.resources import Platform, open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.platform.tracing import RequestTracing
@@ -138,6 +139,8 @@ def create_subgraph_app(
         *spec.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    # Innermost: the common POST skips routing but still passes the two below.
+    app.add_middleware(PostedGraphQL, view=graphql)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestTracing, service=spec.name)
     return app

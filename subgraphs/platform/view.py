@@ -1,7 +1,8 @@
 """The `/graphql` endpoint of a subgraph: Strawberry's ASGI view, made strict.
 
 Over HTTP it: reads the caller from the bearer token (a bad token is a 401,
-not an anonymous request), tags each request with an id, answers request
+not an anonymous request; a token verified before is taken again while it
+would still pass, `auth.verified`), tags each request with an id, answers request
 errors (unparsable, invalid, wrong variables) with 400 and a GraphQL error
 body instead of plain text, and encodes with orjson.
 
@@ -41,6 +42,7 @@ from strawberry.types.unset import UnsetType
 
 from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
+from subgraphs.platform.auth.verified import VerifiedTokens
 from subgraphs.platform.context import RequestContext
 
 ContextFactory = Callable[[Request | WebSocket, str, Principal | None], RequestContext[Any, Any]]
@@ -53,12 +55,25 @@ def error_response(
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """A request Strawberry refused (`HTTPException`), as a GraphQL error body."""
+    headers = (
+        {"www-authenticate": 'Bearer error="invalid_token"'} if error.status_code == 401 else None
+    )
+    code = _CODES.get(error.status_code, "BAD_REQUEST")
+    return error_response(error.status_code, error.reason, code, headers)
+
+
+def _request_id(request: Request | WebSocket) -> str:
+    return request.headers.get("x-request-id") or uuid.uuid4().hex
+
+
 class _InvalidCredentials(HTTPException):
     def __init__(self, reason: str) -> None:
         super().__init__(401, reason)
-
-
-_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 class _TextFrames(ASGIWebSocketAdapter):
@@ -90,6 +105,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         )
         self._tokens = tokens
         self._context = context
+        self._verified_tokens = VerifiedTokens()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -106,33 +122,25 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         try:
             response = await self.run(Request(scope, receive))
         except HTTPException as error:
-            headers = (
-                {"www-authenticate": 'Bearer error="invalid_token"'}
-                if error.status_code == 401
-                else None
-            )
-            response = error_response(
-                error.status_code,
-                error.reason,
-                _CODES.get(error.status_code, "BAD_REQUEST"),
-                headers,
-            )
+            response = http_error_response(error)
         await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext[Any, Any]:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if isinstance(request, WebSocket):
+            # A WebSocket's caller is read at connection_init (`on_ws_connect`): a bad
+            # token must close the socket with 4403, and this runs before that message.
+            return self._context(request, _request_id(request), None)
+        context = self.http_context(request)
         if isinstance(response, Response):
-            response.headers["x-request-id"] = request_id
-        # A WebSocket's caller is read at connection_init (`on_ws_connect`): a bad
-        # token must close the socket with 4403, and this runs before that message.
-        principal = (
-            None
-            if isinstance(request, WebSocket)
-            else self._principal(request.headers.get("authorization"))
-        )
-        return self._context(request, request_id, principal)
+            response.headers["x-request-id"] = context.request_id
+        return context
+
+    def http_context(self, request: Request) -> RequestContext[Any, Any]:
+        """The context of an HTTP request; a bad bearer token raises a 401 `HTTPException`."""
+        principal = self._principal(request.headers.get("authorization"))
+        return self._context(request, _request_id(request), principal)
 
     async def on_ws_connect(self, context: RequestContext[Any, Any]) -> UnsetType:
         """Sets the connection's principal; every operation on the socket shares this context."""
@@ -176,7 +184,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         if scheme.lower() != "bearer" or not token:
             raise _InvalidCredentials("the Authorization header must be 'Bearer <access token>'")
         try:
-            return self._tokens().verify_until(token.strip())
+            return self._verified_tokens.verify_until(self._tokens(), token.strip())
         except InvalidToken as error:
             raise _InvalidCredentials("the access token is invalid or expired") from error
 
@@ -186,7 +194,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         sub_response: Response,
     ) -> Response:
         response = super().create_response(response_data, sub_response)
-        if not sub_response.status_code and _is_request_error(response_data):
+        if not sub_response.status_code and is_request_error(response_data):
             response.status_code = 400
         return response
 
@@ -220,7 +228,7 @@ def _close_at_expiry(
     state[_EXPIRY] = asyncio.get_running_loop().call_later(delay, expire)
 
 
-def _is_request_error(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+def is_request_error(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
     """No data and no error with a path: the operation never started executing."""
     if isinstance(data, list) or data.get("data") is not None:
         return False

@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import orjson
@@ -32,9 +33,11 @@ class KeyPair:
     public_key: Ed25519PublicKey
     private_key: Ed25519PrivateKey | None = None
 
-    @property
+    @cached_property
     def kid(self) -> str:
-        """RFC 7638 thumbprint, so the key id changes exactly when the key does."""
+        """RFC 7638 thumbprint, so the key id changes exactly when the key does.
+
+        Kept once worked out: every token verified looks its key up by id."""
         canonical = orjson.dumps({"crv": "Ed25519", "kty": "OKP", "x": self._x})
         return _b64url(hashlib.sha256(canonical).digest())
 
