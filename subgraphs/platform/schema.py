@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext, Info
 from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors, log_unexpected
 from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
+from subgraphs.platform.plain_fields import PlainFieldsExecutor
 
 # The newest version other federation tools here accept too (The Guild's
 # composition stops at 2.9); it has every directive shopgraph uses.
@@ -61,6 +62,7 @@ def federation_schema(
         types=documented,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
+        execution_context_class=PlainFieldsExecutor,
     )
     costs.load(schema)
     return schema

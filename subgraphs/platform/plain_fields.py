@@ -1,0 +1,172 @@
+"""Completing plain objects without graphql-core's per-field machinery, same answer.
+
+A page of a listing is mostly plain data: Strawberry types whose fields are
+attributes (no resolver, no arguments, no extension), nested in lists, down to
+scalars. The social listing completes about 440 fields for 20 product cards, and
+graphql-core spends the same on each of them whatever it holds: a Path, a
+GraphQLResolveInfo, an awaitable check and a chain of `complete_*` calls. That
+was most of social's CPU per listing.
+
+`PlainFieldsExecutor` completes such an object in one recursive pass instead:
+the same resolvers (Strawberry's own attribute read), the same
+`coerce_output_value` for leaves, the same grouped field sets (so aliases,
+fragments, @skip/@include and __typename come out as graphql-core has them).
+It takes this path only for an object whose whole selection is plain, and only
+when nothing wraps resolvers (no extension with a `resolve` hook) and nothing
+is deferred or streamed. Any value the pass does not expect (None for a
+non-null field, an exception, an awaitable, a list that is not a list or tuple,
+a leaf that does not coerce, or anything raising) abandons it for that object, which graphql-core
+then completes from the start as usual: errors, their paths and null
+propagation are always its own. Attribute reads have no side effects, so
+reading them twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+# Directives a plain field may carry: graphql-core applies them while it collects
+# fields, before completion. Any other (@stream, @defer) keeps graphql-core's path.
+_COLLECTION_DIRECTIVES = frozenset({"skip", "include"})
+
+
+class _NotPlain(Exception):
+    """A value the plain pass does not complete; graphql-core completes the object."""
+
+
+class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's graphql-core executor, completing plain objects in one pass."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per request, by (type, id of its grouped field set), as graphql-core
+        # memoises collect_subfields: whether that selection is plain throughout.
+        self._plain: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, bool]] = {}
+        middleware = self.middleware_manager
+        self._enabled = middleware is None or not middleware.middlewares
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        # A position context means deferred delivery is under way: not ours.
+        if (
+            self._enabled
+            and position_context is None
+            and self._is_plain(parent_type, grouped_field_set)
+        ):
+            try:
+                return self._object(parent_type, source_value, grouped_field_set)
+            except Exception:  # noqa: BLE001, S110 - graphql-core completes it, errors and all
+                pass
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+    def _is_plain(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> bool:
+        key = (parent_type, id(grouped_field_set))
+        known = self._plain.get(key)
+        if known is None:
+            # The set is kept with the answer so that its id is not reused meanwhile.
+            known = self._plain[key] = (
+                grouped_field_set,
+                all(
+                    self._plain_field(parent_type, details)
+                    for details in grouped_field_set.values()
+                ),
+            )
+        return known[1]
+
+    def _plain_field(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> bool:
+        for field in details:
+            node = field.node
+            if field.defer_usage is not None or node.arguments:
+                return False
+            if any(d.name.value not in _COLLECTION_DIRECTIVES for d in node.directives or ()):
+                return False
+        name = details[0].node.name.value
+        if name == "__typename":
+            return True
+        field_def = parent_type.fields.get(name)
+        # Strawberry marks the resolver of an attribute field (no resolver, no
+        # extension, no exception handler) `_is_default`.
+        if (
+            field_def is None
+            or field_def.args
+            or not getattr(field_def.resolve, "_is_default", False)
+        ):
+            return False
+        named = _named(field_def.type)
+        if is_leaf_type(named):
+            return True
+        if not is_object_type(named) or named.is_type_of is not None:
+            return False  # an interface or union, or a type checked at run time
+        sub_fields, new_defer_usages, _ = self.collect_subfields(named, details)
+        return not new_defer_usages and self._is_plain(named, sub_fields)
+
+    def _object(
+        self, parent_type: GraphQLObjectType, source: Any, grouped_field_set: GroupedFieldSet
+    ) -> dict[str, Any]:
+        fields = parent_type.fields
+        result: dict[str, Any] = {}
+        for response_name, details in grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                result[response_name] = parent_type.name
+                continue
+            field_def = fields[name]
+            value = field_def.resolve(source, None)  # type: ignore[misc]  # checked: Strawberry's attribute read
+            result[response_name] = self._value(field_def.type, details, value)
+        return result
+
+    def _value(self, type_: GraphQLOutputType, details: FieldDetailsList, value: Any) -> Any:
+        """graphql-core's complete_value for what can be completed without it."""
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            raise _NotPlain
+        if is_non_null_type(type_):
+            completed = self._value(type_.of_type, details, value)  # type: ignore[attr-defined]  # a wrapper
+            if completed is None:
+                raise _NotPlain
+            return completed
+        if value is None or value is Undefined:
+            return None
+        if is_list_type(type_):
+            # A list or tuple only: a one-shot iterator read here would be empty
+            # for graphql-core when it takes over.
+            if type(value) not in (list, tuple):
+                raise _NotPlain
+            item_type = type_.of_type  # type: ignore[attr-defined]  # a wrapper
+            return [self._value(item_type, details, item) for item in value]
+        if is_leaf_type(type_):
+            coerced = type_.coerce_output_value(value)  # type: ignore[union-attr]  # a leaf
+            if coerced is None or coerced is Undefined:
+                raise _NotPlain
+            return coerced
+        object_type: GraphQLObjectType = type_  # type: ignore[assignment]  # checked by _is_plain
+        sub_fields = self.collect_subfields(object_type, details).grouped_field_set
+        return self._object(object_type, value, sub_fields)
+
+
+def _named(type_: GraphQLOutputType) -> Any:
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return type_
