@@ -7,18 +7,18 @@ graphql-core spends the same on each of them whatever it holds: a Path, a
 GraphQLResolveInfo, an awaitable check and a chain of `complete_*` calls. That
 was most of social's CPU per listing.
 
-`PlainFieldsExecutor` completes such an object in one recursive pass instead:
+`PlainFieldsExecutor` completes such fields in one recursive pass instead:
 the same resolvers (Strawberry's own attribute read), the same
 `coerce_output_value` for leaves, the same grouped field sets (so aliases,
 fragments, @skip/@include and __typename come out as graphql-core has them).
-It takes this path only for an object whose whole selection is plain, and only
-when nothing wraps resolvers (no extension with a `resolve` hook) and nothing
-is deferred or streamed. Any value the pass does not expect (None for a
-non-null field, an exception, an awaitable, a list that is not a list or tuple,
-a leaf that does not coerce, or anything raising) abandons it for that object, which graphql-core
-then completes from the start as usual: errors, their paths and null
-propagation are always its own. Attribute reads have no side effects, so
-reading them twice changes nothing.
+A plain field is one of those whose whole selection is plain; it takes this
+path only when nothing wraps resolvers (no extension with a `resolve` hook)
+and nothing is deferred or streamed. Any value the pass does not expect (None
+for a non-null field, an exception, an awaitable, a list that is not a list or
+tuple, a leaf that does not coerce, or anything raising) abandons it for that
+object or field, which graphql-core then completes from the start as usual:
+errors, their paths and null propagation are always its own. Attribute reads
+have no side effects, so reading them twice changes nothing.
 """
 
 from __future__ import annotations
@@ -50,13 +50,21 @@ class _NotPlain(Exception):
 
 
 class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's graphql-core executor, completing plain objects in one pass."""
+    """Strawberry's graphql-core executor, completing plain objects in one pass.
+
+    An object whose selection is plain throughout is completed whole
+    (`execute_fields`); in an object with resolvers too, each plain field is
+    (`execute_field`), and graphql-core runs the others.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per request, by (type, id of its grouped field set), as graphql-core
-        # memoises collect_subfields: whether that selection is plain throughout.
-        self._plain: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, bool]] = {}
+        # Per request, keyed by type and the id of a grouped field set or of one
+        # field's details, as graphql-core memoises collect_subfields: whether that
+        # selection is plain throughout. Each key's object is kept with its answer,
+        # so that its id is not reused meanwhile.
+        self._plain_sets: dict[tuple[GraphQLObjectType, int], tuple[object, bool]] = {}
+        self._plain_fields: dict[tuple[GraphQLObjectType, int], tuple[object, bool]] = {}
         middleware = self.middleware_manager
         self._enabled = middleware is None or not middleware.middlewares
 
@@ -82,21 +90,45 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        if (
+            self._enabled
+            and position_context is None
+            and self._plain_field(parent_type, field_details_list)
+        ):
+            try:
+                return self._field(parent_type, source, field_details_list)
+            except Exception:  # noqa: BLE001, S110 - graphql-core completes it, errors and all
+                pass
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
     def _is_plain(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> bool:
         key = (parent_type, id(grouped_field_set))
-        known = self._plain.get(key)
+        known = self._plain_sets.get(key)
         if known is None:
-            # The set is kept with the answer so that its id is not reused meanwhile.
-            known = self._plain[key] = (
-                grouped_field_set,
-                all(
-                    self._plain_field(parent_type, details)
-                    for details in grouped_field_set.values()
-                ),
+            plain = all(
+                self._plain_field(parent_type, details) for details in grouped_field_set.values()
             )
+            known = self._plain_sets[key] = (grouped_field_set, plain)
         return known[1]
 
     def _plain_field(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> bool:
+        key = (parent_type, id(details))
+        known = self._plain_fields.get(key)
+        if known is None:
+            known = self._plain_fields[key] = (details, self._check_field(parent_type, details))
+        return known[1]
+
+    def _check_field(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> bool:
         for field in details:
             node = field.node
             if field.defer_usage is not None or node.arguments:
@@ -126,17 +158,18 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     def _object(
         self, parent_type: GraphQLObjectType, source: Any, grouped_field_set: GroupedFieldSet
     ) -> dict[str, Any]:
-        fields = parent_type.fields
-        result: dict[str, Any] = {}
-        for response_name, details in grouped_field_set.items():
-            name = details[0].node.name.value
-            if name == "__typename":
-                result[response_name] = parent_type.name
-                continue
-            field_def = fields[name]
-            value = field_def.resolve(source, None)  # type: ignore[misc]  # checked: Strawberry's attribute read
-            result[response_name] = self._value(field_def.type, details, value)
-        return result
+        return {
+            response_name: self._field(parent_type, source, details)
+            for response_name, details in grouped_field_set.items()
+        }
+
+    def _field(self, parent_type: GraphQLObjectType, source: Any, details: FieldDetailsList) -> Any:
+        name = details[0].node.name.value
+        if name == "__typename":
+            return parent_type.name
+        field_def = parent_type.fields[name]
+        value = field_def.resolve(source, None)  # type: ignore[misc]  # checked: Strawberry's attribute read
+        return self._value(field_def.type, details, value)
 
     def _value(self, type_: GraphQLOutputType, details: FieldDetailsList, value: Any) -> Any:
         """graphql-core's complete_value for what can be completed without it."""

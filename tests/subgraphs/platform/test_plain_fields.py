@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from subgraphs.platform.plain_fields import PlainFieldsExecutor
 
@@ -145,6 +146,7 @@ OPERATIONS = [
     "{ broken { id count } }",
     "{ broken { id } }",
     "{ items { id label label2: label(upper: true) } }",
+    "{ items { label count kind scores tags price owners { name } children { label price } } }",
     "{ items { thing { __typename ... on Gadget { serial } ... on Owner { name } } } }",
     "{ waiting { id count } }",
     "{ items { children { price } } }",
@@ -195,6 +197,26 @@ def test_plain_objects_are_completed_without_the_executor(monkeypatch: pytest.Mo
     assert not errors
     assert data["first"]["owners"] == [{"name": "a"}, {"name": "b"}]
     assert calls == ["Query"]
+
+
+def test_the_plain_fields_of_an_object_with_resolvers_skip_the_executor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Item.label has a resolver: graphql-core runs it, and only it, of Item's fields.
+    reached: list[str] = []
+    usual = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, source: Any, details: Any, *args: Any) -> Any:
+        reached.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return usual(self, parent_type, source, details, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    operation = "{ first { id label name owner { name } owners { name } } }"
+    fast = _answer(FAST, operation)
+    monkeypatch.undo()
+
+    assert fast == _answer(USUAL, operation)
+    assert reached == ["Query.first", "Item.label"]
 
 
 class Shout(SchemaExtension):
