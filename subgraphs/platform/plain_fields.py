@@ -23,7 +23,8 @@ have no side effects, so reading them twice changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from graphql import (
     GraphQLList,
@@ -43,6 +44,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 # Directives a plain field may carry: graphql-core applies them while it collects
 # fields, before completion. Any other (@stream, @defer) keeps graphql-core's path.
 _COLLECTION_DIRECTIVES = frozenset({"skip", "include"})
+
+
+# A value's completion: graphql-core's answer for it, or _NotPlain; and an object's.
+Completer: TypeAlias = Callable[[Any], Any]
+ObjectCompleter: TypeAlias = Callable[[Any], dict[str, Any]]
 
 
 class _NotPlain(Exception):
@@ -65,6 +71,10 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         # so that its id is not reused meanwhile.
         self._plain_sets: dict[tuple[GraphQLObjectType, int], tuple[object, bool]] = {}
         self._plain_fields: dict[tuple[GraphQLObjectType, int], tuple[object, bool]] = {}
+        self._object_completers: dict[
+            tuple[GraphQLObjectType, int], tuple[object, ObjectCompleter]
+        ] = {}
+        self._field_completers: dict[tuple[GraphQLObjectType, int], tuple[object, Completer]] = {}
         middleware = self.middleware_manager
         self._enabled = middleware is None or not middleware.middlewares
 
@@ -83,7 +93,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             and self._is_plain(parent_type, grouped_field_set)
         ):
             try:
-                return self._object(parent_type, source_value, grouped_field_set)
+                return self._object_completer(parent_type, grouped_field_set)(source_value)
             except Exception:  # noqa: BLE001, S110 - graphql-core completes it, errors and all
                 pass
         return super().execute_fields(
@@ -104,7 +114,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             and self._plain_field(parent_type, field_details_list)
         ):
             try:
-                return self._field(parent_type, source, field_details_list)
+                return self._field_completer(parent_type, field_details_list)(source)
             except Exception:  # noqa: BLE001, S110 - graphql-core completes it, errors and all
                 pass
         return super().execute_field(
@@ -155,48 +165,98 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         sub_fields, new_defer_usages, _ = self.collect_subfields(named, details)
         return not new_defer_usages and self._is_plain(named, sub_fields)
 
-    def _object(
-        self, parent_type: GraphQLObjectType, source: Any, grouped_field_set: GroupedFieldSet
-    ) -> dict[str, Any]:
-        return {
-            response_name: self._field(parent_type, source, details)
-            for response_name, details in grouped_field_set.items()
-        }
+    # Completers: one function per selection, built on first use in a request,
+    # so that completing each value does no type dispatch. Each is graphql-core's
+    # complete_value for the values it expects, and raises _NotPlain for others.
 
-    def _field(self, parent_type: GraphQLObjectType, source: Any, details: FieldDetailsList) -> Any:
+    def _object_completer(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> ObjectCompleter:
+        key = (parent_type, id(grouped_field_set))
+        known = self._object_completers.get(key)
+        if known is None:
+            fields = [
+                (response_name, self._field_completer(parent_type, details))
+                for response_name, details in grouped_field_set.items()
+            ]
+
+            def complete_object(source: Any) -> dict[str, Any]:
+                return {response_name: complete(source) for response_name, complete in fields}
+
+            known = self._object_completers[key] = (grouped_field_set, complete_object)
+        return known[1]
+
+    def _field_completer(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> Completer:
+        key = (parent_type, id(details))
+        known = self._field_completers.get(key)
+        if known is None:
+            known = self._field_completers[key] = (details, self._new_field(parent_type, details))
+        return known[1]
+
+    def _new_field(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Completer:
         name = details[0].node.name.value
         if name == "__typename":
-            return parent_type.name
+            type_name = parent_type.name
+            return lambda _source: type_name
         field_def = parent_type.fields[name]
-        value = field_def.resolve(source, None)  # type: ignore[misc]  # checked: Strawberry's attribute read
-        return self._value(field_def.type, details, value)
+        resolve = field_def.resolve  # checked: Strawberry's attribute read, which needs no info
+        complete = self._value_completer(field_def.type, details)
+        return lambda source: complete(resolve(source, None))
 
-    def _value(self, type_: GraphQLOutputType, details: FieldDetailsList, value: Any) -> Any:
-        """graphql-core's complete_value for what can be completed without it."""
-        if isinstance(value, Exception) or self.is_awaitable(value):
-            raise _NotPlain
+    def _value_completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completer:
+        is_awaitable = self.is_awaitable
+
+        def usable(value: Any) -> bool:
+            """False for null; raises for what graphql-core alone completes."""
+            if isinstance(value, Exception) or is_awaitable(value):
+                raise _NotPlain
+            return value is not None and value is not Undefined
+
         if is_non_null_type(type_):
-            completed = self._value(type_.of_type, details, value)  # type: ignore[attr-defined]  # a wrapper
-            if completed is None:
-                raise _NotPlain
-            return completed
-        if value is None or value is Undefined:
-            return None
+            inner = self._value_completer(type_.of_type, details)
+
+            def complete_non_null(value: Any) -> Any:
+                completed = inner(value)
+                if completed is None:
+                    raise _NotPlain
+                return completed
+
+            return complete_non_null
         if is_list_type(type_):
-            # A list or tuple only: a one-shot iterator read here would be empty
-            # for graphql-core when it takes over.
-            if type(value) not in (list, tuple):
-                raise _NotPlain
-            item_type = type_.of_type  # type: ignore[attr-defined]  # a wrapper
-            return [self._value(item_type, details, item) for item in value]
+            item = self._value_completer(type_.of_type, details)
+
+            def complete_list(value: Any) -> Any:
+                if not usable(value):
+                    return None
+                # A list or tuple only: a one-shot iterator read here would be
+                # empty for graphql-core when it takes over.
+                if type(value) not in (list, tuple):
+                    raise _NotPlain
+                return [item(each) for each in value]
+
+            return complete_list
         if is_leaf_type(type_):
-            coerced = type_.coerce_output_value(value)  # type: ignore[union-attr]  # a leaf
-            if coerced is None or coerced is Undefined:
-                raise _NotPlain
-            return coerced
+            coerce = type_.coerce_output_value
+
+            def complete_leaf(value: Any) -> Any:
+                if not usable(value):
+                    return None
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+
+            return complete_leaf
         object_type: GraphQLObjectType = type_  # type: ignore[assignment]  # checked by _is_plain
         sub_fields = self.collect_subfields(object_type, details).grouped_field_set
-        return self._object(object_type, value, sub_fields)
+        complete_fields = self._object_completer(object_type, sub_fields)
+
+        def complete_object(value: Any) -> Any:
+            return complete_fields(value) if usable(value) else None
+
+        return complete_object
 
 
 def _named(type_: GraphQLOutputType) -> Any:
