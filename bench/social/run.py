@@ -22,7 +22,7 @@ listing's p95 under 30 ms. A second table gives the CPU milliseconds each
 server spent per request (cpu.py): on a busy machine, compare those.
 
     .venv/bin/python bench/social/run.py [--products 10000] [--customers 2000]
-        [--reviews 200000] [--requests 500] [--seconds 30]
+        [--reviews 200000] [--requests 500] [--seconds 30] [--first-port 23000]
         [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -50,7 +50,7 @@ from timing import WARM_UP, Timings, bodies, measure, post
 
 from router.config import RouterConfig
 from router.http import create_router_app
-from shopgraph.loopback import free_port, served
+from shopgraph.loopback import served
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
 from subgraphs.platform.settings import Settings
@@ -151,13 +151,15 @@ async def run(args: argparse.Namespace) -> None:
             settings = settings_for(database_url, Path(directory))
             shop = await fill(settings, args.products, args.customers, args.reviews)
             print(f"  shop COPYed and analysed in {shop.seconds:.1f} s")
-            ports = {name: free_port() for name in SERVED}
+            # The router on --first-port, the served subgraphs on the next ones; the
+            # rest (never asked) on the port after those, where nothing listens.
+            router_port = args.first_port
+            ports = {name: router_port + 1 + n for n, name in enumerate(SERVED)}
+            unserved = router_port + 1 + len(SERVED)
 
             def url_of(entry: SubgraphEntry) -> str:
-                port = ports.get(entry.name, free_port())
-                return f"http://127.0.0.1:{port}/graphql"
+                return f"http://127.0.0.1:{ports.get(entry.name, unserved)}/graphql"
 
-            router_port = free_port()
             router = create_router_app(compose_subgraphs(url_of), RouterConfig())
             meter = CpuMeter()
             async with AsyncExitStack() as stack:
@@ -232,6 +234,12 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=500, help="per operation")
     parser.add_argument("--seconds", type=float, default=30.0, help="cap per operation")
+    parser.add_argument(
+        "--first-port",
+        type=int,
+        default=int(os.environ.get("SHOPGRAPH_BENCH_FIRST_PORT", "23000")),
+        help=f"the router listens here, {', '.join(SERVED)} on the next ports",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("SHOPGRAPH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),

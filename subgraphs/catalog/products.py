@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Select, bindparam, func, select, tuple_, update
+from sqlalchemy import Integer, Select, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.catalog.domain import (
@@ -48,12 +49,6 @@ class ProductPage:
     total: int | None  # None: not asked for
 
 
-def _selection() -> AnySelect:
-    return select(ProductRow, CategoryRow).outerjoin(
-        CategoryRow, CategoryRow.id == ProductRow.category_id
-    )
-
-
 def product_of(row: ProductRow, category: CategoryRow | None) -> Product:
     return Product(
         id=row.id,
@@ -69,26 +64,53 @@ def product_of(row: ProductRow, category: CategoryRow | None) -> Product:
     )
 
 
+# The columns a Product is made of, read as Core rows (no ORM objects): an entity
+# lookup and a page of a listing read the same ones, through `product_of_row`.
+_PRODUCT_COLUMNS = (
+    ProductRow.id,
+    ProductRow.name,
+    ProductRow.description,
+    ProductRow.price_amount,
+    ProductRow.currency,
+    ProductRow.stock,
+    ProductRow.created_at,
+    ProductRow.updated_at,
+    ProductRow.deleted_at,
+    CategoryRow.id.label("category_id"),
+    CategoryRow.name.label("category_name"),
+    CategoryRow.slug.label("category_slug"),
+)
+
+
+def _product_rows() -> AnySelect:
+    return select(*_PRODUCT_COLUMNS).outerjoin(
+        CategoryRow, CategoryRow.id == ProductRow.category_id
+    )
+
+
+def product_of_row(row: Any) -> Product:
+    """The Product of a row of `_PRODUCT_COLUMNS`."""
+    return Product(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        price=to_amount(row.price_amount),
+        currency=row.currency,
+        stock=row.stock,
+        category=(
+            Category(row.category_id, row.category_name, row.category_slug)
+            if row.category_id is not None
+            else None
+        ),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
 # Every entity reference (the router's product lookups, each cart and checkout)
 # comes here: Core rows in autocommit, one round trip, no ORM identity map.
-_BY_ID = (
-    select(
-        ProductRow.id,
-        ProductRow.name,
-        ProductRow.description,
-        ProductRow.price_amount,
-        ProductRow.currency,
-        ProductRow.stock,
-        ProductRow.created_at,
-        ProductRow.updated_at,
-        ProductRow.deleted_at,
-        CategoryRow.id.label("category_id"),
-        CategoryRow.name.label("category_name"),
-        CategoryRow.slug.label("category_slug"),
-    )
-    .outerjoin(CategoryRow, CategoryRow.id == ProductRow.category_id)
-    .where(ProductRow.id.in_(bindparam("ids", expanding=True)))
-)
+_BY_ID = _product_rows().where(ProductRow.id.in_(bindparam("ids", expanding=True)))
 
 
 async def products_by_id(database: Database, ids: Sequence[str]) -> dict[str, Product]:
@@ -97,25 +119,7 @@ async def products_by_id(database: Database, ids: Sequence[str]) -> dict[str, Pr
         return {}
     async with database.reading() as connection:
         rows = (await connection.execute(_BY_ID, {"ids": sorted(set(ids))})).all()
-    return {
-        row.id: Product(
-            id=row.id,
-            name=row.name,
-            description=row.description,
-            price=to_amount(row.price_amount),
-            currency=row.currency,
-            stock=row.stock,
-            category=(
-                Category(row.category_id, row.category_name, row.category_slug)
-                if row.category_id is not None
-                else None
-            ),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
-        for row in rows
-    }
+    return {row.id: product_of_row(row) for row in rows}
 
 
 # Each sort orders by one column and then id, so the order is total and a
@@ -129,19 +133,75 @@ _SORTS = {
 }
 
 
-def _filtered(statement: AnySelect, product_filter: ProductFilter) -> AnySelect:
-    statement = statement.where(ProductRow.deleted_at.is_(None))
-    if product_filter.category_id is not None:
-        statement = statement.where(ProductRow.category_id == product_filter.category_id)
-    if product_filter.min_price is not None:
-        statement = statement.where(ProductRow.price_amount >= product_filter.min_price)
-    if product_filter.max_price is not None:
-        statement = statement.where(ProductRow.price_amount <= product_filter.max_price)
-    if product_filter.in_stock is True:
-        statement = statement.where(ProductRow.stock > 0)
-    elif product_filter.in_stock is False:
-        statement = statement.where(ProductRow.stock == 0)
-    return statement
+# Which of a filter's conditions apply: set bounds and category, and in_stock as given.
+# Statements are built once per shape, the values go in as parameters.
+FilterShape: TypeAlias = tuple[bool, bool, bool, bool | None]
+
+
+def _filter_shape(product_filter: ProductFilter) -> FilterShape:
+    return (
+        product_filter.category_id is not None,
+        product_filter.min_price is not None,
+        product_filter.max_price is not None,
+        product_filter.in_stock,
+    )
+
+
+def _filter_values(product_filter: ProductFilter) -> dict[str, object]:
+    values = {
+        "category_id": product_filter.category_id,
+        "min_price": product_filter.min_price,
+        "max_price": product_filter.max_price,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _conditions(shape: FilterShape) -> list[Any]:
+    """The WHERE of a listing with this filter shape (not deleted, and what is set)."""
+    category, min_price, max_price, in_stock = shape
+    conditions: list[Any] = [ProductRow.deleted_at.is_(None)]
+    if category:
+        conditions.append(ProductRow.category_id == bindparam("category_id"))
+    if min_price:
+        conditions.append(ProductRow.price_amount >= bindparam("min_price"))
+    if max_price:
+        conditions.append(ProductRow.price_amount <= bindparam("max_price"))
+    if in_stock is True:
+        conditions.append(ProductRow.stock > 0)
+    elif in_stock is False:
+        conditions.append(ProductRow.stock == 0)
+    return conditions
+
+
+@functools.cache
+def _count_statement(shape: FilterShape) -> AnySelect:
+    return select(func.count()).select_from(ProductRow).where(*_conditions(shape))
+
+
+@functools.cache
+def _page_statement(
+    sort: ProductSort, after: bool, with_total: bool, shape: FilterShape
+) -> AnySelect:
+    """A page's statement: filter values, cursor and size are its parameters, so each
+    shape is built (and its cache key worked out) once, not once per request."""
+    column, descending = _SORTS[sort]
+    statement = _product_rows().where(*_conditions(shape))
+    if with_total:
+        statement = statement.add_columns(_count_statement(shape).scalar_subquery().label("total"))
+    if after:
+        # A row comparison, not `column < v OR (column = v AND id < last)`: PostgreSQL
+        # starts the index scan at the cursor with it, where the OR form is a filter
+        # that reads and drops every row of the pages before. Both keys run one way.
+        keys = tuple_(column, ProductRow.id)
+        cursor_keys = tuple_(
+            bindparam("after_value", type_=column.type),
+            bindparam("after_id", type_=ProductRow.id.type),
+        )
+        statement = statement.where(keys < cursor_keys if descending else keys > cursor_keys)
+    order = (
+        (column.desc(), ProductRow.id.desc()) if descending else (column.asc(), ProductRow.id.asc())
+    )
+    return statement.order_by(*order).limit(bindparam("keep", type_=Integer))
 
 
 async def list_products(
@@ -162,29 +222,24 @@ async def list_products(
             CatalogErrorCode.INVALID_PAGE_SIZE, f"first must be between 0 and {MAX_PAGE}", ["first"]
         )
     product_filter = checked_filter(product_filter)
-    column, descending = _SORTS.get(sort, _SORTS[ProductSort.NEWEST])
-    statement = _selection()
-    if with_total:
-        total = _filtered(select(func.count()).select_from(ProductRow), product_filter)
-        statement = statement.add_columns(total.scalar_subquery().label("total"))
-    statement = _filtered(statement, product_filter)
+    sort = sort if sort in _SORTS else ProductSort.NEWEST
+    column = _SORTS[sort][0]
+    shape = _filter_shape(product_filter)
+    parameters = {**_filter_values(product_filter), "keep": first + 1}
     if after is not None:
-        statement = statement.where(_after(column, descending, after))
-    order = (
-        (column.desc(), ProductRow.id.desc()) if descending else (column.asc(), ProductRow.id.asc())
-    )
+        parameters["after_value"], parameters["after_id"] = _after(column, after)
+    statement = _page_statement(sort, after is not None, with_total, shape)
     # One statement (the total is a subquery of it): autocommit, no BEGIN and COMMIT.
-    async with services.database.reading_session() as session:
-        rows = (await session.execute(statement.order_by(*order).limit(first + 1))).all()
+    async with services.database.reading() as connection:
+        rows = (await connection.execute(statement, parameters)).all()
     page = rows[:first]
-    products = tuple(product_of(row[0], row[1]) for row in page)
     count = None
     if with_total:
-        count = rows[0][2] if rows else await _count(services, product_filter)
+        count = rows[0].total if rows else await _count(services, product_filter)
     return ProductPage(
-        products=products,
+        products=tuple(product_of_row(row) for row in page),
         cursors=tuple(
-            encode_cursor([column.key, _cursor_value(row[0], column), row[0].id]) for row in page
+            encode_cursor([column.key, _cursor_value(row, column), row.id]) for row in page
         ),
         has_next_page=len(rows) > first,
         total=None if count is None else int(count),
@@ -193,12 +248,12 @@ async def list_products(
 
 async def _count(services: CatalogServices, product_filter: ProductFilter) -> int:
     # Only past the last page: the page query returned no row to carry the total.
-    async with services.database.session() as session:
-        statement = _filtered(select(func.count()).select_from(ProductRow), product_filter)
-        return int(await session.scalar(statement) or 0)
+    statement = _count_statement(_filter_shape(product_filter))
+    async with services.database.reading() as connection:
+        return int(await connection.scalar(statement, _filter_values(product_filter)) or 0)
 
 
-def _cursor_value(row: ProductRow, column: Any) -> object:
+def _cursor_value(row: Any, column: Any) -> object:
     value = getattr(row, column.key)
     if isinstance(value, datetime):
         return value.isoformat()
@@ -207,9 +262,11 @@ def _cursor_value(row: ProductRow, column: Any) -> object:
     return value
 
 
-def _after(column: Any, descending: bool, cursor: str) -> Any:
-    # The cursor names the column it was made for: a NEWEST cursor holds a time,
-    # which means nothing to a page sorted by price.
+def _after(column: Any, cursor: str) -> tuple[object, str]:
+    """The sort value and id a cursor holds; INVALID_CURSOR when it is not one of this sort's.
+
+    The cursor names the column it was made for: a NEWEST cursor holds a time,
+    which means nothing to a page sorted by price."""
     key, raw, last_id = decode_cursor(cursor, 3)
     if key != column.key or not isinstance(last_id, str) or not isinstance(raw, str):
         raise invalid_cursor()
@@ -225,11 +282,9 @@ def _after(column: Any, descending: bool, cursor: str) -> Any:
         raise invalid_cursor() from error
     if isinstance(value, Decimal) and not value.is_finite():
         raise invalid_cursor()
-    # A row comparison, not `column < v OR (column = v AND id < last)`: PostgreSQL
-    # starts the index scan at the cursor with it, where the OR form is a filter
-    # that reads and drops every row of the pages before. Both keys run one way.
-    keys, cursor_keys = tuple_(column, ProductRow.id), tuple_(value, last_id)
-    return keys < cursor_keys if descending else keys > cursor_keys
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise invalid_cursor()  # ours always carry the zone; a naive time compares by guess
+    return value, last_id
 
 
 def _require_staff(principal: Principal | None) -> None:

@@ -13,11 +13,14 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext, Info
 
 from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors, log_unexpected
 from subgraphs.platform.exposure import HideSchema
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
+from subgraphs.platform.plain_fields import PlainFieldsExecutor
 
 # The newest version other federation tools here accept too (The Guild's
 # composition stops at 2.9); it has every directive shopgraph uses.
@@ -61,9 +64,31 @@ def federation_schema(
         types=documented,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
+        execution_context_class=PlainFieldsExecutor,
+        config=StrawberryConfig(name_converter=RememberingNameConverter()),
     )
     costs.load(schema)
     return schema
+
+
+class RememberingNameConverter(NameConverter):
+    """Strawberry's names, each worked out once.
+
+    Strawberry converts an argument's Python name to its GraphQL name (snake to
+    camel case) again on every call of the resolver, to find its value: twenty
+    product cards asking `reviews(first, after, sort)` did it sixty times per
+    request. The conversion depends on the name alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
 
 
 class SubgraphSchema(Schema):

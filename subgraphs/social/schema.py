@@ -224,43 +224,58 @@ def _request(first: int, after: str | None, sort: ReviewSort) -> PageRequest:
     return listing.page_request(first, after, sort)
 
 
+def _product_reviews(
+    root: Product,
+    first: int = DEFAULT_FIRST,
+    after: str | None = None,
+    sort: ReviewSort = DEFAULT_SORT,
+) -> ReviewConnection:
+    page = root.card.pages.get(_request(first, after, sort))
+    if page is None:
+        raise RuntimeError("a product's page was asked for and not read")
+    return ReviewConnection.of(page, after)
+
+
 @strawberry.federation.type(keys=["id"])
 class Product:
+    """A product's social side, built from its card (cards.py), read before its fields.
+
+    The ratings are plain values, not resolvers: a listing asks them of every
+    product, and a resolver field costs Strawberry an Info object and argument
+    conversion each time where a value costs one attribute read.
+    """
+
     id: strawberry.ID
-    # Read before the fields resolve (cards.py); None only where no field of ours is asked.
-    card: strawberry.Private[ProductCard | None] = None
+    card: strawberry.Private[ProductCard]
 
-    def _read(self) -> ProductCard:
-        if self.card is None:
-            raise RuntimeError("a product's card was not read before its fields")
-        return self.card
-
-    @strawberry.field(
+    reviews: ReviewConnection = strawberry.field(
+        resolver=_product_reviews,
         description="PUBLISHED reviews, in pages that stay stable under inserts.",
         directives=[CONNECTION_SIZE],
     )
-    def reviews(
-        self, first: int = DEFAULT_FIRST, after: str | None = None, sort: ReviewSort = DEFAULT_SORT
-    ) -> ReviewConnection:
-        page = self._read().pages.get(_request(first, after, sort))
-        if page is None:
-            raise RuntimeError("a product's page was asked for and not read")
-        return ReviewConnection.of(page, after)
-
-    @strawberry.field(description="Mean of the PUBLISHED ratings, 2 decimals; null without any.")
-    def average_rating(self) -> float | None:
-        return self._read().ratings.average
-
-    @strawberry.field(description="How many PUBLISHED reviews the product has.")
-    def review_count(self) -> int:
-        return self._read().ratings.review_count
+    average_rating: float | None = strawberry.field(
+        description="Mean of the PUBLISHED ratings, 2 decimals; null without any."
+    )
+    review_count: int = strawberry.field(description="How many PUBLISHED reviews the product has.")
 
     @strawberry.field(
         description="PUBLISHED reviews per star, from 1 to 5.", directives=[assumed_size(5)]
     )
     def rating_distribution(self) -> list[RatingCount]:
-        counts = self._read().ratings.distribution
+        counts = self.card.ratings.distribution
         return [RatingCount(rating=stars, count=n) for stars, n in enumerate(counts, start=1)]
+
+    @classmethod
+    def of(cls, product_id: str, card: ProductCard) -> Product:
+        """The product with its card; a card read for a selection without ratings holds
+        none (EMPTY_CARD), and then no ratings field is asked."""
+        ratings = card.ratings
+        return cls(
+            id=strawberry.ID(product_id),
+            card=card,
+            average_rating=ratings.average,
+            review_count=ratings.review_count,
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Product:
@@ -278,7 +293,7 @@ class Product:
         read = partial(read_products, context.services.database)
         ids = [str(key["id"]) for key in keys]
         cards = await load_cards(read, ids, context.loaders.card_shapes.of(info))
-        return [Product(id=strawberry.ID(p), card=card) for p, card in zip(ids, cards, strict=True)]
+        return [Product.of(p, card) for p, card in zip(ids, cards, strict=True)]
 
 
 async def _product(info: Info[Context, None], product_id: str) -> Product:
@@ -286,7 +301,7 @@ async def _product(info: Info[Context, None], product_id: str) -> Product:
     tick share one statement."""
     loaders = info.context.loaders
     card = await load_card(loaders.products.load_many, product_id, loaders.card_shapes.of(info))
-    return Product(id=strawberry.ID(product_id), card=card)
+    return Product.of(product_id, card)
 
 
 @strawberry.federation.type(keys=["id"])

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from subgraphs.catalog.seed import seed_catalog
+from subgraphs.platform.pagination import encode_cursor
 from tests.statements import recorded_statements
 from tests.subgraphs.catalog.conftest import CatalogSubgraph
 
@@ -199,6 +200,19 @@ async def test_a_cursor_of_another_sort_is_an_invalid_cursor(
     assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
     same = await catalog.query(PAGE, {"first": 1, "after": cursor, "sort": made_by})
     assert len(same["data"]["products"]["edges"]) == 1
+
+
+async def test_a_cursor_with_a_time_without_its_zone_is_an_invalid_cursor(
+    catalog: CatalogSubgraph,
+) -> None:
+    # Every cursor of ours carries the zone; the page statement binds the time as UTC.
+    product = await catalog.create(name="Product")
+    naive = encode_cursor(["created_at", "2026-01-01T00:00:00", product["product"]["id"]])
+
+    body = await catalog.query(PAGE, {"first": 1, "after": naive})
+
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
 
 
 CURSOR_PAGE = """query Page($after: String, $sort: ProductSort) {
