@@ -4,14 +4,14 @@ and order moves, the payloads they expect, and readers of the commerce outbox.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import select
 
-from subgraphs.commerce.catalog_client import CatalogProduct
+from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
 from subgraphs.commerce.events import STATUS_CHANGED
 from subgraphs.commerce.models import PaymentRow, outbox
 from subgraphs.commerce.payments.simulator import SimulatedProvider
@@ -22,6 +22,36 @@ from tests.subgraphs.commerce.conftest import SETTLE_SECONDS, SUCCEEDS, Shop
 T = TypeVar("T")
 
 POLL_SECONDS = 0.05
+
+
+class NotingCatalog:
+    """The shop's real catalog client, noting the products each call asked for and the
+    settlements asked of it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.asked: list[list[str]] = []
+        self.settlements: list[tuple[list[str], list[str]]] = []
+
+    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]:
+        self.asked.append(list(ids))
+        return await self.catalog.products(ids)
+
+    async def reserve(
+        self, reservation_key: str, lines: Sequence[tuple[str, int]]
+    ) -> list[ReservedLine]:
+        return await self.catalog.reserve(reservation_key, lines)
+
+    async def release(self, reservation_key: str) -> None:
+        await self.catalog.release(reservation_key)
+
+    async def commit(self, reservation_key: str) -> None:
+        await self.catalog.commit(reservation_key)
+
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        self.settlements.append((list(commits), list(releases)))
+        await self.catalog.settle(commits, releases)
+
 
 CART_FIELDS = """
   lines { product { id } quantity unitPrice { amount currency } lineTotal { amount } }

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from subgraphs.commerce.background import apply_payment_outcomes
-from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
 from subgraphs.commerce.models import OrderRow
 from subgraphs.commerce.payments.worker import handle_payments
@@ -19,6 +17,7 @@ from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import DECLINED, TRANSIENT_TWICE, Shop, open_shop
 from tests.subgraphs.commerce.helpers import (
+    NotingCatalog,
     charged,
     outbox_event,
     payment_row,
@@ -34,32 +33,6 @@ async def reservation_key(shop: Shop, order_id: str) -> str:
         return str(
             await session.scalar(select(OrderRow.reservation_key).where(OrderRow.id == order_id))
         )
-
-
-class CountedCatalog:
-    """The shop's catalog client, counting the settlement calls."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.settlements: list[tuple[list[str], list[str]]] = []
-
-    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]:
-        return await self.catalog.products(ids)
-
-    async def reserve(
-        self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[ReservedLine]:
-        return await self.catalog.reserve(reservation_key, lines)
-
-    async def release(self, reservation_key: str) -> None:
-        await self.catalog.release(reservation_key)
-
-    async def commit(self, reservation_key: str) -> None:
-        await self.catalog.commit(reservation_key)
-
-    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
-        self.settlements.append((list(commits), list(releases)))
-        await self.catalog.settle(commits, releases)
 
 
 class FakeDelivery:
@@ -104,7 +77,7 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
             await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
             await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"]),
         ]
-        catalog = CountedCatalog(shop.commerce.catalog)
+        catalog = NotingCatalog(shop.commerce.catalog)
         services = dataclasses.replace(shop.commerce, catalog=catalog)
 
         # A copy of the first in the same batch, and the whole batch again later.

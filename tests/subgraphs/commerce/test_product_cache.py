@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from decimal import Decimal
 
 import redis.asyncio as redis
 
 from subgraphs.commerce.cart_store import RedisCartStore
-from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
+from subgraphs.commerce.catalog_client import CatalogProduct
 from subgraphs.commerce.product_cache import (
     CachedProducts,
     InProcessProductCache,
@@ -19,33 +18,7 @@ from subgraphs.commerce.product_cache import (
 from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.commerce.conftest import Shop, open_shop
-from tests.subgraphs.commerce.helpers import commerce_sees, set_price
-
-
-class AskedCatalog:
-    """The shop's real catalog client, noting which products each call asked for."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.asked: list[list[str]] = []
-
-    async def products(self, ids: Sequence[str]) -> dict[str, CatalogProduct]:
-        self.asked.append(list(ids))
-        return await self.catalog.products(ids)
-
-    async def reserve(
-        self, reservation_key: str, lines: Sequence[tuple[str, int]]
-    ) -> list[ReservedLine]:
-        return await self.catalog.reserve(reservation_key, lines)
-
-    async def release(self, reservation_key: str) -> None:
-        await self.catalog.release(reservation_key)
-
-    async def commit(self, reservation_key: str) -> None:
-        await self.catalog.commit(reservation_key)
-
-    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
-        await self.catalog.settle(commits, releases)
+from tests.subgraphs.commerce.helpers import NotingCatalog, commerce_sees, set_price
 
 
 class Clock:
@@ -62,7 +35,7 @@ def lamp(product_id: str = "p-1", stock: int = 5) -> CatalogProduct:
 
 async def test_only_products_missing_from_the_cache_are_asked_of_catalog(shop: Shop) -> None:
     a, b, c = [await shop.product(stock=n, price=f"{n}.50", name=f"P{n}") for n in (1, 2, 3)]
-    asked = AskedCatalog(shop.commerce.catalog)
+    asked = NotingCatalog(shop.commerce.catalog)
     products = CachedProducts(InProcessProductCache(60.0), asked)
 
     first = await products.products([a, b, a])
@@ -79,7 +52,7 @@ async def test_only_products_missing_from_the_cache_are_asked_of_catalog(shop: S
 async def test_an_entry_expires_and_is_asked_again(shop: Shop) -> None:
     a = await shop.product(stock=4, price="4.00", name="A")
     clock = Clock()
-    asked = AskedCatalog(shop.commerce.catalog)
+    asked = NotingCatalog(shop.commerce.catalog)
     products = CachedProducts(InProcessProductCache(2.0, clock), asked)
 
     await products.products([a])
