@@ -26,6 +26,7 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shopgraph.registry import SUBGRAPHS
+from subgraphs.platform.settings import Settings
 
 COMPOSE = Path(__file__).parents[1] / "compose.yaml"
 CLIENT = "203.0.113.7"  # what the router writes as the caller's address
@@ -109,3 +110,44 @@ def test_every_subgraph_is_served_on_postgresql_before_the_router_starts() -> No
         assert str(entry.port) in service["command"]
         assert service["environment"]["SHOPGRAPH_DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert services["router"]["depends_on"][name] == {"condition": "service_healthy"}
+
+
+# The PostgreSQL pools each service's process opens (commerce's processes open the
+# payment simulator's ledger besides commerce's own database; the outbox worker one
+# per subgraph it relays), and the connections it holds outside any pool.
+POOLS = {
+    "registry": 1,
+    "users": 1,
+    "catalog": 1,
+    "commerce": 2,
+    "social": 1,
+    "insights": 1,
+    "payments-worker": 2,
+    "orders-worker": 2,
+    "outbox-worker": 4,
+    "recommendations-worker": 1,
+}
+UNPOOLED = {"outbox-worker": 1}  # its LISTEN connection
+NO_DATABASE = {"router", "keys", "registry-publish", "analytics-worker"}
+# PostgreSQL's default max_connections, less its superuser_reserved_connections.
+POSTGRES_CONNECTIONS = 100 - 3
+
+
+def test_every_pool_full_at_once_fits_postgresql_default_connections() -> None:
+    services = compose()["services"]
+    shop = {name for name, service in services.items() if service.get("image") == "shopgraph:dev"}
+    assert shop - NO_DATABASE == set(POOLS)
+    fields = Settings.model_fields
+    most = 0
+    for name, pools in POOLS.items():
+        environment = services[name]["environment"]
+        size = int(
+            environment.get("SHOPGRAPH_DATABASE_POOL_SIZE", fields["database_pool_size"].default)
+        )
+        overflow = int(
+            environment.get(
+                "SHOPGRAPH_DATABASE_MAX_OVERFLOW", fields["database_max_overflow"].default
+            )
+        )
+        most += pools * (size + overflow) + UNPOOLED.get(name, 0)
+    assert most <= POSTGRES_CONNECTIONS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -49,23 +49,9 @@ class ProductPage:
     total: int | None  # None: not asked for
 
 
-def product_of(row: ProductRow, category: CategoryRow | None) -> Product:
-    return Product(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        price=to_amount(row.price_amount),
-        currency=row.currency,
-        stock=row.stock,
-        category=Category(category.id, category.name, category.slug) if category else None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-    )
-
-
 # The columns a Product is made of, read as Core rows (no ORM objects): an entity
-# lookup and a page of a listing read the same ones, through `product_of_row`.
+# lookup, a page of a listing and a write's answer read the same ones, through
+# `product_of`.
 _PRODUCT_COLUMNS = (
     ProductRow.id,
     ProductRow.name,
@@ -88,7 +74,7 @@ def _product_rows() -> AnySelect:
     )
 
 
-def product_of_row(row: Any) -> Product:
+def product_of(row: Any) -> Product:
     """The Product of a row of `_PRODUCT_COLUMNS`."""
     return Product(
         id=row.id,
@@ -113,13 +99,20 @@ def product_of_row(row: Any) -> Product:
 _BY_ID = _product_rows().where(ProductRow.id.in_(bindparam("ids", expanding=True)))
 
 
+async def written_products(session: AsyncSession, ids: Sequence[str]) -> dict[str, Product]:
+    """Products among `ids` as the caller's transaction just wrote them, for its answer
+    and its events."""
+    rows = (await session.execute(_BY_ID, {"ids": sorted(set(ids))})).all()
+    return {row.id: product_of(row) for row in rows}
+
+
 async def products_by_id(database: Database, ids: Sequence[str]) -> dict[str, Product]:
     """Products among `ids`, deleted ones included (past orders show them), in one statement."""
     if not ids:
         return {}
     async with database.reading() as connection:
         rows = (await connection.execute(_BY_ID, {"ids": sorted(set(ids))})).all()
-    return {row.id: product_of_row(row) for row in rows}
+    return {row.id: product_of(row) for row in rows}
 
 
 # Each sort orders by one column and then id, so the order is total and a
@@ -237,7 +230,7 @@ async def list_products(
     if with_total:
         count = rows[0].total if rows else await _count(services, product_filter)
     return ProductPage(
-        products=tuple(product_of_row(row) for row in page),
+        products=tuple(product_of(row) for row in page),
         cursors=tuple(
             encode_cursor([column.key, _cursor_value(row, column), row.id]) for row in page
         ),
@@ -336,9 +329,7 @@ async def create_product(
         await _check_category(session, category_id)
         session.add(row)
         await session.flush()
-        product = product_of(
-            row, await session.get(CategoryRow, category_id) if category_id else None
-        )
+        product = (await written_products(session, [row.id]))[row.id]
         await add_to_outbox(session, outbox, [product_event("product.created", product)])
     services.relay.notify()
     return product
@@ -373,8 +364,7 @@ async def update_product(
             row.stock = changes.stock
         row.updated_at = utc_now()
         await session.flush()
-        category = await session.get(CategoryRow, row.category_id) if row.category_id else None
-        product = product_of(row, category)
+        product = (await written_products(session, [product_id]))[product_id]
         events = [product_event("product.updated", product)]
         if changes.stock is not None and changes.stock != stock_before:
             events.append(
@@ -401,9 +391,7 @@ async def delete_product(
             raise DomainError(
                 CatalogErrorCode.PRODUCT_NOT_FOUND, "there is no such product", ["id"]
             )
-        row = await session.get(ProductRow, product_id)
-        assert row is not None
-        deleted = replace(product_of(row, None), deleted_at=row.deleted_at)
+        deleted = (await written_products(session, [product_id]))[product_id]
         await add_to_outbox(session, outbox, [product_event("product.deleted", deleted)])
     services.relay.notify()
     return product_id

@@ -10,18 +10,19 @@ idempotent too. A key released or committed before anything was reserved under
 it (the reservation reached catalog after the checkout gave it up and the
 sweeper released it) stays settled, and a late reservation takes nothing.
 
-On PostgreSQL a reservation is ONE call of `reserve_stock` (migration 0003) in
-autocommit: one round trip. It locks the products in id order, checks every line,
-and only if all pass claims the key, decrements the stock and writes the lines and
-the `stock.changed` events, each write a statement with a snapshot taken after the
-locks. So the hot product rows are locked only while PostgreSQL runs it, not across
-round trips: a Python process between statements kept them locked for tens of
+On PostgreSQL a reservation is ONE call of `reserve_stock` (migrations 0003 and
+0005) in autocommit: one round trip. It claims the key, locks the products in id
+order, checks every line and their currencies, and only if all pass decrements the
+stock and writes the lines and the `stock.changed` events, each write a statement
+with a snapshot taken after the locks; it answers with the products it read. So
+the hot product rows are locked only while PostgreSQL runs it, not across round
+trips: a Python process between statements kept them locked for tens of
 milliseconds while every other checkout of those products waited.
 
 A reservation answers with what checkout needs of each product (name, price,
-currency), read just before reserving, and refuses, reserving nothing, products
-that are deleted or priced in more than one currency: checkout used to ask for
-them in a catalog call of its own before reserving.
+currency), read as it reserves, and refuses, reserving nothing, products that are
+deleted or priced in more than one currency: checkout used to ask for them in a
+catalog call of its own before reserving.
 """
 
 from __future__ import annotations
@@ -109,10 +110,12 @@ def _merged(lines: Sequence[ReservationLine]) -> list[ReservationLine]:
     ]
 
 
-# The PostgreSQL reservation: one call of the function that migration 0003 creates
-# (see its docstring for why the lock-and-check and the writes are separate
-# statements). In autocommit the call is its own transaction: one round trip.
-_RESERVE = text("SELECT reserve_stock(:order_id, :product_ids, :quantities, :now, :event_type)")
+# The PostgreSQL reservation: one call of the function of migration 0005 (see 0003's
+# docstring for why the lock-and-check and the writes are separate statements). In
+# autocommit the call is its own transaction: one round trip.
+_RESERVE = text(
+    "SELECT * FROM reserve_stock(:order_id, :product_ids, :quantities, :now, :event_type)"
+)
 
 
 async def reserve(
@@ -143,24 +146,27 @@ async def reserve(
 async def _reserve_in_one_call(
     services: CatalogServices, order_id: str, wanted: list[ReservationLine]
 ) -> _Attempt:
-    """Reads the products, then reserves in one call of reserve_stock, on one pooled
-    connection; raises the function's refusal."""
-    product_ids = [line.product_id for line in wanted]
+    """Reserves in one call of reserve_stock, which answers with the products; raises
+    its refusal."""
     parameters = {
         "order_id": order_id,
-        "product_ids": product_ids,
+        "product_ids": [line.product_id for line in wanted],
         "quantities": [line.quantity for line in wanted],
         "now": utc_now(),
         "event_type": STOCK_CHANGED,
     }
     async with services.database.reading() as connection:
-        products = await _products_of(connection, product_ids)
-        refusal = _unsellable(wanted, products)
-        if refusal is not None:
-            return _Attempt(False, products, refusal)
-        outcome = await connection.scalar(_RESERVE, parameters)
+        rows = (await connection.execute(_RESERVE, parameters)).all()
+        products = {
+            row.product_id: ReservedProduct(
+                row.product_id, row.name, to_amount(row.price_amount), row.currency, row.deleted
+            )
+            for row in rows
+            if row.name is not None
+        }
+        outcome = rows[0].outcome
         if outcome == REFUSED:
-            raise await _refusal(connection, wanted)
+            raise _unsellable(wanted, products) or await _refusal(connection, wanted)
     return _Attempt(outcome == RESERVED, products)
 
 

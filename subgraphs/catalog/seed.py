@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from subgraphs.catalog.events import product_event
 from subgraphs.catalog.models import CategoryRow, ProductRow, outbox
-from subgraphs.catalog.products import product_of
+from subgraphs.catalog.products import written_products
 from subgraphs.catalog.seed_data import CATEGORIES, demo_products
 from subgraphs.platform.events import add_to_outbox
 from subgraphs.platform.money import to_amount
@@ -56,11 +56,8 @@ async def seed_catalog(services: CatalogServices) -> int:
             )
         session.add_all(rows)
         await session.flush()
-        by_id = {category.id: category for category in categories.values()}
-        events = [
-            product_event("product.created", product_of(row, by_id[row.category_id or ""]))
-            for row in rows
-        ]
+        products = await written_products(session, [row.id for row in rows])
+        events = [product_event("product.created", products[row.id]) for row in rows]
         await add_to_outbox(session, outbox, events)
     services.relay.notify()
     return len(rows)

@@ -73,7 +73,7 @@ async def test_a_reservation_waiting_on_a_release_takes_the_released_units(
     # search indexer, woken by the first reservation, run meanwhile; the products'
     # names and prices are read before, with no lock.)
     reserving_statements = [s.split("(")[0] for s in statements if "reserv" in s]
-    assert reserving_statements == ["SELECT reserve_stock"]
+    assert reserving_statements == ["SELECT * FROM reserve_stock"]
     async with database.session() as session:
         stock = await session.scalar(select(ProductRow.stock).where(ProductRow.id == product))
         lines = (

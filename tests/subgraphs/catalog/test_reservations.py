@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from subgraphs.catalog import reservations
 from subgraphs.catalog.models import ProductRow, outbox
 from subgraphs.catalog.reservations import ReservationLine
 from subgraphs.platform.errors import DomainError
+from tests.statements import recorded_statements
 from tests.subgraphs.catalog.conftest import CatalogSubgraph
 
 STOCK = "query S($id: ID!) { product(id: $id) { stock inStock } }"
@@ -241,6 +243,31 @@ async def test_a_reservation_answers_what_an_order_line_needs(catalog: CatalogSu
         {"o": "o-1"},
     )
     assert released["data"]["releaseStock"]["reservation"]["lines"] == [{"name": None}]
+
+
+async def test_a_reservation_is_one_statement_that_answers_its_products(
+    catalog: CatalogSubgraph, backend: str
+) -> None:
+    lamp = (await catalog.create(name="Lamp", price="12.50", stock=5))["product"]["id"]
+    chair = (await catalog.create(name="Chair", price="40.00", stock=5))["product"]["id"]
+    await catalog.indexed()
+    wanted = [ReservationLine(lamp, 2), ReservationLine(chair, 1)]
+
+    with recorded_statements(catalog.services.database.engine) as statements:
+        reserved = await reservations.reserve(catalog.services, "budget", wanted)
+
+    # PostgreSQL: reserve_stock() reads the products as it locks them. SQLite, in one
+    # transaction: the key read, the products, the key written, each line's decrement,
+    # the lines and the outbox.
+    assert len(statements) == (1 if backend == "postgres" else 8), statements
+    assert sorted(
+        (p.product_id, p.name, p.price, p.currency, p.deleted) for p in reserved.products
+    ) == sorted(
+        [
+            (lamp, "Lamp", Decimal("12.50"), "USD", False),
+            (chair, "Chair", Decimal("40.00"), "USD", False),
+        ]
+    )
 
 
 async def test_mixed_currencies_and_deleted_products_reserve_nothing(
