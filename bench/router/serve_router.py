@@ -19,13 +19,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--subgraphs", required=True, help="base URL of the bench subgraphs")
+    parser.add_argument("--jwt-public-key", type=Path, help="PEM file: bearer tokens verify")
     args = parser.parse_args()
     urls = {
         name: f"{args.subgraphs}/{name}" for name in ("products", "reviews", "users", "inventory")
     }
     app = create_router_app(
         (HERE / "supergraph.graphql").read_text(),
-        RouterConfig(subgraph_urls=urls, cost_list_size=LIST_SIZE),
+        RouterConfig(
+            subgraph_urls=urls,
+            cost_list_size=LIST_SIZE,
+            jwt_public_key=args.jwt_public_key.read_text() if args.jwt_public_key else None,
+        ),
     )
     uvicorn.run(
         app, host="127.0.0.1", port=args.port, log_level="warning", loop="uvloop", http="httptools"
