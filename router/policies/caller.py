@@ -119,12 +119,16 @@ class TokenVerifier:
     async def prepare(self, headers: Mapping[str, str]) -> None:
         """Fetch the JWKS again (rate-limited) when the token sent names a key not held."""
         token = _bearer(headers)
-        if token is None or self.jwks is None or self._remembered(token) is not None:
+        if token is None or self.jwks is None:
             return
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.PyJWTError:
-            return  # malformed: `rejection` says so
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            kid = remembered.kid  # its header, read when it was verified
+        else:
+            try:
+                kid = jwt.get_unverified_header(token).get("kid")
+            except jwt.PyJWTError:
+                return  # malformed: `rejection` says so
         if kid not in self._keys:
             await self.jwks.fetch_for(kid)
 
