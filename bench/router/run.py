@@ -46,6 +46,10 @@ from cpu import cpu_seconds  # type: ignore[import-not-found]  # on sys.path fro
 from shopgraph.loopback import free_port
 
 HERE = Path(__file__).parent
+SERVER_OPTIONS = (
+    *("--host", "127.0.0.1", "--log-level", "warning"),
+    *("--loop", "uvloop", "--http", "httptools"),
+)
 ENTITIES = "query($representations:[_Any!]!){_entities(representations:$representations)"
 
 
@@ -211,16 +215,6 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{subgraph_port}"
     router_url = f"http://127.0.0.1:{router_port}/graphql"
-    server_options = [
-        "--host",
-        "127.0.0.1",
-        "--log-level",
-        "warning",
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-    ]
     processes = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
             [
@@ -232,7 +226,7 @@ def main() -> None:
                 str(HERE),
                 "--port",
                 str(subgraph_port),
-                *server_options,
+                *SERVER_OPTIONS,
             ]
         ),
         subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
