@@ -133,9 +133,14 @@ class Telemetry:
     def fetch(self, subgraph: str, headers: Mapping[str, str]) -> Iterator[dict[str, str]]:
         started = time.perf_counter()
         failed = False
-        with self.tracer.start_as_current_span(
-            "fetch", kind=SpanKind.CLIENT, attributes={"subgraph.name": subgraph}
-        ):
+        span = (
+            self.tracer.start_as_current_span(
+                "fetch", kind=SpanKind.CLIENT, attributes={"subgraph.name": subgraph}
+            )
+            if self._recording
+            else _CURRENT_SPAN  # as `stage`: the no-op span would change nothing
+        )
+        with span:
             sent = dict(headers)
             propagate.inject(sent)
             current = _request_id.get()

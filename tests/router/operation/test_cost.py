@@ -216,3 +216,52 @@ def test_an_astronomical_estimate_saturates_where_json_still_holds_it() -> None:
     nested = "related(first: 2000000000) { " * 4 + "id" + " }" * 4
     query = f"{{ books(first: 2000000000) {{ edges {{ {nested} }} }} }}"
     assert _estimate(SMALL, query) == MAX_ESTIMATE == 2**53 - 1
+
+
+class CountingEstimator(CostEstimator):
+    """The estimator, noting the variables of each estimate it makes."""
+
+    def __init__(self, supergraph: Supergraph) -> None:
+        super().__init__(supergraph.api_schema, supergraph.costs, 10)
+        self.made: list[dict[str, Any]] = []
+
+    def estimate(self, operation: Any, fragments: Any, variables: Any) -> int:
+        self.made.append(dict(variables))
+        return super().estimate(operation, fragments, variables)
+
+
+def test_an_estimate_is_kept_for_the_variables_it_reads_and_shared_by_the_others() -> None:
+    documents = DocumentCache(SMALL.api_schema, DocumentLimits(15_000, 50, 200, 4_000), 10)
+    estimator = CountingEstimator(SMALL)
+    limit = CostLimit(estimator, 1_000, 10)
+    query = """query($n: Int, $text: String!, $more: Boolean!) {
+      loans(first: $n) { id related(first: 2) @include(if: $more) { id } }
+      search(text: $text) { id }
+    }"""
+    prepared = documents.prepare(query).select(None)
+
+    def check(**variables: Any) -> int:
+        return limit.check(prepared, {"text": "poems", **variables})
+
+    search = 10 * 30 + 7  # ten books at 30, its argument 7
+    assert check(n=2, more=False) == 2 * 3 + search
+    assert check(n=2, more=False, text="novels") == 2 * 3 + search  # $text: not read
+    assert check(n=5, more=False) == 5 * 3 + search
+    assert check(n=2, more=True) == 2 * (3 + 2 * 3) + search
+    assert check(n=2, more=False) == 2 * 3 + search
+    assert [made["n"] for made in estimator.made] == [2, 5, 2]
+    with pytest.raises(RequestError):  # a null slicing argument is not given: refused each time
+        check(n=None, more=False)
+    with pytest.raises(RequestError):
+        check(n=None, more=False)
+    assert len(estimator.made) == 5
+
+
+def test_an_operation_reading_no_variable_is_estimated_once() -> None:
+    documents = DocumentCache(SMALL.api_schema, DocumentLimits(15_000, 50, 200, 4_000), 10)
+    estimator = CountingEstimator(SMALL)
+    limit = CostLimit(estimator, 1_000, 10)
+    borrow = documents.prepare("mutation($id: ID!) { borrow(id: $id) { id } }").select(None)
+
+    assert [limit.check(borrow, {"id": str(n)}) for n in range(3)] == [3 + 10] * 3
+    assert estimator.made == [{"id": "0"}]

@@ -221,3 +221,27 @@ async def test_spans_go_to_the_configured_otlp_collector(monkeypatch: pytest.Mon
     assert {(service, span.trace_id.hex()) for service, span in spans} == {
         ("edge-router", CLIENT_TRACE)
     }
+
+
+async def test_without_tracing_the_callers_trace_context_still_reaches_every_subgraph() -> None:
+    handlers = {
+        "products": PRODUCTS,
+        "reviews": entities(reviews_by_product),
+        "users": entities(lambda _: {"name": "Ada"}),
+    }
+    async with subgraphs(**handlers) as fakes:
+        config = RouterConfig(subgraph_urls={name: fake.url for name, fake in fakes.items()})
+        async with serve(create_router_app(SDL, config, telemetry=Telemetry())) as client:
+            response = await client.post(
+                "/graphql", json={"query": QUERY}, headers={"traceparent": TRACEPARENT}
+            )
+            untraced = await client.post("/graphql", json={"query": QUERY})
+
+    assert response.json() == untraced.json() == ANSWER
+    for fake in fakes.values():
+        first, second = (
+            {key.lower(): value for key, value in received.headers.items()}
+            for received in fake.received
+        )
+        assert first["traceparent"] == TRACEPARENT
+        assert "traceparent" not in second
