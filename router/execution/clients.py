@@ -65,7 +65,11 @@ class SubgraphClient:
                 ttl_dns_cache=60,
                 keepalive_timeout=IDLE_CONNECTION_SECONDS,
             )
-            self._session = aiohttp.ClientSession(connector=connector)
+            # One session serves every caller: a cookie a subgraph sets for one must
+            # never go back with another's request, so no cookie is kept.
+            self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
 
     async def close(self) -> None:
         if self._session is not None:

@@ -83,7 +83,10 @@ class SubscriptionHub:
     async def start(self) -> None:
         if self._session is None:
             # No per-host limit: every upstream subscription holds its socket for long.
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            # Shared by every caller, so it keeps no cookie (see SubgraphClient.start).
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar()
+            )
             self._closing = False
 
     async def go_away(self, wait_seconds: float) -> None:

@@ -130,6 +130,8 @@ class HttpCatalog:
             connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
+            # Calls are made for many customers: nothing catalog sets may follow later ones.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     async def close(self) -> None:

@@ -87,3 +87,30 @@ async def test_an_idle_connection_is_let_go_before_a_uvicorn_subgraph_closes_it(
     # on a connection as the server closes it would fail.
     server_keeps = inspect.signature(uvicorn.Config).parameters["timeout_keep_alive"].default
     assert server_keeps > IDLE_CONNECTION_SECONDS
+
+
+async def test_a_cookie_one_subgraph_answer_sets_never_goes_back_with_another_request() -> None:
+    cookies: list[str | None] = []
+
+    async def users(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("cookie"))
+        response = web.json_response({"data": {"me": {"name": "Ada"}}})
+        response.set_cookie("session", "for-the-first-caller-only")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/graphql", users)
+    server = TestServer(app, host="127.0.0.1", port=None)
+    await server.start_server()
+    # By a host name, as in compose.yaml: aiohttp's jar never keeps cookies of an IP address.
+    url = f"http://localhost:{server.port}/graphql"
+    client = SubgraphClient("users", url, timeout=5.0)
+    await client.start()
+    try:
+        for _ in range(2):
+            await client.fetch("{ me { name } }", {}, {})
+    finally:
+        await client.close()
+        await server.close()
+
+    assert cookies == [None, None]
