@@ -1,10 +1,11 @@
 """Social benchmark: the product listing with ratings and reviews, through the router.
 
-On a throwaway PostgreSQL database (`shopgraph_social_bench`, dropped at the
-end) it COPYs N products, M customers and R reviews (shop.py), serves the
-users, catalog and social subgraphs and the router on loopback ports in this
-process, and sends the router sequential GraphQL requests over HTTP with
-aiohttp (one connection, one request at a time):
+On a throwaway PostgreSQL database (`shopgraph_social_bench_<first port>`, so
+runs on other ports do not meet; dropped at the end) it COPYs N products, M
+customers and R reviews (shop.py), serves the users, catalog and social
+subgraphs and the router on loopback ports in this process, and sends the
+router sequential GraphQL requests over HTTP with aiohttp (one connection, one
+request at a time):
 
   { __typename }              the router alone: the floor
   products(first: 20) names   catalog only, through the router: the baseline
@@ -55,7 +56,6 @@ from shopgraph.registry import SUBGRAPHS, SubgraphEntry
 from shopgraph.supergraph import compose_subgraphs
 from subgraphs.platform.settings import Settings
 
-DATABASE = "shopgraph_social_bench"
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SERVED = ("users", "catalog", "social")  # commerce is in the supergraph but never asked
 PAGES = 50
@@ -84,18 +84,19 @@ WALK = """query Walk($after: String) {
 
 
 @asynccontextmanager
-async def bench_database(admin_url: str) -> AsyncIterator[str]:
+async def bench_database(admin_url: str, first_port: int) -> AsyncIterator[str]:
+    database = f"shopgraph_social_bench_{first_port}"
     admin = make_url(admin_url)
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(dsn, timeout=5)
     try:
         # A run that died halfway leaves its database: start from nothing.
-        await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{DATABASE}"')
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{database}"')
         try:
-            yield admin.set(database=DATABASE).render_as_string(hide_password=False)
+            yield admin.set(database=database).render_as_string(hide_password=False)
         finally:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await connection.close()
 
@@ -147,7 +148,7 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.requests} sequential requests or {args.seconds:g} s per operation"
     )
     with tempfile.TemporaryDirectory(prefix="shopgraph-bench-social-") as directory:
-        async with bench_database(args.postgres_url) as database_url:
+        async with bench_database(args.postgres_url, args.first_port) as database_url:
             settings = settings_for(database_url, Path(directory))
             shop = await fill(settings, args.products, args.customers, args.reviews)
             print(f"  shop COPYed and analysed in {shop.seconds:.1f} s")
