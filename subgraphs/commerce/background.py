@@ -87,6 +87,7 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
     """
     order_ids = [_order_id(event) for event in events]
     moves: list[_Move] = []
+    announce = services.relay.announces
     async with services.database.session() as session:
         fresh = await record_all_handled(
             session, inbox, OUTCOMES_GROUP, [event.id for event in events]
@@ -112,10 +113,15 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
         )
         await add_to_outbox(
-            session, outbox, [status_changed(m.row, m.before, m.after, m.reason) for m in moves]
+            session,
+            outbox,
+            [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
+            announce=announce,
         )
     if moves:
-        await services.orders_changed([(move.row.id, move.after.value) for move in moves])
+        await services.orders_changed(
+            [(move.row.id, move.after.value) for move in moves], relay_told=announce
+        )
 
 
 def _order_id(event: Event) -> str:

@@ -68,10 +68,14 @@ class CommerceServices:
         """After a commit that moved an order: publish its events and tell subscribers."""
         await self.orders_changed([(order_id, status)])
 
-    async def orders_changed(self, changes: Sequence[tuple[str, str]]) -> None:
+    async def orders_changed(
+        self, changes: Sequence[tuple[str, str]], *, relay_told: bool = False
+    ) -> None:
         """`order_changed` for the orders (id, status) one commit moved: one wake-up of
-        the relay and one round trip to the pub/sub for all of them."""
-        self.relay.notify()
+        the relay (none if the commit `relay_told` it already) and one round trip to
+        the pub/sub for all of them."""
+        if not relay_told:
+            self.relay.notify()
         try:
             await self.pubsub.publish_all(
                 [(status_channel(order_id), status.encode()) for order_id, status in changes]

@@ -153,6 +153,7 @@ async def record_outcomes(
         reason = None if outcome.succeeded else outcome.failure_reason
         by_kind.setdefault((kind.value, reason), []).append(payment_id)
     events = []
+    announce = services.relay.announces
     async with services.database.session() as session:
         for (status, reason), payment_ids in by_kind.items():
             # The row locks serialise two copies of one event in two batches; the
@@ -169,8 +170,8 @@ async def record_outcomes(
             )
             # Transient rows, only to build the events from.
             events += [payment_outcome(PaymentRow(**row._mapping)) for row in moved]
-        await add_to_outbox(session, outbox, events)
-    if events:
+        await add_to_outbox(session, outbox, events, announce=announce)
+    if events and not announce:
         services.relay.notify()
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    func,
     insert,
     select,
     text,
@@ -84,11 +85,25 @@ def outbox_table(metadata: MetaData) -> Table:
     return table
 
 
-async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Event]) -> None:
-    """Insert `events` in the caller's transaction; they are published only if it commits."""
+async def add_to_outbox(
+    session: AsyncSession, table: Table, events: Sequence[Event], *, announce: bool = False
+) -> None:
+    """Insert `events` in the caller's transaction; they are published only if it commits.
+
+    With `announce` (PostgreSQL; see `OutboxRelay.announces`), the INSERT itself
+    notifies the relays of `shopgraph worker outbox`: PostgreSQL delivers the
+    notification when the transaction commits (one per transaction, however many
+    rows), so the writer's `relay.notify()` after the commit, a statement and a
+    pooled connection of its own, is not needed. For writers whose transaction
+    holds nothing others wait on (the workers' batches): a notifying commit is
+    serialised with the other notifying commits.
+    """
     if not events:
         return
-    await session.execute(insert(table), outbox_rows(events))
+    statement = insert(table)
+    if announce:
+        statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, func.current_schema()))
+    await session.execute(statement, outbox_rows(events))
 
 
 def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -126,6 +141,12 @@ class OutboxRelay:
         self._running = False
         self._announcing: asyncio.Task[None] | None = None
         self._announce_again = False
+
+    @property
+    def announces(self) -> bool:
+        """Whether `notify()` would tell `shopgraph worker outbox` through PostgreSQL, so
+        that a writer may rather announce in its transaction (`add_to_outbox(announce=)`)."""
+        return self._database.announces_outbox and not self._running
 
     def notify(self) -> None:
         """Wake `run` now, right after a transaction that added events committed; when
