@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
     insert,
     select,
@@ -45,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Update
 
 from subgraphs.platform.columns import UTCDateTime
 from subgraphs.platform.database import Database
@@ -137,6 +139,7 @@ class OutboxRelay:
         self._database = database
         self._table = table
         self._bus = bus
+        self._take = _take_statement(table, skip_locked=not database.is_sqlite)
         self._wakeup = asyncio.Event()
         self._running = False
         self._announcing: asyncio.Task[None] | None = None
@@ -179,27 +182,8 @@ class OutboxRelay:
 
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
-        table = self._table
-        batch = (
-            select(table.c.id)
-            .where(table.c.sent_at.is_(None))
-            .order_by(table.c.created_at, table.c.id)
-            .limit(limit)
-        )
-        if not self._database.is_sqlite:
-            # Concurrent relays each take a different batch instead of waiting on,
-            # or both publishing, the same rows. SQLite needs no row locks: every
-            # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
-            batch = batch.with_for_update(skip_locked=True)
-        # The batch is taken and marked sent in one statement, then published, in one
-        # transaction: a publish that fails rolls the mark back.
-        take = (
-            update(table)
-            .where(table.c.id.in_(batch.scalar_subquery()))
-            .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
-            .returning(*table.c)
-        )
         ids: list[uuid.UUID] = []
+        parameters = {"sent_at": datetime.now(UTC), "limit": limit}
         try:
             # Lock, publish and mark in one transaction. That is not publishing from
             # inside a transaction that may roll back: the writer committed these rows
@@ -208,7 +192,8 @@ class OutboxRelay:
             # which is the at-least-once promise consumers already handle.
             async with self._database.session() as session:
                 rows = sorted(
-                    (await session.execute(take)).all(), key=lambda row: (row.created_at, row.id)
+                    (await session.execute(self._take, parameters)).all(),
+                    key=lambda row: (row.created_at, row.id),
                 )
                 if not rows:
                     return 0
@@ -302,6 +287,36 @@ class OutboxRelay:
                     last_error=f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
                 )
             )
+
+
+def _take_statement(table: Table, *, skip_locked: bool) -> Update:
+    """Takes a batch of unsent rows and marks them sent in one statement; `sent_at` and
+    `limit` are parameters, so the statement is built and its cache key made once per
+    relay rather than on every pass.
+
+    The batch is taken and marked sent in one statement, then published, in one
+    transaction: a publish that fails rolls the mark back.
+    """
+    batch = (
+        select(table.c.id)
+        .where(table.c.sent_at.is_(None))
+        .order_by(table.c.created_at, table.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if skip_locked:
+        # Concurrent relays each take a different batch instead of waiting on,
+        # or both publishing, the same rows. SQLite needs no row locks: every
+        # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
+        batch = batch.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.id.in_(batch.scalar_subquery()))
+        .values(
+            sent_at=bindparam("sent_at", type_=table.c.sent_at.type),
+            attempts=table.c.attempts + 1,
+        )
+        .returning(*table.c)
+    )
 
 
 def event_of_row(row: Row[Any]) -> Event:
