@@ -72,6 +72,15 @@ _LOCK_ORDERS = (
     .with_for_update()
 )
 
+# Built once, as the lock is: its values are parameters.
+_SET_STATUS = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
+    .values(
+        status=bindparam("new_status", type_=_ORDERS.c.status.type),
+        updated_at=bindparam("now", type_=_ORDERS.c.updated_at.type),
+    )
+)
 
 # A row of `_LOCK_ORDERS`: id, user_id, status, total_amount, currency, reservation_key
 # and current_payment_id, by name.
@@ -92,9 +101,7 @@ async def set_statuses(session: AsyncSession, statuses: Mapping[str, OrderStatus
         by_status.setdefault(status, []).append(order_id)
     for status, order_ids in by_status.items():
         await session.execute(
-            update(_ORDERS)
-            .where(_ORDERS.c.id.in_(sorted(order_ids)))
-            .values(status=status.value, updated_at=now)
+            _SET_STATUS, {"order_ids": sorted(order_ids), "new_status": status.value, "now": now}
         )
 
 
