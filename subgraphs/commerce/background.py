@@ -40,7 +40,7 @@ from subgraphs.commerce.events import (
     status_changed,
 )
 from subgraphs.commerce.holds import release_abandoned_holds
-from subgraphs.commerce.lifecycle import lock_orders, move_order
+from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, set_statuses
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
@@ -71,7 +71,7 @@ async def apply_payment_outcome(services: CommerceServices, event: Event) -> Non
 class _Move:
     """What an outcome does to its order, decided under the order's row lock."""
 
-    row: OrderRow
+    row: LockedOrder  # the order as locked, before the move
     before: OrderStatus
     after: OrderStatus
     reason: str
@@ -87,6 +87,7 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
     """
     order_ids = [_order_id(event) for event in events]
     moves: list[_Move] = []
+    announce = services.relay.announces
     async with services.database.session() as session:
         fresh = await record_all_handled(
             session, inbox, OUTCOMES_GROUP, [event.id for event in events]
@@ -96,24 +97,31 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
         if not todo:
             return
         rows = await lock_orders(session, {order_id for _, order_id in todo})
+        statuses = {order_id: OrderStatus(row.status) for order_id, row in rows.items()}
         for event, order_id in _once_each(todo):
             row = rows.get(order_id)
             if row is None:
                 log.warning("payment outcome %s names an unknown order", event.id)
                 continue
-            move = await _decide(services, session, event, row)
+            move = await _decide(services, session, event, row, statuses[order_id])
             if move is not None:
-                row.status = move.after.value
-                row.updated_at = utc_now()
+                statuses[order_id] = move.after
                 moves.append(move)
+        await set_statuses(session, {move.row.id: statuses[move.row.id] for move in moves})
         await services.catalog.settle(
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
         )
         await add_to_outbox(
-            session, outbox, [status_changed(m.row, m.before, m.after, m.reason) for m in moves]
+            session,
+            outbox,
+            [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
+            announce=announce,
         )
-    await asyncio.gather(*(services.order_changed(move.row.id, move.after.value) for move in moves))
+    if moves:
+        await services.orders_changed(
+            [(move.row.id, move.after.value) for move in moves], relay_told=announce
+        )
 
 
 def _order_id(event: Event) -> str:
@@ -135,13 +143,16 @@ def _once_each(todo: list[tuple[Event, str]]) -> list[tuple[Event, str]]:
 
 
 async def _decide(
-    services: CommerceServices, session: AsyncSession, event: Event, row: OrderRow
+    services: CommerceServices,
+    session: AsyncSession,
+    event: Event,
+    row: LockedOrder,
+    before: OrderStatus,
 ) -> _Move | None:
-    """The move `event` makes of its (locked) order, if any. A success for an order
-    that no longer waits for that payment is refunded here, at once."""
+    """The move `event` makes of its (locked) order, now in status `before`, if any. A
+    success for an order that no longer waits for that payment is refunded here, at once."""
     succeeded = event.type == PAYMENT_SUCCEEDED
     payment_id = event.subject_id
-    before = OrderStatus(row.status)
     awaited = before is OrderStatus.PENDING_PAYMENT and row.current_payment_id == payment_id
     if awaited:
         if succeeded:
@@ -157,7 +168,7 @@ async def _refund_late(
     services: CommerceServices,
     session: AsyncSession,
     payment_id: str,
-    row: OrderRow,
+    row: LockedOrder,
     before: OrderStatus,
 ) -> None:
     payment = await session.get(PaymentRow, payment_id)
@@ -224,8 +235,10 @@ async def remove_all_bought_lines(services: CommerceServices, events: Sequence[E
             if str(event.id) not in handled
         )
     )
-    async with services.database.session() as session:
-        await record_all_handled(session, inbox, CARTS_GROUP, [event.id for event in events])
+    # One statement alone is atomic: no transaction around it (autocommit on PostgreSQL,
+    # one round trip where BEGIN, the INSERT and COMMIT took three).
+    async with services.database.reading() as connection:
+        await record_all_handled(connection, inbox, CARTS_GROUP, [event.id for event in events])
 
 
 def _bought(event: Event) -> tuple[str, list[str]]:

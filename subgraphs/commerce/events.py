@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Protocol
+
 from subgraphs.commerce.domain import OrderLine, OrderStatus
 from subgraphs.commerce.models import OrderRow, PaymentRow
 from subgraphs.platform.events import Event
@@ -48,8 +51,22 @@ def payment_retried(order: OrderRow, payment_id: str) -> Event:
     )
 
 
+class OrderFacts(Protocol):
+    """What `order.status_changed` tells of its order: an `OrderRow`, or a Core row of
+    those columns (the outcome consumer's)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def total_amount(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+
+
 def status_changed(
-    order: OrderRow, before: OrderStatus | None, after: OrderStatus, reason: str
+    order: OrderFacts, before: OrderStatus | None, after: OrderStatus, reason: str
 ) -> Event:
     return Event.new(
         STATUS_CHANGED,

@@ -10,11 +10,11 @@ back after one is simply done again later.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.commerce.domain import (
@@ -54,12 +54,55 @@ async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
     ).one_or_none()
 
 
-async def lock_orders(session: AsyncSession, order_ids: Collection[str]) -> dict[str, OrderRow]:
-    """Locks the orders in id order, as every batch does, so two batches never deadlock."""
-    rows = await session.scalars(
-        select(OrderRow).where(OrderRow.id.in_(order_ids)).order_by(OrderRow.id).with_for_update()
+# What a payment outcome needs of its order, read as plain rows: the outcome consumer
+# moves orders with Core statements, not through the ORM's unit of work.
+_ORDERS = cast(Table, OrderRow.__table__)  # a declarative model's table is a Table
+_LOCK_ORDERS = (
+    select(
+        _ORDERS.c.id,
+        _ORDERS.c.user_id,
+        _ORDERS.c.status,
+        _ORDERS.c.total_amount,
+        _ORDERS.c.currency,
+        _ORDERS.c.reservation_key,
+        _ORDERS.c.current_payment_id,
     )
+    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(_ORDERS.c.id)
+    .with_for_update()
+)
+
+# Built once, as the lock is: its values are parameters.
+_SET_STATUS = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
+    .values(
+        status=bindparam("new_status", type_=_ORDERS.c.status.type),
+        updated_at=bindparam("now", type_=_ORDERS.c.updated_at.type),
+    )
+)
+
+# A row of `_LOCK_ORDERS`: id, user_id, status, total_amount, currency, reservation_key
+# and current_payment_id, by name.
+LockedOrder: TypeAlias = Row[*tuple[Any, ...]]
+
+
+async def lock_orders(session: AsyncSession, order_ids: Collection[str]) -> dict[str, LockedOrder]:
+    """Locks the orders in id order, as every batch does, so two batches never deadlock."""
+    rows = await session.execute(_LOCK_ORDERS, {"order_ids": sorted(order_ids)})
     return {row.id: row for row in rows}
+
+
+async def set_statuses(session: AsyncSession, statuses: Mapping[str, OrderStatus]) -> None:
+    """Moves each order (locked by this transaction) to its status: one UPDATE per status."""
+    now = utc_now()
+    by_status: dict[OrderStatus, list[str]] = {}
+    for order_id, status in statuses.items():
+        by_status.setdefault(status, []).append(order_id)
+    for status, order_ids in by_status.items():
+        await session.execute(
+            _SET_STATUS, {"order_ids": sorted(order_ids), "new_status": status.value, "now": now}
+        )
 
 
 async def move_order(

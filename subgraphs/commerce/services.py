@@ -14,7 +14,7 @@ jobs.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,11 +66,23 @@ class CommerceServices:
 
     async def order_changed(self, order_id: str, status: str) -> None:
         """After a commit that moved an order: publish its events and tell subscribers."""
-        self.relay.notify()
+        await self.orders_changed([(order_id, status)])
+
+    async def orders_changed(
+        self, changes: Sequence[tuple[str, str]], *, relay_told: bool = False
+    ) -> None:
+        """`order_changed` for the orders (id, status) one commit moved: one wake-up of
+        the relay (none if the commit `relay_told` it already) and one round trip to
+        the pub/sub for all of them."""
+        if not relay_told:
+            self.relay.notify()
         try:
-            await self.pubsub.publish(status_channel(order_id), status.encode())
+            await self.pubsub.publish_all(
+                [(status_channel(order_id), status.encode()) for order_id, status in changes]
+            )
         except Exception:
-            log.warning("could not push the status of order %s", order_id, exc_info=True)
+            orders = ", ".join(order_id for order_id, _ in changes)
+            log.warning("could not push the status of orders %s", orders, exc_info=True)
 
 
 def require_service_token(settings: Settings) -> None:

@@ -62,6 +62,22 @@ _TO_CHARGE = (
 )
 
 
+# An outcome recorded on the payments still PENDING, built once: its values are parameters.
+_RECORD = (
+    update(_PAYMENTS)
+    .where(
+        _PAYMENTS.c.id.in_(bindparam("payment_ids", expanding=True)),
+        _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+    )
+    .values(
+        status=bindparam("new_status", type_=_PAYMENTS.c.status.type),
+        failure_reason=bindparam("reason", type_=_PAYMENTS.c.failure_reason.type),
+        updated_at=bindparam("now", type_=_PAYMENTS.c.updated_at.type),
+    )
+    .returning(*_PAYMENTS.c)
+)
+
+
 class _Retry:
     """A charge the provider could not decide yet: its delivery is retried later."""
 
@@ -153,24 +169,25 @@ async def record_outcomes(
         reason = None if outcome.succeeded else outcome.failure_reason
         by_kind.setdefault((kind.value, reason), []).append(payment_id)
     events = []
+    announce = services.relay.announces
     async with services.database.session() as session:
         for (status, reason), payment_ids in by_kind.items():
             # The row locks serialise two copies of one event in two batches; the
             # second finds the payment no longer PENDING (re-checked on the row the
             # first one wrote) and records nothing.
             moved = await session.execute(
-                update(_PAYMENTS)
-                .where(
-                    _PAYMENTS.c.id.in_(sorted(payment_ids)),
-                    _PAYMENTS.c.status == PaymentStatus.PENDING.value,
-                )
-                .values(status=status, failure_reason=reason, updated_at=utc_now())
-                .returning(*_PAYMENTS.c)
+                _RECORD,
+                {
+                    "payment_ids": sorted(payment_ids),
+                    "new_status": status,
+                    "reason": reason,
+                    "now": utc_now(),
+                },
             )
             # Transient rows, only to build the events from.
             events += [payment_outcome(PaymentRow(**row._mapping)) for row in moved]
-        await add_to_outbox(session, outbox, events)
-    if events:
+        await add_to_outbox(session, outbox, events, announce=announce)
+    if events and not announce:
         services.relay.notify()
 
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import Column, CursorResult, Insert, MetaData, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from subgraphs.platform.columns import UTCDateTime
 
@@ -42,9 +42,15 @@ async def record_handled(
 
 
 async def record_all_handled(
-    session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[uuid.UUID]
+    session: AsyncSession | AsyncConnection,
+    table: Table,
+    consumer: str,
+    event_ids: Sequence[uuid.UUID],
 ) -> set[uuid.UUID]:
-    """`record_handled` for many events in one statement: the ids not handled before."""
+    """`record_handled` for many events in one statement: the ids not handled before.
+
+    In the transaction of the effect (a session), or alone (a connection, such as
+    `Database.reading()` in autocommit) for an effect made elsewhere first."""
     if not event_ids:
         return set()
     now = datetime.now(UTC)
@@ -56,7 +62,7 @@ async def record_all_handled(
     return {uuid.UUID(event_id) for event_id in await session.scalars(statement, rows)}
 
 
-def _insert_new(session: AsyncSession, table: Table) -> Insert:
+def _insert_new(session: AsyncSession | AsyncConnection, table: Table) -> Insert:
     """An INSERT into the inbox that skips the rows already there.
 
     ON CONFLICT DO NOTHING rather than check-then-insert: two deliveries of one
@@ -64,6 +70,7 @@ def _insert_new(session: AsyncSession, table: Table) -> Insert:
     second insert waits on the first's key and then inserts nothing.
     """
     keys = [table.c.consumer, table.c.event_id]
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind() if isinstance(session, AsyncSession) else session
+    if bind.dialect.name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)

@@ -37,6 +37,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
+    func,
     insert,
     select,
     text,
@@ -44,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Update
 
 from subgraphs.platform.columns import UTCDateTime
 from subgraphs.platform.database import Database
@@ -84,11 +87,25 @@ def outbox_table(metadata: MetaData) -> Table:
     return table
 
 
-async def add_to_outbox(session: AsyncSession, table: Table, events: Sequence[Event]) -> None:
-    """Insert `events` in the caller's transaction; they are published only if it commits."""
+async def add_to_outbox(
+    session: AsyncSession, table: Table, events: Sequence[Event], *, announce: bool = False
+) -> None:
+    """Insert `events` in the caller's transaction; they are published only if it commits.
+
+    With `announce` (PostgreSQL; see `OutboxRelay.announces`), the INSERT itself
+    notifies the relays of `shopgraph worker outbox`: PostgreSQL delivers the
+    notification when the transaction commits (one per transaction, however many
+    rows), so the writer's `relay.notify()` after the commit, a statement and a
+    pooled connection of its own, is not needed. For writers whose transaction
+    holds nothing others wait on (the workers' batches): a notifying commit is
+    serialised with the other notifying commits.
+    """
     if not events:
         return
-    await session.execute(insert(table), outbox_rows(events))
+    statement = insert(table)
+    if announce:
+        statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, func.current_schema()))
+    await session.execute(statement, outbox_rows(events))
 
 
 def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -122,10 +139,17 @@ class OutboxRelay:
         self._database = database
         self._table = table
         self._bus = bus
+        self._take = _take_statement(table, skip_locked=not database.is_sqlite)
         self._wakeup = asyncio.Event()
         self._running = False
         self._announcing: asyncio.Task[None] | None = None
         self._announce_again = False
+
+    @property
+    def announces(self) -> bool:
+        """Whether `notify()` would tell `shopgraph worker outbox` through PostgreSQL, so
+        that a writer may rather announce in its transaction (`add_to_outbox(announce=)`)."""
+        return self._database.announces_outbox and not self._running
 
     def notify(self) -> None:
         """Wake `run` now, right after a transaction that added events committed; when
@@ -158,27 +182,8 @@ class OutboxRelay:
 
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
-        table = self._table
-        batch = (
-            select(table.c.id)
-            .where(table.c.sent_at.is_(None))
-            .order_by(table.c.created_at, table.c.id)
-            .limit(limit)
-        )
-        if not self._database.is_sqlite:
-            # Concurrent relays each take a different batch instead of waiting on,
-            # or both publishing, the same rows. SQLite needs no row locks: every
-            # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
-            batch = batch.with_for_update(skip_locked=True)
-        # The batch is taken and marked sent in one statement, then published, in one
-        # transaction: a publish that fails rolls the mark back.
-        take = (
-            update(table)
-            .where(table.c.id.in_(batch.scalar_subquery()))
-            .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
-            .returning(*table.c)
-        )
         ids: list[uuid.UUID] = []
+        parameters = {"sent_at": datetime.now(UTC), "limit": limit}
         try:
             # Lock, publish and mark in one transaction. That is not publishing from
             # inside a transaction that may roll back: the writer committed these rows
@@ -187,7 +192,8 @@ class OutboxRelay:
             # which is the at-least-once promise consumers already handle.
             async with self._database.session() as session:
                 rows = sorted(
-                    (await session.execute(take)).all(), key=lambda row: (row.created_at, row.id)
+                    (await session.execute(self._take, parameters)).all(),
+                    key=lambda row: (row.created_at, row.id),
                 )
                 if not rows:
                     return 0
@@ -281,6 +287,36 @@ class OutboxRelay:
                     last_error=f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
                 )
             )
+
+
+def _take_statement(table: Table, *, skip_locked: bool) -> Update:
+    """Takes a batch of unsent rows and marks them sent in one statement; `sent_at` and
+    `limit` are parameters, so the statement is built and its cache key made once per
+    relay rather than on every pass.
+
+    The batch is taken and marked sent in one statement, then published, in one
+    transaction: a publish that fails rolls the mark back.
+    """
+    batch = (
+        select(table.c.id)
+        .where(table.c.sent_at.is_(None))
+        .order_by(table.c.created_at, table.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if skip_locked:
+        # Concurrent relays each take a different batch instead of waiting on,
+        # or both publishing, the same rows. SQLite needs no row locks: every
+        # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
+        batch = batch.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.id.in_(batch.scalar_subquery()))
+        .values(
+            sent_at=bindparam("sent_at", type_=table.c.sent_at.type),
+            attempts=table.c.attempts + 1,
+        )
+        .returning(*table.c)
+    )
 
 
 def event_of_row(row: Row[Any]) -> Event:

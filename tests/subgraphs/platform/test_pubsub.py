@@ -66,6 +66,23 @@ async def test_a_message_reaches_every_subscriber_of_its_channel_only(
         assert await next_message(other) == b"SHIPPED"
 
 
+@pytest.mark.parametrize("count", [1, 3])
+async def test_publishing_together_delivers_each_message_in_order(
+    pubsub: InProcessPubSub | RedisPubSub, count: int
+) -> None:
+    """`publish_all` (one round trip on Redis) is `publish` of each message in turn."""
+    async with pubsub.subscribe("order:1") as first, pubsub.subscribe("order:2") as other:
+        messages = [("order:1", b"PAID"), ("order:2", b"FAILED"), ("order:1", b"SHIPPED")]
+        await pubsub.publish_all(messages[:count])
+        await pubsub.publish("order:2", b"END")
+
+        heard_first = [await next_message(first) for _ in range(2 if count == 3 else 1)]
+        heard_other = [await next_message(other) for _ in range(2 if count == 3 else 1)]
+
+    assert heard_first == ([b"PAID", b"SHIPPED"] if count == 3 else [b"PAID"])
+    assert heard_other == ([b"FAILED", b"END"] if count == 3 else [b"END"])
+
+
 async def test_leaving_a_subscription_unsubscribes(pubsub: InProcessPubSub | RedisPubSub) -> None:
     async with pubsub.subscribe("order:1") as staying:
         async with pubsub.subscribe("order:1") as leaving:

@@ -7,7 +7,8 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
 
 from subgraphs.platform.database import Database, asyncpg_dsn
-from subgraphs.platform.events import Event, OutboxRelay, outbox_worker
+from subgraphs.platform.events import Event, OutboxRelay, add_to_outbox, outbox_worker
+from subgraphs.platform.events.outbox import NOTIFY_CHANNEL
 from subgraphs.platform.events.outbox_worker import OutboxListener, running_outbox_relays
 from subgraphs.platform.settings import Settings
 from tests.subgraphs.platform.events.conftest import EventTables
@@ -100,6 +101,45 @@ async def test_a_worker_listens_again_after_its_connection_is_cut(
         await asyncio.wait_for(published_all([bus], 1), WAIT)
 
     assert bus.published == [event]
+
+
+async def test_a_transaction_that_announces_its_rows_wakes_the_worker_when_it_commits(
+    settings: Settings, database: Database, tables: EventTables
+) -> None:
+    """`add_to_outbox(announce=True)`: no `notify()` after the commit; the notification
+    comes with the commit, and only then (a rolled-back one announces nothing)."""
+    bus = FlakyBus()
+    relay = OutboxRelay(database, tables.outbox, bus)
+    writer = OutboxRelay(database, tables.outbox, FlakyBus())
+    assert writer.announces
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    spy = await asyncpg.connect(asyncpg_dsn(database_url(settings)))
+    await spy.add_listener(NOTIFY_CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+
+    async def rolled_back() -> None:
+        async with database.session() as session:
+            await add_to_outbox(session, tables.outbox, [placed(0)], announce=True)
+            raise RuntimeError("rolled back")
+
+    try:
+        async with running_outbox_relays(database_url(settings), {database.subgraph: relay}) as up:
+            await asyncio.wait_for(up.listening.wait(), WAIT)
+            with pytest.raises(RuntimeError, match="rolled back"):
+                await rolled_back()
+            events = [placed(1), placed(2), placed(3)]
+            async with database.session() as session:
+                await add_to_outbox(session, tables.outbox, events, announce=True)
+            await asyncio.wait_for(published_all([bus], len(events)), WAIT)
+        first = await asyncio.wait_for(heard.get(), WAIT)
+        # A NOTIFY of its own, sent after the commit, comes after any of the rows'.
+        await spy.execute(f"NOTIFY {NOTIFY_CHANNEL}, 'end'")
+        second = await asyncio.wait_for(heard.get(), WAIT)
+    finally:
+        await spy.close()
+
+    assert bus.published == events
+    assert (first, second) == (database.subgraph, "end")  # one notification for three rows
+    assert await outbox_rows(database, tables) == [(e.id, True, 1, None) for e in events]
 
 
 async def until_cleared(listener: OutboxListener) -> None:
