@@ -312,6 +312,8 @@ def profile(shop: Shop, args: argparse.Namespace) -> list[subprocess.Popen[bytes
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
         spy = Path(shutil.which("py-spy") or spy)
+    if not spy.exists():  # its output is discarded: without this the folder just stays empty
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
     started = []
     for name, pid in shop.processes.items():
         if name in PROFILED:
