@@ -28,6 +28,11 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def request_id_of(given: str | None) -> str:
+    """The id of a request that came with `given` as its x-request-id (cut short), or a new one."""
+    return given[:MAX_REQUEST_ID] if given else uuid.uuid4().hex
+
+
 class RequestTracing:
     def __init__(self, app: ASGIApp, service: str, tracer: Tracer | None = None) -> None:
         self.app = app
@@ -40,7 +45,7 @@ class RequestTracing:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get(REQUEST_ID_HEADER)
-        identity = _request_id.set(given[:MAX_REQUEST_ID] if given else uuid.uuid4().hex)
+        identity = _request_id.set(request_id_of(given))
         attached = context.attach(propagate.extract(headers))
         try:
             with self.tracer.start_as_current_span(

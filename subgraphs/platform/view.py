@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +43,7 @@ from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
 from subgraphs.platform.auth.verified import VerifiedTokens
 from subgraphs.platform.context import RequestContext
+from subgraphs.platform.tracing import REQUEST_ID_HEADER, current_request_id, request_id_of
 
 ContextFactory = Callable[[Request | WebSocket, str, Principal | None], RequestContext[Any, Any]]
 
@@ -68,7 +68,9 @@ def http_error_response(error: HTTPException) -> Response:
 
 
 def _request_id(request: Request | WebSocket) -> str:
-    return request.headers.get("x-request-id") or uuid.uuid4().hex
+    # `RequestTracing` chose the id of an HTTP request, which logs carry: errors and
+    # headers carry the same one. A WebSocket (or the view called alone) has none yet.
+    return current_request_id() or request_id_of(request.headers.get(REQUEST_ID_HEADER))
 
 
 class _InvalidCredentials(HTTPException):
