@@ -1,0 +1,137 @@
+"""Running the schema extensions' hooks of a request, each extension type's hooks found once.
+
+Strawberry's runner looks every hook of every extension up again for every
+stage of every request: it checks what kind of function each is, wraps it in
+a fresh context manager (`functools.wraps` included) and opens an
+`AsyncExitStack` per stage. With the subgraphs' four extensions that was 16
+look-ups a request and about a fifth of the CPU a small subgraph request
+spends outside its resolvers.
+
+`HookRunner` enters the same hooks in the same order and leaves them in
+reverse, with exceptions passed into them as `contextlib` does; only the
+looking up is done once per extension type (`HookTable`). Types with a hook
+that is not a plain generator (async hooks, callables) keep Strawberry's own
+runner, for the whole request.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from types import TracebackType
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
+
+# The stages a request passes through (streamed results keep Strawberry's runner).
+STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
+
+# One hook of an extension type: called with the extension, it is the stage's context.
+Hook = Callable[[SchemaExtension], AbstractContextManager[None]]
+
+
+class HookTable:
+    """Each extension type's hooks, by stage; None for a type Strawberry's runner must run."""
+
+    def __init__(self) -> None:
+        self._types: dict[type[SchemaExtension], dict[str, Hook] | None] = {}
+
+    def of(self, extension_type: type[SchemaExtension]) -> dict[str, Hook] | None:
+        if extension_type not in self._types:
+            self._types[extension_type] = _hooks(extension_type)
+        return self._types[extension_type]
+
+
+def _hooks(extension_type: type[SchemaExtension]) -> dict[str, Hook] | None:
+    found: dict[str, Hook] = {}
+    for stage in STAGES:
+        hook = getattr(extension_type, stage)
+        if hook is getattr(SchemaExtension, stage):
+            continue  # not implemented: nothing to enter
+        if not inspect.isgeneratorfunction(hook):
+            return None
+        found[stage] = contextmanager(hook)
+    return found
+
+
+class HookRunner(SchemaExtensionsRunner):
+    """Strawberry's runner, with the stages entered from hooks looked up beforehand."""
+
+    def __init__(
+        self,
+        execution_context: ExecutionContext,
+        extensions: list[SchemaExtension],
+        stages: Mapping[str, Sequence[tuple[SchemaExtension, Hook]]],
+    ) -> None:
+        super().__init__(execution_context, extensions)
+        self._stages = stages
+
+    @classmethod
+    def create(
+        cls,
+        table: HookTable,
+        execution_context: ExecutionContext,
+        extensions: list[SchemaExtension],
+    ) -> SchemaExtensionsRunner:
+        stages: dict[str, list[tuple[SchemaExtension, Hook]]] = {stage: [] for stage in STAGES}
+        for extension in extensions:
+            hooks = table.of(type(extension))
+            if hooks is None:
+                return SchemaExtensionsRunner(execution_context, extensions)
+            for stage, hook in hooks.items():
+                stages[stage].append((extension, hook))
+        return cls(execution_context, extensions, stages)
+
+    def operation(self) -> Stage:  # type: ignore[override]  # enters as Strawberry's does
+        return Stage(self._stages["on_operation"])
+
+    def parsing(self) -> Stage:  # type: ignore[override]
+        return Stage(self._stages["on_parse"])
+
+    def validation(self) -> Stage:  # type: ignore[override]
+        return Stage(self._stages["on_validate"])
+
+    def executing(self) -> Stage:  # type: ignore[override]
+        return Stage(self._stages["on_execute"])
+
+
+class Stage:
+    """One stage's hooks as one context manager, with or without `async`."""
+
+    __slots__ = ("_hooks", "_stack")
+
+    def __init__(self, hooks: Sequence[tuple[SchemaExtension, Hook]]) -> None:
+        self._hooks = hooks
+        self._stack: AbstractContextManager[Any] = nullcontext()
+
+    def __enter__(self) -> None:
+        if not self._hooks:
+            return
+        # A hook failing to enter leaves those entered before it as they are, as
+        # Strawberry's runner does (their generators are closed when collected).
+        stack = ExitStack()
+        for extension, hook in self._hooks:
+            stack.enter_context(hook(extension))
+        self._stack = stack
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        return self._stack.__exit__(exc_type, exc_value, traceback)
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        return self.__exit__(exc_type, exc_value, traceback)
