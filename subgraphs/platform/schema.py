@@ -45,7 +45,7 @@ def federation_schema(
         MaskInternalErrors,
         HideSchema,
         lambda: ParserCache(maxsize=1000),
-        lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
+        lambda: LimitOperations(limits=limits, costs=costs),
     ]
     if mutation is not None:
         _map_domain_errors(mutation)
