@@ -9,7 +9,8 @@ spends outside its resolvers.
 
 `HookRunner` enters the same hooks in the same order and leaves them in
 reverse, with exceptions passed into them as `contextlib` does; only the
-looking up is done once per extension type (`HookTable`). Types with a hook
+looking up is done once per extension type (`HookTable`), and only the
+extensions that report results are asked for them. Types with a hook
 that is not a plain generator (async hooks, callables) keep Strawberry's own
 runner, for the whole request.
 """
@@ -19,12 +20,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 # The stages a request passes through (streamed results keep Strawberry's runner).
 STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
@@ -33,19 +36,28 @@ STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
 Hook = Callable[[SchemaExtension], AbstractContextManager[None]]
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What an extension type does in a request: its hooks by stage, and whether it
+    reports results (`get_results`, merged into the answer's `extensions`)."""
+
+    stages: Mapping[str, Hook]
+    reports: bool
+
+
 class HookTable:
-    """Each extension type's hooks, by stage; None for a type Strawberry's runner must run."""
+    """Each extension type's hooks; None for a type Strawberry's runner must run."""
 
     def __init__(self) -> None:
-        self._types: dict[type[SchemaExtension], dict[str, Hook] | None] = {}
+        self._types: dict[type[SchemaExtension], Hooks | None] = {}
 
-    def of(self, extension_type: type[SchemaExtension]) -> dict[str, Hook] | None:
+    def of(self, extension_type: type[SchemaExtension]) -> Hooks | None:
         if extension_type not in self._types:
             self._types[extension_type] = _hooks(extension_type)
         return self._types[extension_type]
 
 
-def _hooks(extension_type: type[SchemaExtension]) -> dict[str, Hook] | None:
+def _hooks(extension_type: type[SchemaExtension]) -> Hooks | None:
     found: dict[str, Hook] = {}
     for stage in STAGES:
         hook = getattr(extension_type, stage)
@@ -54,7 +66,7 @@ def _hooks(extension_type: type[SchemaExtension]) -> dict[str, Hook] | None:
         if not inspect.isgeneratorfunction(hook):
             return None
         found[stage] = contextmanager(hook)
-    return found
+    return Hooks(found, extension_type.get_results is not SchemaExtension.get_results)
 
 
 class HookRunner(SchemaExtensionsRunner):
@@ -65,9 +77,11 @@ class HookRunner(SchemaExtensionsRunner):
         execution_context: ExecutionContext,
         extensions: list[SchemaExtension],
         stages: Mapping[str, Sequence[tuple[SchemaExtension, Hook]]],
+        reporting: Sequence[SchemaExtension],
     ) -> None:
         super().__init__(execution_context, extensions)
         self._stages = stages
+        self._reporting = reporting
 
     @classmethod
     def create(
@@ -77,13 +91,16 @@ class HookRunner(SchemaExtensionsRunner):
         extensions: list[SchemaExtension],
     ) -> SchemaExtensionsRunner:
         stages: dict[str, list[tuple[SchemaExtension, Hook]]] = {stage: [] for stage in STAGES}
+        reporting = []
         for extension in extensions:
             hooks = table.of(type(extension))
             if hooks is None:
                 return SchemaExtensionsRunner(execution_context, extensions)
-            for stage, hook in hooks.items():
+            for stage, hook in hooks.stages.items():
                 stages[stage].append((extension, hook))
-        return cls(execution_context, extensions, stages)
+            if hooks.reports:
+                reporting.append(extension)
+        return cls(execution_context, extensions, stages, reporting)
 
     def operation(self) -> Stage:  # type: ignore[override]  # enters as Strawberry's does
         return Stage(self._stages["on_operation"])
@@ -97,6 +114,13 @@ class HookRunner(SchemaExtensionsRunner):
     def executing(self) -> Stage:  # type: ignore[override]
         return Stage(self._stages["on_execute"])
 
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for extension in self._reporting:
+            data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data
+
 
 class Stage:
     """One stage's hooks as one context manager, with or without `async`."""
@@ -109,6 +133,11 @@ class Stage:
 
     def __enter__(self) -> None:
         if not self._hooks:
+            return
+        if len(self._hooks) == 1:  # the stack would only pass calls on
+            extension, hook = self._hooks[0]
+            self._stack = hook(extension)
+            self._stack.__enter__()
             return
         # A hook failing to enter leaves those entered before it as they are, as
         # Strawberry's runner does (their generators are closed when collected).

@@ -124,3 +124,15 @@ async def test_an_async_hook_runs_through_strawberrys_runner() -> None:
     assert result.data == {"shelf": {"items": [0]}}
     assert seen[:2] == ["a operation in", "async in"]
     assert seen[-2:] == ["async out", "a operation out []"]
+
+
+class Reporting(SchemaExtension):
+    def get_results(self) -> dict[str, object]:
+        return {"cost": 3}
+
+
+async def test_extensions_that_report_results_are_asked_for_them() -> None:
+    ours = await SubgraphSchema(query=Query, extensions=[Reporting]).execute("{ broken }")
+    theirs = await federation.Schema(query=Query, extensions=[Reporting]).execute("{ broken }")
+
+    assert ours.extensions == theirs.extensions == {"cost": 3}
