@@ -68,6 +68,26 @@ async def test_the_subgraph_span_is_a_child_of_the_routers_fetch_and_logs_carry_
     assert theirs.trace_id == format(second.context.trace_id, "032x")  # type: ignore[attr-defined]
 
 
+async def test_without_a_tracer_provider_logs_still_carry_the_callers_trace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = RequestTracing(
+        Starlette(routes=[Route("/graphql", graphql, methods=["POST"])]), "catalog"
+    )
+    caplog.handler.addFilter(RequestIdFilter())
+    headers = {"traceparent": f"00-{TRACE}-{ROUTER_FETCH_SPAN}-01", "x-request-id": "req-42"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        with caplog.at_level(logging.WARNING, logger="tests.subgraph"):
+            await client.post("/graphql", headers=headers)
+            await client.post("/graphql")
+
+    [traced, untraced] = caplog.records
+    assert (traced.request_id, traced.trace_id) == ("req-42", TRACE)  # type: ignore[attr-defined]
+    assert untraced.trace_id == ""  # type: ignore[attr-defined]  # no trace to continue
+
+
 @strawberry.type
 class Query:
     @strawberry.field
