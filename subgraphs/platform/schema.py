@@ -19,7 +19,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext, Info
 
 from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors, log_unexpected
-from subgraphs.platform.exposure import HideSchema
+from subgraphs.platform.exposure import HideSchema, IntrospectionVerdicts
 from subgraphs.platform.hooks import HookRunner, HookTable
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 from subgraphs.platform.plain_fields import PlainFieldsExecutor
@@ -41,9 +41,10 @@ def federation_schema(
     # cached per document so each is done once; a document past the limits is
     # neither validated nor run.
     costs = SchemaCosts(limits.cost_list_size)
+    verdicts = IntrospectionVerdicts()
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
-        HideSchema,
+        lambda: HideSchema(verdicts),
         lambda: ParserCache(maxsize=1000),
         lambda: LimitOperations(limits=limits, costs=costs),
     ]
