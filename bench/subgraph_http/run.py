@@ -22,8 +22,9 @@ fetches as its planner prints them). Cases:
 Cases that come in pairs (reserve/settle, add/checkout) run together, and each
 request's CPU is read on its own. Each case runs --rounds rounds of --requests
 requests; the best round's CPU time (process time) per request is printed, which
-on a loaded machine is the least disturbed reading. --profile writes a cProfile
-of one case instead.
+on a loaded machine is the least disturbed reading. --production runs the
+subgraphs with SHOPGRAPH_ENV=production (no introspection, no hints). --profile
+writes a cProfile of one case instead.
 
     .venv/bin/python bench/subgraph_http/run.py [--requests 2000] [--rounds 5]
     .venv/bin/python bench/subgraph_http/run.py --case entities-service --profile /tmp/p.prof
@@ -246,6 +247,7 @@ async def main(args: argparse.Namespace) -> None:
             data_dir=Path(directory),
             jwt_private_key=key.decode(),
             service_token=secrets.token_urlsafe(32),
+            env="production" if args.production else "development",
         )
         catalog = create_catalog(settings)
         async with served(catalog, args.first_port) as catalog_url:
@@ -291,6 +293,7 @@ if __name__ == "__main__":
         ),
     )
     parser.add_argument("--profile", help="write a cProfile of --case to this file")
+    parser.add_argument("--production", action="store_true", help="SHOPGRAPH_ENV=production")
     parser.add_argument(
         "--first-port",
         type=int,
