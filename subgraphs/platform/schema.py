@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias, cast
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation import Schema
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
@@ -18,7 +19,8 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext, Info
 
 from subgraphs.platform.errors import DomainErrorsAsPayload, MaskInternalErrors, log_unexpected
-from subgraphs.platform.exposure import HideSchema
+from subgraphs.platform.exposure import HideSchema, IntrospectionVerdicts
+from subgraphs.platform.hooks import HookRunner, HookTable
 from subgraphs.platform.limits import LimitOperations, OperationLimits, SchemaCosts
 from subgraphs.platform.plain_fields import PlainFieldsExecutor
 
@@ -39,11 +41,12 @@ def federation_schema(
     # cached per document so each is done once; a document past the limits is
     # neither validated nor run.
     costs = SchemaCosts(limits.cost_list_size)
+    verdicts = IntrospectionVerdicts()
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
-        HideSchema,
+        lambda: HideSchema(verdicts),
         lambda: ParserCache(maxsize=1000),
-        lambda: LimitOperations(limits=limits, costs=costs, cache_size=1000),
+        lambda: LimitOperations(limits=limits, costs=costs),
     ]
     if mutation is not None:
         _map_domain_errors(mutation)
@@ -99,8 +102,18 @@ class SubgraphSchema(Schema):
     as an internal error; each is now a GraphQL error at its own index, with
     code INVALID_REPRESENTATION, and the other representations still resolve.
     An entity type may resolve all its representations of a request at once
-    (`resolve_references`, see `_batched`).
+    (`resolve_references`, see `_batched`). Extension hooks are looked up once
+    per extension type (`hooks.HookRunner`).
     """
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HookRunner.create(self._hook_table, execution_context, extensions)
+
+    @cached_property
+    def _hook_table(self) -> HookTable:
+        return HookTable()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

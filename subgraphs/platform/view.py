@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -44,6 +43,7 @@ from subgraphs.platform.auth.principal import Principal
 from subgraphs.platform.auth.tokens import AccessTokens, InvalidToken
 from subgraphs.platform.auth.verified import VerifiedTokens
 from subgraphs.platform.context import RequestContext
+from subgraphs.platform.tracing import REQUEST_ID_HEADER, current_request_id, request_id_of
 
 ContextFactory = Callable[[Request | WebSocket, str, Principal | None], RequestContext[Any, Any]]
 
@@ -68,7 +68,9 @@ def http_error_response(error: HTTPException) -> Response:
 
 
 def _request_id(request: Request | WebSocket) -> str:
-    return request.headers.get("x-request-id") or uuid.uuid4().hex
+    # `RequestTracing` chose the id of an HTTP request, which logs carry: errors and
+    # headers carry the same one. A WebSocket (or the view called alone) has none yet.
+    return current_request_id() or request_id_of(request.headers.get(REQUEST_ID_HEADER))
 
 
 class _InvalidCredentials(HTTPException):
@@ -197,6 +199,17 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any, Any], None]):
         if not sub_response.status_code and is_request_error(response_data):
             response.status_code = 400
         return response
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Strawberry reads fields of whatever a JSON body decodes to: a body of `"x"`,
+        # `3` or `null` failed with a 500. (The body is read once; Starlette keeps it.)
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            data = self.parse_json(await request.get_body())
+            if not isinstance(data, (dict, list)):
+                raise HTTPException(400, "The request body must be a JSON object.")
+        return await super().parse_http_body(request)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

@@ -1,20 +1,26 @@
-"""SHOPGRAPH_ENV=production: every subgraph refuses introspection and gives no hints."""
+"""SHOPGRAPH_ENV=production: every subgraph refuses introspection and gives no hints;
+whether a document asks for introspection is worked out once per text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from graphql import validate
 from starlette.applications import Starlette
 
 from subgraphs.catalog.app import create_app as catalog_app
 from subgraphs.commerce.app import create_app as commerce_app
 from subgraphs.insights.app import create_app as insights_app
+from subgraphs.platform import exposure
+from subgraphs.platform.schema import federation_schema
 from subgraphs.platform.settings import Settings
 from subgraphs.social.app import create_app as social_app
 from subgraphs.users.app import create_app as users_app
 from tests.graphql import post, serve
+from tests.subgraphs.platform.test_errors import Query
 
 APPS: dict[str, Callable[[Settings], Starlette]] = {
     "users": users_app,
@@ -69,3 +75,36 @@ async def test_production_hides_did_you_mean(settings: Settings) -> None:
 async def test_development_answers_introspection(settings: Settings) -> None:
     _, body = await _ask(settings, "users", INTROSPECTION)
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_a_documents_introspection_verdict_is_remembered_by_its_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    judged: list[str] = []
+
+    def judging(schema: Any, document: Any, rules: Any) -> Any:
+        judged.append(document.loc.source.body)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(exposure, "validate", judging)
+    schema = federation_schema(Query)
+    production = SimpleNamespace(production=True)
+    shelf = "query Q($n: Int!) { shelf { items(first: $n) } }"
+
+    answers = [
+        await schema.execute(INTROSPECTION, context_value=production),
+        await schema.execute(shelf, {"n": 1}, context_value=production),
+        await schema.execute(INTROSPECTION, context_value=production),
+        await schema.execute(shelf, {"n": 2}, context_value=production),
+        await schema.execute(INTROSPECTION, context_value=SimpleNamespace(production=False)),
+    ]
+
+    refused = (None, ["Introspection is disabled."])
+    assert [(a.data, [e.message for e in a.errors or []]) for a in answers] == [
+        refused,
+        ({"shelf": {"items": [0]}}, []),
+        refused,
+        ({"shelf": {"items": [0, 1]}}, []),
+        ({"__schema": {"queryType": {"name": "Query"}}}, []),
+    ]
+    assert judged == [INTROSPECTION, shelf]

@@ -1,4 +1,5 @@
-"""A document accepted once is not measured again, and that never lets a costlier one through."""
+"""A document accepted once is not measured again, and that never lets a costlier one through;
+a document's text is validated once."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from strawberry.schema.schema import validate_document
 
 from subgraphs.catalog.app import create_app
+from subgraphs.platform import limits
 from subgraphs.platform.limits import AcceptedDocuments, LimitOperations, variables_shape
+from subgraphs.platform.schema import federation_schema
 from subgraphs.platform.settings import Settings
 from tests.conftest import SERVICE_TOKEN
 from tests.graphql import post, serve
+from tests.subgraphs.platform.test_errors import Query
 
 PAGE = "query Page($n: Int!) { products(first: $n) { edges { node { id } } } }"
 ENTITIES = (
@@ -112,3 +117,38 @@ def test_accepted_documents_forget_the_least_recently_seen() -> None:
     accepted.add("c")
 
     assert ["a" in accepted, "b" in accepted, "c" in accepted] == [True, False, True]
+
+
+async def test_a_document_text_is_validated_once_whatever_its_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    validated: list[str | None] = []
+
+    def validate(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document.loc.source.body)
+        return validate_document(schema, document, rules)
+
+    monkeypatch.setattr(limits, "validate_document", validate)
+    schema = federation_schema(Query)
+    items = "query Q($n: Int!) { shelf { items(first: $n) } }"
+    nope = "{ shelf { nope } }"
+
+    answers = [
+        await schema.execute(items, {"n": 2}),
+        await schema.execute(items, {"n": "two"}),  # variables are checked when it runs
+        await schema.execute(nope),
+        await schema.execute(nope),
+        await schema.execute(items, {"n": 1}),
+    ]
+
+    assert [(answer.data, [e.message for e in answer.errors or []]) for answer in answers] == [
+        ({"shelf": {"items": [0, 1]}}, []),
+        (
+            None,
+            ["Variable '$n' has invalid value: Int cannot represent non-integer value: 'two'"],
+        ),
+        (None, ["Cannot query field 'nope' on type 'Shelf'."]),
+        (None, ["Cannot query field 'nope' on type 'Shelf'."]),
+        ({"shelf": {"items": [0]}}, []),
+    ]
+    assert validated == [items, nope]

@@ -287,6 +287,23 @@ async def test_everything_else_goes_to_strawberry_unchanged(
     assert strawberry_runs == ["POST", "POST"]  # through the app, then directly
 
 
+@pytest.mark.parametrize("payload", [b'"{ __typename }"', b"3", b"null", b"true"])
+async def test_a_body_that_is_not_an_object_is_a_bad_request(
+    subgraph: Subgraph, payload: bytes
+) -> None:
+    answer = await both(subgraph, payload, JSON)
+
+    assert answer.status == 400
+    assert answer.json() == {
+        "errors": [
+            {
+                "message": "The request body must be a JSON object.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    }
+
+
 async def test_a_get_is_strawberrys(subgraph: Subgraph, strawberry_runs: list[str]) -> None:
     answer = await call(subgraph.app, b"", {"accept": "text/html"}, method="GET")
 
