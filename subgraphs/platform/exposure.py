@@ -2,9 +2,10 @@
 
 Subgraph ports are reachable, and hints such as `Did you mean 'reserveStock'?`
 name internal fields to whoever guesses near them. With SHOPGRAPH_ENV=production
-(`RequestContext.production`) introspection is refused and suggestions are cut
-from every error message. The router reads the subgraph's schema through
-`_service { sdl }`, which is not introspection and keeps working.
+(`RequestContext.production`) a document that introspects is refused before any
+of it runs, and suggestions are cut from every error message. The router reads
+the subgraph's schema through `_service { sdl }`, which is not introspection and
+keeps working.
 
 Whether a document asks for introspection is a validation of its own (90 us
 for `{ __typename }`, 460 us for the router's checkout fetch), so each
@@ -45,28 +46,34 @@ class IntrospectionVerdicts:
 
 
 class HideSchema(SchemaExtension):
+    """Runs after `LimitOperations` (schema.py), whose validation it overrides."""
+
     def __init__(self, verdicts: IntrospectionVerdicts) -> None:
         super().__init__()
         self.verdicts = verdicts
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context.context
-        result = self.execution_context.result
-        if not getattr(context, "production", False) or result is None:
-            return
-        document = self.execution_context.graphql_document
-        schema = self.execution_context.schema._schema
-        query = self.execution_context.query
-        if document is not None and self.verdicts.asks(schema, document, query):
-            result.data = None
-            result.errors = [
+    def on_validate(self) -> Iterator[None]:
+        # Refused in validation's place, before anything runs: a document may hold
+        # a mutation beside a query that introspects, and only the mutation be run.
+        context = self.execution_context
+        document = context.graphql_document
+        if (
+            document is not None
+            and getattr(context.context, "production", False)
+            and self.verdicts.asks(context.schema._schema, document, context.query)
+        ):
+            context.pre_execution_errors = [
                 GraphQLError(
                     "Introspection is disabled.", extensions={"code": "INTROSPECTION_DISABLED"}
                 )
             ]
-            return
-        if result.errors:
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        production = getattr(self.execution_context.context, "production", False)
+        if production and result is not None and result.errors:
             result.errors = [_without_suggestions(error) for error in result.errors]
 
 

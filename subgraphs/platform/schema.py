@@ -44,9 +44,9 @@ def federation_schema(
     verdicts = IntrospectionVerdicts()
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskInternalErrors,
-        lambda: HideSchema(verdicts),
         lambda: ParserCache(maxsize=1000),
         lambda: LimitOperations(limits=limits, costs=costs),
+        lambda: HideSchema(verdicts),
     ]
     if mutation is not None:
         _map_domain_errors(mutation)

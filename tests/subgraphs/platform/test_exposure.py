@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import validate
 from starlette.applications import Starlette
 
@@ -108,3 +109,25 @@ async def test_a_documents_introspection_verdict_is_remembered_by_its_text(
         ({"__schema": {"queryType": {"name": "Query"}}}, []),
     ]
     assert judged == [INTROSPECTION, shelf]
+
+
+async def test_production_refuses_a_document_that_introspects_before_running_any_of_it() -> None:
+    bumped: list[int] = []
+
+    @strawberry.type
+    class Mutation:
+        @strawberry.mutation
+        def bump(self) -> int:
+            bumped.append(1)
+            return len(bumped)
+
+    schema = federation_schema(Query, mutation=Mutation)
+    document = "mutation M { bump } query Q { __schema { queryType { name } } }"
+
+    answer = await schema.execute(
+        document, operation_name="M", context_value=SimpleNamespace(production=True)
+    )
+
+    assert answer.data is None
+    assert [e.message for e in answer.errors or []] == ["Introspection is disabled."]
+    assert bumped == []
