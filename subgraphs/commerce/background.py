@@ -40,7 +40,7 @@ from subgraphs.commerce.events import (
     status_changed,
 )
 from subgraphs.commerce.holds import release_abandoned_holds
-from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, set_statuses
+from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, status_changes
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
@@ -107,16 +107,17 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
             if move is not None:
                 statuses[order_id] = move.after
                 moves.append(move)
-        await set_statuses(session, {move.row.id: statuses[move.row.id] for move in moves})
         await services.catalog.settle(
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
         )
+        # The moves and their events in one statement (on PostgreSQL).
         await add_to_outbox(
             session,
             outbox,
             [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
             announce=announce,
+            along=status_changes({move.row.id: statuses[move.row.id] for move in moves}),
         )
     if moves:
         await services.orders_changed(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Update
 
 from subgraphs.commerce.domain import (
     HOLDS_STOCK,
@@ -72,16 +73,6 @@ _LOCK_ORDERS = (
     .with_for_update()
 )
 
-# Built once, as the lock is: its values are parameters.
-_SET_STATUS = (
-    update(_ORDERS)
-    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
-    .values(
-        status=bindparam("new_status", type_=_ORDERS.c.status.type),
-        updated_at=bindparam("now", type_=_ORDERS.c.updated_at.type),
-    )
-)
-
 # A row of `_LOCK_ORDERS`: id, user_id, status, total_amount, currency, reservation_key
 # and current_payment_id, by name.
 LockedOrder: TypeAlias = Row[*tuple[Any, ...]]
@@ -93,16 +84,19 @@ async def lock_orders(session: AsyncSession, order_ids: Collection[str]) -> dict
     return {row.id: row for row in rows}
 
 
-async def set_statuses(session: AsyncSession, statuses: Mapping[str, OrderStatus]) -> None:
-    """Moves each order (locked by this transaction) to its status: one UPDATE per status."""
+def status_changes(statuses: Mapping[str, OrderStatus]) -> list[Update]:
+    """The statements that move each order (locked by this transaction) to its status, one
+    UPDATE per status; for `add_to_outbox(along=)`, which sends them with the events."""
     now = utc_now()
     by_status: dict[OrderStatus, list[str]] = {}
     for order_id, status in statuses.items():
         by_status.setdefault(status, []).append(order_id)
-    for status, order_ids in by_status.items():
-        await session.execute(
-            _SET_STATUS, {"order_ids": sorted(order_ids), "new_status": status.value, "now": now}
-        )
+    return [
+        update(_ORDERS)
+        .where(_ORDERS.c.id.in_(sorted(order_ids)))
+        .values(status=status.value, updated_at=now)
+        for status, order_ids in by_status.items()
+    ]
 
 
 async def move_order(

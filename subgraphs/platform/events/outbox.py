@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.dml import Update, UpdateBase
 
 from subgraphs.platform.columns import UTCDateTime
 from subgraphs.platform.database import Database
@@ -88,7 +88,12 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 async def add_to_outbox(
-    session: AsyncSession, table: Table, events: Sequence[Event], *, announce: bool = False
+    session: AsyncSession,
+    table: Table,
+    events: Sequence[Event],
+    *,
+    announce: bool = False,
+    along: Sequence[UpdateBase] = (),
 ) -> None:
     """Insert `events` in the caller's transaction; they are published only if it commits.
 
@@ -99,13 +104,29 @@ async def add_to_outbox(
     pooled connection of its own, is not needed. For writers whose transaction
     holds nothing others wait on (the workers' batches): a notifying commit is
     serialised with the other notifying commits.
+
+    `along` are the change's own data-modifying statements (no RETURNING), run
+    before the INSERT. On PostgreSQL they go in the INSERT as CTEs: the change and
+    its events in one round trip. PostgreSQL runs the statements of one WITH on the
+    same snapshot, so none of them may read what another writes.
     """
+    if not events or session.get_bind().dialect.name != "postgresql":
+        # SQLite has no data-modifying CTEs.
+        for change in along:
+            await session.execute(change)
+        along = ()
     if not events:
         return
     statement = insert(table)
+    for number, change in enumerate(along):
+        statement = statement.add_cte(change.cte(f"change_{number}"))
     if announce:
         statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, func.current_schema()))
-    await session.execute(statement, outbox_rows(events))
+    if along:
+        # The rows in the statement: parameters alone would make it an executemany.
+        await session.execute(statement.values(outbox_rows(events)))
+    else:
+        await session.execute(statement, outbox_rows(events))
 
 
 def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:

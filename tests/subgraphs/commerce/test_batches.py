@@ -15,6 +15,7 @@ from subgraphs.commerce.payments.worker import handle_payments
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
+from tests.statements import recorded_statements
 from tests.subgraphs.commerce.conftest import DECLINED, TRANSIENT_TWICE, Shop, open_shop
 from tests.subgraphs.commerce.helpers import (
     NotingCatalog,
@@ -26,6 +27,15 @@ from tests.subgraphs.commerce.helpers import (
 )
 
 PLACED = (None, "PENDING_PAYMENT", "checkout")
+
+
+def _shape(statement: str) -> str:
+    """A statement's first words (and of a WITH, its second CTE's and main statement's)."""
+    words = statement.split()
+    if words[0] != "WITH":
+        return " ".join(words[:3] if words[0] in {"INSERT", "SELECT"} else words[:2])
+    main = statement.index("INSERT INTO")
+    return " ".join([*words[:5], "...", *statement[main:].split()[:3]])
 
 
 async def reservation_key(shop: Shop, order_id: str) -> str:
@@ -81,7 +91,8 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
         services = dataclasses.replace(shop.commerce, catalog=catalog)
 
         # A copy of the first in the same batch, and the whole batch again later.
-        await apply_payment_outcomes(services, [*outcomes, outcomes[0]])
+        with recorded_statements(shop.commerce.database.engine) as statements:
+            await apply_payment_outcomes(services, [*outcomes, outcomes[0]])
         await apply_payment_outcomes(services, outcomes)
 
         assert [
@@ -93,6 +104,18 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
         # One call for the three, none for the copy or the repeated batch.
         keys = [await reservation_key(shop, order["id"]) for order in (first, second, declined)]
         assert catalog.settlements == [(keys[:2], keys[2:])]
+        # The inbox, the lock, then the moves (an UPDATE per status) and their events: on
+        # PostgreSQL in one statement, SQLite having no data-modifying CTEs.
+        moves_and_events = (
+            ["UPDATE orders", "UPDATE orders", "INSERT INTO outbox"]
+            if shop.commerce.database.is_sqlite
+            else ["WITH change_0 AS (UPDATE orders ... INSERT INTO outbox"]
+        )
+        assert [_shape(statement) for statement in statements] == [
+            "INSERT INTO inbox",
+            "SELECT orders.id, orders.user_id,",
+            *moves_and_events,
+        ]
         assert await status_changes(shop, first["id"]) == [
             PLACED,
             ("PENDING_PAYMENT", "PAID", "paid"),
