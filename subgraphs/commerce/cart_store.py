@@ -111,6 +111,14 @@ return {before, after, 0}
 """
 _REFUSALS: dict[int, Literal["cap", "lines"] | None] = {0: None, 1: "cap", 2: "lines"}
 
+# KEYS[1] cart; ARGV[1] ttl. The cart's fields and values, its expiry pushed back:
+# one command, where MULTI, HGETALL, EXPIRE and EXEC took four replies to parse.
+_READ_LINES = """
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return fields
+"""
+
 # KEYS[1] cart; ARGV[1] the order's time in ms, then the products it bought.
 _REMOVE_BOUGHT = """
 for i = 2, #ARGV do
@@ -130,6 +138,7 @@ class RedisCartStore:
     def __init__(self, client: redis.Redis) -> None:
         """On the process's shared client, which its owner closes."""
         self.client = self._redis = client
+        self._read_lines = self._redis.register_script(_READ_LINES)
         self._change_line = self._redis.register_script(_CHANGE_LINE)
         self._change_checked = self._redis.register_script(CHANGE_CHECKED)
         self._remove_bought = self._redis.register_script(_REMOVE_BOUGHT)
@@ -138,13 +147,9 @@ class RedisCartStore:
         """The client belongs to the platform, which closes it."""
 
     async def lines(self, user_id: str) -> list[tuple[str, int]]:
-        key = _key(user_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(key)
-            pipe.expire(key, CART_TTL_SECONDS)
-            fields, _ = await pipe.execute()
+        flat = await self._read_lines(keys=[_key(user_id)], args=[CART_TTL_SECONDS])
         parsed = []
-        for product_id, value in fields.items():
+        for product_id, value in zip(flat[::2], flat[1::2], strict=True):
             quantity, _, added = value.decode().partition(":")
             parsed.append((int(added or 0), product_id.decode(), int(quantity)))
         return [(product_id, quantity) for _, product_id, quantity in sorted(parsed)]

@@ -230,17 +230,23 @@ class AcceptedDocuments(RecentlyUsed[Hashable, bool]):
 
 
 def variables_shape(variables: Mapping[str, object]) -> Hashable:
-    """What the cost estimate can read of `variables`: every value but list contents.
+    """What the cost estimate can read of `variables`: every value but list contents
+    and text.
 
     A slicing argument counts a list by its length and never looks inside it, so
-    3 `_entities` representations have one shape whatever they hold. Scalars keep
-    their type beside their value: 1, 1.0 and True are equal in Python, not in
-    a cost estimate.
+    3 `_entities` representations have one shape whatever they hold. A string is
+    read only as given or not (a slicing argument or `@skip`/`@include` flag that
+    is text counts as no size, and as true when not empty), so ids and
+    idempotency keys, new on every request, leave the shape as it was. Other
+    scalars keep their type beside their value: 1, 1.0 and True are equal in
+    Python, not in a cost estimate.
     """
     return tuple((name, _shape(value)) for name, value in variables.items())
 
 
 def _shape(value: object) -> Hashable:
+    if isinstance(value, str):
+        return (str, value != "")
     if isinstance(value, list):
         return (list, len(value))
     if isinstance(value, dict):

@@ -344,7 +344,14 @@ async def test_a_cart_in_redis_keeps_its_lines_in_order_for_30_idle_days(
                 line(a, 4, "1.00"), line(c, 1, "3.00"), line(b, 5, "2.00")
             )
             assert await client.ttl("shopgraph:cart:ann") >= CART_TTL_SECONDS - 5
+            # A read alone pushes the expiry back too.
+            await client.expire("shopgraph:cart:ann", 60)
+            assert await view_cart(shop, ann) == cart_of(
+                line(a, 4, "1.00"), line(c, 1, "3.00"), line(b, 5, "2.00")
+            )
+            assert await client.ttl("shopgraph:cart:ann") >= CART_TTL_SECONDS - 5
             assert await view_cart(shop, shop.token("bob")) == EMPTY
+            assert await client.exists("shopgraph:cart:bob") == 0
 
             assert await clear_cart(shop, ann) == {"cart": EMPTY, "errors": []}
             assert await view_cart(shop, ann) == EMPTY

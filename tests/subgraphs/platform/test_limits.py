@@ -109,6 +109,17 @@ def test_variables_shape_keeps_all_but_list_contents() -> None:
     assert variables_shape({"i": {"ids": ["a"]}}) == variables_shape({"i": {"ids": ["b"]}})
 
 
+def test_variables_shape_reads_text_only_as_given_and_not_empty() -> None:
+    # An id or an idempotency key, new on every request, keeps the shape.
+    assert variables_shape({"key": "a", "card": {"cvc": "123"}}) == variables_shape(
+        {"key": "b", "card": {"cvc": "999"}}
+    )
+    # The estimate reads a flag given as text as true unless empty, and null as not given.
+    assert variables_shape({"flag": "x"}) != variables_shape({"flag": ""})
+    assert variables_shape({"flag": ""}) != variables_shape({"flag": None})
+    assert variables_shape({"n": "5"}) != variables_shape({"n": 5})
+
+
 def test_accepted_documents_forget_the_least_recently_seen() -> None:
     accepted = AcceptedDocuments(2)
     accepted.add("a")
