@@ -61,6 +61,9 @@ async def router(
     supergraph_file: Path | None = None, handler: Handler | None = None, **config: Any
 ) -> AsyncIterator[Served]:
     async with subgraphs(users=handler or answer(DATA)) as fakes:
+        # Swapping is under test, not planning time: on a loaded CI machine the
+        # planning thread of `{ motd }` once waited past the 1 s default.
+        config.setdefault("planning_timeout_seconds", 30.0)
         settings = RouterConfig(subgraph_urls={"users": fakes["users"].url}, **config)
         app = create_router_app(SDL, settings, supergraph_file=supergraph_file)
         live: LiveGateway = app.state.live
