@@ -113,16 +113,16 @@ async def _run_orders(settings: Settings) -> None:
 async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
     import uuid
 
-    from subgraphs.commerce.payments.worker import GROUP
+    from subgraphs.commerce.queues import PAYMENTS_GROUP
     from subgraphs.platform.resources import open_platform
 
     async with open_platform(settings) as platform:
         if requeue:
             ids = None if requeue == ["all"] else {uuid.UUID(value) for value in requeue}
-            moved = await platform.bus.requeue_dead_letters(GROUP, ids)
-            console.print(f"requeued {moved} dead letter(s) to {GROUP}")
+            moved = await platform.bus.requeue_dead_letters(PAYMENTS_GROUP, ids)
+            console.print(f"requeued {moved} dead letter(s) to {PAYMENTS_GROUP}")
             return
-        events = await platform.bus.dead_letters(GROUP)
+        events = await platform.bus.dead_letters(PAYMENTS_GROUP)
     table = Table("type", "order", "payment", "occurred at")
     # Ids are copied into --requeue: never wrap or cut them.
     table.add_column("event id", no_wrap=True, min_width=36)
@@ -135,7 +135,7 @@ async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
             str(event.id),
         )
     console.print(table)
-    console.print(f"{len(events)} dead letter(s) in {GROUP}")
+    console.print(f"{len(events)} dead letter(s) in {PAYMENTS_GROUP}")
 
 
 @worker_app.command("outbox")

@@ -72,6 +72,7 @@ from shop import create_products, stock_levels
 from stages import paid_stages
 from status_feed import StatusFeed
 
+from subgraphs.commerce.domain import OrderStatus
 from subgraphs.platform.settings import Settings
 
 PRODUCTS = 20
@@ -393,6 +394,10 @@ def audit_lines(
         "(the client timed out or got an error while commerce went on; counted apart)",
         f"double charges: {ledger.double_charged}; orders in an unexpected state: "
         f"{dict(ledger.unexpected) or 0}",
+        # Read after waiting up to --paid-timeout for every order to be PAID.
+        f"orders still PENDING_PAYMENT after the wait: "
+        f"{ledger.statuses[OrderStatus.PENDING_PAYMENT.value]} (an event lost on the way, "
+        "or a backlog longer than --paid-timeout)",
     ]
     return lines
 

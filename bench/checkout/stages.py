@@ -18,10 +18,10 @@ from load import percentile
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import aliased
 
-from subgraphs.commerce.background import OUTCOMES_GROUP
 from subgraphs.commerce.domain import OrderStatus
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_SUCCEEDED
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
+from subgraphs.commerce.queues import OUTCOMES_GROUP
 from subgraphs.platform.database import Database
 
 STAGES = (

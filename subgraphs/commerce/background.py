@@ -33,15 +33,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
-from subgraphs.commerce.events import (
-    ORDER_PLACED,
-    PAYMENT_FAILED,
-    PAYMENT_SUCCEEDED,
-    status_changed,
-)
+from subgraphs.commerce.events import PAYMENT_SUCCEEDED, status_changed
 from subgraphs.commerce.holds import release_abandoned_holds
 from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, status_changes
 from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
+from subgraphs.commerce.queues import CART_TYPES, CARTS_GROUP, OUTCOME_TYPES, OUTCOMES_GROUP
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_all_handled
@@ -54,8 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OUTCOMES_GROUP = "commerce.orders"
-CARTS_GROUP = "commerce.carts"
 SWEEP_BATCH = 100
 PAID_OR_LATER = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
@@ -304,7 +298,7 @@ async def running_order_jobs(
         running_consumers(
             services.bus,
             OUTCOMES_GROUP,
-            (PAYMENT_SUCCEEDED, PAYMENT_FAILED),
+            OUTCOME_TYPES,
             handle,
             # Several consumers hold an outcome each; those waiting together are
             # applied as one batch (one transaction, one catalog call).
@@ -313,7 +307,7 @@ async def running_order_jobs(
         running_consumers(
             services.bus,
             CARTS_GROUP,
-            (ORDER_PLACED,),
+            CART_TYPES,
             clear,
             concurrency=services.commerce.order_outcome_concurrency,
         ),

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from shopgraph.cli import app
 from subgraphs.commerce.events import ORDER_PLACED
-from subgraphs.commerce.payments.worker import GROUP
+from subgraphs.commerce.queues import PAYMENTS_GROUP
 from subgraphs.platform.events import Event
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from tests.rabbitmq import delete_group_queues
@@ -24,7 +24,7 @@ async def _dead_letter(url: str) -> Event:
     bus = RabbitMQBus(url, retry_delays=DELAYS)
     await bus.start()
     try:
-        deliveries = bus.consume(GROUP, [ORDER_PLACED])
+        deliveries = bus.consume(PAYMENTS_GROUP, [ORDER_PLACED])
         event = Event.new(ORDER_PLACED, "order-1", {"paymentId": "payment-1"})
         await bus.publish([event])
         for _ in (*DELAYS, None):
@@ -39,12 +39,12 @@ async def _waiting_in_group(url: str) -> int:
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
-        queue = await channel.declare_queue(GROUP, durable=True)
+        queue = await channel.declare_queue(PAYMENTS_GROUP, durable=True)
         return queue.declaration_result.message_count or 0
 
 
 def test_dead_letters_are_listed_then_requeued(rabbitmq_url: str, tmp_path: Path) -> None:
-    asyncio.run(delete_group_queues(rabbitmq_url, [GROUP]))
+    asyncio.run(delete_group_queues(rabbitmq_url, [PAYMENTS_GROUP]))
     try:
         event = asyncio.run(_dead_letter(rabbitmq_url))
         env = {
@@ -67,7 +67,7 @@ def test_dead_letters_are_listed_then_requeued(rabbitmq_url: str, tmp_path: Path
         again = runner.invoke(app, ["worker", "payments", "--dead-letters"], env=env)
         assert "0 dead letter(s)" in again.output
     finally:
-        asyncio.run(delete_group_queues(rabbitmq_url, [GROUP]))
+        asyncio.run(delete_group_queues(rabbitmq_url, [PAYMENTS_GROUP]))
 
 
 def test_dead_letters_need_rabbitmq(tmp_path: Path) -> None:

@@ -27,9 +27,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
-from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_RETRIED, payment_outcome
+from subgraphs.commerce.events import payment_outcome
 from subgraphs.commerce.models import OrderRow, PaymentRow, outbox
 from subgraphs.commerce.payments.provider import ChargeOutcome, TransientPaymentError
+from subgraphs.commerce.queues import PAYMENT_TYPES, PAYMENTS_GROUP
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.events import Delivery, add_to_outbox
@@ -38,8 +39,6 @@ from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
 
-GROUP = "commerce.payments"
-EVENT_TYPES = (ORDER_PLACED, PAYMENT_RETRIED)
 NOT_AWAITED = "order_no_longer_awaits_payment"
 
 
@@ -203,11 +202,13 @@ async def running_payments_worker(
         # Looked up on each call, so that a test can count what reaches it.
         await handle_payments(services, deliveries)
 
-    batches = Batcher(handle_batch, name=GROUP)
+    batches = Batcher(handle_batch, name=PAYMENTS_GROUP)
 
     async def handle(delivery: Delivery) -> None:
         await batches.handle(delivery)
 
     consumers = concurrency or services.commerce.payments_concurrency
-    async with running_consumers(services.bus, GROUP, EVENT_TYPES, handle, concurrency=consumers):
+    async with running_consumers(
+        services.bus, PAYMENTS_GROUP, PAYMENT_TYPES, handle, concurrency=consumers
+    ):
         yield

@@ -72,6 +72,16 @@ class EventBus(Protocol):
         """
         ...
 
+    async def declare(self, group: str, types: Collection[str]) -> None:
+        """Make `group` keep the events of `types` published from now on, for its
+        consumers to come, as `consume` does for its own.
+
+        A group receives only what is published after it exists, so a process whose
+        events a worker elsewhere must not miss declares the worker's group before it
+        publishes: a worker that has never run yet (a first deploy) finds them waiting.
+        """
+        ...
+
     def consume(self, group: str, types: Collection[str]) -> AsyncIterator[Delivery]:
         """Deliveries of `types` for consumer `group`, until the bus closes.
 
@@ -199,17 +209,24 @@ class InProcessBus:
                 if event.type in group.types:
                     group.put(_Message(event))
 
+    async def declare(self, group: str, types: Collection[str]) -> None:
+        self._group(group, types)
+
     def consume(self, group: str, types: Collection[str]) -> AsyncIterator[Delivery]:
-        if not types:
-            raise ValueError("consume needs at least one event type")
         # Subscribe now rather than on the first iteration, so events published
         # between this call and the consumer's first `anext` are not missed.
+        return self._deliveries(self._group(group, types))
+
+    def _group(self, group: str, types: Collection[str]) -> _Group:
+        """The group, which receives `types` from now on."""
+        if not types:
+            raise ValueError("a group needs at least one event type")
         state = self._groups.get(group)
         if state is None:
             state = self._groups[group] = _Group(types=set(types))
         else:
             state.types.update(types)
-        return self._deliveries(state)
+        return state
 
     async def _deliveries(self, group: _Group) -> AsyncIterator[Delivery]:
         handed_out: list[_InProcessDelivery] = []

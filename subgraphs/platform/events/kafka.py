@@ -140,6 +140,12 @@ class KafkaBus:
                 f"Kafka did not take {len(records)} records: {error!r}"
             ) from error
 
+    async def declare(self, group: str, types: Collection[str]) -> None:
+        """Nothing to do: the log keeps every event, and a group that never committed
+        an offset starts at its beginning."""
+        if not types:
+            raise ValueError("a group needs at least one event type")
+
     def consume(self, group: str, types: Collection[str]) -> AsyncGenerator[Delivery, None]:
         # An async generator, not just the port's AsyncIterator: a consumer that
         # stops early closes it, which stops its Kafka consumer.

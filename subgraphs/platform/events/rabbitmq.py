@@ -9,6 +9,10 @@ Topology, all durable, for a bus on exchange X (default `shopgraph.events`):
   messages expire after the delay and are dead-lettered back into `G`; and `G.dead`,
   the dead letters, which nothing consumes.
 
+A group's queues exist from its first `consume()` or `declare()` on: an event
+published before then reaches no queue of it. A producer whose events a worker
+elsewhere must not miss declares that worker's group first (commerce/queues.py).
+
 A retried event is a copy carrying header `x-attempt` (absent = 1), published
 with a confirm to the delay queue of its attempt before the original is acked; a
 crash in between delivers it twice, which consumers absorb through the inbox.
@@ -181,6 +185,14 @@ class RabbitMQBus:
                     for event in events
                 ],
             )
+
+    async def declare(self, group: str, types: Collection[str]) -> None:
+        """Declares the group's queues and bindings (durable: they outlive this process)."""
+        if not types:
+            raise ValueError("a group needs at least one event type")
+        self._ready()
+        subscription = await self._subscribe(group, set(types))
+        await subscription.channel.close()
 
     def consume(self, group: str, types: Collection[str]) -> AsyncIterator[Delivery]:
         if not types:

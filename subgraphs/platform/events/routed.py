@@ -31,6 +31,9 @@ class RoutedBus:
         await self.queues.publish(events)
         await self.log.publish(events)
 
+    async def declare(self, group: str, types: Collection[str]) -> None:
+        await self._bus_of(group).declare(group, types)
+
     def consume(self, group: str, types: Collection[str]) -> AsyncIterator[Delivery]:
         return self._bus_of(group).consume(group, types)
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from shopgraph.loopback import free_port, served
 from subgraphs.commerce import background
 from subgraphs.commerce.app import create_app as create_commerce
-from subgraphs.commerce.background import apply_payment_outcomes
+from subgraphs.commerce.background import apply_payment_outcomes, running_order_jobs
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_SUCCEEDED, STATUS_CHANGED
 from subgraphs.commerce.models import outbox
 from subgraphs.commerce.payments import worker as payments_worker
@@ -33,6 +33,7 @@ from subgraphs.commerce.payments.worker import (
     running_payments_worker,
 )
 from subgraphs.commerce.services import CommerceServices
+from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.events import Delivery, Event, event_of_row
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
@@ -157,6 +158,41 @@ async def test_checkout_succeeds_while_rabbitmq_is_down(
             assert await shop.stock(lamp) == 1
 
 
+async def test_orders_placed_before_the_workers_ever_ran_are_paid_once_they_run(
+    production: Settings,
+) -> None:
+    # A first deploy: commerce takes orders before the payments and orders workers
+    # (processes of their own) have ever run. The fixture deleted every queue.
+    elsewhere = CommerceSettings(order_jobs="worker")
+    async with open_shop(production, worker=False, commerce=elsewhere) as shop:
+        ivy = shop.token("ivy")
+        lamp = await shop.product(stock=3, name="Lamp")
+        await shop.add(ivy, lamp, 1)
+        order_id = (await shop.checkout(ivy, key="ivy-1"))["order"]["id"]
+        await eventually(lambda: _sent_events(shop, ORDER_PLACED), lambda n: n == 1)
+
+        async with running_payments_worker(shop.commerce):
+            # Charged, and its outcome relayed while no orders worker has ever run.
+            await eventually(lambda: _sent_events(shop, PAYMENT_SUCCEEDED), lambda n: n == 1)
+            assert (await shop.order(order_id, ivy) or {})["status"] == "PENDING_PAYMENT"
+            async with running_order_jobs(shop.commerce):
+                settled = await shop.settled(order_id, ivy)
+
+        assert settled["status"] == "PAID"
+        assert await shop.stock(lamp) == 2
+
+
+async def _sent_events(shop: Shop, event_type: str) -> int:
+    """How many events of `event_type` the relay has published (the broker confirmed)."""
+    async with shop.commerce.database.session() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.type == event_type, outbox.c.sent_at.is_not(None))
+        )
+    return count or 0
+
+
 async def _failed_publishes(shop: Shop, subject_id: str) -> int:
     """How many times the relay failed to publish the unsent events about `subject_id`."""
     async with shop.commerce.database.session() as session:
@@ -276,17 +312,17 @@ async def test_copies_of_a_placed_order_handled_at_once_charge_it_once(
         await shop.add(mo, lamp, 1)
         order_id = (await shop.checkout(mo, number=SUCCEEDS))["order"]["id"]
         placed = await _outbox_event(shop, ORDER_PLACED)
-        # No payments queue existed when the relay published the order (the fixture
-        # deleted it): only these three copies reach the consumers, all at once.
+        # Four deliveries of one order.placed: the relayed one (in the payments queue
+        # commerce declared as it opened) and three copies, waiting when the worker starts.
+        await shop.commerce.bus.publish([placed, placed, placed])
         async with running_payments_worker(shop.commerce, concurrency=8):
-            await shop.commerce.bus.publish([placed, placed, placed])
             for _ in range(300):
-                if handled.count(placed.id) == 3:
+                if handled.count(placed.id) == 4:
                     break
                 await asyncio.sleep(0.05)
             settled = await shop.settled(order_id, mo)
 
-        assert handled.count(placed.id) == 3
+        assert handled.count(placed.id) == 4
         # The copies met on the simulator's ledger row; none failed and went round again.
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
         assert settled["status"] == "PAID"

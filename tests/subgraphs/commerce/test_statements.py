@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from subgraphs.commerce.background import CARTS_GROUP
 from subgraphs.commerce.models import inbox
+from subgraphs.commerce.queues import CARTS_GROUP
 from tests.statements import recorded_statements
 from tests.subgraphs.commerce.conftest import ORDER, ORDER_FIELDS, Shop, card
 from tests.subgraphs.commerce.helpers import eventually, placed_order

@@ -47,6 +47,24 @@ async def test_every_group_gets_every_event_it_asked_for() -> None:
     assert await asyncio.wait_for(audit, WAIT) == events[:3]
 
 
+async def test_a_declared_group_keeps_what_is_published_until_its_first_consumer() -> None:
+    bus = InProcessBus()
+    await bus.declare("payments", ["order.placed"])
+    events = order_events()
+
+    await bus.publish(events)  # nobody consumes yet
+    payments = asyncio.create_task(collect(bus.consume("payments", ["order.placed"])))
+    await asyncio.sleep(0)
+    await bus.close()
+
+    assert await asyncio.wait_for(payments, WAIT) == [events[0], events[2]]
+
+
+async def test_a_group_needs_an_event_type_to_be_declared() -> None:
+    with pytest.raises(ValueError, match="at least one event type"):
+        await InProcessBus().declare("payments", [])
+
+
 async def test_consumers_of_one_group_share_its_events() -> None:
     bus = InProcessBus()
     events = [Event.new("order.placed", f"order-{n}", {}) for n in range(6)]

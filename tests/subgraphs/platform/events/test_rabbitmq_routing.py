@@ -59,6 +59,26 @@ async def test_every_group_gets_the_events_of_its_types(broker: Broker) -> None:
     assert await broker.nothing_more(groups["audit"], audit)
 
 
+async def test_a_declared_group_keeps_what_is_published_until_its_first_consumer(
+    broker: Broker,
+) -> None:
+    # The publisher declares the group of a worker that has never run (a first deploy).
+    publisher = await broker.bus()
+    group = broker.group("payments")
+    await publisher.declare(group, ["order.placed"])
+    events = order_events()
+
+    await publisher.publish(events)
+
+    assert await broker.depth(group) == 2
+    worker = broker.consume(await broker.bus(), group, ["order.placed"])
+    got = [await worker.next(), await worker.next()]
+    assert [seen(d) for d in got] == [(events[0], False, 1), (events[2], False, 1)]
+    for delivery in got:
+        await delivery.ack()
+    assert await broker.nothing_more(group, worker)
+
+
 async def test_consumers_of_one_group_share_its_events(broker: Broker) -> None:
     group = broker.group("payments")
     # Two processes, each holding at most one unacked delivery: while the first
