@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from shopgraph.heap import frozen_after_startup
 from shopgraph.registry import SUBGRAPHS
 from shopgraph.registry_cli import registry_app
 from shopgraph.router_cli import AccessLog, LogFormat, router_app, schema_app, uvicorn_logging
@@ -98,7 +99,10 @@ def serve(
         raise typer.Exit(2) from error
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
     uvicorn.run(
-        subgraph_app, host=host, port=port or entry.port, **uvicorn_logging(log_format, access_log)
+        frozen_after_startup(subgraph_app),
+        host=host,
+        port=port or entry.port,
+        **uvicorn_logging(log_format, access_log),
     )
 
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Table as SqlTable
 
+from shopgraph.heap import freeze_startup_objects
 from shopgraph.stopping import stop_on_signals
 from subgraphs.platform.settings import Settings
 
@@ -69,6 +70,7 @@ async def _run_payments(settings: Settings) -> None:
         open_core(platform) as services,
         running_payments_worker(services),
     ):
+        freeze_startup_objects()
         console.print("[bold]payments worker[/] running; Ctrl-C stops it")
         await stop.wait()
     console.print("payments worker stopped")
@@ -105,6 +107,7 @@ async def _run_orders(settings: Settings) -> None:
         open_core(platform) as services,
         running_order_jobs(services),
     ):
+        freeze_startup_objects()
         console.print("[bold]orders worker[/] running; Ctrl-C stops it")
         await stop.wait()
     console.print("orders worker stopped")
@@ -201,6 +204,7 @@ async def _run_outbox(settings: Settings, database_url: str, names: list[str]) -
             stack.push_async_callback(database.close)
             relays[name] = OutboxRelay(database, table, platform.bus)
         await stack.enter_async_context(running_outbox_relays(database_url, relays))
+        freeze_startup_objects()
         console.print(f"[bold]outbox worker[/] relaying {', '.join(names)}; Ctrl-C stops it")
         await stop.wait()
     console.print("outbox worker stopped")
