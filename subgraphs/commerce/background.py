@@ -12,8 +12,10 @@
   `order.placed`. Checkout does it too, right after its commit; this is the
   one a crash cannot skip, since the event is in the outbox with the order.
   The removal spares lines added after the order, so doing it twice (the
-  checkout and the event, or a redelivery) is harmless; the inbox skips
-  repeats. It batches as the outcome consumer does.
+  checkout and the event, or a redelivery) is harmless. That is why it keeps
+  no inbox: skipping a repeat would save only a Redis call that changes
+  nothing, and cost two PostgreSQL statements on every batch (the read of
+  the inbox and its record). It batches as the outcome consumer does.
 - The sweeper cancels orders whose reservation expired, releasing their stock,
   and releases the holds of checkouts abandoned halfway (holds.py).
 """
@@ -205,35 +207,23 @@ async def expire_orders(services: CommerceServices) -> int:
 
 
 async def remove_bought_lines(services: CommerceServices, event: Event) -> None:
-    """`order.placed`: the order's products leave its customer's cart, once."""
+    """`order.placed`: the order's products leave its customer's cart (those lines that
+    were in it when the order was placed)."""
     await remove_all_bought_lines(services, [event])
 
 
 async def remove_all_bought_lines(services: CommerceServices, events: Sequence[Event]) -> None:
-    """`remove_bought_lines` for the `order.placed` events that arrived together."""
+    """`remove_bought_lines` for the `order.placed` events that arrived together.
+
+    No inbox: the removal is idempotent by itself (see the module docstring). A line
+    re-added after the order is dated after it and stays, whatever delivery comes."""
     removals = [_bought(event) for event in events]
-    async with services.database.reading() as connection:
-        handled = set(
-            await connection.scalars(
-                select(inbox.c.event_id).where(
-                    inbox.c.consumer == CARTS_GROUP,
-                    inbox.c.event_id.in_([str(event.id) for event in events]),
-                )
-            )
-        )
-    # Not in the inbox transaction: the embedded cart store shares the database, and
-    # SQLite would make it wait for that transaction. Removing twice is harmless.
     await asyncio.gather(
         *(
             services.carts.remove_bought(user_id, bought, event.occurred_at)
             for event, (user_id, bought) in zip(events, removals, strict=True)
-            if str(event.id) not in handled
         )
     )
-    # One statement alone is atomic: no transaction around it (autocommit on PostgreSQL,
-    # one round trip where BEGIN, the INSERT and COMMIT took three).
-    async with services.database.reading() as connection:
-        await record_all_handled(connection, inbox, CARTS_GROUP, [event.id for event in events])
 
 
 def _bought(event: Event) -> tuple[str, list[str]]:

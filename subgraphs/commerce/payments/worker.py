@@ -4,14 +4,15 @@ It consumes `order.placed` and `order.payment_retried` from the bus (a durable
 RabbitMQ queue in production: manual acknowledgement, bounded prefetch).
 For each it charges the payment through the `PaymentProvider`, then records
 the outcome on the payment and writes `payment.succeeded` or `payment.failed`
-to the outbox in one transaction, and only then acknowledges.
+to the outbox atomically (one statement on PostgreSQL, one transaction on
+SQLite), and only then acknowledges.
 
 Killed after the charge and before the record, the event comes back and the
 provider, idempotent per payment id, returns the first outcome without
 charging again. The deliveries held at the same time are handled together
 (platform/events/batching.py): one read of their payments, the charges at once,
-one transaction for the outcomes; each delivery is still acknowledged only
-after its outcome committed. A transient provider
+one statement for the outcomes and their events; each delivery is still
+acknowledged only after its outcome committed. A transient provider
 failure is retried with growing delays; after the last one the event waits in
 the dead letters (`shopgraph worker payments --dead-letters`).
 """
@@ -24,7 +25,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.dml import ReturningInsert
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.events import payment_outcome
@@ -33,7 +36,13 @@ from subgraphs.commerce.payments.provider import ChargeOutcome, TransientPayment
 from subgraphs.commerce.queues import PAYMENT_TYPES, PAYMENTS_GROUP
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.platform.columns import utc_now
-from subgraphs.platform.events import Delivery, add_to_outbox
+from subgraphs.platform.events import (
+    Delivery,
+    Event,
+    add_to_outbox,
+    event_arrays,
+    insert_events_of_subjects,
+)
 from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
 
@@ -49,6 +58,7 @@ _PAYMENTS = cast(Table, PaymentRow.__table__)  # a declarative model's table is 
 _TO_CHARGE = (
     select(
         PaymentRow.id,
+        PaymentRow.order_id,
         PaymentRow.status,
         PaymentRow.amount,
         PaymentRow.currency,
@@ -61,7 +71,8 @@ _TO_CHARGE = (
 )
 
 
-# An outcome recorded on the payments still PENDING, built once: its values are parameters.
+# An outcome recorded on the payments still PENDING, built once: its values are
+# parameters. On SQLite, one statement per kind of outcome, in a transaction.
 _RECORD = (
     update(_PAYMENTS)
     .where(
@@ -73,8 +84,43 @@ _RECORD = (
         failure_reason=bindparam("reason", type_=_PAYMENTS.c.failure_reason.type),
         updated_at=bindparam("now", type_=_PAYMENTS.c.updated_at.type),
     )
-    .returning(*_PAYMENTS.c)
+    .returning(_PAYMENTS.c.id)
 )
+
+
+def _record_with_events(*, announce: bool) -> ReturningInsert[Any]:
+    """On PostgreSQL, every outcome of a batch and their events in one statement, built
+    once: the outcomes come as arrays (payment ids, statuses, failure reasons), and only
+    the payments still PENDING move and get their event (insert_events_of_subjects)."""
+    given = (
+        func.unnest(
+            bindparam("payment_ids", type_=ARRAY(_PAYMENTS.c.id.type)),
+            bindparam("statuses", type_=ARRAY(_PAYMENTS.c.status.type)),
+            bindparam("reasons", type_=ARRAY(_PAYMENTS.c.failure_reason.type)),
+        )
+        .table_valued("id", "status", "reason")
+        .render_derived(name="outcome")
+    )
+    moved = (
+        update(_PAYMENTS)
+        .where(
+            _PAYMENTS.c.id == given.c.id,
+            _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+        )
+        .values(
+            status=given.c.status,
+            failure_reason=given.c.reason,
+            updated_at=bindparam("now", type_=_PAYMENTS.c.updated_at.type),
+        )
+        .returning(_PAYMENTS.c.id)
+        .cte("moved")
+    )
+    return insert_events_of_subjects(outbox, select(moved.c.id), announce=announce).add_cte(moved)
+
+
+_RECORD_WITH_EVENTS = {
+    announce: _record_with_events(announce=announce) for announce in (False, True)
+}
 
 
 class _Retry:
@@ -108,7 +154,7 @@ async def handle_payments(services: CommerceServices, deliveries: Sequence[Deliv
     await record_outcomes(
         services,
         [
-            (payment_id, outcome)
+            (found[payment_id], outcome)
             for (_, payment_id), outcome in zip(wanted, charged, strict=True)
             if isinstance(outcome, ChargeOutcome)
         ],
@@ -154,40 +200,81 @@ async def _charge(services: CommerceServices, payment: Any) -> ChargeOutcome | _
 
 
 async def record_outcomes(
-    services: CommerceServices, outcomes: Sequence[tuple[str, ChargeOutcome]]
+    services: CommerceServices, outcomes: Sequence[tuple[Any, ChargeOutcome]]
 ) -> None:
-    """Records each outcome on its still PENDING payment, with its event, all in one
-    transaction: one UPDATE per kind of outcome (in a busy worker nearly all succeed)."""
+    """Records each outcome on its payment (a row of `_TO_CHARGE`) if still PENDING,
+    with its event, at once: in one statement on PostgreSQL (autocommit: one statement
+    is atomic alone), in one transaction of an UPDATE per kind of outcome on SQLite.
+
+    The row locks serialise two copies of one event in two batches; the second finds
+    the payment no longer PENDING (re-checked on the row the first one wrote) and
+    records nothing, and writes no event."""
     # Copies of one event charged at once got the same outcome: the first one counts.
-    first: dict[str, ChargeOutcome] = {}
-    for payment_id, outcome in outcomes:
-        first.setdefault(payment_id, outcome)
-    by_kind: dict[tuple[str, str | None], list[str]] = {}
-    for payment_id, outcome in first.items():
-        kind = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
-        reason = None if outcome.succeeded else outcome.failure_reason
-        by_kind.setdefault((kind.value, reason), []).append(payment_id)
-    events = []
+    first: dict[str, tuple[Any, ChargeOutcome]] = {}
+    for payment, outcome in outcomes:
+        first.setdefault(payment.id, (payment, outcome))
+    if not first:
+        return
+    events = [_outcome_event(payment, outcome) for payment, outcome in first.values()]
     announce = services.relay.announces
-    async with services.database.session() as session:
-        for (status, reason), payment_ids in by_kind.items():
-            # The row locks serialise two copies of one event in two batches; the
-            # second finds the payment no longer PENDING (re-checked on the row the
-            # first one wrote) and records nothing.
-            moved = await session.execute(
-                _RECORD,
+    if services.database.is_sqlite:
+        written = await _record_in_transaction(services, first, events)
+    else:
+        async with services.database.reading() as connection:
+            result = await connection.execute(
+                _RECORD_WITH_EVENTS[announce],
                 {
-                    "payment_ids": sorted(payment_ids),
-                    "new_status": status,
-                    "reason": reason,
+                    "payment_ids": list(first),
+                    "statuses": [_status(outcome) for _, outcome in first.values()],
+                    "reasons": [outcome.failure_reason for _, outcome in first.values()],
                     "now": utc_now(),
+                    **event_arrays(events),
                 },
             )
-            # Transient rows, only to build the events from.
-            events += [payment_outcome(PaymentRow(**row._mapping)) for row in moved]
-        await add_to_outbox(session, outbox, events, announce=announce)
-    if events and not announce:
+            written = len(result.all())
+    if written and not announce:
         services.relay.notify()
+
+
+async def _record_in_transaction(
+    services: CommerceServices,
+    first: dict[str, tuple[Any, ChargeOutcome]],
+    events: list[Event],
+) -> int:
+    """`record_outcomes` where data-modifying CTEs are missing (SQLite)."""
+    by_kind: dict[tuple[str, str | None], list[str]] = {}
+    for payment_id, (_, outcome) in first.items():
+        by_kind.setdefault((_status(outcome), outcome.failure_reason), []).append(payment_id)
+    moved: set[str] = set()
+    async with services.database.session() as session:
+        for (status, reason), payment_ids in by_kind.items():
+            parameters = {
+                "payment_ids": sorted(payment_ids),
+                "new_status": status,
+                "reason": reason,
+                "now": utc_now(),
+            }
+            moved.update(await session.scalars(_RECORD, parameters))
+        kept = [event for event in events if event.subject_id in moved]
+        await add_to_outbox(session, outbox, kept)
+    return len(kept)
+
+
+def _status(outcome: ChargeOutcome) -> str:
+    status = PaymentStatus.SUCCEEDED if outcome.succeeded else PaymentStatus.FAILED
+    return str(status.value)
+
+
+def _outcome_event(payment: Any, outcome: ChargeOutcome) -> Event:
+    """The event of `outcome` recorded on `payment`, a row of `_TO_CHARGE`."""
+    recorded = PaymentRow(  # transient, only to build the event from
+        id=payment.id,
+        order_id=payment.order_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        failure_reason=None if outcome.succeeded else outcome.failure_reason,
+    )
+    return payment_outcome(recorded)
 
 
 @asynccontextmanager

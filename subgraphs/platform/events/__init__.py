@@ -20,7 +20,9 @@ from subgraphs.platform.events.kafka import KafkaBus
 from subgraphs.platform.events.outbox import (
     OutboxRelay,
     add_to_outbox,
+    event_arrays,
     event_of_row,
+    insert_events_of_subjects,
     outbox_rows,
     outbox_table,
 )
@@ -44,8 +46,10 @@ __all__ = [
     "RoutedBus",
     "TopicRoutes",
     "add_to_outbox",
+    "event_arrays",
     "event_of_row",
     "inbox_table",
+    "insert_events_of_subjects",
     "outbox_rows",
     "outbox_table",
     "record_all_handled",

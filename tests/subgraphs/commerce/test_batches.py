@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from subgraphs.commerce.background import apply_payment_outcomes
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
-from subgraphs.commerce.models import OrderRow
+from subgraphs.commerce.models import OrderRow, outbox
 from subgraphs.commerce.payments.worker import handle_payments
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.events import Event
@@ -143,8 +143,25 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
             for event in (placed_good, placed_flaky, unknown, malformed, placed_good)
         ]
 
-        await handle_payments(shop.commerce, deliveries)
+        with recorded_statements(shop.commerce.database.engine) as statements:
+            await handle_payments(shop.commerce, deliveries)
+        again = FakeDelivery(placed_good)
+        await handle_payments(shop.commerce, [again])  # a redelivery, later
 
+        # The payments, then each outcome and its event: on PostgreSQL in one statement
+        # (and no transaction around it), SQLite having no data-modifying CTEs.
+        record = (
+            ["UPDATE payments", "INSERT INTO outbox"]
+            if shop.commerce.database.is_sqlite
+            else ["WITH moved AS (UPDATE payments ... INSERT INTO outbox"]
+        )
+        # (The sweeper's statements of the same moments are not the worker's.)
+        ours = [s for s in statements if "payments" in s or s.startswith("INSERT INTO outbox")]
+        assert [_shape(statement) for statement in ours] == [
+            "SELECT payments.id, payments.order_id,",
+            *record,
+        ]
+        assert again.settled == ["ack"]
         assert [d.settled for d in deliveries] == [
             ["ack"],
             ["retry"],  # the network could not decide yet
@@ -159,3 +176,9 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
         assert (await outbox_event(shop, PAYMENT_SUCCEEDED, good_payment)).subject_id == (
             good_payment
         )
+        # One event for the payment, whatever the copies and the redelivery.
+        async with shop.commerce.database.session() as session:
+            written = await session.scalar(
+                select(func.count()).where(outbox.c.subject_id == good_payment)
+            )
+        assert written == 1
