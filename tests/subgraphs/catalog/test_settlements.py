@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from subgraphs.catalog import reservations
 from subgraphs.catalog.models import outbox
@@ -119,3 +120,35 @@ async def test_batch_settlements_racing_reservations_never_deadlock(
     for product in products:
         # 40 reserved, all released; 10 new reservations hold one unit each.
         assert await _stock(catalog, product) == 990
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # PL/pgSQL plans
+async def test_a_batch_settlement_reads_lines_by_key_without_statistics(
+    catalog: CatalogSubgraph,
+) -> None:
+    """On a table ANALYZE never saw (autovacuum off), settle_reservations() still finds
+    a batch's lines through the primary key: reading the whole table each time made
+    every settlement slower as reservations piled up (migration 0006)."""
+    product = (await catalog.create(stock=1000))["product"]["id"]
+    keys = [f"s-{n:02d}" for n in range(60)]
+    for key in keys:
+        await reservations.reserve(catalog.services, key, [ReservationLine(product, 1)])
+
+    async with catalog.services.database.engine.connect() as connection:
+        # A transaction of its own, rolled back: its scans are counted apart.
+        for batch in (keys[:6], keys[6:12]):
+            released = await connection.scalar(
+                text("SELECT settle_reservations(:keys, :outcomes, now(), 'stock.changed')"),
+                {"keys": batch, "outcomes": ["COMMITTED"] * 5 + ["RELEASED"]},
+            )
+            assert released is True
+        scans = (
+            await connection.execute(
+                text(
+                    "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables"
+                    " WHERE schemaname = current_schema() AND relname = 'reservations'"
+                )
+            )
+        ).one()
+        await connection.rollback()
+    assert (scans.seq_scan, scans.idx_scan > 0) == (0, True)
