@@ -16,7 +16,9 @@ Reserve first, then write the order in one short transaction:
    writes the order (PENDING_PAYMENT), its lines, its payment and `order.placed`
    to the outbox. Only the request that claims the hold writes; the others find
    the order on their next round.
-5. After the commit the bought lines leave the cart and the relay is woken.
+5. After the commit the bought lines leave the cart and the relay is woken
+   (nothing is published for `orderStatusChanged`: no one can subscribe to an
+   order before it exists, and a subscription starts with the order as it is).
    The same removal is also an effect of `order.placed` (background.py), so a
    crash right after the commit cannot leave the cart full.
 
@@ -43,12 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from subgraphs.commerce.catalog_client import CatalogUnavailable, ReservationSettled, ReservedLine
-from subgraphs.commerce.domain import (
-    Order,
-    OrderLine,
-    OrderStatus,
-    check_idempotency_key,
-)
+from subgraphs.commerce.domain import Order, OrderLine, check_idempotency_key
 from subgraphs.commerce.errors import CommerceErrorCode
 from subgraphs.commerce.holds import Hold, drop_hold, order_or_hold
 from subgraphs.commerce.models import OrderRow
@@ -106,7 +103,11 @@ async def checkout(
             continue
         faults.crash_point(faults.ORDER_COMMITTED)
         await _empty_cart_of(services, order)
-        await services.order_changed(order.id, OrderStatus.PENDING_PAYMENT.value)
+        # The relay is woken; the pub/sub behind `orderStatusChanged` is not told: a
+        # subscription starts by reading the order, which cannot happen before this
+        # commit, and reads PENDING_PAYMENT then. A message would only make every
+        # subscriber read the order again, for nothing.
+        services.relay.notify()
         return order
     raise DomainError(
         CommerceErrorCode.CHECKOUT_CONFLICT, "the checkout could not finish, try again"

@@ -3,8 +3,12 @@ nobody else can."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
+from subgraphs.commerce.services import status_channel
 from subgraphs.platform.auth import Role
 from tests.subgraphs.commerce.conftest import DECLINED, Shop
 from tests.websocket import subscribe
@@ -54,6 +58,29 @@ async def test_the_owner_sees_each_status_until_the_outcome(shop: Shop) -> None:
         ["PENDING_PAYMENT", "PAYMENT_FAILED"],
         ["PAYMENT_FAILED"],
     )
+
+
+async def test_checkout_publishes_no_status_only_the_moves_after_it_do(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No subscription can exist before its order does, and one starts by reading the
+    order: a PENDING_PAYMENT message from checkout would reach no one who needs it."""
+    published: list[tuple[str, bytes]] = []
+    publish_all = shop.commerce.pubsub.publish_all
+
+    async def noted(messages: Sequence[tuple[str, bytes]]) -> None:
+        published.extend(messages)
+        await publish_all(messages)
+
+    monkeypatch.setattr(shop.commerce.pubsub, "publish_all", noted)
+    hana = shop.token("hana")
+
+    order_id = await placed_order(shop, hana)
+    assert (await shop.settled(order_id, hana))["status"] == "PAYMENT_FAILED"
+
+    assert [m for m in published if m[0] == status_channel(order_id)] == [
+        (status_channel(order_id), b"PAYMENT_FAILED")
+    ]
 
 
 async def test_staff_may_follow_any_order(shop: Shop) -> None:
