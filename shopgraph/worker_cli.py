@@ -14,6 +14,7 @@ the Kafka log into the analytics store (see shopgraph/insights_cli.py).
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
@@ -27,6 +28,14 @@ from subgraphs.platform.settings import Settings
 
 worker_app = typer.Typer(help="Run background workers.")
 console = Console()
+
+
+@worker_app.callback()
+def yield_to_requests() -> None:
+    """Every worker lowers its priority by SHOPGRAPH_WORKER_NICENESS first."""
+    niceness = Settings().worker_niceness
+    if niceness:
+        os.nice(niceness)
 
 
 def _missing(setting: str, why: str, instead: str) -> typer.Exit:

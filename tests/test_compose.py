@@ -151,3 +151,15 @@ def test_every_pool_full_at_once_fits_postgresql_default_connections() -> None:
         )
         most += pools * (size + overflow) + UNPOOLED.get(name, 0)
     assert most <= POSTGRES_CONNECTIONS
+
+
+def test_the_workers_yield_the_cpu_to_requests() -> None:
+    services = compose()["services"]
+    workers = {name for name, s in services.items() if s.get("command", [None])[0] == "worker"}
+    assert workers >= {"payments-worker", "orders-worker", "outbox-worker"}
+    for name, service in services.items():
+        if name in workers:
+            assert service["cpu_shares"] < 1024, name  # below Docker's default weight
+            assert int(service["environment"]["SHOPGRAPH_WORKER_NICENESS"]) > 0, name
+        else:
+            assert "cpu_shares" not in service, name

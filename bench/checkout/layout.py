@@ -5,9 +5,10 @@ OS process on a loopback port of the bench's range: users, catalog and
 commerce (`shopgraph serve NAME`), the router (`shopgraph router`), the
 payments worker, the orders worker and the outbox relay (`shopgraph worker
 payments`, `shopgraph worker orders`, `shopgraph worker outbox`, with
-`SHOPGRAPH_ORDER_JOBS=worker` and `SHOPGRAPH_OUTBOX_RELAY=worker` as compose.yaml
-sets them). `single` runs `shopgraph dev`, every subgraph, the
-payments worker and the router in one process, on the same backends.
+`SHOPGRAPH_ORDER_JOBS=worker`, `SHOPGRAPH_OUTBOX_RELAY=worker` and
+`SHOPGRAPH_WORKER_NICENESS=10` as compose.yaml sets them; its workers' cpu_shares
+are niceness here, on one host). `single` runs `shopgraph dev`, every subgraph,
+the payments worker and the router in one process, on the same backends.
 
 Either way the bench talks to the router only, as clients do; it reads
 commerce's and catalog's tables afterwards (audit, stages) through `Database`s
@@ -182,9 +183,15 @@ async def open_shop(
         catalog_url = f"{base['catalog']}/graphql"
     env = environment(settings, catalog_url)
     if layout == "processes":
-        # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox, and
-        # `shopgraph worker orders` runs commerce's order jobs.
-        env = {"SHOPGRAPH_OUTBOX_RELAY": "worker", "SHOPGRAPH_ORDER_JOBS": "worker", **env}
+        # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox,
+        # `shopgraph worker orders` runs commerce's order jobs, and the workers yield
+        # the CPU to requests.
+        env = {
+            "SHOPGRAPH_OUTBOX_RELAY": "worker",
+            "SHOPGRAPH_ORDER_JOBS": "worker",
+            "SHOPGRAPH_WORKER_NICENESS": "10",
+            **env,
+        }
     children = Children(directory, env)
     timeout = aiohttp.ClientTimeout(total=5)
     async with AsyncExitStack() as stack:

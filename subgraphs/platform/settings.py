@@ -82,6 +82,16 @@ class Settings(BaseSettings):
             "subscription holds one."
         ),
     )
+    worker_niceness: int = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description=(
+            "Added to the scheduling niceness of `shopgraph worker` processes, so that on "
+            "a host they share with the subgraphs and the router, background work yields "
+            "the CPU to requests (containers: give the workers fewer cpu_shares instead)."
+        ),
+    )
     amqp_url: str | None = Field(
         default=None,
         description=(

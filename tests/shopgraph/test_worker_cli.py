@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import aio_pika
@@ -104,3 +107,30 @@ def test_the_outbox_worker_names_the_subgraphs_that_have_an_outbox(tmp_path: Pat
     assert "no outbox in insights; subgraphs with one: users, catalog, commerce, social" in (
         " ".join(result.output.split())
     )
+
+
+NICENESS_PROBE = """
+import os
+from shopgraph.worker_cli import yield_to_requests
+
+before = os.nice(0)
+yield_to_requests()
+print(os.nice(0) - before)
+"""
+
+
+def test_a_worker_lowers_its_priority_by_the_niceness_setting() -> None:
+    def lowered_by(setting: str) -> str:
+        env = {**os.environ, "SHOPGRAPH_WORKER_NICENESS": setting}
+        # A process of its own: a raised niceness cannot be lowered again.
+        return subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+            [sys.executable, "-c", NICENESS_PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+
+    assert lowered_by("7") == "7"
+    assert lowered_by("0") == "0"
