@@ -57,7 +57,7 @@ from aio_pika.abc import (
     HeadersType,
 )
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, ChannelNotFoundEntity
-from aiormq import Channel, spec
+from aiormq import Channel
 
 from subgraphs.platform.events.bus import (
     DEFAULT_RETRY_DELAYS,
@@ -65,8 +65,13 @@ from subgraphs.platform.events.bus import (
     BusUnavailableError,
     Delivery,
 )
-from subgraphs.platform.events.envelope import Event, MalformedEventError
+from subgraphs.platform.events.envelope import Event
 from subgraphs.platform.events.rabbitmq_batch import Outgoing, publish_confirmed
+from subgraphs.platform.events.rabbitmq_messages import (
+    decode_event,
+    event_message,
+    event_properties,
+)
 from subgraphs.platform.transient import one_line
 
 logger = logging.getLogger(__name__)
@@ -181,7 +186,9 @@ class RabbitMQBus:
                 channel,
                 self._exchange_name,
                 [
-                    Outgoing(event.to_bytes(), event.type, _properties(event.id, event.type, {}))
+                    Outgoing(
+                        event.to_bytes(), event.type, event_properties(event.id, event.type, {})
+                    )
                     for event in events
                 ],
             )
@@ -214,7 +221,7 @@ class RabbitMQBus:
             queue = await _existing_queue(channel, dead_queue_name(group))
             while queue is not None and (message := await queue.get(fail=False)) is not None:
                 # Malformed ones were reported when they were buried.
-                event = _decode(message, report=False)
+                event = decode_event(message, report=False)
                 if event is not None:
                     events.append(event)
         return events
@@ -228,10 +235,10 @@ class RabbitMQBus:
         async with connection.channel(on_return_raises=True) as channel:
             queue = await _existing_queue(channel, dead_queue_name(group))
             while queue is not None and (message := await queue.get(fail=False)) is not None:
-                event = _decode(message, report=False)
+                event = decode_event(message, report=False)
                 if event is None or (wanted is not None and event.id not in wanted):
                     continue  # stays unacked, so it goes back to G.dead with the channel
-                copy = _message(message.body, event.id, event.type, {ATTEMPT_HEADER: 1})
+                copy = event_message(message.body, event.id, event.type, {ATTEMPT_HEADER: 1})
                 async with self._confirmed(f"event {event.id}"):
                     await channel.default_exchange.publish(copy, routing_key=group)
                 await message.ack()
@@ -342,7 +349,7 @@ class RabbitMQBus:
             while (message := await inbox.get()) is not None and not self._closed:
                 if not _settleable(message):
                     continue  # its channel died; the broker redelivers it
-                event = _decode(message)
+                event = decode_event(message)
                 if event is None:
                     await self._bury_malformed(group, message)
                     continue
@@ -448,44 +455,6 @@ class _RabbitMQDelivery:
                 self._event.id,
                 self._event.type,
             )
-
-
-def _message(body: bytes, event_id: uuid.UUID, event_type: str, headers: HeadersType) -> Message:
-    return Message(
-        body,
-        headers=headers,
-        content_type="application/json",
-        delivery_mode=DeliveryMode.PERSISTENT,
-        message_id=str(event_id),
-        type=event_type,
-    )
-
-
-def _properties(
-    event_id: uuid.UUID, event_type: str, headers: HeadersType
-) -> spec.Basic.Properties:
-    """The properties `_message` gives a message, for a publish through aiormq."""
-    return spec.Basic.Properties(
-        headers=headers,
-        content_type="application/json",
-        delivery_mode=DeliveryMode.PERSISTENT.value,
-        message_id=str(event_id),
-        message_type=event_type,
-    )
-
-
-def _decode(message: AbstractIncomingMessage, *, report: bool = True) -> Event | None:
-    try:
-        return Event.from_bytes(message.body)
-    except MalformedEventError as error:
-        if report:
-            logger.error(
-                "message %s on %s is not an event: %s",
-                message.message_id,
-                message.routing_key,
-                error,
-            )
-        return None
 
 
 def _settleable(message: AbstractIncomingMessage) -> bool:
