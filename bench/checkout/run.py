@@ -51,8 +51,6 @@ import platform
 import random
 import re
 import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,6 +66,7 @@ from backends import Credentials, Unavailable, delete_queues, flush_redis, throw
 from cpu import per_checkout, snapshot
 from layout import LAYOUTS, Shop, open_shop
 from load import Reply, Series, Window, bearer, body, drive, percentile, send
+from profiling import profile
 from shop import create_products, stock_levels
 from stages import paid_stages
 from status_feed import StatusFeed
@@ -89,7 +88,6 @@ CHECKOUT = (
     "mutation C($input: CheckoutInput!) { checkout(input: $input) { order { id status "
     "lines { product { id } quantity } } errors { code } } }"
 )
-PROFILED = ("router", "commerce", "catalog", "payments", "orders", "outbox-0", "dev")
 LOG_LEVEL = re.compile(rb"\b(WARNING|ERROR|CRITICAL)\b")
 
 
@@ -304,30 +302,6 @@ def summary(run: Checkouts, feed: StatusFeed, oversold_units: int) -> str:
     )
 
 
-def profile(shop: Shop, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
-    """py-spy on each server process for the measured window (after the warm-up)."""
-    if args.profile is None:
-        return []
-    args.profile.mkdir(parents=True, exist_ok=True)
-    # Beside this Python (a project install), else wherever PATH finds it.
-    spy = Path(sys.executable).with_name("py-spy")
-    if not spy.exists():
-        spy = Path(shutil.which("py-spy") or spy)
-    if not spy.exists():  # its output is discarded: without this the folder just stays empty
-        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-    started = []
-    for name, pid in shop.processes.items():
-        if name in PROFILED:
-            command = [str(spy), "record", "--pid", str(pid), "--duration", str(int(args.seconds))]
-            command += ["--format", "raw", "--output", str(args.profile / f"{name}.txt")]
-            # Sampling starts after the warm-up, with the load.
-            command = ["sh", "-c", f'sleep {args.warmup}; exec "$@"', "py-spy", *command]
-            started.append(
-                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-            )
-    return started
-
-
 async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
     connector = aiohttp.TCPConnector(limit=args.connections)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -341,7 +315,7 @@ async def bench(args: argparse.Namespace, shop: Shop) -> list[str]:
                 series = await baseline(session, shop, tokens, query, BASELINE_SECONDS)
                 floors.append((query, series))
         with StatusFeed(args.redis_url) as feed:
-            profilers = profile(shop, args)
+            profilers = profile(shop, args.profile, args.warmup, args.seconds)
             cpu_before = snapshot(shop.processes)
             if args.rate:
                 run = await open_loop(session, shop, products, args)
