@@ -16,7 +16,11 @@ import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from subgraphs.platform.events.bus import EventBus
+from subgraphs.platform.events.bus import BusUnavailableError, EventBus
+
+# A bus's declare outlasts outages (a consumer starting before the broker waits for
+# it); a publisher must not: its loop backs off, and stops when asked.
+DECLARE_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -52,18 +56,25 @@ def registry(*subscriptions: Collection[Subscription]) -> tuple[Subscription, ..
 class GroupDeclarations:
     """Declares every registered group on a process's bus once, on the first `ensure()`.
 
-    A declaration that fails (broker down) is tried again on the next `ensure()`, and
-    a publisher calls `ensure()` before each publish: until every group exists,
+    A declaration that fails, or takes longer than `timeout` seconds (broker down),
+    raises `BusUnavailableError` and is tried again on the next `ensure()`; a
+    publisher calls `ensure()` before each publish, so until every group exists
     nothing is published and events wait in the outbox.
     """
 
     def __init__(
-        self, bus: EventBus, log: EventBus | None, subscriptions: Collection[Subscription]
+        self,
+        bus: EventBus,
+        log: EventBus | None,
+        subscriptions: Collection[Subscription],
+        *,
+        timeout: float = DECLARE_TIMEOUT_SECONDS,
     ) -> None:
         """`bus` is the process's bus (routed, when there is a log); `log` the Kafka log."""
         self._bus = bus
         self._log = log
         self.subscriptions = tuple(subscriptions)
+        self._timeout = timeout
         self._done = not self.subscriptions
         self._lock = asyncio.Lock()
 
@@ -80,5 +91,12 @@ class GroupDeclarations:
                 return
             for subscription in self.subscriptions:
                 bus = self._log if subscription.reads_log and self._log is not None else self._bus
-                await bus.declare(subscription.group, subscription.types)
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        await bus.declare(subscription.group, subscription.types)
+                except TimeoutError as error:
+                    raise BusUnavailableError(
+                        f"could not declare consumer group {subscription.group} "
+                        f"within {self._timeout} s"
+                    ) from error
             self._done = True
