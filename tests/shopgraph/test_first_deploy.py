@@ -5,7 +5,8 @@ never saw them being created) and a customer buys and pays; only then do social
 and insights start for the first time. Every consumer group is in the registry
 (shopgraph/subscriptions.py) that the relays declare before their first publish,
 so each finds what was published before it existed: the cache has the products,
-the purchase verifies the buyer's review, and insights counts the order.
+the purchase verifies the buyer's review, and insights counts the order and the
+search catalog tracked.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from subgraphs.commerce.services import CommerceServices
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.database import Database
+from subgraphs.platform.events.tracking import Tracker
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 from tests.graphql import execute
@@ -53,6 +55,11 @@ REVIEW = "query R($id: ID!) { review(id: $id) { verifiedPurchase author { id } }
 TOGETHER = """
 query T($reps: [_Any!]!) {
   _entities(representations: $reps) { ... on Product { id frequentlyBoughtTogether { id } } }
+}"""
+SEARCH = "query S($q: String!) { searchProducts(query: $q) { totalCount } }"
+TERMS = """
+query T($from: DateTime!, $to: DateTime!) {
+  searchTerms(from: $from, to: $to) { query searches zeroResults }
 }"""
 SALES = """
 query S($from: DateTime!, $to: DateTime!) {
@@ -100,10 +107,19 @@ async def test_each_consumer_gets_what_was_published_before_it_first_ran(
         await stack.enter_async_context(served(catalog, catalog_port))
         kettle = await _product(http, catalog_url, staff, "Kettle", "20.00")
         cups = await _product(http, catalog_url, staff, "Cups", "4.50")
-        # Catalog's product.created events are relayed while commerce, social and
-        # insights have never run.
+        # A search catalog tracks on the bus (no Kafka here) for insights' analytics.
+        found = await http.post(
+            catalog_url,
+            json={"query": SEARCH, "variables": {"q": "zzqx nothing"}},
+            headers={"x-shopgraph-session": "browser-1"},
+        )
+        assert found.json() == {"data": {"searchProducts": {"totalCount": 0}}}
+        # Catalog's product.created events and its tracked search are published while
+        # commerce, social and insights have never run.
         catalog_db = catalog.state.services.database
         await eventually(lambda: _unsent(catalog_db, catalog_outbox), lambda n: n == 0, WAIT)
+        tracker = catalog.state.services.tracker
+        await eventually(lambda: _sent(tracker), lambda n: n == 1, WAIT)
 
         commerce = create_commerce(
             production, shared.borrow, CommerceSettings(catalog_url=catalog_url)
@@ -172,6 +188,18 @@ async def test_each_consumer_gets_what_was_published_before_it_first_ran(
         )
         [point] = sales["data"]["salesReport"]
         assert (point["orders"], Decimal(point["revenue"]["amount"])) == (1, Decimal("29.00"))
+        searched = await eventually(
+            lambda: execute(http, TERMS, window, staff, insights_url),
+            lambda body: body["data"]["searchTerms"] != [],
+            WAIT,
+        )
+        assert searched["data"]["searchTerms"] == [
+            {"query": "zzqx nothing", "searches": 1, "zeroResults": 1}
+        ]
+
+
+async def _sent(tracker: Tracker) -> int:
+    return tracker.sent
 
 
 async def _product(
