@@ -11,6 +11,7 @@ search catalog tracked.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 from sqlalchemy import Table, func, select
@@ -29,6 +31,7 @@ from subgraphs.catalog.models import outbox as catalog_outbox
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.models import outbox as commerce_outbox
 from subgraphs.commerce.payments.worker import running_payments_worker
+from subgraphs.commerce.queues import PRODUCT_CACHE
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth import Principal, Role
@@ -36,8 +39,11 @@ from subgraphs.platform.database import Database
 from subgraphs.platform.events.tracking import Tracker
 from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
+from subgraphs.social.subscriptions import CATALOG
 from tests.graphql import execute
 from tests.rabbitmq import delete_group_queues
+from tests.shopgraph.test_cli import _env
+from tests.shopgraph.test_processes import _worker
 from tests.subgraphs.commerce.conftest import Shop
 from tests.subgraphs.commerce.helpers import eventually
 
@@ -224,3 +230,58 @@ async def _review(http: httpx.AsyncClient, social_url: str, token: str, product_
     added = await eventually(add, lambda payload: payload["errors"] == [], WAIT)
     review_id: str = added["review"]["id"]
     return review_id
+
+
+def test_the_outbox_worker_declares_every_group_before_it_publishes(
+    settings: Settings, rabbitmq_url: str
+) -> None:
+    """`SHOPGRAPH_OUTBOX_RELAY=worker`: catalog relays nothing itself, and its product
+    waits in the outbox until `shopgraph worker outbox`, the only publisher, starts.
+    It declares every registered group first: the groups of consumers that have never
+    run (social's, commerce's product cache) hold the product.created."""
+    relayed_elsewhere = settings.model_copy(
+        update={"amqp_url": rabbitmq_url, "outbox_relay": "worker"}
+    )
+    asyncio.run(delete_group_queues(rabbitmq_url))
+    try:
+        asyncio.run(_list_a_product(relayed_elsewhere))
+        env = {
+            **_env(settings),
+            "SHOPGRAPH_AMQP_URL": rabbitmq_url,
+            "SHOPGRAPH_OUTBOX_RELAY": "worker",
+        }
+        with _worker(["worker", "outbox", "--subgraph", "catalog"], env, "outbox worker relaying"):
+            asyncio.run(_until_relayed(relayed_elsewhere))
+        waiting = asyncio.run(_waiting(rabbitmq_url, [CATALOG.group, PRODUCT_CACHE.group]))
+    finally:
+        asyncio.run(delete_group_queues(rabbitmq_url))
+    assert waiting == {CATALOG.group: 1, PRODUCT_CACHE.group: 1}
+
+
+async def _list_a_product(settings: Settings) -> None:
+    port = free_port()
+    catalog = SUBGRAPHS["catalog"].create_app(settings)
+    async with served(catalog, port), httpx.AsyncClient(timeout=30) as http:
+        staff = catalog.state.platform_tokens.issue(Principal("staff-1", Role.STAFF))
+        await _product(http, f"http://127.0.0.1:{port}/graphql", staff, "Lamp", "12.00")
+        assert await _unsent(catalog.state.services.database, catalog_outbox) == 1
+
+
+async def _until_relayed(settings: Settings) -> None:
+    database = Database(settings, "catalog")
+    try:
+        await eventually(lambda: _unsent(database, catalog_outbox), lambda n: n == 0, WAIT)
+    finally:
+        await database.close()
+
+
+async def _waiting(url: str, queues: list[str]) -> dict[str, int]:
+    """Messages ready in each queue, as the broker counts them."""
+    connection = await aio_pika.connect(url)
+    async with connection, connection.channel() as channel:
+        counts = {}
+        for queue in queues:
+            # A passive declare may report 0 on RabbitMQ 3.10: redeclare as the bus does.
+            declared = await channel.declare_queue(queue, durable=True)
+            counts[queue] = declared.declaration_result.message_count or 0
+    return counts
