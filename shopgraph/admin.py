@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from shopgraph.subscriptions import open_platform
 from subgraphs.platform.auth.principal import Role
 from subgraphs.platform.errors import DomainError, InvalidInput, user_errors
-from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.users.accounts import create_account
 from subgraphs.users.services import open_services

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from shopgraph.subscriptions import open_platform
 from subgraphs.catalog.indexer import reindex_all
 from subgraphs.catalog.services import CatalogServices, open_services
 from subgraphs.catalog.settings import CatalogSettings
-from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
 console = Console()

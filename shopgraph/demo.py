@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
+from shopgraph.subscriptions import open_platform
 from subgraphs.catalog.indexer import reindex_all
 from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.seed import seed_catalog, seed_id
 from subgraphs.catalog.seed_data import demo_products
 from subgraphs.catalog.services import CatalogServices
 from subgraphs.catalog.services import open_services as open_catalog
-from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 from subgraphs.social.seed import seed_reviews
 from subgraphs.social.services import SocialServices

@@ -6,10 +6,10 @@ from __future__ import annotations
 from rich.console import Console
 
 from shopgraph.stopping import stop_on_signals
+from shopgraph.subscriptions import open_platform
 from subgraphs.insights.analytics.factory import create_analytics_store
 from subgraphs.insights.analytics.worker import AnalyticsWorker, relax_gc
 from subgraphs.insights.settings import InsightsSettings
-from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
 console = Console()

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from shopgraph.subscriptions import open_platform
 from subgraphs.platform.app import PlatformOpener
-from subgraphs.platform.resources import open_platform
 from subgraphs.platform.settings import Settings
 
 

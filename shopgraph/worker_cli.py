@@ -69,9 +69,9 @@ def payments(
 
 
 async def _run_payments(settings: Settings) -> None:
+    from shopgraph.subscriptions import open_platform
     from subgraphs.commerce.payments.worker import running_payments_worker
     from subgraphs.commerce.services import open_core
-    from subgraphs.platform.resources import open_platform
 
     stop = stop_on_signals()
     async with (
@@ -104,9 +104,9 @@ def orders() -> None:
 
 
 async def _run_orders(settings: Settings) -> None:
+    from shopgraph.subscriptions import open_platform
     from subgraphs.commerce.background import running_order_jobs
     from subgraphs.commerce.services import open_core, require_service_token
-    from subgraphs.platform.resources import open_platform
 
     # Outcomes commit or release stock in catalog: without the token every one would fail.
     require_service_token(settings)
@@ -125,8 +125,8 @@ async def _run_orders(settings: Settings) -> None:
 async def _dead_letters(settings: Settings, requeue: list[str] | None) -> None:
     import uuid
 
+    from shopgraph.subscriptions import open_platform
     from subgraphs.commerce.queues import PAYMENTS_GROUP
-    from subgraphs.platform.resources import open_platform
 
     async with open_platform(settings) as platform:
         if requeue:
@@ -196,10 +196,9 @@ async def _run_outbox(settings: Settings, database_url: str, names: list[str]) -
     from contextlib import AsyncExitStack
 
     from shopgraph.registry import SUBGRAPHS
+    from shopgraph.subscriptions import open_platform
     from subgraphs.platform.database import Database
-    from subgraphs.platform.events import OutboxRelay
     from subgraphs.platform.events.outbox_worker import running_outbox_relays
-    from subgraphs.platform.resources import open_platform
 
     stop = stop_on_signals()
     async with AsyncExitStack() as stack:
@@ -211,7 +210,7 @@ async def _run_outbox(settings: Settings, database_url: str, names: list[str]) -
                 raise RuntimeError(f"{name} lost its outbox")
             database = Database(settings, name)
             stack.push_async_callback(database.close)
-            relays[name] = OutboxRelay(database, table, platform.bus)
+            relays[name] = platform.outbox_relay(database, table)
         await stack.enter_async_context(running_outbox_relays(database_url, relays))
         freeze_startup_objects()
         console.print(f"[bold]outbox worker[/] relaying {', '.join(names)}; Ctrl-C stops it")

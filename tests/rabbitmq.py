@@ -7,18 +7,11 @@ from collections.abc import Iterable
 
 import aio_pika
 
+from shopgraph.subscriptions import subscriptions
 from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
 
 # Every group a shopgraph process consumes as, and every retry delay tests use.
-GROUPS = (
-    "commerce.payments",
-    "commerce.orders",
-    "commerce.carts",
-    "commerce.product-cache",
-    "catalog.search-indexer",
-    "social.catalog",
-    "social.purchases",
-)
+GROUPS = tuple(subscription.group for subscription in subscriptions())
 DELAYS = (0.05, 0.1, 0.2, 1.0, 5.0, 30.0, 120.0)
 
 

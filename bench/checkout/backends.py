@@ -21,15 +21,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
+from shopgraph.subscriptions import subscriptions
 from subgraphs.platform.events.rabbitmq import dead_queue_name, retry_queue_name
 
-GROUPS = (
-    "commerce.payments",
-    "commerce.orders",
-    "commerce.carts",
-    "commerce.product-cache",
-    "catalog.search-indexer",
-)
+# Every registered group: the run's relays declare them all, social's and insights' too.
+GROUPS = tuple(subscription.group for subscription in subscriptions())
 
 
 class Unavailable(Exception):

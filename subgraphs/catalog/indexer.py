@@ -26,14 +26,14 @@ from subgraphs.catalog.events import STOCK_CHANGED
 from subgraphs.catalog.models import ProductRow
 from subgraphs.catalog.products import products_by_id
 from subgraphs.catalog.search.port import SearchBackend, SearchDocument
+from subgraphs.catalog.subscriptions import SEARCH_INDEXER
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import Delivery, Event, EventBus
 from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
 
-CONSUMER = "catalog.search-indexer"
-EVENT_TYPES = ("product.created", "product.updated", "product.deleted", STOCK_CHANGED)
+CONSUMER = SEARCH_INDEXER.group
 RETRY_PAUSE_SECONDS = 1.0
 REINDEX_BATCH = 500
 
@@ -100,7 +100,7 @@ async def running_indexer(
         await index_delivery(database, search, delivery)
 
     # On stop, an index write in progress finishes rather than being cut off.
-    async with running_consumers(bus, CONSUMER, EVENT_TYPES, handle):
+    async with running_consumers(bus, SEARCH_INDEXER.group, SEARCH_INDEXER.types, handle):
         yield
 
 

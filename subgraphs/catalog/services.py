@@ -51,7 +51,7 @@ async def open_services(
         search = create_search_backend(catalog.search_backend, database, catalog.search_url)
         await search.start()
         try:
-            relay = OutboxRelay(database, outbox, platform.bus)
+            relay = platform.outbox_relay(database, outbox)
             tracker = create_tracker(platform)
             services = CatalogServices(settings, database, search, relay, platform.bus, tracker)
             # The indexer subscribes before the relay publishes: no event passes it by.

@@ -30,6 +30,7 @@ import redis.asyncio as redis
 from redis.typing import EncodableT, FieldT
 
 from subgraphs.commerce.catalog_client import Catalog, CatalogProduct
+from subgraphs.commerce.queues import PRODUCT_CACHE, STOCK_CHANGED
 from subgraphs.platform.events import Delivery, Event
 from subgraphs.platform.events.consuming import running_consumers
 
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FEED_GROUP = "commerce.product-cache"
-PRODUCT_EVENTS = ("product.created", "product.updated", "product.deleted")
-STOCK_CHANGED = "stock.changed"
 FIELDS = ("name", "price", "currency", "stock", "deleted")
 PRODUCT_KEY_PREFIX = "shopgraph:product:"  # one hash of FIELDS per product
 
@@ -189,7 +187,7 @@ async def running_product_feed(services: CommerceServices) -> AsyncIterator[None
         await delivery.ack()
 
     async with running_consumers(
-        services.bus, FEED_GROUP, (*PRODUCT_EVENTS, STOCK_CHANGED), handle, concurrency=1
+        services.bus, PRODUCT_CACHE.group, PRODUCT_CACHE.types, handle, concurrency=1
     ):
         yield
 

@@ -31,7 +31,6 @@ from subgraphs.commerce.product_cache import (
     RedisProductCache,
     running_product_feed,
 )
-from subgraphs.commerce.queues import WORK_QUEUES
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth.keys import KeyConfigurationError
 from subgraphs.platform.database import Database
@@ -118,12 +117,8 @@ async def open_core(
     payments = SimulatedProvider(settings)
     try:
         await upgrade(database, MIGRATIONS)
-        # Before anything here can publish: the workers' queues keep commerce's
-        # events even while no worker has ever run (queues.py).
-        for group, types in WORK_QUEUES.items():
-            await platform.bus.declare(group, types)
         await payments.start()
-        relay = OutboxRelay(database, outbox, platform.bus)
+        relay = platform.outbox_relay(database, outbox)
         services = CommerceServices(
             settings,
             commerce,

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from sqlalchemy import Table
 
 from subgraphs.platform.auth.keyring import KeyRing, load_key_ring
 from subgraphs.platform.auth.service_token import load_service_token
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.cache import Cache, create_cache
+from subgraphs.platform.database import Database
 from subgraphs.platform.events.bus import EventBus, InProcessBus
 from subgraphs.platform.events.kafka import KafkaBus
+from subgraphs.platform.events.outbox import OutboxRelay
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.events.routed import RoutedBus
 from subgraphs.platform.events.routes import TopicRoutes
+from subgraphs.platform.events.subscriptions import GroupDeclarations, Subscription
 from subgraphs.platform.pubsub import PubSub, create_pubsub
 from subgraphs.platform.settings import Settings
 
@@ -30,6 +34,9 @@ class Platform:
     pubsub: PubSub
     bus: EventBus
     service_token: str | None  # for internal calls between subgraphs
+    # Every consumer group of the installation, declared on `bus` before this
+    # process first publishes (the relays and the tracker wait for it).
+    declarations: GroupDeclarations
     # The Kafka log when configured: for producers that bypass the outbox
     # (tracking events) and consumers that read it in batches (analytics).
     log: KafkaBus | None = None
@@ -37,9 +44,17 @@ class Platform:
     # pub/sub and commerce's carts all borrow from it.
     redis: Redis | None = None
 
+    def outbox_relay(self, database: Database, table: Table) -> OutboxRelay:
+        """The relay of a subgraph's outbox, which declares every group before it publishes."""
+        return OutboxRelay(database, table, self.bus, declarations=self.declarations)
+
 
 @asynccontextmanager
-async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
+async def open_platform(
+    settings: Settings, subscriptions: Collection[Subscription] = ()
+) -> AsyncIterator[Platform]:
+    """The process's clients; `subscriptions` are the consumer groups its publishers
+    declare first (the launcher's registry: a subgraph alone knows only its own)."""
     keys = load_key_ring(settings)
     # An exit stack, so a bus that fails to connect still closes what opened before it.
     async with AsyncExitStack() as opened:
@@ -68,6 +83,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             pubsub,
             bus,
             load_service_token(settings),
+            GroupDeclarations(bus, log, subscriptions),
             log,
             client,
         )
@@ -113,8 +129,10 @@ class SharedPlatform:
         self._platform: Platform | None = None
 
     @asynccontextmanager
-    async def open(self, settings: Settings) -> AsyncIterator[Platform]:
-        async with open_platform(settings) as platform:
+    async def open(
+        self, settings: Settings, subscriptions: Collection[Subscription] = ()
+    ) -> AsyncIterator[Platform]:
+        async with open_platform(settings, subscriptions) as platform:
             self._platform = platform
             try:
                 yield platform

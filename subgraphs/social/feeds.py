@@ -20,20 +20,14 @@ from sqlalchemy import update
 from subgraphs.platform.database import dialect_insert
 from subgraphs.platform.events import Delivery, Event, EventBus, record_handled
 from subgraphs.platform.events.consuming import running_consumers
-from subgraphs.social.events import (
-    ORDER_PLACED,
-    ORDER_STATUS_CHANGED,
-    PRODUCT_CREATED,
-    PRODUCT_DELETED,
-)
+from subgraphs.social.events import ORDER_PLACED, ORDER_STATUS_CHANGED, PRODUCT_DELETED
 from subgraphs.social.models import ProductRow, inbox
 from subgraphs.social.purchases import record_order_lines, record_order_paid
+from subgraphs.social.subscriptions import CATALOG, CATALOG_GROUP, PURCHASES, PURCHASES_GROUP
 
 if TYPE_CHECKING:
     from subgraphs.social.services import SocialServices
 
-CATALOG_GROUP = "social.catalog"
-PURCHASES_GROUP = "social.purchases"
 PAID = "PAID"
 
 
@@ -103,9 +97,9 @@ async def running_feeds(services: SocialServices, bus: EventBus) -> AsyncIterato
 
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(
-            running_consumers(bus, CATALOG_GROUP, (PRODUCT_CREATED, PRODUCT_DELETED), catalog)
+            running_consumers(bus, CATALOG.group, CATALOG.types, catalog)
         )
         await stack.enter_async_context(
-            running_consumers(bus, PURCHASES_GROUP, (ORDER_PLACED, ORDER_STATUS_CHANGED), purchases)
+            running_consumers(bus, PURCHASES.group, PURCHASES.types, purchases)
         )
         yield

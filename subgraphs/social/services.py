@@ -47,7 +47,7 @@ async def open_services(
     database = Database(platform.settings, NAME)
     try:
         await upgrade(database, MIGRATIONS)
-        relay = OutboxRelay(database, outbox, platform.bus)
+        relay = platform.outbox_relay(database, outbox)
         services = SocialServices(
             platform.settings,
             database,

@@ -49,7 +49,7 @@ async def open_services(
     database = Database(settings, NAME)
     try:
         await upgrade(database, MIGRATIONS)
-        relay = OutboxRelay(database, outbox, platform.bus)
+        relay = platform.outbox_relay(database, outbox)
         async with relay.running(enabled=settings.relay_in_process):
             yield UserServices(
                 settings=settings,

@@ -21,8 +21,8 @@ from subgraphs.commerce.models import outbox as commerce_outbox
 from subgraphs.platform.auth import Role
 from subgraphs.platform.events import InProcessBus
 from subgraphs.platform.settings import Settings
-from subgraphs.social.feeds import CATALOG_GROUP
 from subgraphs.social.models import inbox
+from subgraphs.social.subscriptions import CATALOG_GROUP
 from subgraphs.users.accounts import create_account
 from tests.shopgraph.test_dev_shopping import ADD, RETRY, Customer, card, two_products
 from tests.statements import recorded_statements

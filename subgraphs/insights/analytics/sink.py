@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from subgraphs.insights.analytics.facts import (
-    EVENT_TYPES,
     OPERATION_EXECUTED,
     Fact,
     Operation,
@@ -23,12 +22,13 @@ from subgraphs.insights.analytics.facts import (
     operation_of,
 )
 from subgraphs.insights.analytics.port import AnalyticsStore
+from subgraphs.insights.subscriptions import ANALYTICS
 from subgraphs.platform.events import Delivery, Event, EventBus
 from subgraphs.platform.events.consuming import running_consumers
 
 log = logging.getLogger(__name__)
 
-GROUP = "insights.analytics"
+GROUP = ANALYTICS.group
 
 
 def rows_of(events: Sequence[Event]) -> tuple[list[Fact], list[Operation]]:
@@ -55,5 +55,5 @@ async def running_analytics_sink(bus: EventBus, store: AnalyticsStore) -> AsyncI
         await store.insert(facts, operations)  # a failure is retried by the consumer loop
         await delivery.ack()
 
-    async with running_consumers(bus, GROUP, EVENT_TYPES, handle):
+    async with running_consumers(bus, ANALYTICS.group, ANALYTICS.types, handle):
         yield

@@ -11,12 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from subgraphs.insights.models import inbox
-from subgraphs.insights.recommendations.counting import EVENT_TYPES, apply
+from subgraphs.insights.recommendations.counting import apply
+from subgraphs.insights.subscriptions import RECOMMENDATIONS
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import Delivery, Event, EventBus, record_handled
 from subgraphs.platform.events.consuming import running_consumers
 
-GROUP = "insights.recommendations"
+GROUP = RECOMMENDATIONS.group
 
 
 async def handle_event(database: Database, event: Event) -> bool:
@@ -34,5 +35,5 @@ async def running_recommender(database: Database, bus: EventBus) -> AsyncIterato
         await handle_event(database, delivery.event)
         await delivery.ack()
 
-    async with running_consumers(bus, GROUP, EVENT_TYPES, handle):
+    async with running_consumers(bus, RECOMMENDATIONS.group, RECOMMENDATIONS.types, handle):
         yield

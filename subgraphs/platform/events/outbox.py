@@ -57,6 +57,7 @@ from subgraphs.platform.columns import UTCDateTime
 from subgraphs.platform.database import Database
 from subgraphs.platform.events.bus import EventBus
 from subgraphs.platform.events.envelope import Event
+from subgraphs.platform.events.subscriptions import GroupDeclarations
 
 logger = logging.getLogger(__name__)
 
@@ -202,12 +203,24 @@ class OutboxRelay:
 
     `relay_once` raises when the bus fails (after recording the failure on the
     rows), so a caller sees the error; `run` logs it and retries on the next poll.
+
+    With `declarations`, the first pass declares every registered consumer group
+    before it takes a row (subscriptions.py): an event published before its group
+    existed would be lost for that group, and every event goes through a relay.
     """
 
-    def __init__(self, database: Database, table: Table, bus: EventBus) -> None:
+    def __init__(
+        self,
+        database: Database,
+        table: Table,
+        bus: EventBus,
+        *,
+        declarations: GroupDeclarations | None = None,
+    ) -> None:
         self._database = database
         self._table = table
         self._bus = bus
+        self._declarations = declarations
         self._take = _take_statement(table, skip_locked=not database.is_sqlite)
         self._wakeup = asyncio.Event()
         self._running = False
@@ -251,6 +264,9 @@ class OutboxRelay:
 
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
+        if self._declarations is not None:
+            # Raises while the broker is down: the rows wait, as for a failed publish.
+            await self._declarations.ensure()
         ids: list[uuid.UUID] = []
         parameters = {"sent_at": datetime.now(UTC), "limit": limit}
         try:

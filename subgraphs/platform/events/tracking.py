@@ -133,10 +133,21 @@ async def _wait(stop: asyncio.Event, seconds: float, *others: asyncio.Event) -> 
             waiter.cancel()
 
 
+def _declared_first(platform: Platform) -> Publish:
+    """Publishing to the bus once every consumer group exists: the log keeps events for
+    groups to come, a queue bus only for those declared."""
+
+    async def publish(events: Sequence[Event]) -> None:
+        await platform.declarations.ensure()
+        await platform.bus.publish(events)
+
+    return publish
+
+
 def create_tracker(platform: Platform) -> Tracker:
     """A tracker that sends to the Kafka log when there is one, else to the process's bus."""
     settings: Settings = platform.settings
-    publish = platform.log.publish if platform.log is not None else platform.bus.publish
+    publish = platform.log.publish if platform.log is not None else _declared_first(platform)
     return Tracker(
         publish,
         capacity=settings.tracking_buffer_size,

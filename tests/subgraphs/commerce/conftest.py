@@ -16,6 +16,7 @@ from shopgraph.loopback import free_port, served
 from subgraphs.catalog.app import create_app as create_catalog
 from subgraphs.commerce.app import create_app as create_commerce
 from subgraphs.commerce.payments.worker import running_payments_worker
+from subgraphs.commerce.queues import SUBSCRIPTIONS
 from subgraphs.commerce.services import CommerceServices
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.auth import Principal, Role
@@ -143,7 +144,9 @@ async def open_shop(
     commerce = (commerce or CommerceSettings()).model_copy(update={"catalog_url": catalog_url})
     shared = SharedPlatform()
     async with AsyncExitStack() as stack:
-        platform = await stack.enter_async_context(shared.open(settings))
+        # Commerce's groups are declared before its relay first publishes, as the
+        # launcher's registry (shopgraph/subscriptions.py) has them declared.
+        platform = await stack.enter_async_context(shared.open(settings, SUBSCRIPTIONS))
         await stack.enter_async_context(
             served(create_catalog(settings, shared.borrow), catalog_port)
         )
