@@ -54,12 +54,21 @@ async def record_all_handled(
     if not event_ids:
         return set()
     now = datetime.now(UTC)
-    unique = dict.fromkeys(str(event_id) for event_id in event_ids)
-    rows = [{"consumer": consumer, "event_id": key, "handled_at": now} for key in unique]
+    rows = [{"consumer": consumer, "event_id": key, "handled_at": now} for key in _keys(event_ids)]
     # The rows as parameters, not in the statement: SQLAlchemy sends them as one
     # INSERT all the same, and compiles the statement once, whatever the batch's size.
     statement = _insert_new(session, table).returning(table.c.event_id)
     return {uuid.UUID(event_id) for event_id in await session.scalars(statement, rows)}
+
+
+def _keys(event_ids: Sequence[uuid.UUID]) -> list[str]:
+    """The inbox keys of `event_ids`, once each and sorted.
+
+    Sorted, because PostgreSQL locks each key as it inserts it, in the order given: two
+    batches holding the same redelivered events in opposite orders would each take one
+    and wait on the other's (a deadlock, broken by failing one of them). In one order
+    for every batch, the second waits on the first without holding what it needs."""
+    return sorted({str(event_id) for event_id in event_ids})
 
 
 def _insert_new(session: AsyncSession | AsyncConnection, table: Table) -> Insert:

@@ -130,3 +130,58 @@ async def _blocked_behind_a_transaction(database: Database, issued: asyncio.Even
                 return
         assert loop.time() < deadline, "the racing insert never waited on the open transaction"
         await asyncio.sleep(0.01)  # polls a condition, with the deadline above
+
+
+# In string order: ONE < GATE < TWO. The ids a batch records are locked one by one as
+# they are inserted, so the order of insertion is the order of locking.
+ONE = uuid.UUID("10000000-0000-4000-8000-000000000000")
+GATE = uuid.UUID("20000000-0000-4000-8000-000000000000")
+TWO = uuid.UUID("30000000-0000-4000-8000-000000000000")
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # row locks; SQLite writes one at a time
+async def test_batches_of_the_same_events_in_opposite_orders_do_not_deadlock(
+    database: Database, tables: EventTables
+) -> None:
+    """Two batches hold the same redelivered events, in opposite orders of arrival.
+
+    Inserted in arrival order, batch A would take ONE and wait (here on GATE, which a
+    third transaction holds, so that the interleaving is certain), batch B would take
+    TWO and wait on A's ONE, and A, let through, would wait on B's TWO: a deadlock,
+    which PostgreSQL breaks after `deadlock_timeout` by failing one of them. Inserted
+    in one order, B's first key is ONE too, so B waits on A without holding anything A
+    needs, and goes on (finding both handled) once A commits."""
+
+    async def batch(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        async with database.session() as session:
+            return await record_all_handled(session, tables.inbox, "payments", event_ids)
+
+    async with database.session() as gate:
+        assert await record_handled(gate, tables.inbox, "payments", GATE)
+        first = asyncio.create_task(batch([ONE, GATE, TWO]))
+        await _lock_waits(database, 1)  # A holds ONE and waits on GATE
+        second = asyncio.create_task(batch([TWO, ONE]))
+        await _lock_waits(database, 2)  # B waits on ONE (and holds TWO, unsorted)
+
+    handled = await asyncio.wait_for(asyncio.gather(first, second), 30)
+
+    assert handled == [{ONE, TWO}, set()]
+    assert await inbox_rows(database, tables) == {
+        ("payments", str(event_id)) for event_id in (ONE, GATE, TWO)
+    }
+
+
+async def _lock_waits(database: Database, count: int) -> None:
+    """Returns once `count` backends of this database wait on a lock."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while True:
+        async with database.engine.connect() as probe:
+            if await probe.scalar(waiting) == count:
+                return
+        assert loop.time() < deadline, f"{count} transactions never waited on a lock"
+        await asyncio.sleep(0.01)  # polls a condition, with the deadline above
