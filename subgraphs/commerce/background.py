@@ -37,12 +37,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.events import PAYMENT_SUCCEEDED, status_changed
 from subgraphs.commerce.holds import release_abandoned_holds
-from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, status_changes
-from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
+from subgraphs.commerce.lifecycle import move_order
+from subgraphs.commerce.models import OrderRow, PaymentRow
+from subgraphs.commerce.outcome_orders import LockedOrder, lock_outcome_orders, move_outcome_orders
 from subgraphs.commerce.queues import CART_TYPES, CARTS_GROUP, OUTCOME_TYPES, OUTCOMES_GROUP
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_all_handled
+from subgraphs.platform.events import Delivery, Event
 from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
 from subgraphs.platform.transient import log_failure
@@ -81,20 +82,19 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
     and catalog commits and releases the stock of every moved order in one call.
     If anything fails, nothing is recorded: the inbox rows roll back with the moves.
     """
-    order_ids = [_order_id(event) for event in events]
+    todo = _once_each([(event, _order_id(event)) for event in events])
     moves: list[_Move] = []
     announce = services.relay.announces
     async with services.database.session() as session:
-        fresh = await record_all_handled(
-            session, inbox, OUTCOMES_GROUP, [event.id for event in events]
+        locked = await lock_outcome_orders(
+            session, OUTCOMES_GROUP, [(event.id, order_id) for event, order_id in todo]
         )
-        todo = [(event, order_id) for event, order_id in zip(events, order_ids, strict=True)]
-        todo = [(event, order_id) for event, order_id in todo if event.id in fresh]
+        todo = [(event, order_id) for event, order_id in todo if event.id in locked.fresh]
         if not todo:
             return
-        rows = await lock_orders(session, {order_id for _, order_id in todo})
+        rows = locked.orders
         statuses = {order_id: OrderStatus(row.status) for order_id, row in rows.items()}
-        for event, order_id in _once_each(todo):
+        for event, order_id in todo:
             row = rows.get(order_id)
             if row is None:
                 log.warning("payment outcome %s names an unknown order", event.id)
@@ -107,13 +107,11 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
         )
-        # The moves and their events in one statement (on PostgreSQL).
-        await add_to_outbox(
+        await move_outcome_orders(
             session,
-            outbox,
+            {move.row.id: statuses[move.row.id] for move in moves},
             [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
             announce=announce,
-            along=status_changes({move.row.id: statuses[move.row.id] for move in moves}),
         )
     if moves:
         await services.orders_changed(
