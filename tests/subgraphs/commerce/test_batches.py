@@ -6,13 +6,17 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from collections.abc import Sequence
 
+import pytest
 from sqlalchemy import func, select
 
 from subgraphs.commerce.background import apply_payment_outcomes
+from subgraphs.commerce.catalog_client import CatalogUnavailable
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
-from subgraphs.commerce.models import OrderRow, outbox
+from subgraphs.commerce.models import OrderRow, inbox, outbox
 from subgraphs.commerce.payments.worker import handle_payments
+from subgraphs.commerce.queues import OUTCOMES_GROUP
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
@@ -203,3 +207,80 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
                 select(func.count()).where(outbox.c.subject_id == good_payment)
             )
         assert written == 1
+
+
+class DownCatalog(NotingCatalog):
+    """Catalog while it cannot be reached: every settlement fails, after being noted."""
+
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        self.settlements.append((list(commits), list(releases)))
+        raise CatalogUnavailable("ConnectError: catalog is restarting")
+
+
+async def _handled(shop: Shop, events: Sequence[Event]) -> set[str]:
+    """The ids of `events` the outcome consumer's inbox holds."""
+    async with shop.commerce.database.session() as session:
+        rows = await session.scalars(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == OUTCOMES_GROUP,
+                inbox.c.event_id.in_([str(event.id) for event in events]),
+            )
+        )
+        return set(rows)
+
+
+async def test_a_batch_that_fails_half_way_changes_nothing_and_is_applied_when_redelivered(
+    settings: Settings,
+) -> None:
+    jobs_elsewhere = CommerceSettings(order_jobs="worker")
+    async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
+        cy = shop.token("cy")
+        vase = await shop.product(stock=5, price="12.00", name="Vase")
+        paying = await placed_order(shop, cy, vase, key="a")
+        declined = await placed_order(shop, cy, vase, 2, key="b", number=DECLINED)
+        deliveries = [
+            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
+            for order in (paying, declined)
+        ]
+        await handle_payments(shop.commerce, deliveries)
+        succeeded = await outbox_event(shop, PAYMENT_SUCCEEDED, paying["payments"][0]["id"])
+        failed = await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"])
+        # An outcome naming an order commerce never had: recorded, and nothing moves.
+        stray = dataclasses.replace(
+            succeeded, id=uuid.uuid4(), payload={**succeeded.payload, "orderId": "no-such-order"}
+        )
+        batch = [failed, stray, succeeded]
+        down = DownCatalog(shop.commerce.catalog)
+
+        with pytest.raises(CatalogUnavailable):
+            await apply_payment_outcomes(dataclasses.replace(shop.commerce, catalog=down), batch)
+
+        # The catalog was asked (the orders were locked and decided), then it all rolled back.
+        keys = [await reservation_key(shop, order["id"]) for order in (paying, declined)]
+        assert down.settlements == [([keys[0]], [keys[1]])]
+        assert [
+            (await shop.order(order["id"], cy) or {})["status"] for order in (paying, declined)
+        ] == ["PENDING_PAYMENT", "PENDING_PAYMENT"]
+        assert await status_changes(shop, paying["id"]) == [PLACED]
+        assert await status_changes(shop, declined["id"]) == [PLACED]
+        assert await _handled(shop, batch) == set()
+        assert await shop.stock(vase) == 2  # three units still reserved, none settled
+
+        # The redelivery, with catalog back.
+        up = NotingCatalog(shop.commerce.catalog)
+        await apply_payment_outcomes(dataclasses.replace(shop.commerce, catalog=up), batch)
+
+        assert up.settlements == [([keys[0]], [keys[1]])]
+        assert [
+            (await shop.order(order["id"], cy) or {})["status"] for order in (paying, declined)
+        ] == ["PAID", "PAYMENT_FAILED"]
+        assert await status_changes(shop, paying["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAID", "paid"),
+        ]
+        assert await status_changes(shop, declined["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAYMENT_FAILED", "payment failed: card_declined"),
+        ]
+        assert await _handled(shop, batch) == {str(event.id) for event in batch}
+        assert await shop.stock(vase) == 4  # one sold, the declined two back
