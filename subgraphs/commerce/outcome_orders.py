@@ -22,16 +22,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Row, String, Table, bindparam, func, select, update
+from sqlalchemy import Row, String, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.commerce.domain import OrderStatus
 from subgraphs.commerce.models import OrderRow, inbox, outbox
 from subgraphs.platform.columns import utc_now
-from subgraphs.platform.events import Event, add_to_outbox, record_all_handled
+from subgraphs.platform.events import Event, record_all_handled
 from subgraphs.platform.events.inbox import inbox_parameters, new_events_recorded
-from subgraphs.platform.events.outbox import event_arrays, insert_events_of_subjects
+from subgraphs.platform.events.outbox import (
+    event_arrays,
+    insert_events_of_subjects,
+    outbox_rows,
+)
 
 _ORDERS = cast(Table, OrderRow.__table__)  # a declarative model's table is a Table
 # What a payment outcome needs of its order.
@@ -102,24 +106,24 @@ _LOCK = (
 
 
 async def lock_outcome_orders(
-    session: AsyncSession, consumer: str, outcomes: Sequence[tuple[uuid.UUID, str]]
+    connection: AsyncConnection, consumer: str, outcomes: Sequence[tuple[uuid.UUID, str]]
 ) -> LockedOutcomes:
     """Records the outcomes (event id, order id) as handled by `consumer` and locks the
-    orders of those that were new. A rollback of the session forgets both."""
+    orders of those that were new. A rollback of the transaction forgets both."""
     if not outcomes:
         return LockedOutcomes(set(), {})
     named = dict(outcomes)  # a copy of an event names the same order
-    if session.get_bind().dialect.name == "sqlite":
-        fresh = await record_all_handled(session, inbox, consumer, list(named))
+    if connection.dialect.name == "sqlite":
+        fresh = await record_all_handled(connection, inbox, consumer, list(named))
         wanted = sorted({named[event_id] for event_id in fresh})
-        rows = await session.execute(_LOCK, {"order_ids": wanted})
+        rows = await connection.execute(_LOCK, {"order_ids": wanted})
         return LockedOutcomes(fresh, {row.id: row for row in rows})
     parameters = {
         **inbox_parameters(consumer, list(named)),
         "outcome_event_ids": [str(event_id) for event_id in named],
         "outcome_order_ids": list(named.values()),
     }
-    result = await session.execute(_LOCK_RECORDING, parameters)
+    result = await connection.execute(_LOCK_RECORDING, parameters)
     fresh, orders = set(), {}
     for row in result:
         fresh.add(uuid.UUID(row.event_id))
@@ -156,28 +160,29 @@ _MOVES = {announce: _move_statement(announce=announce) for announce in (False, T
 
 
 async def move_outcome_orders(
-    session: AsyncSession,
+    connection: AsyncConnection,
     statuses: Mapping[str, OrderStatus],
     events: Sequence[Event],
     *,
     announce: bool,
 ) -> None:
     """Moves each order of `statuses` to its status, with the events of the moves (whose
-    subjects are the orders). With `announce`, as `add_to_outbox(announce=)`."""
+    subjects are the orders). With `announce`, as `add_to_outbox(announce=)` (PostgreSQL
+    alone announces)."""
     if not statuses:
         return
     now = utc_now()
-    if session.get_bind().dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite":
         by_status: dict[OrderStatus, list[str]] = {}
         for order_id, status in statuses.items():
             by_status.setdefault(status, []).append(order_id)
         for status, order_ids in by_status.items():
-            await session.execute(
+            await connection.execute(
                 update(_ORDERS)
                 .where(_ORDERS.c.id.in_(order_ids))
                 .values(status=status.value, updated_at=now)
             )
-        await add_to_outbox(session, outbox, events)
+        await connection.execute(insert(outbox), outbox_rows(events))
         return
     parameters = {
         "move_order_ids": list(statuses),
@@ -185,4 +190,4 @@ async def move_outcome_orders(
         "moved_at": now,
         **event_arrays(events),
     }
-    await session.execute(_MOVES[announce], parameters)
+    await connection.execute(_MOVES[announce], parameters)
