@@ -5,9 +5,9 @@
   each event in the inbox in the transaction of the move, so a redelivered
   outcome changes nothing. A success for an order that is no longer waiting
   (cancelled or expired meanwhile) is refunded. Outcomes that arrive together
-  are applied together (platform/events/batching.py): one transaction, one
-  inbox statement and one catalog call settle them all, where one outcome at a
-  time cost about seven round trips and an HTTP call each.
+  are applied together (platform/events/batching.py): one transaction, two
+  statements (outcome_orders.py) and one catalog call settle them all, where one
+  outcome at a time cost about seven round trips and an HTTP call each.
 - The cart consumer removes what an order bought from its customer's cart on
   `order.placed`. Checkout does it too, right after its commit; this is the
   one a crash cannot skip, since the event is in the outbox with the order.
@@ -165,7 +165,10 @@ _PAYMENTS = cast(Table, PaymentRow.__table__)  # a declarative model's table is 
 _REFUNDED = (
     update(_PAYMENTS)
     .where(_PAYMENTS.c.id == bindparam("payment_id"))
-    .values(status=PaymentStatus.REFUNDED.value, updated_at=bindparam("refunded_at"))
+    .values(
+        status=PaymentStatus.REFUNDED.value,
+        updated_at=bindparam("refunded_at", type_=_PAYMENTS.c.updated_at.type),
+    )
     .returning(_PAYMENTS.c.id)
 )
 
