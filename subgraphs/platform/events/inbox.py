@@ -74,7 +74,7 @@ async def record_all_handled(
     return {uuid.UUID(event_id) for event_id in await session.scalars(statement, rows)}
 
 
-def new_events_recorded(table: Table) -> ReturningInsert[tuple[str]]:
+def new_events_recorded(table: Table) -> ReturningInsert[str]:
     """PostgreSQL: records the events `inbox_parameters` gives, as `record_all_handled`
     does, returning the ids not handled before (`event_id`, as text).
 

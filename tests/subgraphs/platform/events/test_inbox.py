@@ -1,12 +1,15 @@
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import Table, event, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import record_all_handled, record_handled
+from subgraphs.platform.events.inbox import inbox_parameters, new_events_recorded
 from tests.subgraphs.platform.events.conftest import EventTables
 
 
@@ -139,9 +142,22 @@ GATE = uuid.UUID("20000000-0000-4000-8000-000000000000")
 TWO = uuid.UUID("30000000-0000-4000-8000-000000000000")
 
 
+async def record_in_a_statement(
+    session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """`new_events_recorded` as a statement of its own (a consumer makes it a CTE)."""
+    statement = new_events_recorded(table)
+    recorded = await session.scalars(statement, inbox_parameters(consumer, event_ids))
+    return {uuid.UUID(event_id) for event_id in recorded}
+
+
+Recorder = Callable[[AsyncSession, Table, str, Sequence[uuid.UUID]], Awaitable[set[uuid.UUID]]]
+
+
 @pytest.mark.parametrize("backend", ["postgres"])  # row locks; SQLite writes one at a time
+@pytest.mark.parametrize("recorder", [record_all_handled, record_in_a_statement])
 async def test_batches_of_the_same_events_in_opposite_orders_do_not_deadlock(
-    database: Database, tables: EventTables
+    database: Database, tables: EventTables, recorder: Recorder
 ) -> None:
     """Two batches hold the same redelivered events, in opposite orders of arrival.
 
@@ -154,7 +170,7 @@ async def test_batches_of_the_same_events_in_opposite_orders_do_not_deadlock(
 
     async def batch(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         async with database.session() as session:
-            return await record_all_handled(session, tables.inbox, "payments", event_ids)
+            return await recorder(session, tables.inbox, "payments", event_ids)
 
     async with database.session() as gate:
         assert await record_handled(gate, tables.inbox, "payments", GATE)
