@@ -5,9 +5,9 @@
   each event in the inbox in the transaction of the move, so a redelivered
   outcome changes nothing. A success for an order that is no longer waiting
   (cancelled or expired meanwhile) is refunded. Outcomes that arrive together
-  are applied together (platform/events/batching.py): one transaction, one
-  inbox statement and one catalog call settle them all, where one outcome at a
-  time cost about seven round trips and an HTTP call each.
+  are applied together (platform/events/batching.py): one transaction, two
+  statements (outcome_orders.py) and one catalog call settle them all, where one
+  outcome at a time cost about seven round trips and an HTTP call each.
 - The cart consumer removes what an order bought from its customer's cart on
   `order.placed`. Checkout does it too, right after its commit; this is the
   one a crash cannot skip, since the event is in the outbox with the order.
@@ -29,20 +29,21 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.events import PAYMENT_SUCCEEDED, status_changed
 from subgraphs.commerce.holds import release_abandoned_holds
-from subgraphs.commerce.lifecycle import LockedOrder, lock_orders, move_order, status_changes
-from subgraphs.commerce.models import OrderRow, PaymentRow, inbox, outbox
+from subgraphs.commerce.lifecycle import move_order
+from subgraphs.commerce.models import OrderRow, PaymentRow
+from subgraphs.commerce.outcome_orders import LockedOrder, lock_outcome_orders, move_outcome_orders
 from subgraphs.commerce.queues import CART_TYPES, CARTS_GROUP, OUTCOME_TYPES, OUTCOMES_GROUP
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
-from subgraphs.platform.events import Delivery, Event, add_to_outbox, record_all_handled
+from subgraphs.platform.events import Delivery, Event
 from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
 from subgraphs.platform.transient import log_failure
@@ -81,25 +82,26 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
     and catalog commits and releases the stock of every moved order in one call.
     If anything fails, nothing is recorded: the inbox rows roll back with the moves.
     """
-    order_ids = [_order_id(event) for event in events]
+    todo = _once_each([(event, _order_id(event)) for event in events])
     moves: list[_Move] = []
     announce = services.relay.announces
-    async with services.database.session() as session:
-        fresh = await record_all_handled(
-            session, inbox, OUTCOMES_GROUP, [event.id for event in events]
+    # A Core connection, not an ORM session: nothing here maps rows to objects, and the
+    # session's bookkeeping around its transaction cost more than the statements did.
+    async with services.database.engine.begin() as connection:
+        locked = await lock_outcome_orders(
+            connection, OUTCOMES_GROUP, [(event.id, order_id) for event, order_id in todo]
         )
-        todo = [(event, order_id) for event, order_id in zip(events, order_ids, strict=True)]
-        todo = [(event, order_id) for event, order_id in todo if event.id in fresh]
+        todo = [(event, order_id) for event, order_id in todo if event.id in locked.fresh]
         if not todo:
             return
-        rows = await lock_orders(session, {order_id for _, order_id in todo})
+        rows = locked.orders
         statuses = {order_id: OrderStatus(row.status) for order_id, row in rows.items()}
-        for event, order_id in _once_each(todo):
+        for event, order_id in todo:
             row = rows.get(order_id)
             if row is None:
                 log.warning("payment outcome %s names an unknown order", event.id)
                 continue
-            move = await _decide(services, session, event, row, statuses[order_id])
+            move = await _decide(services, connection, event, row, statuses[order_id])
             if move is not None:
                 statuses[order_id] = move.after
                 moves.append(move)
@@ -107,13 +109,11 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
             [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
         )
-        # The moves and their events in one statement (on PostgreSQL).
-        await add_to_outbox(
-            session,
-            outbox,
+        await move_outcome_orders(
+            connection,
+            {move.row.id: statuses[move.row.id] for move in moves},
             [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
             announce=announce,
-            along=status_changes({move.row.id: statuses[move.row.id] for move in moves}),
         )
     if moves:
         await services.orders_changed(
@@ -141,7 +141,7 @@ def _once_each(todo: list[tuple[Event, str]]) -> list[tuple[Event, str]]:
 
 async def _decide(
     services: CommerceServices,
-    session: AsyncSession,
+    connection: AsyncConnection,
     event: Event,
     row: LockedOrder,
     before: OrderStatus,
@@ -157,25 +157,38 @@ async def _decide(
         reason = f"payment failed: {event.payload.get('failureReason')}"
         return _Move(row, before, OrderStatus.PAYMENT_FAILED, reason)
     if succeeded and not (row.current_payment_id == payment_id and before in PAID_OR_LATER):
-        await _refund_late(services, session, payment_id, row, before)
+        await _refund_late(services, connection, payment_id, row, before)
     return None
+
+
+_PAYMENTS = cast(Table, PaymentRow.__table__)  # a declarative model's table is a Table
+_REFUNDED = (
+    update(_PAYMENTS)
+    .where(_PAYMENTS.c.id == bindparam("payment_id"))
+    .values(
+        status=PaymentStatus.REFUNDED.value,
+        updated_at=bindparam("refunded_at", type_=_PAYMENTS.c.updated_at.type),
+    )
+    .returning(_PAYMENTS.c.id)
+)
 
 
 async def _refund_late(
     services: CommerceServices,
-    session: AsyncSession,
+    connection: AsyncConnection,
     payment_id: str,
     row: LockedOrder,
     before: OrderStatus,
 ) -> None:
-    payment = await session.get(PaymentRow, payment_id)
-    if payment is None:
+    # Marked first, refunded then: if the refund fails, the mark rolls back with the batch.
+    marked = await connection.scalar(
+        _REFUNDED, {"payment_id": payment_id, "refunded_at": utc_now()}
+    )
+    if marked is None:
         log.warning("payment outcome names an unknown payment %s", payment_id)
         return
-    await services.payments.refund(payment.id)
-    payment.status = PaymentStatus.REFUNDED.value
-    payment.updated_at = utc_now()
-    log.info("payment %s came after order %s was %s: refunded", payment.id, row.id, before)
+    await services.payments.refund(payment_id)
+    log.info("payment %s came after order %s was %s: refunded", payment_id, row.id, before)
 
 
 async def expire_orders(services: CommerceServices) -> int:

@@ -10,13 +10,12 @@ back after one is simply done again later.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
 
 from subgraphs.commerce.domain import (
     HOLDS_STOCK,
@@ -53,50 +52,6 @@ async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
     return (
         await session.scalars(select(OrderRow).where(OrderRow.id == order_id).with_for_update())
     ).one_or_none()
-
-
-# What a payment outcome needs of its order, read as plain rows: the outcome consumer
-# moves orders with Core statements, not through the ORM's unit of work.
-_ORDERS = cast(Table, OrderRow.__table__)  # a declarative model's table is a Table
-_LOCK_ORDERS = (
-    select(
-        _ORDERS.c.id,
-        _ORDERS.c.user_id,
-        _ORDERS.c.status,
-        _ORDERS.c.total_amount,
-        _ORDERS.c.currency,
-        _ORDERS.c.reservation_key,
-        _ORDERS.c.current_payment_id,
-    )
-    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
-    .order_by(_ORDERS.c.id)
-    .with_for_update()
-)
-
-# A row of `_LOCK_ORDERS`: id, user_id, status, total_amount, currency, reservation_key
-# and current_payment_id, by name.
-LockedOrder: TypeAlias = Row[*tuple[Any, ...]]
-
-
-async def lock_orders(session: AsyncSession, order_ids: Collection[str]) -> dict[str, LockedOrder]:
-    """Locks the orders in id order, as every batch does, so two batches never deadlock."""
-    rows = await session.execute(_LOCK_ORDERS, {"order_ids": sorted(order_ids)})
-    return {row.id: row for row in rows}
-
-
-def status_changes(statuses: Mapping[str, OrderStatus]) -> list[Update]:
-    """The statements that move each order (locked by this transaction) to its status, one
-    UPDATE per status; for `add_to_outbox(along=)`, which sends them with the events."""
-    now = utc_now()
-    by_status: dict[OrderStatus, list[str]] = {}
-    for order_id, status in statuses.items():
-        by_status.setdefault(status, []).append(order_id)
-    return [
-        update(_ORDERS)
-        .where(_ORDERS.c.id.in_(sorted(order_ids)))
-        .values(status=status.value, updated_at=now)
-        for status, order_ids in by_status.items()
-    ]
 
 
 async def move_order(

@@ -4,14 +4,19 @@ item still gets exactly its own effect and its own settlement."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
+from collections.abc import Sequence
 
+import pytest
 from sqlalchemy import func, select
 
 from subgraphs.commerce.background import apply_payment_outcomes
+from subgraphs.commerce.catalog_client import CatalogUnavailable
 from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
-from subgraphs.commerce.models import OrderRow, outbox
+from subgraphs.commerce.models import OrderRow, inbox, outbox
 from subgraphs.commerce.payments.worker import handle_payments
+from subgraphs.commerce.queues import OUTCOMES_GROUP
 from subgraphs.commerce.settings import CommerceSettings
 from subgraphs.platform.events import Event
 from subgraphs.platform.settings import Settings
@@ -30,12 +35,24 @@ PLACED = (None, "PENDING_PAYMENT", "checkout")
 
 
 def _shape(statement: str) -> str:
-    """A statement's first words (and of a WITH, its second CTE's and main statement's)."""
+    """A statement's first words; of a WITH, each CTE's verb and the main statement's."""
     words = statement.split()
     if words[0] != "WITH":
         return " ".join(words[:3] if words[0] in {"INSERT", "SELECT"} else words[:2])
-    main = statement.index("INSERT INTO")
-    return " ".join([*words[:5], "...", *statement[main:].split()[:3]])
+    verb = r"(SELECT|INSERT INTO \w+|UPDATE \w+|DELETE FROM \w+)"
+    ctes = re.findall(rf"(\w+) AS\s+\({verb}", statement)
+    # The main statement starts where the last CTE's parenthesis closes.
+    depth, end = 0, 0
+    for position, character in enumerate(statement):
+        if character in "()":
+            depth += 1 if character == "(" else -1
+            if depth == 0:
+                end = position
+                if not re.match(r"\s*,", statement[position + 1 :]):
+                    break
+    main = re.match(rf"\s*{verb}", statement[end + 1 :])
+    assert main is not None, statement
+    return "WITH " + ", ".join(f"{name} AS ({what})" for name, what in ctes) + f" {main[1]}"
 
 
 async def reservation_key(shop: Shop, order_id: str) -> str:
@@ -104,18 +121,26 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
         # One call for the three, none for the copy or the repeated batch.
         keys = [await reservation_key(shop, order["id"]) for order in (first, second, declined)]
         assert catalog.settlements == [(keys[:2], keys[2:])]
-        # The inbox, the lock, then the moves (an UPDATE per status) and their events: on
-        # PostgreSQL in one statement, SQLite having no data-modifying CTEs.
-        moves_and_events = (
-            ["UPDATE orders", "UPDATE orders", "INSERT INTO outbox"]
+        # The statement budget of a batch, whatever its size: on PostgreSQL one statement
+        # records the outcomes in the inbox and locks their orders, one more moves the
+        # orders and writes their events (with BEGIN and COMMIT, four round trips and the
+        # catalog call); SQLite, having no data-modifying CTEs, takes two for each.
+        expected = (
+            [
+                "INSERT INTO inbox",
+                "SELECT orders.id, orders.user_id,",
+                "UPDATE orders",
+                "UPDATE orders",
+                "INSERT INTO outbox",
+            ]
             if shop.commerce.database.is_sqlite
-            else ["WITH change_0 AS (UPDATE orders ... INSERT INTO outbox"]
+            else [
+                "WITH handled AS (INSERT INTO inbox), outcome AS (SELECT), locked AS (SELECT) "
+                "SELECT",
+                "WITH moved AS (UPDATE orders) INSERT INTO outbox",
+            ]
         )
-        assert [_shape(statement) for statement in statements] == [
-            "INSERT INTO inbox",
-            "SELECT orders.id, orders.user_id,",
-            *moves_and_events,
-        ]
+        assert [_shape(statement) for statement in statements] == expected
         assert await status_changes(shop, first["id"]) == [
             PLACED,
             ("PENDING_PAYMENT", "PAID", "paid"),
@@ -153,7 +178,7 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
         record = (
             ["UPDATE payments", "INSERT INTO outbox"]
             if shop.commerce.database.is_sqlite
-            else ["WITH moved AS (UPDATE payments ... INSERT INTO outbox"]
+            else ["WITH moved AS (UPDATE payments) INSERT INTO outbox"]
         )
         # (The sweeper's statements of the same moments are not the worker's.)
         ours = [s for s in statements if "payments" in s or s.startswith("INSERT INTO outbox")]
@@ -182,3 +207,80 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
                 select(func.count()).where(outbox.c.subject_id == good_payment)
             )
         assert written == 1
+
+
+class DownCatalog(NotingCatalog):
+    """Catalog while it cannot be reached: every settlement fails, after being noted."""
+
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        self.settlements.append((list(commits), list(releases)))
+        raise CatalogUnavailable("ConnectError: catalog is restarting")
+
+
+async def _handled(shop: Shop, events: Sequence[Event]) -> set[str]:
+    """The ids of `events` the outcome consumer's inbox holds."""
+    async with shop.commerce.database.session() as session:
+        rows = await session.scalars(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == OUTCOMES_GROUP,
+                inbox.c.event_id.in_([str(event.id) for event in events]),
+            )
+        )
+        return set(rows)
+
+
+async def test_a_batch_that_fails_half_way_changes_nothing_and_is_applied_when_redelivered(
+    settings: Settings,
+) -> None:
+    jobs_elsewhere = CommerceSettings(order_jobs="worker")
+    async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
+        cy = shop.token("cy")
+        vase = await shop.product(stock=5, price="12.00", name="Vase")
+        paying = await placed_order(shop, cy, vase, key="a")
+        declined = await placed_order(shop, cy, vase, 2, key="b", number=DECLINED)
+        deliveries = [
+            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
+            for order in (paying, declined)
+        ]
+        await handle_payments(shop.commerce, deliveries)
+        succeeded = await outbox_event(shop, PAYMENT_SUCCEEDED, paying["payments"][0]["id"])
+        failed = await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"])
+        # An outcome naming an order commerce never had: recorded, and nothing moves.
+        stray = dataclasses.replace(
+            succeeded, id=uuid.uuid4(), payload={**succeeded.payload, "orderId": "no-such-order"}
+        )
+        batch = [failed, stray, succeeded]
+        down = DownCatalog(shop.commerce.catalog)
+
+        with pytest.raises(CatalogUnavailable):
+            await apply_payment_outcomes(dataclasses.replace(shop.commerce, catalog=down), batch)
+
+        # The catalog was asked (the orders were locked and decided), then it all rolled back.
+        keys = [await reservation_key(shop, order["id"]) for order in (paying, declined)]
+        assert down.settlements == [([keys[0]], [keys[1]])]
+        assert [
+            (await shop.order(order["id"], cy) or {})["status"] for order in (paying, declined)
+        ] == ["PENDING_PAYMENT", "PENDING_PAYMENT"]
+        assert await status_changes(shop, paying["id"]) == [PLACED]
+        assert await status_changes(shop, declined["id"]) == [PLACED]
+        assert await _handled(shop, batch) == set()
+        assert await shop.stock(vase) == 2  # three units still reserved, none settled
+
+        # The redelivery, with catalog back.
+        up = NotingCatalog(shop.commerce.catalog)
+        await apply_payment_outcomes(dataclasses.replace(shop.commerce, catalog=up), batch)
+
+        assert up.settlements == [([keys[0]], [keys[1]])]
+        assert [
+            (await shop.order(order["id"], cy) or {})["status"] for order in (paying, declined)
+        ] == ["PAID", "PAYMENT_FAILED"]
+        assert await status_changes(shop, paying["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAID", "paid"),
+        ]
+        assert await status_changes(shop, declined["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAYMENT_FAILED", "payment failed: card_declined"),
+        ]
+        assert await _handled(shop, batch) == {str(event.id) for event in batch}
+        assert await shop.stock(vase) == 4  # one sold, the declined two back

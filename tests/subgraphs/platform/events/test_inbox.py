@@ -1,12 +1,15 @@
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import Table, event, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.platform.database import Database
 from subgraphs.platform.events import record_all_handled, record_handled
+from subgraphs.platform.events.inbox import inbox_parameters, new_events_recorded
 from tests.subgraphs.platform.events.conftest import EventTables
 
 
@@ -129,4 +132,72 @@ async def _blocked_behind_a_transaction(database: Database, issued: asyncio.Even
             if await probe.scalar(waiting):
                 return
         assert loop.time() < deadline, "the racing insert never waited on the open transaction"
+        await asyncio.sleep(0.01)  # polls a condition, with the deadline above
+
+
+# In string order: ONE < GATE < TWO. The ids a batch records are locked one by one as
+# they are inserted, so the order of insertion is the order of locking.
+ONE = uuid.UUID("10000000-0000-4000-8000-000000000000")
+GATE = uuid.UUID("20000000-0000-4000-8000-000000000000")
+TWO = uuid.UUID("30000000-0000-4000-8000-000000000000")
+
+
+async def record_in_a_statement(
+    session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """`new_events_recorded` as a statement of its own (a consumer makes it a CTE)."""
+    statement = new_events_recorded(table)
+    recorded = await session.scalars(statement, inbox_parameters(consumer, event_ids))
+    return {uuid.UUID(event_id) for event_id in recorded}
+
+
+Recorder = Callable[[AsyncSession, Table, str, Sequence[uuid.UUID]], Awaitable[set[uuid.UUID]]]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # row locks; SQLite writes one at a time
+@pytest.mark.parametrize("recorder", [record_all_handled, record_in_a_statement])
+async def test_batches_of_the_same_events_in_opposite_orders_do_not_deadlock(
+    database: Database, tables: EventTables, recorder: Recorder
+) -> None:
+    """Two batches hold the same redelivered events, in opposite orders of arrival.
+
+    Inserted in arrival order, batch A would take ONE and wait (here on GATE, which a
+    third transaction holds, so that the interleaving is certain), batch B would take
+    TWO and wait on A's ONE, and A, let through, would wait on B's TWO: a deadlock,
+    which PostgreSQL breaks after `deadlock_timeout` by failing one of them. Inserted
+    in one order, B's first key is ONE too, so B waits on A without holding anything A
+    needs, and goes on (finding both handled) once A commits."""
+
+    async def batch(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        async with database.session() as session:
+            return await recorder(session, tables.inbox, "payments", event_ids)
+
+    async with database.session() as gate:
+        assert await record_handled(gate, tables.inbox, "payments", GATE)
+        first = asyncio.create_task(batch([ONE, GATE, TWO]))
+        await _lock_waits(database, 1)  # A holds ONE and waits on GATE
+        second = asyncio.create_task(batch([TWO, ONE]))
+        await _lock_waits(database, 2)  # B waits on ONE (and holds TWO, unsorted)
+
+    handled_first, handled_second = await asyncio.wait_for(asyncio.gather(first, second), 30)
+
+    assert (handled_first, handled_second) == ({ONE, TWO}, set())
+    assert await inbox_rows(database, tables) == {
+        ("payments", str(event_id)) for event_id in (ONE, GATE, TWO)
+    }
+
+
+async def _lock_waits(database: Database, count: int) -> None:
+    """Returns once `count` backends of this database wait on a lock."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while True:
+        async with database.engine.connect() as probe:
+            if await probe.scalar(waiting) == count:
+                return
+        assert loop.time() < deadline, f"{count} transactions never waited on a lock"
         await asyncio.sleep(0.01)  # polls a condition, with the deadline above
