@@ -67,9 +67,12 @@ class RoundTrips:
 async def waiting_orders(services: CommerceServices, count: int) -> list[tuple[str, str]]:
     """`count` orders waiting for their payment: (order id, payment id) each."""
     now = datetime.now(UTC)
-    orders, payments = [], []
+    orders: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    ids: list[tuple[str, str]] = []
     for _ in range(count):
         order_id, payment_id = str(uuid.uuid4()), str(uuid.uuid4())
+        ids.append((order_id, payment_id))
         orders.append(
             {
                 "id": order_id,
@@ -105,7 +108,7 @@ async def waiting_orders(services: CommerceServices, count: int) -> list[tuple[s
     async with services.database.session() as session:
         await session.execute(order_table.insert(), orders)
         await session.execute(payment_table.insert(), payments)
-    return [(order["id"], payment["id"]) for order, payment in zip(orders, payments, strict=True)]
+    return ids
 
 
 def outcome(order_id: str, payment_id: str, declined: bool) -> Event:
