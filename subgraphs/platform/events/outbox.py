@@ -51,7 +51,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.dml import ReturningInsert, Update, UpdateBase
+from sqlalchemy.sql.dml import ReturningInsert, Update
 
 from subgraphs.platform.columns import UTCDateTime
 from subgraphs.platform.database import Database
@@ -94,12 +94,7 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 async def add_to_outbox(
-    session: AsyncSession,
-    table: Table,
-    events: Sequence[Event],
-    *,
-    announce: bool = False,
-    along: Sequence[UpdateBase] = (),
+    session: AsyncSession, table: Table, events: Sequence[Event], *, announce: bool = False
 ) -> None:
     """Insert `events` in the caller's transaction; they are published only if it commits.
 
@@ -110,29 +105,13 @@ async def add_to_outbox(
     pooled connection of its own, is not needed. For writers whose transaction
     holds nothing others wait on (the workers' batches): a notifying commit is
     serialised with the other notifying commits.
-
-    `along` are the change's own data-modifying statements (no RETURNING), run
-    before the INSERT. On PostgreSQL they go in the INSERT as CTEs: the change and
-    its events in one round trip. PostgreSQL runs the statements of one WITH on the
-    same snapshot, so none of them may read what another writes.
     """
-    if not events or session.get_bind().dialect.name != "postgresql":
-        # SQLite has no data-modifying CTEs.
-        for change in along:
-            await session.execute(change)
-        along = ()
     if not events:
         return
     statement = insert(table)
-    for number, change in enumerate(along):
-        statement = statement.add_cte(change.cte(f"change_{number}"))
     if announce:
         statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, func.current_schema()))
-    if along:
-        # The rows in the statement: parameters alone would make it an executemany.
-        await session.execute(statement.values(outbox_rows(events)))
-    else:
-        await session.execute(statement, outbox_rows(events))
+    await session.execute(statement, outbox_rows(events))
 
 
 # The columns an event fills; the relay's own (sent_at, attempts, last_error) start empty.
