@@ -41,7 +41,7 @@ from subgraphs.platform.resources import SharedPlatform
 from subgraphs.platform.settings import Settings
 from subgraphs.social.subscriptions import CATALOG
 from tests.graphql import execute
-from tests.rabbitmq import delete_group_queues
+from tests.rabbitmq import delete_group_queues, on_production_backends
 from tests.shopgraph.test_cli import _env
 from tests.shopgraph.test_processes import _worker
 from tests.subgraphs.commerce.conftest import Shop
@@ -78,15 +78,8 @@ async def production(
     settings: Settings, redis_url: str, rabbitmq_url: str
 ) -> AsyncIterator[Settings]:
     """PostgreSQL, Redis and RabbitMQ, no Kafka, and no consumer group's queue yet."""
-    await delete_group_queues(rabbitmq_url)
-    yield settings.model_copy(
-        update={
-            "redis_url": redis_url,
-            "amqp_url": rabbitmq_url,
-            "bus_retry_delays_seconds": (0.05, 0.1, 0.2),
-        }
-    )
-    await delete_group_queues(rabbitmq_url)
+    async with on_production_backends(settings, redis_url, rabbitmq_url) as production:
+        yield production
 
 
 async def _unsent(database: Database, outbox: Table) -> int:

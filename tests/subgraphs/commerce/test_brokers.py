@@ -38,7 +38,7 @@ from subgraphs.platform.events import Delivery, Event, event_of_row
 from subgraphs.platform.events.rabbitmq import RabbitMQBus
 from subgraphs.platform.settings import Settings
 from tests.proxy import TcpProxy
-from tests.rabbitmq import delete_group_queues
+from tests.rabbitmq import SHORT_RETRY_DELAYS, on_production_backends
 from tests.subgraphs.commerce.conftest import (
     DECLINED,
     SUCCEEDS,
@@ -52,23 +52,14 @@ from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
-RETRY_DELAYS = (0.05, 0.1, 0.2)
-
 
 @pytest.fixture
 async def production(
     settings: Settings, redis_url: str, rabbitmq_url: str
 ) -> AsyncIterator[Settings]:
     """Settings on PostgreSQL, Redis and RabbitMQ, with fresh queues and short retries."""
-    await delete_group_queues(rabbitmq_url)
-    yield settings.model_copy(
-        update={
-            "redis_url": redis_url,
-            "amqp_url": rabbitmq_url,
-            "bus_retry_delays_seconds": RETRY_DELAYS,
-        }
-    )
-    await delete_group_queues(rabbitmq_url)
+    async with on_production_backends(settings, redis_url, rabbitmq_url) as production:
+        yield production
 
 
 async def _statuses_until(shop: Shop, order_id: str, token: str, final: str) -> list[str]:
@@ -242,7 +233,7 @@ async def test_a_worker_killed_between_charge_and_ack_charges_once(production: S
         desk = await shop.product(stock=3, price="120.00", name="Desk")
         await shop.add(kim, desk, 1)
 
-        doomed_bus = RabbitMQBus(production.amqp_url or "", retry_delays=RETRY_DELAYS)
+        doomed_bus = RabbitMQBus(production.amqp_url or "", retry_delays=SHORT_RETRY_DELAYS)
         await doomed_bus.start()
         dying = DiesAfterCharging(shop.commerce.payments, doomed_bus)
         doomed = dataclasses.replace(shop.commerce, payments=dying, bus=doomed_bus)
