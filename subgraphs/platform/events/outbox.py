@@ -200,7 +200,8 @@ class OutboxRelay:
         self._table = table
         self._bus = bus
         self._declarations = declarations
-        self._take = _take_statement(table, skip_locked=not database.is_sqlite)
+        self._waiting = _next_batch(table, skip_locked=not database.is_sqlite)
+        self._take = _take_statement(self._waiting, table)
         self._wakeup = asyncio.Event()
         self._running = False
         self._announcing: asyncio.Task[None] | None = None
@@ -244,8 +245,15 @@ class OutboxRelay:
     async def relay_once(self, limit: int = 100) -> int:
         """Publish up to `limit` unsent events, oldest first; return how many were sent."""
         if self._declarations is not None:
-            # Raises while the broker is down: the rows wait, as for a failed publish.
-            await self._declarations.ensure()
+            try:
+                await self._declarations.ensure()
+            except Exception as error:
+                # The broker is down: the rows wait, and say why, as for a failed publish.
+                async with self._database.engine.begin() as connection:
+                    found = await connection.execute(self._waiting, {"limit": limit})
+                    waiting = [row.id for row in found]
+                await self._record_failure(waiting, error)
+                raise
         ids: list[uuid.UUID] = []
         parameters = {"sent_at": datetime.now(UTC), "limit": limit}
         try:
@@ -355,14 +363,8 @@ class OutboxRelay:
             )
 
 
-def _take_statement(table: Table, *, skip_locked: bool) -> Update:
-    """Takes a batch of unsent rows and marks them sent in one statement; `sent_at` and
-    `limit` are parameters, so the statement is built and its cache key made once per
-    relay rather than on every pass.
-
-    The batch is taken and marked sent in one statement, then published, in one
-    transaction: a publish that fails rolls the mark back.
-    """
+def _next_batch(table: Table, *, skip_locked: bool) -> Select[tuple[uuid.UUID]]:
+    """The ids of the next `limit` unsent rows, oldest first, locked for this relay."""
     batch = (
         select(table.c.id)
         .where(table.c.sent_at.is_(None))
@@ -374,6 +376,17 @@ def _take_statement(table: Table, *, skip_locked: bool) -> Update:
         # or both publishing, the same rows. SQLite needs no row locks: every
         # session starts with BEGIN IMMEDIATE, so relays there run one at a time.
         batch = batch.with_for_update(skip_locked=True)
+    return batch
+
+
+def _take_statement(batch: Select[tuple[uuid.UUID]], table: Table) -> Update:
+    """Takes a batch of unsent rows and marks them sent in one statement; `sent_at` and
+    `limit` are parameters, so the statement is built and its cache key made once per
+    relay rather than on every pass.
+
+    The batch is taken and marked sent in one statement, then published, in one
+    transaction: a publish that fails rolls the mark back.
+    """
     return (
         update(table)
         .where(table.c.id.in_(batch.scalar_subquery()))

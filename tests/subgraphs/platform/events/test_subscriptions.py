@@ -97,7 +97,13 @@ async def test_a_relay_publishes_nothing_while_a_group_cannot_be_declared(
         BusUnavailableError, match=re.escape(f"could not declare consumer group {payments}")
     ):
         await relay.relay_once()
-    assert await outbox_rows(database, tables) == [(PLACED.id, False, 0, None)]
+    # Unsent, and counted and explained as a failed publish would be.
+    [(event_id, sent, attempts, last_error)] = await outbox_rows(database, tables)
+    assert (event_id, sent, attempts) == (PLACED.id, False, 1)
+    assert (
+        last_error
+        == f"BusUnavailableError: could not declare consumer group {payments} within 0.5 s"
+    )
     assert not declarations.done
 
     async with await aio_pika.connect(broker.url) as connection, connection.channel() as channel:
