@@ -21,7 +21,7 @@ from router.http.negotiation import prefers_html
 from router.http.storefront import storefront_page
 from shopgraph.demo import seed_demo_shop
 from shopgraph.registry import SUBGRAPHS, SubgraphEntry
-from shopgraph.subscriptions import subscriptions
+from shopgraph.subscriptions import deployed
 from shopgraph.supergraph import compose_subgraphs
 from subgraphs.commerce.app import create_app as create_commerce_app
 from subgraphs.commerce.payments.worker import running_payments_worker
@@ -84,7 +84,7 @@ def create_dev_app(settings: Settings, port: int) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Starlette does not run the lifespans of mounted apps; start them here.
-        async with shared.open(settings, subscriptions()), AsyncExitStack() as stack:
+        async with shared.open(settings, deployed(settings)), AsyncExitStack() as stack:
             for app in [*apps.values(), router]:
                 await stack.enter_async_context(app.router.lifespan_context(app))
             # First start: a demo shop to browse. The indexer picks the new

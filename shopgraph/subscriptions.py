@@ -10,7 +10,8 @@ group that will want it exists, even when that group's consumer has never run.
 
 The price: on RabbitMQ a declared group's queue keeps every event of its types
 until its consumer takes them, so a group whose consumer is never deployed
-fills up (README, "Events": delete the queues of a consumer you retire).
+fills up. An installation that leaves a subgraph or worker out names its groups
+in `SHOPGRAPH_UNDEPLOYED_GROUPS` (README, "Consumer groups and their queues").
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ def subscriptions() -> tuple[Subscription, ...]:
     return registry(CATALOG, COMMERCE, SOCIAL, INSIGHTS)
 
 
+def deployed(settings: Settings) -> tuple[Subscription, ...]:
+    """The registry less the groups `SHOPGRAPH_UNDEPLOYED_GROUPS` leaves out; a name
+    there that is no group is refused, since a typo would keep the queue it meant to drop."""
+    every = subscriptions()
+    unknown = sorted(set(settings.undeployed_groups) - {s.group for s in every})
+    if unknown:
+        raise ValueError(
+            f"SHOPGRAPH_UNDEPLOYED_GROUPS names no consumer group: {', '.join(unknown)}; "
+            f"the groups are {', '.join(s.group for s in every)}"
+        )
+    return tuple(s for s in every if s.group not in settings.undeployed_groups)
+
+
 def open_platform(settings: Settings) -> AbstractAsyncContextManager[Platform]:
-    """The platform of a `shopgraph` process: its publishers declare every group first."""
-    return open_bare_platform(settings, subscriptions())
+    """The platform of a `shopgraph` process: its publishers declare every deployed
+    group first."""
+    return open_bare_platform(settings, deployed(settings))

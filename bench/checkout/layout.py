@@ -7,7 +7,9 @@ payments worker, the orders worker and the outbox relay (`shopgraph worker
 payments`, `shopgraph worker orders`, `shopgraph worker outbox`, with
 `SHOPGRAPH_ORDER_JOBS=worker`, `SHOPGRAPH_OUTBOX_RELAY=worker` and
 `SHOPGRAPH_WORKER_NICENESS=10` as compose.yaml sets them; its workers' cpu_shares
-are niceness here, on one host). `single` runs `shopgraph dev`, every subgraph,
+are niceness here, on one host). It leaves out what a checkout does not wait for,
+social and insights, and names their consumer groups in
+`SHOPGRAPH_UNDEPLOYED_GROUPS`. `single` runs `shopgraph dev`, every subgraph,
 the payments worker and the router in one process, on the same backends.
 
 Either way the bench talks to the router only, as clients do; it reads
@@ -31,14 +33,17 @@ from pathlib import Path
 from typing import Literal
 
 import aiohttp
+import orjson
 from cryptography.hazmat.primitives import serialization
 
+from subgraphs.insights.subscriptions import SUBSCRIPTIONS as INSIGHTS_SUBSCRIPTIONS
 from subgraphs.platform.auth import Principal, Role
 from subgraphs.platform.auth.keyring import load_key_ring
 from subgraphs.platform.auth.keys import load_key_pair
 from subgraphs.platform.auth.tokens import AccessTokens
 from subgraphs.platform.database import Database
 from subgraphs.platform.settings import Settings
+from subgraphs.social.subscriptions import SUBSCRIPTIONS as SOCIAL_SUBSCRIPTIONS
 
 Layout = Literal["processes", "single"]
 LAYOUTS: tuple[Layout, ...] = ("processes", "single")
@@ -46,6 +51,8 @@ READY_SECONDS = 120.0
 STOP_SECONDS = 10.0
 ROOT = Path(__file__).resolve().parents[2]
 SUBGRAPHS = ("users", "catalog", "commerce")  # what a checkout touches
+# The consumer groups of the subgraphs the processes layout leaves out.
+NOT_RUN_GROUPS = [s.group for s in (*SOCIAL_SUBSCRIPTIONS, *INSIGHTS_SUBSCRIPTIONS)]
 
 
 @dataclass(frozen=True)
@@ -157,8 +164,6 @@ async def wait_ready(session: aiohttp.ClientSession, children: Children, url: st
 
 
 def router_env(settings: Settings, urls: dict[str, str]) -> dict[str, str]:
-    import orjson
-
     public_pem = load_key_pair(settings).public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -185,11 +190,13 @@ async def open_shop(
     if layout == "processes":
         # As compose.yaml runs it: `shopgraph worker outbox` publishes every outbox,
         # `shopgraph worker orders` runs commerce's order jobs, and the workers yield
-        # the CPU to requests.
+        # the CPU to requests. Social and insights do not run, so no queue keeps
+        # their groups' events (about six persistent messages a checkout, unread).
         env = {
             "SHOPGRAPH_OUTBOX_RELAY": "worker",
             "SHOPGRAPH_ORDER_JOBS": "worker",
             "SHOPGRAPH_WORKER_NICENESS": "10",
+            "SHOPGRAPH_UNDEPLOYED_GROUPS": orjson.dumps(NOT_RUN_GROUPS).decode(),
             **env,
         }
     children = Children(directory, env)

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         ),
     )
 
+    undeployed_groups: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Consumer groups this installation does not run (a subgraph or worker left "
+            "out): their queues are not declared, so none fills with events no one reads."
+        ),
+    )
     kafka_url: str | None = Field(
         default=None,
         description=(

@@ -1,6 +1,7 @@
 """The registry (shopgraph/subscriptions.py) names every consumer group the code base
 consumes, with exactly the types it consumes: a consumer added without its group in
-the registry, or consuming other types than its declaration, fails here.
+the registry, or consuming other types than its declaration, fails here. And an
+installation's platform declares the registry less `SHOPGRAPH_UNDEPLOYED_GROUPS`.
 
 Consumers are found in the source: every call of `running_consumers(bus, group,
 types, ...)` and of a bus's `.consume(group, types)` in subgraphs/ and shopgraph/
@@ -18,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from shopgraph.subscriptions import subscriptions
+import pytest
+
+from shopgraph.subscriptions import deployed, open_platform, subscriptions
 from subgraphs.insights.analytics.worker import AnalyticsWorker
 from subgraphs.insights.subscriptions import ANALYTICS
+from subgraphs.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SEARCHED = ("subgraphs", "shopgraph")
@@ -137,3 +141,25 @@ def test_the_analytics_worker_reads_the_log_as_the_registered_group() -> None:
     default = inspect.signature(AnalyticsWorker).parameters["group"].default
     assert (default, ANALYTICS.reads_log) == (ANALYTICS.group, True)
     assert [s for s in subscriptions() if s.reads_log] == [ANALYTICS]
+
+
+async def test_the_platform_declares_every_group_but_the_undeployed(tmp_path: Path) -> None:
+    social = ("social.catalog", "social.purchases")
+    settings = Settings(data_dir=tmp_path, undeployed_groups=social)
+
+    async with open_platform(settings) as platform:
+        declared = [s.group for s in platform.declarations.subscriptions]
+
+    assert declared == [s.group for s in subscriptions() if s.group not in social]
+    assert len(declared) == len(subscriptions()) - 2
+    assert deployed(Settings(data_dir=tmp_path)) == subscriptions()
+
+
+def test_an_undeployed_group_must_be_a_group(tmp_path: Path) -> None:
+    # A typo would keep the queue it meant to leave out, filling up: refused at start.
+    settings = Settings(data_dir=tmp_path, undeployed_groups=("social.purchase",))
+
+    with pytest.raises(
+        ValueError, match=r"^SHOPGRAPH_UNDEPLOYED_GROUPS names no consumer group: social.purchase;"
+    ):
+        deployed(settings)
