@@ -2,12 +2,12 @@
 
 On the production backends: a throwaway PostgreSQL database (created here,
 dropped at the end), Redis (carts and pub/sub; its database is flushed first)
-and RabbitMQ (events; the queues of commerce.payments, commerce.orders and
-catalog.search-indexer are deleted before and after; give the run a vhost of
-its own). `--layout processes` (the default) starts the programs compose.yaml
-runs, each a process of its own: users, catalog, commerce, the router, the
-payments worker, the orders worker and the outbox relay; `--layout single`
-runs `shopgraph dev`, all of it in one process (layout.py). It creates PRODUCTS products through
+and RabbitMQ (events; every registered consumer group's queues are deleted
+before and after; give the run a vhost of its own). `--layout processes` (the
+default) starts the programs compose.yaml runs, each a process of its own:
+users, catalog, commerce, the router, the payments worker, the orders worker
+and the outbox relay; `--layout single` runs `shopgraph dev`, all of it in one
+process (layout.py). It creates PRODUCTS products through
 the router and drives the router with aiohttp, each customer a user of its own:
   baseline  { __typename } and { cart { itemCount } } (signed in) at --clients
             concurrency: what HTTP + router + auth + GraphQL, and a Redis read, cost

@@ -364,7 +364,8 @@ class OutboxRelay:
 
 
 def _next_batch(table: Table, *, skip_locked: bool) -> Select[tuple[uuid.UUID]]:
-    """The ids of the next `limit` unsent rows, oldest first, locked for this relay."""
+    """The ids of the next `limit` unsent rows, oldest first, skipping those another
+    relay holds."""
     batch = (
         select(table.c.id)
         .where(table.c.sent_at.is_(None))
