@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 
 from shopgraph.heap import frozen_after_startup
+from shopgraph.loading import load_settings, settings_refused
 from shopgraph.registry import SUBGRAPHS
 from shopgraph.registry_cli import registry_app
 from shopgraph.router_cli import AccessLog, LogFormat, router_app, schema_app, uvicorn_logging
 from shopgraph.schema_cli import add_schema_commands
 from shopgraph.worker_cli import worker_app
 from subgraphs.platform.auth.keys import KeyConfigurationError
-from subgraphs.platform.settings import Settings
 
 app = typer.Typer(help="shopgraph: an e-commerce platform served as one federated GraphQL API.")
 users_app = typer.Typer(help="Administer user accounts.")
@@ -43,13 +45,6 @@ DataDir = Annotated[
         "--data-dir", help="Where embedded backends keep files [env: SHOPGRAPH_DATA_DIR]."
     ),
 ]
-
-
-def load_settings(data_dir: Path | None = None) -> Settings:
-    overrides: dict[str, Any] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    return Settings(**overrides)
 
 
 @app.command()
@@ -97,6 +92,8 @@ def serve(
     except KeyConfigurationError as error:
         err_console.print(f"[red]{name} cannot start:[/] {error}")
         raise typer.Exit(2) from error
+    except (ValidationError, SettingsError) as error:  # the subgraph's (CommerceSettings, ...)
+        raise settings_refused(error) from None
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
     uvicorn.run(
         frozen_after_startup(subgraph_app),

@@ -34,9 +34,9 @@ def serve_registry(
     """Serve the registry on PostgreSQL (SHOPGRAPH_DATABASE_URL) or SQLite in the data dir."""
     import uvicorn
 
+    from shopgraph.loading import load_settings
     from shopgraph.schema_registry.approvals import ApprovalsInvalid, load_approvals
     from shopgraph.schema_registry.server import RegistryConfig, create_registry_app
-    from subgraphs.platform.settings import Settings
 
     if len(token) < 16:
         raise typer.BadParameter("the registry token needs at least 16 characters")
@@ -50,7 +50,7 @@ def serve_registry(
             load_approvals(approvals)
         except ApprovalsInvalid as error:
             raise typer.BadParameter(str(error)) from error
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    settings = load_settings(data_dir)
     app = create_registry_app(settings, RegistryConfig(token, operations, approvals))
     console.print(f"schema registry at http://{host}:{port}/v1/supergraph")
     uvicorn.run(app, host=host, port=port, log_level="info")

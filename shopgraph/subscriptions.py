@@ -36,14 +36,18 @@ def subscriptions() -> tuple[Subscription, ...]:
     return registry(CATALOG, COMMERCE, SOCIAL, INSIGHTS)
 
 
+class UnknownGroupsError(ValueError):
+    """`SHOPGRAPH_UNDEPLOYED_GROUPS` names what is no consumer group."""
+
+
 def deployed(settings: Settings) -> tuple[Subscription, ...]:
     """The registry less the groups `SHOPGRAPH_UNDEPLOYED_GROUPS` leaves out; a name
     there that is no group is refused, since a typo would keep the queue it meant to drop."""
     every = subscriptions()
     unknown = sorted(set(settings.undeployed_groups) - {s.group for s in every})
     if unknown:
-        raise ValueError(
-            f"SHOPGRAPH_UNDEPLOYED_GROUPS names no consumer group: {', '.join(unknown)}; "
+        raise UnknownGroupsError(
+            f"SHOPGRAPH_UNDEPLOYED_GROUPS: no consumer group is named {', '.join(unknown)}; "
             f"the groups are {', '.join(s.group for s in every)}"
         )
     return tuple(s for s in every if s.group not in settings.undeployed_groups)

@@ -23,6 +23,7 @@ from rich.table import Table
 from sqlalchemy import Table as SqlTable
 
 from shopgraph.heap import freeze_startup_objects
+from shopgraph.loading import load_settings
 from shopgraph.stopping import stop_on_signals
 from subgraphs.platform.settings import Settings
 
@@ -33,7 +34,7 @@ console = Console()
 @worker_app.callback()
 def yield_to_requests() -> None:
     """Every worker lowers its priority by SHOPGRAPH_WORKER_NICENESS first."""
-    niceness = Settings().worker_niceness
+    niceness = load_settings().worker_niceness
     if niceness:
         os.nice(niceness)
 
@@ -55,7 +56,7 @@ def payments(
     ] = None,
 ) -> None:
     """Charge placed orders through the payment provider, until stopped (Ctrl-C)."""
-    settings = Settings()
+    settings = load_settings()
     if dead_letters or requeue:
         if settings.amqp_url is None:
             raise _missing(
@@ -93,7 +94,7 @@ def orders() -> None:
     Run it (one or more of it) with SHOPGRAPH_ORDER_JOBS=worker set for commerce,
     which then leaves these jobs to it.
     """
-    settings = Settings()
+    settings = load_settings()
     if settings.amqp_url is None:
         raise _missing(
             "SHOPGRAPH_AMQP_URL",
@@ -164,7 +165,7 @@ def outbox(
     """
     from shopgraph.registry import SUBGRAPHS
 
-    settings = Settings()
+    settings = load_settings()
     if settings.database_url is None or not settings.database_url.startswith("postgresql"):
         raise _missing(
             "SHOPGRAPH_DATABASE_URL",
@@ -223,7 +224,7 @@ def analytics() -> None:
     """Move the Kafka log into the analytics store in batches, until stopped (Ctrl-C)."""
     from shopgraph.insights_cli import run_analytics_worker
 
-    settings = Settings()
+    settings = load_settings()
     if settings.kafka_url is None:
         raise _missing(
             "SHOPGRAPH_KAFKA_URL",
@@ -238,4 +239,4 @@ def recommendations() -> None:
     """Keep the recommendation counts from events, until stopped (Ctrl-C)."""
     from shopgraph.insights_cli import run_recommendations_worker
 
-    asyncio.run(run_recommendations_worker(Settings()))
+    asyncio.run(run_recommendations_worker(load_settings()))

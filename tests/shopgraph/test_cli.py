@@ -101,6 +101,37 @@ def test_unknown_subgraph_is_a_clear_error(settings: Settings) -> None:
     assert "unknown subgraph 'warehouse'" in result.output
 
 
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "said"),
+    [
+        (
+            ["migrate", "users"],
+            "SHOPGRAPH_DATABASE_POOL_SIZE",
+            "-1",
+            "SHOPGRAPH_DATABASE_POOL_SIZE: Input should be greater than 0",
+        ),
+        (["seed"], "SHOPGRAPH_KAFKA_ROUTES", "{order.*", "SHOPGRAPH_KAFKA_ROUTES: not JSON"),
+        (
+            ["worker", "outbox"],
+            "SHOPGRAPH_UNDEPLOYED_GROUPS",
+            '["social.purchase"]',
+            "SHOPGRAPH_UNDEPLOYED_GROUPS: no consumer group is named social.purchase;",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_a_command_with_one_clear_line(
+    tmp_path: Path, command: list[str], variable: str, value: str, said: str
+) -> None:
+    env = {"SHOPGRAPH_DATA_DIR": str(tmp_path), variable: value}
+
+    result = runner.invoke(app, command, env=env)
+
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"invalid setting {said}")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "users.db").exists()  # nothing ran
+
+
 def test_keys_generate_creates_once_and_keeps_the_key(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "jwt.pem"
     first = runner.invoke(app, ["keys", "generate", str(path)])

@@ -160,6 +160,7 @@ def test_an_undeployed_group_must_be_a_group(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, undeployed_groups=("social.purchase",))
 
     with pytest.raises(
-        ValueError, match=r"^SHOPGRAPH_UNDEPLOYED_GROUPS names no consumer group: social.purchase;"
+        ValueError,
+        match=r"^SHOPGRAPH_UNDEPLOYED_GROUPS: no consumer group is named social.purchase;",
     ):
         deployed(settings)
