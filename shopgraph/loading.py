@@ -51,5 +51,6 @@ def settings_refused(
         return typer.Exit(2)
     for problem in error.errors():
         name = prefix + "_".join(str(part) for part in problem["loc"]).upper()
-        err_console.print(f"[red]invalid setting[/] {name}: {problem['msg']}")
+        reason = problem["msg"].removeprefix("Value error, ")  # a validator's own words
+        err_console.print(f"[red]invalid setting[/] {name}: {reason}")
     return typer.Exit(2)

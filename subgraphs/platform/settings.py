@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Domain events travel in one topic per subgraph; client tracking events have
@@ -31,6 +31,9 @@ DEFAULT_ROUTES: dict[str, str] = {
     # The router's usage log: one record per operation.
     "operation.*": "shopgraph.usage",
 }
+
+# A shorter service token is refused at start: it would be guessable.
+SERVICE_TOKEN_MIN_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -182,6 +185,13 @@ class Settings(BaseSettings):
     service_token: SecretStr | None = Field(
         default=None, description="Shared secret for internal service-to-service calls."
     )
+
+    @field_validator("service_token")
+    @classmethod
+    def _service_token_is_long(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < SERVICE_TOKEN_MIN_CHARS:
+            raise ValueError(f"must have at least {SERVICE_TOKEN_MIN_CHARS} characters")
+        return token
 
     @property
     def relay_in_process(self) -> bool:

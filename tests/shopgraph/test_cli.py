@@ -112,6 +112,12 @@ def test_unknown_subgraph_is_a_clear_error(settings: Settings) -> None:
         ),
         (["seed"], "SHOPGRAPH_KAFKA_ROUTES", "{order.*", "SHOPGRAPH_KAFKA_ROUTES: not JSON"),
         (
+            ["migrate", "users"],
+            "SHOPGRAPH_SERVICE_TOKEN",
+            "a-short-secret",
+            "SHOPGRAPH_SERVICE_TOKEN: must have at least 32 characters",
+        ),
+        (
             ["worker", "outbox"],
             "SHOPGRAPH_UNDEPLOYED_GROUPS",
             '["social.purchase"]',
@@ -129,6 +135,7 @@ def test_a_bad_setting_stops_a_command_with_one_clear_line(
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"invalid setting {said}")
     assert "Traceback" not in result.output
+    assert "a-short-secret" not in result.output
     assert not (tmp_path / "users.db").exists()  # nothing ran
 
 

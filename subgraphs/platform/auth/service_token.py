@@ -11,7 +11,7 @@ import hmac
 import secrets
 from pathlib import Path
 
-from subgraphs.platform.auth.keys import KeyConfigurationError, write_secret_once
+from subgraphs.platform.auth.keys import write_secret_once
 from subgraphs.platform.settings import Settings
 
 HEADER = "x-shopgraph-service-token"
@@ -19,12 +19,10 @@ DEV_TOKEN_FILE = "service-token"  # noqa: S105 - a file name, not a secret
 
 
 def load_service_token(settings: Settings) -> str | None:
-    """The configured token; generated in dev; None outside dev when unset (internal calls off)."""
+    """The configured token (Settings refuses a short one); generated in dev; None outside
+    dev when unset (internal calls off)."""
     if settings.service_token is not None:
-        token = settings.service_token.get_secret_value()
-        if len(token) < 32:
-            raise KeyConfigurationError("SHOPGRAPH_SERVICE_TOKEN must have at least 32 characters")
-        return token
+        return settings.service_token.get_secret_value()
     if not settings.embedded:
         return None
     return _dev_token(settings.data_dir / DEV_TOKEN_FILE)
