@@ -249,10 +249,7 @@ class OutboxRelay:
                 await self._declarations.ensure()
             except Exception as error:
                 # The broker is down: the rows wait, and say why, as for a failed publish.
-                async with self._database.engine.begin() as connection:
-                    found = await connection.execute(self._waiting, {"limit": limit})
-                    waiting = [row.id for row in found]
-                await self._record_failure(waiting, error)
+                await self._record_failure(self._waiting, error, {"limit": limit})
                 raise
         ids: list[uuid.UUID] = []
         parameters = {"sent_at": datetime.now(UTC), "limit": limit}
@@ -350,7 +347,14 @@ class OutboxRelay:
             stop.set()
             await task
 
-    async def _record_failure(self, ids: list[uuid.UUID], error: Exception) -> None:
+    async def _record_failure(
+        self,
+        ids: list[uuid.UUID] | Select[tuple[uuid.UUID]],
+        error: Exception,
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        """Counts a failed attempt, and why, on the unsent rows of `ids` (a list, or a
+        query with its `parameters`)."""
         table = self._table
         async with self._database.session() as session:
             await session.execute(
@@ -359,7 +363,8 @@ class OutboxRelay:
                 .values(
                     attempts=table.c.attempts + 1,
                     last_error=f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
-                )
+                ),
+                parameters or {},
             )
 
 
