@@ -88,12 +88,14 @@ def serve(
 
         trace.set_tracer_provider(otlp_provider(endpoint, f"shopgraph-{name}"))
     try:
+        entry.check_own_settings()
+    except (ValidationError, SettingsError) as error:
+        raise settings_refused(error) from None
+    try:
         subgraph_app = entry.create_app(settings)
     except KeyConfigurationError as error:
         err_console.print(f"[red]{name} cannot start:[/] {error}")
         raise typer.Exit(2) from error
-    except (ValidationError, SettingsError) as error:  # the subgraph's (CommerceSettings, ...)
-        raise settings_refused(error) from None
     console.print(f"serving [bold]{name}[/] at http://{host}:{port or entry.port}/graphql")
     uvicorn.run(
         frozen_after_startup(subgraph_app),

@@ -31,6 +31,12 @@ class SubgraphEntry:
         create: Callable[[Settings, PlatformOpener], Starlette] = app_module.create_app
         return create(settings, platform_opener or open_platform)
 
+    def check_own_settings(self) -> None:
+        """Reads the subgraph's own settings (`CommerceSettings`, ...) from the environment,
+        as its start-up will: pydantic's errors for a bad value, before anything runs."""
+        settings_module = importlib.import_module(f"{self.module}.settings")
+        getattr(settings_module, f"{self.name.title()}Settings")()
+
     def sdl(self) -> str:
         """The subgraph's schema as a router reads it from `_service { sdl }`."""
         schema_module = importlib.import_module(f"{self.module}.schema")
