@@ -1,6 +1,6 @@
 """`shopgraph worker NAME`: the background workers that run beside the subgraphs.
 
-`payments` charges placed orders (see subgraphs/commerce/payments/worker.py).
+`payments` charges placed orders and moves them (see subgraphs/commerce/payments/worker.py).
 `orders` runs commerce's order jobs (payment outcomes, carts emptied on
 `order.placed`, the sweeper) when commerce runs with `SHOPGRAPH_ORDER_JOBS=worker`
 (see subgraphs/commerce/background.py).
@@ -72,8 +72,10 @@ def payments(
 async def _run_payments(settings: Settings) -> None:
     from shopgraph.subscriptions import open_platform
     from subgraphs.commerce.payments.worker import running_payments_worker
-    from subgraphs.commerce.services import open_core
+    from subgraphs.commerce.services import open_core, require_service_token
 
+    # It moves the orders it charges, which commits or releases their stock in catalog.
+    require_service_token(settings)
     stop = stop_on_signals()
     async with (
         open_platform(settings) as platform,

@@ -8,6 +8,10 @@
   are applied together (platform/events/batching.py): one transaction, two
   statements (outcome_orders.py) and one catalog call settle them all, where one
   outcome at a time cost about seven round trips and an HTTP call each.
+  The payments worker makes the same moves (`move_orders_on_outcomes`) in the
+  transaction that records the outcomes, and says so in their events: the
+  consumer skips those, and moves the orders of the outcomes the worker could
+  not move (catalog unreachable, or outcomes from before it did this).
 - The cart consumer removes what an order bought from its customer's cart on
   `order.placed`. Checkout does it too, right after its commit; this is the
   one a crash cannot skip, since the event is in the outbox with the order.
@@ -26,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -35,7 +39,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
-from subgraphs.commerce.events import PAYMENT_SUCCEEDED, status_changed
+from subgraphs.commerce.events import PAYMENT_SUCCEEDED, order_moved, status_changed
 from subgraphs.commerce.holds import release_abandoned_holds
 from subgraphs.commerce.lifecycle import move_order
 from subgraphs.commerce.models import OrderRow, PaymentRow
@@ -65,7 +69,7 @@ async def apply_payment_outcome(services: CommerceServices, event: Event) -> Non
 
 
 @dataclass(frozen=True, slots=True)
-class _Move:
+class OrderMove:
     """What an outcome does to its order, decided under the order's row lock."""
 
     row: LockedOrder  # the order as locked, before the move
@@ -81,10 +85,12 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
     is decided in the order given (two outcomes of one order see each other's move),
     and catalog commits and releases the stock of every moved order in one call.
     If anything fails, nothing is recorded: the inbox rows roll back with the moves.
+    An outcome whose order the payments worker already moved (`order_moved`) needs
+    nothing: that move committed with the event itself.
     """
-    todo = _once_each([(event, _order_id(event)) for event in events])
-    moves: list[_Move] = []
-    announce = services.relay.announces
+    todo = _once_each([(event, _order_id(event)) for event in events if not order_moved(event)])
+    if not todo:
+        return
     # A Core connection, not an ORM session: nothing here maps rows to objects, and the
     # session's bookkeeping around its transaction cost more than the statements did.
     async with services.database.engine.begin() as connection:
@@ -92,32 +98,51 @@ async def apply_payment_outcomes(services: CommerceServices, events: Sequence[Ev
             connection, OUTCOMES_GROUP, [(event.id, order_id) for event, order_id in todo]
         )
         todo = [(event, order_id) for event, order_id in todo if event.id in locked.fresh]
-        if not todo:
-            return
-        rows = locked.orders
-        statuses = {order_id: OrderStatus(row.status) for order_id, row in rows.items()}
-        for event, order_id in todo:
-            row = rows.get(order_id)
-            if row is None:
-                log.warning("payment outcome %s names an unknown order", event.id)
-                continue
-            move = await _decide(services, connection, event, row, statuses[order_id])
-            if move is not None:
-                statuses[order_id] = move.after
-                moves.append(move)
-        await services.catalog.settle(
-            [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
-            [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
-        )
-        await move_outcome_orders(
-            connection,
-            {move.row.id: statuses[move.row.id] for move in moves},
-            [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
-            announce=announce,
-        )
+        moves = await move_orders_on_outcomes(services, connection, todo, locked.orders)
+    await announce_moves(services, moves)
+
+
+async def move_orders_on_outcomes(
+    services: CommerceServices,
+    connection: AsyncConnection,
+    outcomes: Sequence[tuple[Event, str]],
+    orders: Mapping[str, LockedOrder],
+) -> list[OrderMove]:
+    """In `connection`'s transaction, which locked `orders` (by id): decides what each new
+    outcome (event, order id) does to its order, settles the stock of the moved orders in
+    one catalog call, and moves them with their `order.status_changed` events."""
+    moves: list[OrderMove] = []
+    statuses = {order_id: OrderStatus(row.status) for order_id, row in orders.items()}
+    for event, order_id in outcomes:
+        row = orders.get(order_id)
+        if row is None:
+            log.warning("payment outcome %s names an unknown order", event.id)
+            continue
+        move = await _decide(services, connection, event, row, statuses[order_id])
+        if move is not None:
+            statuses[order_id] = move.after
+            moves.append(move)
+    if not moves:
+        return moves
+    await services.catalog.settle(
+        [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
+        [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
+    )
+    await move_outcome_orders(
+        connection,
+        {move.row.id: statuses[move.row.id] for move in moves},
+        [status_changed(m.row, m.before, m.after, m.reason) for m in moves],
+        announce=services.relay.announces,
+    )
+    return moves
+
+
+async def announce_moves(services: CommerceServices, moves: Sequence[OrderMove]) -> None:
+    """Once the moves committed: their subscribers hear of them."""
     if moves:
         await services.orders_changed(
-            [(move.row.id, move.after.value) for move in moves], relay_told=announce
+            [(move.row.id, move.after.value) for move in moves],
+            relay_told=services.relay.announces,
         )
 
 
@@ -145,7 +170,7 @@ async def _decide(
     event: Event,
     row: LockedOrder,
     before: OrderStatus,
-) -> _Move | None:
+) -> OrderMove | None:
     """The move `event` makes of its (locked) order, now in status `before`, if any. A
     success for an order that no longer waits for that payment is refunded here, at once."""
     succeeded = event.type == PAYMENT_SUCCEEDED
@@ -153,9 +178,9 @@ async def _decide(
     awaited = before is OrderStatus.PENDING_PAYMENT and row.current_payment_id == payment_id
     if awaited:
         if succeeded:
-            return _Move(row, before, OrderStatus.PAID, "paid")
+            return OrderMove(row, before, OrderStatus.PAID, "paid")
         reason = f"payment failed: {event.payload.get('failureReason')}"
-        return _Move(row, before, OrderStatus.PAYMENT_FAILED, reason)
+        return OrderMove(row, before, OrderStatus.PAYMENT_FAILED, reason)
     if succeeded and not (row.current_payment_id == payment_id and before in PAID_OR_LATER):
         await _refund_late(services, connection, payment_id, row, before)
     return None

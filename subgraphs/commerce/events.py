@@ -3,7 +3,10 @@
 - `order.placed`: checkout wrote an order; the payments worker charges it.
 - `order.payment_retried`: the customer gave a new card for a failed order.
 - `order.status_changed`: any move of the state machine, with from/to and why.
-- `payment.succeeded` / `payment.failed`: the payments worker's outcomes.
+- `payment.succeeded` / `payment.failed`: the payments worker's outcomes. With
+  `"orderMoved": true` the worker moved the order itself, in the transaction that
+  recorded the outcome and wrote this event (its `order.status_changed` is beside
+  it); otherwise the outcome consumer moves it (background.py).
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def status_changed(
     )
 
 
-def payment_outcome(payment: PaymentRow) -> Event:
+def payment_outcome(payment: PaymentRow, *, order_moved: bool = False) -> Event:
     kind = PAYMENT_SUCCEEDED if payment.failure_reason is None else PAYMENT_FAILED
     return Event.new(
         kind,
@@ -92,5 +95,11 @@ def payment_outcome(payment: PaymentRow) -> Event:
             "amount": str(payment.amount),
             "currency": payment.currency,
             "failureReason": payment.failure_reason,
+            "orderMoved": order_moved,
         },
     )
+
+
+def order_moved(outcome: Event) -> bool:
+    """Whether the payments worker moved the order of `outcome` itself (see above)."""
+    return outcome.payload.get("orderMoved") is True

@@ -1,4 +1,5 @@
-"""The orders of payment outcomes, as the outcome consumer (background.py) locks and moves them.
+"""The orders of payment outcomes, as the outcome consumer (background.py) and the payments
+worker lock and move them.
 
 - `lock_outcome_orders` records a batch of outcomes in the inbox and locks the
   orders of those not handled before, in id order (two batches never deadlock),
@@ -13,16 +14,19 @@ batch, whatever its size. Every statement's text is the same whatever the batch
 (values as arrays), so each is built once and prepared once per connection.
 SQLite has no data-modifying CTEs: there the same work takes two statements each,
 under the lock BEGIN IMMEDIATE took for the whole transaction.
+- `lock_orders` locks orders alone, without the inbox: the payments worker, which
+  moves the orders of the outcomes it records in the transaction that records
+  them, knows an outcome is new from its payment's status.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Row, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import Row, String, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -97,12 +101,29 @@ def _lock_recording_statement() -> Any:
 
 
 _LOCK_RECORDING = _lock_recording_statement()
-# SQLite: the orders of the outcomes `record_all_handled` found new.
-_LOCK = (
-    select(*_COLUMNS)
-    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
+# Orders by id, locked in id order: on PostgreSQL from an array (one text whatever the
+# count), on SQLite from a list, unlocked (BEGIN IMMEDIATE locked the whole database).
+_LOCK = {
+    "postgresql": select(*_COLUMNS)
+    .where(_ORDERS.c.id == any_(bindparam("order_ids", type_=ARRAY(String))))
     .order_by(_ORDERS.c.id)
-)
+    .with_for_update(),
+    "sqlite": select(*_COLUMNS)
+    .where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(_ORDERS.c.id),
+}
+
+
+async def lock_orders(
+    connection: AsyncConnection, order_ids: Collection[str]
+) -> dict[str, LockedOrder]:
+    """Locks the orders of `order_ids` that exist, in id order (two transactions never
+    deadlock on them), and returns them by id. The payments worker's transaction locks
+    its orders so, with no inbox: there the payment's own status says whether its
+    outcome is new."""
+    statement = _LOCK[connection.dialect.name]
+    rows = await connection.execute(statement, {"order_ids": sorted(set(order_ids))})
+    return {row.id: row for row in rows}
 
 
 async def lock_outcome_orders(
@@ -115,9 +136,8 @@ async def lock_outcome_orders(
     named = dict(outcomes)  # a copy of an event names the same order
     if connection.dialect.name == "sqlite":
         fresh = await record_all_handled(connection, inbox, consumer, list(named))
-        wanted = sorted({named[event_id] for event_id in fresh})
-        rows = await connection.execute(_LOCK, {"order_ids": wanted})
-        return LockedOutcomes(fresh, {row.id: row for row in rows})
+        orders = await lock_orders(connection, [named[event_id] for event_id in fresh])
+        return LockedOutcomes(fresh, orders)
     parameters = {
         **inbox_parameters(consumer, list(named)),
         "outcome_event_ids": [str(event_id) for event_id in named],

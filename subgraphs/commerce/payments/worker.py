@@ -2,17 +2,21 @@
 
 It consumes `order.placed` and `order.payment_retried` from the bus (a durable
 RabbitMQ queue in production: manual acknowledgement, bounded prefetch).
-For each it charges the payment through the `PaymentProvider`, then records
-the outcome on the payment and writes `payment.succeeded` or `payment.failed`
-to the outbox atomically (one statement on PostgreSQL, one transaction on
-SQLite), and only then acknowledges.
+For each it charges the payment through the `PaymentProvider`, then, in one
+transaction, records the outcome on the payment, writes `payment.succeeded` or
+`payment.failed` to the outbox and moves the order as the outcome consumer
+would (background.py: PAID, or PAYMENT_FAILED, its stock settled in catalog),
+and only then acknowledges. So an order is PAID without the outcome's own
+relay pass, RabbitMQ hop and consumer transaction. When the move cannot be
+made (catalog unreachable), the outcome is recorded alone and its event
+leaves the move to the outcome consumer, as it did before.
 
 Killed after the charge and before the record, the event comes back and the
 provider, idempotent per payment id, returns the first outcome without
 charging again. The deliveries held at the same time are handled together
 (platform/events/batching.py): one read of their payments, the charges at once,
-one statement for the outcomes and their events; each delivery is still
-acknowledged only after its outcome committed. A transient provider
+one transaction for the outcomes, their events and their orders; each delivery
+is still acknowledged only after its outcome committed. A transient provider
 failure is retried with growing delays; after the last one the event waits in
 the dead letters (`shopgraph worker payments --dead-letters`).
 """
@@ -25,13 +29,16 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
+from subgraphs.commerce.background import OrderMove, announce_moves, move_orders_on_outcomes
 from subgraphs.commerce.domain import OrderStatus, PaymentStatus
 from subgraphs.commerce.events import payment_outcome
 from subgraphs.commerce.models import OrderRow, PaymentRow, outbox
+from subgraphs.commerce.outcome_orders import lock_orders
 from subgraphs.commerce.payments.provider import ChargeOutcome, TransientPaymentError
 from subgraphs.commerce.queues import PAYMENT_TYPES, PAYMENTS_GROUP
 from subgraphs.commerce.services import CommerceServices
@@ -39,12 +46,13 @@ from subgraphs.platform.columns import utc_now
 from subgraphs.platform.events import (
     Delivery,
     Event,
-    add_to_outbox,
     event_arrays,
     insert_events_of_subjects,
 )
 from subgraphs.platform.events.batching import Batcher
 from subgraphs.platform.events.consuming import running_consumers
+from subgraphs.platform.events.outbox import outbox_rows
+from subgraphs.platform.transient import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +80,7 @@ _TO_CHARGE = (
 
 
 # An outcome recorded on the payments still PENDING, built once: its values are
-# parameters. On SQLite, one statement per kind of outcome, in a transaction.
+# parameters. On SQLite, one statement per kind of outcome.
 _RECORD = (
     update(_PAYMENTS)
     .where(
@@ -202,62 +210,96 @@ async def _charge(services: CommerceServices, payment: Any) -> ChargeOutcome | _
 async def record_outcomes(
     services: CommerceServices, outcomes: Sequence[tuple[Any, ChargeOutcome]]
 ) -> None:
-    """Records each outcome on its payment (a row of `_TO_CHARGE`) if still PENDING,
-    with its event, at once: in one statement on PostgreSQL (autocommit: one statement
-    is atomic alone), in one transaction of an UPDATE per kind of outcome on SQLite.
+    """Records each outcome on its payment (a row of `_TO_CHARGE`) if still PENDING, with
+    its event, and moves its order as the outcome consumer would (PAID, or
+    PAYMENT_FAILED; stock settled in catalog), in one transaction: the order is PAID
+    without another relay pass, RabbitMQ hop and consumer transaction.
 
-    The row locks serialise two copies of one event in two batches; the second finds
-    the payment no longer PENDING (re-checked on the row the first one wrote) and
-    records nothing, and writes no event."""
+    If that fails (catalog unreachable, say), the outcomes are recorded alone, with
+    events that leave the move to the outcome consumer: a charge taken is recorded
+    even while its order cannot move. The payments' row locks serialise two copies of
+    one event in two batches; the second finds the payment no longer PENDING
+    (re-checked on the row the first one wrote) and records, moves and writes nothing."""
     # Copies of one event charged at once got the same outcome: the first one counts.
     first: dict[str, tuple[Any, ChargeOutcome]] = {}
     for payment, outcome in outcomes:
         first.setdefault(payment.id, (payment, outcome))
     if not first:
         return
-    events = [_outcome_event(payment, outcome) for payment, outcome in first.values()]
-    announce = services.relay.announces
-    if services.database.is_sqlite:
-        written = await _record_in_transaction(services, first, events)
-    else:
-        async with services.database.reading() as connection:
-            result = await connection.execute(
-                _RECORD_WITH_EVENTS[announce],
-                {
-                    "payment_ids": list(first),
-                    "statuses": [_status(outcome) for _, outcome in first.values()],
-                    "reasons": [outcome.failure_reason for _, outcome in first.values()],
-                    "now": utc_now(),
-                    **event_arrays(events),
-                },
-            )
-            written = len(result.all())
-    if written and not announce:
-        services.relay.notify()
+    try:
+        moves = await _record(services, first, move_orders=True)
+    except Exception as error:  # noqa: BLE001 - logged; the outcome consumer moves the orders
+        log_failure(log, error, "payment outcomes recorded without moving their orders")
+        await _record(services, first, move_orders=False)
+        return
+    await announce_moves(services, moves)
 
 
-async def _record_in_transaction(
+async def _record(
     services: CommerceServices,
     first: dict[str, tuple[Any, ChargeOutcome]],
-    events: list[Event],
-) -> int:
-    """`record_outcomes` where data-modifying CTEs are missing (SQLite)."""
-    by_kind: dict[tuple[str, str | None], list[str]] = {}
-    for payment_id, (_, outcome) in first.items():
-        by_kind.setdefault((_status(outcome), outcome.failure_reason), []).append(payment_id)
-    moved: set[str] = set()
-    async with services.database.session() as session:
-        for (status, reason), payment_ids in by_kind.items():
-            parameters = {
-                "payment_ids": sorted(payment_ids),
-                "new_status": status,
-                "reason": reason,
-                "now": utc_now(),
-            }
-            moved.update(await session.scalars(_RECORD, parameters))
-        kept = [event for event in events if event.subject_id in moved]
-        await add_to_outbox(session, outbox, kept)
-    return len(kept)
+    *,
+    move_orders: bool,
+) -> list[OrderMove]:
+    """`record_outcomes` in one transaction; with `move_orders`, the orders locked first
+    (in id order, before the payments, as the outcome consumer and the order mutations
+    lock them), then the outcomes recorded with events that say so, then the orders
+    moved. Returns the moves."""
+    events = {
+        payment_id: _outcome_event(payment, outcome, order_moved=move_orders)
+        for payment_id, (payment, outcome) in first.items()
+    }
+    announce = services.relay.announces
+    moves: list[OrderMove] = []
+    async with services.database.engine.begin() as connection:
+        if move_orders:
+            orders = await lock_orders(connection, [p.order_id for p, _ in first.values()])
+        recorded = await _record_payments(connection, first, events, announce=announce)
+        if move_orders:
+            new = [(events[payment_id], first[payment_id][0].order_id) for payment_id in recorded]
+            moves = await move_orders_on_outcomes(services, connection, new, orders)
+    if recorded and not announce:
+        services.relay.notify()
+    return moves
+
+
+async def _record_payments(
+    connection: AsyncConnection,
+    first: dict[str, tuple[Any, ChargeOutcome]],
+    events: dict[str, Event],
+    *,
+    announce: bool,
+) -> list[str]:
+    """In `connection`'s transaction: records each outcome of `first` on its payment if
+    still PENDING, with its event of `events` (both by payment id), and returns the ids
+    of the payments it moved, sorted. On PostgreSQL one statement, on SQLite an UPDATE
+    per kind of outcome and the INSERT of the events (no data-modifying CTEs there)."""
+    payment_ids = sorted(first)  # rows locked in one order: two batches never deadlock
+    if connection.dialect.name == "sqlite":
+        by_kind: dict[tuple[str, str | None], list[str]] = {}
+        for payment_id in payment_ids:
+            outcome = first[payment_id][1]
+            by_kind.setdefault((_status(outcome), outcome.failure_reason), []).append(payment_id)
+        moved: set[str] = set()
+        for (status, reason), ids in by_kind.items():
+            parameters = {"payment_ids": ids, "new_status": status, "reason": reason}
+            moved.update(await connection.scalars(_RECORD, {**parameters, "now": utc_now()}))
+        kept = sorted(moved)
+        if kept:
+            await connection.execute(insert(outbox), outbox_rows([events[id_] for id_ in kept]))
+        return kept
+    outcomes = [first[payment_id][1] for payment_id in payment_ids]
+    result = await connection.execute(
+        _RECORD_WITH_EVENTS[announce],
+        {
+            "payment_ids": payment_ids,
+            "statuses": [_status(outcome) for outcome in outcomes],
+            "reasons": [outcome.failure_reason for outcome in outcomes],
+            "now": utc_now(),
+            **event_arrays([events[payment_id] for payment_id in payment_ids]),
+        },
+    )
+    return sorted(row.subject_id for row in result)  # an event per payment moved
 
 
 def _status(outcome: ChargeOutcome) -> str:
@@ -265,7 +307,7 @@ def _status(outcome: ChargeOutcome) -> str:
     return str(status.value)
 
 
-def _outcome_event(payment: Any, outcome: ChargeOutcome) -> Event:
+def _outcome_event(payment: Any, outcome: ChargeOutcome, *, order_moved: bool = False) -> Event:
     """The event of `outcome` recorded on `payment`, a row of `_TO_CHARGE`."""
     recorded = PaymentRow(  # transient, only to build the event from
         id=payment.id,
@@ -274,7 +316,7 @@ def _outcome_event(payment: Any, outcome: ChargeOutcome) -> Event:
         currency=payment.currency,
         failure_reason=None if outcome.succeeded else outcome.failure_reason,
     )
-    return payment_outcome(recorded)
+    return payment_outcome(recorded, order_moved=order_moved)
 
 
 @asynccontextmanager

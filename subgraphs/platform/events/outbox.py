@@ -130,7 +130,8 @@ def insert_events_of_subjects(
     round trip in autocommit, where a transaction took BEGIN, the change, the INSERT and
     COMMIT. The events come as one array per column, so the statement's text is the same
     whatever the batch's size: built once, and prepared once per connection. It returns
-    a row per event written; with `announce`, it notifies as `add_to_outbox` does.
+    a row per event written, with its `subject_id`; with `announce`, it notifies as
+    `add_to_outbox` does.
     """
     given = (
         func.unnest(
@@ -147,8 +148,9 @@ def insert_events_of_subjects(
     )
     statement = insert(table).from_select([*_EVENT_COLUMNS, "attempts"], kept)
     if announce:
-        return statement.returning(func.pg_notify(NOTIFY_CHANNEL, func.current_schema()))
-    return statement.returning(table.c.id)
+        notify = func.pg_notify(NOTIFY_CHANNEL, func.current_schema())
+        return statement.returning(table.c.subject_id, notify)
+    return statement.returning(table.c.subject_id)
 
 
 def event_arrays(events: Sequence[Event]) -> dict[str, list[Any]]:

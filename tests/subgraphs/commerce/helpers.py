@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import select
 
-from subgraphs.commerce.catalog_client import Catalog, CatalogProduct, ReservedLine
+from subgraphs.commerce.catalog_client import (
+    Catalog,
+    CatalogProduct,
+    CatalogUnavailable,
+    ReservedLine,
+)
 from subgraphs.commerce.events import STATUS_CHANGED
 from subgraphs.commerce.models import PaymentRow, outbox
 from subgraphs.commerce.payments.simulator import SimulatedProvider
@@ -51,6 +56,14 @@ class NotingCatalog:
     async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
         self.settlements.append((list(commits), list(releases)))
         await self.catalog.settle(commits, releases)
+
+
+class DownCatalog(NotingCatalog):
+    """Catalog while it cannot be reached: every settlement fails, after being noted."""
+
+    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
+        self.settlements.append((list(commits), list(releases)))
+        raise CatalogUnavailable("ConnectError: catalog is restarting")
 
 
 CART_FIELDS = """

@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 
 from subgraphs.commerce.background import apply_payment_outcomes
 from subgraphs.commerce.catalog_client import CatalogUnavailable
-from subgraphs.commerce.events import ORDER_PLACED, PAYMENT_FAILED, PAYMENT_SUCCEEDED
+from subgraphs.commerce.events import (
+    ORDER_PLACED,
+    PAYMENT_FAILED,
+    PAYMENT_SUCCEEDED,
+    order_moved,
+)
 from subgraphs.commerce.models import OrderRow, inbox, outbox
 from subgraphs.commerce.payments.worker import handle_payments
 from subgraphs.commerce.queues import OUTCOMES_GROUP
@@ -23,6 +28,7 @@ from subgraphs.platform.settings import Settings
 from tests.statements import recorded_statements
 from tests.subgraphs.commerce.conftest import DECLINED, TRANSIENT_TWICE, Shop, open_shop
 from tests.subgraphs.commerce.helpers import (
+    DownCatalog,
     NotingCatalog,
     charged,
     outbox_event,
@@ -81,6 +87,14 @@ class FakeDelivery:
         self.settled.append("retry")
 
 
+async def charged_while_catalog_is_down(shop: Shop, deliveries: Sequence[FakeDelivery]) -> None:
+    """The payments worker, by hand, while catalog cannot be reached: it records the
+    charges with events that leave the orders' moves to the outcome consumer."""
+    down = DownCatalog(shop.commerce.catalog)
+    await handle_payments(dataclasses.replace(shop.commerce, catalog=down), deliveries)
+    assert [d.settled for d in deliveries] == [["ack"]] * len(deliveries)
+
+
 async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
     settings: Settings,
 ) -> None:
@@ -92,13 +106,14 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
         first = await placed_order(shop, ann, lamp, key="a")
         second = await placed_order(shop, ann, lamp, 2, key="b")
         declined = await placed_order(shop, ann, lamp, key="c", number=DECLINED)
-        # The payments worker, by hand: three charges recorded, three outcome events.
+        # Three charges recorded, three outcome events left to the outcome consumer.
         deliveries = [
             FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
             for order in (first, second, declined)
         ]
-        await handle_payments(shop.commerce, deliveries)
-        assert [d.settled for d in deliveries] == [["ack"]] * 3
+        await charged_while_catalog_is_down(shop, deliveries)
+        assert (await payment_row(shop, first["payments"][0]["id"])).status == "SUCCEEDED"
+        assert (await shop.order(first["id"], ann) or {})["status"] == "PENDING_PAYMENT"
         outcomes = [
             await outbox_event(shop, PAYMENT_SUCCEEDED, first["payments"][0]["id"]),
             await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
@@ -151,6 +166,57 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
         ]
 
 
+async def test_the_payments_worker_moves_the_orders_it_charges_and_their_outcomes_need_nothing(
+    settings: Settings,
+) -> None:
+    jobs_elsewhere = CommerceSettings(order_jobs="worker")
+    async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
+        di = shop.token("di")
+        jug = await shop.product(stock=5, price="8.00", name="Jug")
+        first = await placed_order(shop, di, jug, key="a")
+        second = await placed_order(shop, di, jug, 2, key="b")
+        declined = await placed_order(shop, di, jug, key="c", number=DECLINED)
+        catalog = NotingCatalog(shop.commerce.catalog)
+        services = dataclasses.replace(shop.commerce, catalog=catalog)
+        deliveries = [
+            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
+            for order in (first, second, declined)
+        ]
+
+        await handle_payments(services, deliveries)
+
+        # No outcome consumer ran: the worker moved the orders and settled their stock,
+        # the three in one catalog call.
+        assert [d.settled for d in deliveries] == [["ack"]] * 3
+        assert [
+            (await shop.order(order["id"], di) or {})["status"]
+            for order in (first, second, declined)
+        ] == ["PAID", "PAID", "PAYMENT_FAILED"]
+        assert await shop.stock(jug) == 2
+        keys = [await reservation_key(shop, order["id"]) for order in (first, second, declined)]
+        assert [(sorted(c), r) for c, r in catalog.settlements] == [(sorted(keys[:2]), keys[2:])]
+        assert await status_changes(shop, declined["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAYMENT_FAILED", "payment failed: card_declined"),
+        ]
+        outcomes = [
+            await outbox_event(shop, PAYMENT_SUCCEEDED, first["payments"][0]["id"]),
+            await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
+            await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"]),
+        ]
+        assert all(order_moved(outcome) for outcome in outcomes)
+
+        # Their events, relayed, reach the outcome consumer: it has nothing to do.
+        with recorded_statements(shop.commerce.database.engine) as statements:
+            await apply_payment_outcomes(services, outcomes)
+        assert [s for s in statements if "inbox" in s or "orders" in s] == []
+        assert len(catalog.settlements) == 1
+        assert await status_changes(shop, first["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAID", "paid"),
+        ]
+
+
 async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: Settings) -> None:
     async with open_shop(settings, worker=False) as shop:
         bo = shop.token("bo")
@@ -170,21 +236,32 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
 
         with recorded_statements(shop.commerce.database.engine) as statements:
             await handle_payments(shop.commerce, deliveries)
-        again = FakeDelivery(placed_good)
-        await handle_payments(shop.commerce, [again])  # a redelivery, later
+            again = FakeDelivery(placed_good)
+            await handle_payments(shop.commerce, [again])  # a redelivery, later
 
-        # The payments, then each outcome and its event: on PostgreSQL in one statement
-        # (and no transaction around it), SQLite having no data-modifying CTEs.
+        # In one transaction: the orders locked, the payments and their events, then the
+        # orders moved with theirs; on PostgreSQL a statement each, SQLite having no
+        # data-modifying CTEs.
         record = (
-            ["UPDATE payments", "INSERT INTO outbox"]
+            ["UPDATE payments", "INSERT INTO outbox", "UPDATE orders", "INSERT INTO outbox"]
             if shop.commerce.database.is_sqlite
-            else ["WITH moved AS (UPDATE payments) INSERT INTO outbox"]
+            else [
+                "WITH moved AS (UPDATE payments) INSERT INTO outbox",
+                "WITH moved AS (UPDATE orders) INSERT INTO outbox",
+            ]
         )
         # (The sweeper's statements of the same moments are not the worker's.)
-        ours = [s for s in statements if "payments" in s or s.startswith("INSERT INTO outbox")]
+        ours = [
+            s
+            for s in statements
+            if any(name in s for name in ("payments", "outbox", "orders.user_id"))
+            or s.startswith("UPDATE orders")
+        ]
         assert [_shape(statement) for statement in ours] == [
             "SELECT payments.id, payments.order_id,",
+            "SELECT orders.id, orders.user_id,",
             *record,
+            "SELECT payments.id, payments.order_id,",  # the redelivery: charged already
         ]
         assert again.settled == ["ack"]
         assert [d.settled for d in deliveries] == [
@@ -198,23 +275,20 @@ async def test_a_batch_of_payments_settles_each_delivery_its_own_way(settings: S
         assert (await payment_row(shop, good_payment)).status == "SUCCEEDED"
         assert await charged(shop, good_payment) == (1, "succeeded", False)
         assert (await payment_row(shop, flaky["payments"][0]["id"])).status == "PENDING"
-        assert (await outbox_event(shop, PAYMENT_SUCCEEDED, good_payment)).subject_id == (
-            good_payment
-        )
+        # The paid order moved with its charge; its event says so.
+        assert (await shop.order(good["id"], bo) or {})["status"] == "PAID"
+        assert (await shop.order(flaky["id"], bo) or {})["status"] == "PENDING_PAYMENT"
+        assert await status_changes(shop, good["id"]) == [
+            PLACED,
+            ("PENDING_PAYMENT", "PAID", "paid"),
+        ]
+        assert order_moved(await outbox_event(shop, PAYMENT_SUCCEEDED, good_payment))
         # One event for the payment, whatever the copies and the redelivery.
         async with shop.commerce.database.session() as session:
             written = await session.scalar(
                 select(func.count()).where(outbox.c.subject_id == good_payment)
             )
         assert written == 1
-
-
-class DownCatalog(NotingCatalog):
-    """Catalog while it cannot be reached: every settlement fails, after being noted."""
-
-    async def settle(self, commits: Sequence[str], releases: Sequence[str]) -> None:
-        self.settlements.append((list(commits), list(releases)))
-        raise CatalogUnavailable("ConnectError: catalog is restarting")
 
 
 async def _handled(shop: Shop, events: Sequence[Event]) -> set[str]:
@@ -242,7 +316,7 @@ async def test_a_batch_that_fails_half_way_changes_nothing_and_is_applied_when_r
             FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
             for order in (paying, declined)
         ]
-        await handle_payments(shop.commerce, deliveries)
+        await charged_while_catalog_is_down(shop, deliveries)
         succeeded = await outbox_event(shop, PAYMENT_SUCCEEDED, paying["payments"][0]["id"])
         failed = await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"])
         # An outcome naming an order commerce never had: recorded, and nothing moves.

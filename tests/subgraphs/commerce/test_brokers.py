@@ -47,7 +47,7 @@ from tests.subgraphs.commerce.conftest import (
     card,
     open_shop,
 )
-from tests.subgraphs.commerce.helpers import charged, eventually
+from tests.subgraphs.commerce.helpers import DownCatalog, charged, eventually
 from tests.websocket import subscribe
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
@@ -162,7 +162,10 @@ async def test_orders_placed_before_the_workers_ever_ran_are_paid_once_they_run(
         order_id = (await shop.checkout(ivy, key="ivy-1"))["order"]["id"]
         await eventually(lambda: _sent_events(shop, ORDER_PLACED), lambda n: n == 1)
 
-        async with running_payments_worker(shop.commerce):
+        # Catalog out of the payments worker's reach, so it leaves the order's move to the
+        # orders worker, as it does whenever it cannot make it itself.
+        down = DownCatalog(shop.commerce.catalog)
+        async with running_payments_worker(dataclasses.replace(shop.commerce, catalog=down)):
             # Charged, and its outcome relayed while no orders worker has ever run.
             await eventually(lambda: _sent_events(shop, PAYMENT_SUCCEEDED), lambda n: n == 1)
             assert (await shop.order(order_id, ivy) or {})["status"] == "PENDING_PAYMENT"
