@@ -45,6 +45,7 @@ from subgraphs.commerce.lifecycle import move_order
 from subgraphs.commerce.models import OrderRow, PaymentRow
 from subgraphs.commerce.outcome_orders import LockedOrder, lock_outcome_orders, move_outcome_orders
 from subgraphs.commerce.queues import CART_TYPES, CARTS_GROUP, OUTCOME_TYPES, OUTCOMES_GROUP
+from subgraphs.platform import faults
 from subgraphs.platform.columns import utc_now
 from subgraphs.platform.errors import DomainError
 from subgraphs.platform.events import Delivery, Event
@@ -128,6 +129,7 @@ async def move_orders_on_outcomes(
         [m.row.reservation_key for m in moves if m.after is OrderStatus.PAID],
         [m.row.reservation_key for m in moves if m.after is OrderStatus.PAYMENT_FAILED],
     )
+    faults.crash_point(faults.OUTCOMES_SETTLED)
     await move_outcome_orders(
         connection,
         {move.row.id: statuses[move.row.id] for move in moves},

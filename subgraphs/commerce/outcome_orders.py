@@ -14,9 +14,10 @@ batch, whatever its size. Every statement's text is the same whatever the batch
 (values as arrays), so each is built once and prepared once per connection.
 SQLite has no data-modifying CTEs: there the same work takes two statements each,
 under the lock BEGIN IMMEDIATE took for the whole transaction.
-- `lock_orders` locks orders alone, without the inbox: the payments worker, which
-  moves the orders of the outcomes it records in the transaction that records
-  them, knows an outcome is new from its payment's status.
+
+The payments worker moves orders with `move_outcome_orders` too, in the
+transaction that records their outcomes. It locks them with `lock_orders`,
+without the inbox: it knows an outcome is new from its payment's status.
 """
 
 from __future__ import annotations

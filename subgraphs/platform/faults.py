@@ -16,6 +16,8 @@ ENV = "SHOPGRAPH_TEST_CRASH_AT"
 
 # Commerce checkout: the order is committed, the cart not yet touched, no answer sent.
 ORDER_COMMITTED = "order-committed"
+# Payment outcomes: catalog settled the moved orders' stock, nothing is committed yet.
+OUTCOMES_SETTLED = "outcomes-settled"
 
 
 def crash_point(name: str) -> None:
