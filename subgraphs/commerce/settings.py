@@ -25,10 +25,14 @@ class CommerceSettings(BaseSettings):
         ),
     )
     payments_concurrency: int = Field(
-        default=16,
+        default=64,
         gt=0,
         le=256,
-        description="Payments the payments worker charges at once (each waits on the provider).",
+        description=(
+            "Payments the payments worker holds at once; those waiting together are charged, "
+            "recorded and moved as one batch, so under load the batches grow instead of the "
+            "queue."
+        ),
     )
     order_outcome_concurrency: int = Field(
         default=16,
@@ -42,8 +46,9 @@ class CommerceSettings(BaseSettings):
     order_jobs: Literal["in-process", "worker"] = Field(
         default="in-process",
         description=(
-            "Who applies payment outcomes to orders, empties carts on `order.placed` and "
-            "sweeps expired orders and abandoned holds: the commerce process itself, or "
+            "Who applies the payment outcomes the payments worker left to them, empties "
+            "carts on `order.placed` and sweeps expired orders and abandoned holds: the "
+            "commerce process itself, or "
             "`shopgraph worker orders` processes (any number of them), so that this work "
             "does not compete with checkouts for the API process."
         ),
