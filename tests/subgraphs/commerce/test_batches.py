@@ -7,6 +7,7 @@ import dataclasses
 import re
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -87,6 +88,29 @@ class FakeDelivery:
         self.settled.append("retry")
 
 
+async def three_orders(shop: Shop, token: str, product: str) -> list[dict[str, Any]]:
+    """Two orders charged to a good card (1 and 2 units of `product`), then one declined."""
+    return [
+        await placed_order(shop, token, product, key="a"),
+        await placed_order(shop, token, product, 2, key="b"),
+        await placed_order(shop, token, product, key="c", number=DECLINED),
+    ]
+
+
+async def placed_deliveries(shop: Shop, orders: Sequence[dict[str, Any]]) -> list[FakeDelivery]:
+    """Deliveries of the orders' `order.placed` events, as the payments worker gets them."""
+    return [FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"])) for order in orders]
+
+
+async def outcome_events(shop: Shop, orders: Sequence[dict[str, Any]]) -> list[Event]:
+    """The outcome events of `three_orders`' payments: two successes, then a failure."""
+    kinds = (PAYMENT_SUCCEEDED, PAYMENT_SUCCEEDED, PAYMENT_FAILED)
+    return [
+        await outbox_event(shop, kind, order["payments"][0]["id"])
+        for kind, order in zip(kinds, orders, strict=True)
+    ]
+
+
 async def charged_while_catalog_is_down(shop: Shop, deliveries: Sequence[FakeDelivery]) -> None:
     """The payments worker, by hand, while catalog cannot be reached: it records the
     charges with events that leave the orders' moves to the outcome consumer."""
@@ -103,22 +127,12 @@ async def test_outcomes_of_several_orders_move_each_once_with_one_catalog_call(
     async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
         ann = shop.token("ann")
         lamp = await shop.product(stock=5, price="10.00", name="Lamp")
-        first = await placed_order(shop, ann, lamp, key="a")
-        second = await placed_order(shop, ann, lamp, 2, key="b")
-        declined = await placed_order(shop, ann, lamp, key="c", number=DECLINED)
+        first, second, declined = orders = await three_orders(shop, ann, lamp)
         # Three charges recorded, three outcome events left to the outcome consumer.
-        deliveries = [
-            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
-            for order in (first, second, declined)
-        ]
-        await charged_while_catalog_is_down(shop, deliveries)
+        await charged_while_catalog_is_down(shop, await placed_deliveries(shop, orders))
         assert (await payment_row(shop, first["payments"][0]["id"])).status == "SUCCEEDED"
         assert (await shop.order(first["id"], ann) or {})["status"] == "PENDING_PAYMENT"
-        outcomes = [
-            await outbox_event(shop, PAYMENT_SUCCEEDED, first["payments"][0]["id"]),
-            await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
-            await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"]),
-        ]
+        outcomes = await outcome_events(shop, orders)
         catalog = NotingCatalog(shop.commerce.catalog)
         services = dataclasses.replace(shop.commerce, catalog=catalog)
 
@@ -173,15 +187,10 @@ async def test_the_payments_worker_moves_the_orders_it_charges_and_their_outcome
     async with open_shop(settings, worker=False, commerce=jobs_elsewhere) as shop:
         di = shop.token("di")
         jug = await shop.product(stock=5, price="8.00", name="Jug")
-        first = await placed_order(shop, di, jug, key="a")
-        second = await placed_order(shop, di, jug, 2, key="b")
-        declined = await placed_order(shop, di, jug, key="c", number=DECLINED)
+        first, second, declined = orders = await three_orders(shop, di, jug)
         catalog = NotingCatalog(shop.commerce.catalog)
         services = dataclasses.replace(shop.commerce, catalog=catalog)
-        deliveries = [
-            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
-            for order in (first, second, declined)
-        ]
+        deliveries = await placed_deliveries(shop, orders)
 
         await handle_payments(services, deliveries)
 
@@ -199,11 +208,7 @@ async def test_the_payments_worker_moves_the_orders_it_charges_and_their_outcome
             PLACED,
             ("PENDING_PAYMENT", "PAYMENT_FAILED", "payment failed: card_declined"),
         ]
-        outcomes = [
-            await outbox_event(shop, PAYMENT_SUCCEEDED, first["payments"][0]["id"]),
-            await outbox_event(shop, PAYMENT_SUCCEEDED, second["payments"][0]["id"]),
-            await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"]),
-        ]
+        outcomes = await outcome_events(shop, orders)
         assert all(order_moved(outcome) for outcome in outcomes)
 
         # Their events, relayed, reach the outcome consumer: it has nothing to do.
@@ -312,11 +317,7 @@ async def test_a_batch_that_fails_half_way_changes_nothing_and_is_applied_when_r
         vase = await shop.product(stock=5, price="12.00", name="Vase")
         paying = await placed_order(shop, cy, vase, key="a")
         declined = await placed_order(shop, cy, vase, 2, key="b", number=DECLINED)
-        deliveries = [
-            FakeDelivery(await outbox_event(shop, ORDER_PLACED, order["id"]))
-            for order in (paying, declined)
-        ]
-        await charged_while_catalog_is_down(shop, deliveries)
+        await charged_while_catalog_is_down(shop, await placed_deliveries(shop, [paying, declined]))
         succeeded = await outbox_event(shop, PAYMENT_SUCCEEDED, paying["payments"][0]["id"])
         failed = await outbox_event(shop, PAYMENT_FAILED, declined["payments"][0]["id"])
         # An outcome naming an order commerce never had: recorded, and nothing moves.
