@@ -252,8 +252,8 @@ async def _record(
     announce = services.relay.announces
     moves: list[OrderMove] = []
     async with services.database.engine.begin() as connection:
-        if move_orders:
-            orders = await lock_orders(connection, [p.order_id for p, _ in first.values()])
+        order_ids = [payment.order_id for payment, _ in first.values()]
+        orders = await lock_orders(connection, order_ids) if move_orders else {}
         recorded = await _record_payments(connection, first, events, announce=announce)
         if move_orders:
             new = [(events[payment_id], first[payment_id][0].order_id) for payment_id in recorded]

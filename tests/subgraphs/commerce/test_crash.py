@@ -82,7 +82,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError("commerce did not become ready")
+    raise AssertionError("the process did not become ready")
 
 
 @dataclass(frozen=True)
