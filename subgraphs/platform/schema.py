@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from copy import copy
 from functools import cached_property
 from typing import Literal, TypeAlias, cast
 
@@ -138,7 +139,9 @@ class SubgraphSchema(Schema):
             elif (batched := self._batched.get(_typename(representation))) is not None:
                 batches.setdefault(batched, []).append(index)
             else:
-                (results[index],) = super().entities_resolver(info, [representation])
+                # A copy: Strawberry pops its `__typename` and puts `info` in it, which
+                # tied the operation's variables and its resolve info in a reference cycle.
+                (results[index],) = super().entities_resolver(info, [copy(representation)])
         for resolve_references, indices in batches.items():
             keys = [_key_fields(representations[index]) for index in indices]
             try:
