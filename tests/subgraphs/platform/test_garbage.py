@@ -69,7 +69,7 @@ OPERATIONS = [
 
 
 async def _run(operation: str, variables: Any) -> None:
-    # Fresh variables each time: `_entities` must not write into its representations.
+    # Fresh variables each run: Strawberry wrote into the representations it was given.
     copied = None if variables is None else {"r": [dict(each) for each in variables["r"]]}
     result = await schema.execute(operation, variable_values=copied)
     assert result.errors is None, result.errors
